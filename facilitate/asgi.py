@@ -1,0 +1,49 @@
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (origin-checked)."""
+
+import asyncio
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facilitate.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from sessions.broadcast import coalescer  # noqa: E402
+from sessions.consumers import presence_heartbeat  # noqa: E402
+from sessions.routing import websocket_urlpatterns  # noqa: E402
+
+
+class ServerLoop:
+    """Records the server's event loop for the push coalescer and starts the per-process
+    presence heartbeat on it, the first time the loop serves a request."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.tasks: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "lifespan":
+            loop = asyncio.get_running_loop()
+            if loop not in self.tasks:
+                self.tasks = {
+                    known: task for known, task in self.tasks.items() if not known.is_closed()
+                }
+                coalescer.attach(loop)
+                self.tasks[loop] = loop.create_task(presence_heartbeat())
+        return await self.app(scope, receive, send)
+
+
+application = ServerLoop(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
+)

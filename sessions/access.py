@@ -1,0 +1,75 @@
+"""Who may see and drive which workshop: every view and consumer asks here.
+
+Each function returns what it guarantees or raises NotFound. A workshop that exists but is
+not the requester's gets exactly the same answer as one that does not exist.
+"""
+
+from collections.abc import Mapping
+
+from sessions.errors import NotFound
+from sessions.identity import read_delegate_key
+from sessions.models import Delegate, Event, Step, Workshop
+
+NOT_FOUND = "That workshop does not exist, or you do not have access to it."
+
+
+def get_event_for_facilitator(user, event_id: int) -> Event:
+    events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
+    try:
+        return events.get(pk=event_id)
+    except Event.DoesNotExist:
+        raise NotFound("That event does not exist, or you do not facilitate it.") from None
+
+
+def get_workshop_for_facilitator(user, workshop_id: int) -> Workshop:
+    if not user.is_authenticated:
+        raise NotFound(NOT_FOUND)
+    try:
+        return Workshop.objects.facilitated_by(user).select_related("event").get(pk=workshop_id)
+    except Workshop.DoesNotExist:
+        raise NotFound(NOT_FOUND) from None
+
+
+def get_workshop_for_delegate(
+    cookies: Mapping[str, str], workshop_id: int
+) -> tuple[Workshop, Delegate]:
+    """The workshop and the delegate whose cookie shows they joined it."""
+    try:
+        workshop = Workshop.objects.select_related("event").get(pk=workshop_id)
+    except Workshop.DoesNotExist:
+        raise NotFound(NOT_FOUND) from None
+    key = read_delegate_key(cookies, workshop.event_id)
+    delegate = (
+        Delegate.objects.filter(key=key, event_id=workshop.event_id, attendances__workshop=workshop)
+        .distinct()
+        .first()
+        if key
+        else None
+    )
+    if delegate is None:
+        raise NotFound(NOT_FOUND)
+    return workshop, delegate
+
+
+def get_workshop_for_display(token: str) -> Workshop:
+    try:
+        return Workshop.objects.select_related("event").get(display_token=token)
+    except Workshop.DoesNotExist:
+        raise NotFound(
+            "This display link is not valid: it was revoked or mistyped. "
+            "Open the projector again from the facilitator console."
+        ) from None
+
+
+def get_workshop_by_join_token(token: str) -> Workshop:
+    try:
+        return Workshop.objects.select_related("event").get(join_token=token)
+    except Workshop.DoesNotExist:
+        raise NotFound("That join link is not valid. Ask for the workshop's code.") from None
+
+
+def get_step(workshop: Workshop, step_id: int) -> Step:
+    try:
+        return workshop.steps.get(pk=step_id)
+    except Step.DoesNotExist:
+        raise NotFound("That step is not part of this workshop.") from None

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class WorkshopsConfig(AppConfig):
+    # The module is `sessions`, but that label belongs to django.contrib.sessions.
+    name = "sessions"
+    label = "workshops"
+    verbose_name = "Workshops"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from sessions import checks  # noqa: F401  (registers the system checks)

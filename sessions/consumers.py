@@ -1,0 +1,170 @@
+"""The one WebSocket consumer: every page (phone, projector, console) opens one socket.
+
+Paths (see `sessions.routing`):
+    /ws/phone/<workshop_id>/     a delegate, identified by their signed cookie
+    /ws/display/<token>/         the projector, by its revocable display link
+    /ws/console/<workshop_id>/   a facilitator, by their login session
+
+On connect it checks access (`sessions.access`), joins the audience's group, and sends a
+full snapshot of every live region, so a reconnect never needs a missed message.
+
+Accepts (JSON text frames, at most MAX_MESSAGE bytes):
+    {"type": "ping"}   answered with the text frame "pong" (the page's heartbeat)
+Anything else is answered with an #flash error fragment and changes nothing.
+
+Sends: HTML text frames of out-of-band fragments (the regions' partials, each root carrying
+its id and data-version) and "pong". A region is never sent at an older version than the
+socket already has.
+
+Close codes: 4403 not allowed (no such workshop, not a member, revoked display link); the
+page does not reconnect after a 44xx close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from channels.db import aclose_old_connections, database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from sessions import access, broadcast, services
+from sessions.errors import NotFound
+from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_regions
+
+log = logging.getLogger(__name__)
+
+NOT_ALLOWED = 4403
+MAX_MESSAGE = 4096
+# Events from the channel layer that touch no database: skip Channels' per-message
+# close_old_connections thread hop (it serialises fan-out on one thread).
+NO_DATABASE_EVENTS = {broadcast.PUSH, broadcast.DISPLAY_REVOKED}
+
+
+class WorkshopConsumer(AsyncWebsocketConsumer):
+    audience: str
+    workshop_id: int
+    display_token: str | None = None
+    delegate_id: int | None = None
+
+    async def dispatch(self, message: dict) -> None:
+        if message.get("type") in NO_DATABASE_EVENTS:
+            await getattr(self, message["type"].replace(".", "_"))(message)
+            return
+        await super().dispatch(message)
+
+    async def connect(self) -> None:
+        self.sent_versions: dict[str, int] = {}
+        self.groups_joined: list[str] = []
+        try:
+            await database_sync_to_async(self.identify)()
+        except NotFound:
+            await self.accept()
+            await self.close(code=NOT_ALLOWED)
+            return
+        group = broadcast.group_name(self.workshop_id, self.audience)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+        await self.accept()
+        if self.delegate_id is not None:
+            await database_sync_to_async(services.connect_presence)(
+                workshop_id=self.workshop_id,
+                delegate_id=self.delegate_id,
+                channel_name=self.channel_name,
+            )
+        snapshot = await database_sync_to_async(render_regions)(
+            self.workshop_id, self.audience, base_url=self.base_url()
+        )
+        await self.region_push(broadcast.push_message(snapshot))
+
+    def identify(self) -> None:
+        """Sets audience and workshop from the path and credentials; NotFound if not allowed."""
+        kwargs = self.scope["url_route"]["kwargs"]
+        if "token" in kwargs:
+            workshop = access.get_workshop_for_display(kwargs["token"])
+            self.audience, self.display_token = PROJECTOR, kwargs["token"]
+        elif self.scope["path"].startswith("/ws/console/"):
+            workshop = access.get_workshop_for_facilitator(
+                self.scope["user"], kwargs["workshop_id"]
+            )
+            self.audience = FACILITATOR
+        else:
+            cookies = self.scope.get("cookies", {})
+            workshop, delegate = access.get_workshop_for_delegate(cookies, kwargs["workshop_id"])
+            self.audience, self.delegate_id = DELEGATE, delegate.pk
+        self.workshop_id = workshop.pk
+
+    def base_url(self) -> str | None:
+        headers = dict(self.scope.get("headers", []))
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not host:
+            return None
+        scheme = "https" if self.scope.get("scheme") == "wss" else "http"
+        return f"{scheme}://{host}"
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.delegate_id is not None:
+            await database_sync_to_async(services.disconnect_presence)(
+                channel_name=self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        message = self.parse(text_data)
+        if message is not None and message.get("type") == "ping":
+            await self.send(text_data="pong")
+            return
+        html = render_to_string(
+            "workshops/flash.html",
+            {"message": "That message was not understood; nothing was changed.", "level": "error"},
+        )
+        await self.send(text_data=html)
+
+    @staticmethod
+    def parse(text_data: str | None) -> dict | None:
+        if not text_data or len(text_data) > MAX_MESSAGE:
+            return None
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return None
+        return message if isinstance(message, dict) else None
+
+    # --- events from the channel layer (sessions.broadcast) --------------------------------
+
+    async def region_push(self, event: dict) -> None:
+        """Send the regions of a snapshot that are not older than what this socket has."""
+        version = event["version"]
+        fresh = [name for name in event["html"] if version >= self.sent_versions.get(name, 0)]
+        if not fresh:
+            return
+        for name in fresh:
+            self.sent_versions[name] = version
+        if len(fresh) == len(event["html"]):
+            html = "".join(event["html"].values())
+        else:
+            html = "".join(event["html"][name] for name in fresh)
+        await self.send(text_data=html)
+
+    async def display_revoked(self, event: dict) -> None:
+        if self.display_token == event["token"]:
+            await self.close(code=NOT_ALLOWED)
+
+
+async def presence_heartbeat() -> None:
+    """Per process: keep this process's presence rows fresh and drop dead processes' rows."""
+    only_this_process = "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    while True:
+        try:
+            await aclose_old_connections()
+            await database_sync_to_async(services.refresh_presence)(
+                only_this_process=only_this_process
+            )
+            only_this_process = False  # other rows are gone; from now on, only stale ones
+        except Exception:
+            log.exception("presence heartbeat failed")
+        await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)

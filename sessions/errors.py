@@ -1,0 +1,39 @@
+"""Refusals: a command or request that cannot be carried out, with a message for the person.
+
+Views let these propagate; `sessions.middleware.RefusalMiddleware` turns them into a 4xx page
+(or an error fragment for htmx). Consumers turn them into a policy close code.
+"""
+
+
+class Refused(Exception):
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(Refused):
+    """Missing, or belonging to a workshop the requester has no part in: the same answer."""
+
+    status = 404
+
+
+class Conflict(Refused):
+    """Valid input that the current state does not allow (a finished workshop, a stale step)."""
+
+    status = 409
+
+
+class TooManyAttempts(Refused):
+    status = 429
+
+
+class InvalidInput(Refused):
+    """A form did not validate; `errors` maps field names to messages."""
+
+    status = 400
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}

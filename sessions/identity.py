@@ -1,0 +1,44 @@
+"""The delegate's pseudonymous identity: a per-event key held in a signed cookie.
+
+Read from `request.COOKIES` by views and from `scope["cookies"]` by consumers, through the
+same function, so both transports agree on who a delegate is.
+"""
+
+from collections.abc import Mapping
+
+from django.core import signing
+from django.http import HttpResponse
+
+SALT = "facilitate.delegate"
+MAX_AGE_SECONDS = 60 * 60 * 24 * 120
+
+
+def cookie_name(event_id: int) -> str:
+    return f"delegate_{event_id}"
+
+
+def read_delegate_key(cookies: Mapping[str, str], event_id: int) -> str | None:
+    name = cookie_name(event_id)
+    raw = cookies.get(name)
+    if not raw:
+        return None
+    try:
+        return signing.get_cookie_signer(salt=name + SALT).unsign(raw, max_age=MAX_AGE_SECONDS)
+    except signing.BadSignature:
+        return None
+
+
+def signed_cookie_value(event_id: int, key: str) -> str:
+    name = cookie_name(event_id)
+    return signing.get_cookie_signer(salt=name + SALT).sign(key)
+
+
+def remember_delegate(response: HttpResponse, event_id: int, key: str) -> None:
+    response.set_signed_cookie(
+        cookie_name(event_id),
+        key,
+        salt=SALT,
+        max_age=MAX_AGE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+    )

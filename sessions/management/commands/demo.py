@@ -1,0 +1,73 @@
+"""Create (once) a demo event with one workshop and a facilitator, and print its addresses."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions import services
+from sessions.models import Event, Workshop
+
+USERNAME = "facilitator"
+PASSWORD = "small-steps-demo"  # noqa: S105  (a demo account, printed on purpose)
+EVENT_NAME = "Productivity Conference (demo)"
+WORKSHOP_TITLE = "Small steps: your next productivity experiment"
+AGENDA = [
+    ("Welcome", "Join on your phone: scan the QR code or type the code at the address shown."),
+    ("Where we are", "Today we pick one challenge and leave with one small experiment each."),
+    ("Pick the challenge", "Which productivity challenge matters most in your business?"),
+    ("Commit", "What will you try in the next two weeks?"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo workshop and facilitator if missing; print the addresses to open."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    @transaction.atomic
+    def handle(self, *args, base_url: str, **options) -> None:
+        user, created = get_user_model().objects.get_or_create(
+            username=USERNAME, defaults={"first_name": "Demo", "last_name": "Facilitator"}
+        )
+        if created:
+            user.set_password(PASSWORD)
+            user.save()
+        event = Event.objects.filter(name=EVENT_NAME).first()
+        if event is None:
+            event = services.create_event(
+                user=user, name=EVENT_NAME, date=timezone.localdate(), venue="Main hall"
+            )
+        workshop = Workshop.objects.filter(event=event, title=WORKSHOP_TITLE).first()
+        if workshop is None:
+            workshop = services.create_workshop(
+                event=event,
+                title=WORKSHOP_TITLE,
+                description="A 90-minute workshop for owners and engineers of small manufacturers.",
+            )
+            for title, body in AGENDA:
+                services.add_step(workshop=workshop, title=title, body=body)
+        if not workshop.join_code_is_valid and not workshop.is_closed:
+            workshop = services.renew_join_code(workshop=workshop)
+        self.report(base_url.rstrip("/"), user, workshop)
+
+    def report(self, base: str, user, workshop: Workshop) -> None:
+        if user.check_password(PASSWORD):
+            login = f"user {USERNAME!r}, password {PASSWORD!r}"
+        else:
+            login = f"user {USERNAME!r} (its password was changed from the demo one)"
+        lines = [
+            "",
+            "facilitate demo workshop is ready:",
+            f"  Facilitator console: {base}{reverse('workshops:console', args=[workshop.pk])}",
+            f"      sign in with {login}",
+            f"  Projector:           {base}"
+            f"{reverse('workshops:display', args=[workshop.display_token])}",
+            f"  Delegate join link:  {base}"
+            f"{reverse('workshops:join_link', args=[workshop.join_token])}",
+            f"      or type code {workshop.join_code} at {base}{reverse('workshops:join')}",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,102 @@
+"""Live regions: the parts of each page that change while a workshop runs.
+
+Every region is a named partial in `templates/workshops/live/<audience>.html` whose root
+element has a stable id and a `data-version`. The full page, the HTTP polling fallback, the
+snapshot a socket gets on connect and the pushed updates all render through
+`render_regions`, once per audience: nothing here depends on who is asking within an
+audience.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions.models import Presence, Step, Workshop
+
+DELEGATE = "delegate"
+PROJECTOR = "projector"
+FACILITATOR = "facilitator"
+
+REGIONS: dict[str, tuple[str, ...]] = {
+    DELEGATE: ("status", "step"),
+    PROJECTOR: ("status", "presence", "step", "join"),
+    FACILITATOR: ("status", "presence", "agenda", "step", "join"),
+}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    html: dict[str, str]
+
+    def joined(self) -> str:
+        return "".join(self.html.values())
+
+
+def present_count(workshop_id: int) -> int:
+    """Distinct delegates with at least one open, recently refreshed socket."""
+    fresh_after = timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
+    return (
+        Presence.objects.filter(workshop_id=workshop_id, seen_at__gte=fresh_after)
+        .aggregate(n=Count("delegate", distinct=True))
+        .get("n")
+        or 0
+    )
+
+
+def public_base_url(request_base: str | None) -> str | None:
+    return settings.PUBLIC_URL or request_base
+
+
+def render_regions(
+    workshop_id: int,
+    audience: str,
+    regions: tuple[str, ...] | None = None,
+    *,
+    base_url: str | None = None,
+    request=None,
+) -> Snapshot:
+    """Render `regions` (default: all of the audience's) from the database's current state.
+
+    The version is read before the state, so the state shown is at least that new.
+    `base_url` (scheme and host phones use) is needed to draw the join QR code; without it
+    the join region renders as a stub that fetches itself over HTTP. With `request` (a
+    page or an HTTP answer) forms also carry the CSRF token for plain, script-free posts.
+    """
+    names = regions or REGIONS[audience]
+    workshop = Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
+    context = {
+        "workshop": workshop,
+        "version": workshop.version,
+        "step": workshop.current_step,
+        "audience": audience,
+        "base_url": public_base_url(base_url),
+    }
+    if "presence" in names:
+        context["present"] = present_count(workshop_id)
+    if "agenda" in names:
+        context["steps"] = list(Step.objects.filter(workshop_id=workshop_id))
+    if "join" in names:
+        context.update(join_context(workshop, context["base_url"]))
+    template = f"workshops/live/{audience}.html"
+    html = {
+        name: render_to_string(f"{template}#{name}", context, request=request) for name in names
+    }
+    return Snapshot(version=workshop.version, html=html)
+
+
+def join_context(workshop: Workshop, base_url: str | None) -> dict:
+    if base_url is None:
+        return {"join_url": None}
+    join_path = reverse("workshops:join_link", args=[workshop.join_token])
+    return {
+        "join_url": base_url + join_path,
+        "join_address": base_url.split("://", 1)[-1] + reverse("workshops:join"),
+    }

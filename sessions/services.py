@@ -1,0 +1,306 @@
+"""Domain verbs: every change to workshop state happens here.
+
+Each verb is keyword-only, runs in one transaction, bumps the workshop's version when any
+screen shows the change, and schedules its broadcast with `transaction.on_commit` (so a
+socket never sees something that was rolled back). Callers translate `Refused` into a 4xx
+answer or a socket close code.
+"""
+
+from __future__ import annotations
+
+import datetime
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from sessions import broadcast
+from sessions.errors import Conflict, NotFound
+from sessions.models import (
+    Attendance,
+    Delegate,
+    Event,
+    Presence,
+    ProcessedCommand,
+    Step,
+    Workshop,
+    join_code_expiry,
+)
+from sessions.tokens import new_join_code, new_token
+
+FINISHED = "This workshop has finished, so nothing more can be changed."
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _lock_open_workshop(workshop_id: int) -> Workshop:
+    """The workshop row, locked for this transaction; refuses a finished workshop."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
+    if workshop.is_closed:
+        raise Conflict(FINISHED)
+    return workshop
+
+
+def _changed(workshop: Workshop, regions: set[str]) -> None:
+    Workshop.objects.filter(pk=workshop.pk).update(version=F("version") + 1)
+    broadcast.regions_changed(workshop.pk, regions)
+
+
+def _first_time(key: str | None) -> bool:
+    """Record a client-generated command key; False if that command was already carried out."""
+    if not key:
+        return True
+    try:
+        with transaction.atomic():
+            ProcessedCommand.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- events and workshops ------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_event(*, user, name: str, date: datetime.date, venue: str = "") -> Event:
+    event = Event.objects.create(name=name, date=date, venue=venue)
+    event.facilitators.add(user)
+    return event
+
+
+@transaction.atomic
+def create_workshop(*, event: Event, title: str, description: str = "") -> Workshop:
+    return Workshop.objects.create(event=event, title=title, description=description)
+
+
+@transaction.atomic
+def renew_join_code(*, workshop: Workshop) -> Workshop:
+    """A fresh short code with a fresh expiry; broadcasts #join on commit."""
+    locked = _lock_open_workshop(workshop.pk)
+    code = new_join_code()
+    while Workshop.objects.filter(join_code=code).exists():
+        code = new_join_code()
+    locked.join_code = code
+    locked.join_code_expires_at = join_code_expiry()
+    locked.save(update_fields=["join_code", "join_code_expires_at"])
+    _changed(locked, {"join"})
+    return locked
+
+
+@transaction.atomic
+def revoke_display_link(*, workshop: Workshop) -> Workshop:
+    """Replace the projector link; sockets opened with the old one are closed on commit."""
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    old_token = locked.display_token
+    locked.display_token = new_token()
+    locked.save(update_fields=["display_token"])
+    broadcast.display_revoked(locked.pk, old_token)
+    return locked
+
+
+@transaction.atomic
+def close_workshop(*, workshop: Workshop) -> Workshop:
+    """Finish the workshop: every later write is refused. Broadcasts #status on commit."""
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if locked.is_closed:
+        return locked
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["closed_at"])
+    _changed(locked, {"status", "step", "agenda"})
+    return locked
+
+
+# --- delegates -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def join_workshop(*, workshop: Workshop, delegate_key: str | None, display_name: str) -> Delegate:
+    """The delegate for this phone (reused when its cookie key is known) attending `workshop`.
+
+    Joining twice is the same delegate and one attendance. A new display name replaces the old.
+    """
+    locked = _lock_open_workshop(workshop.pk)
+    delegate = None
+    if delegate_key:
+        delegate = Delegate.objects.filter(key=delegate_key, event_id=locked.event_id).first()
+    if delegate is None:
+        delegate = Delegate.objects.create(event_id=locked.event_id, display_name=display_name)
+    elif display_name and display_name != delegate.display_name:
+        delegate.display_name = display_name
+        delegate.save(update_fields=["display_name"])
+    Attendance.objects.get_or_create(workshop=locked, delegate=delegate)
+    return delegate
+
+
+def workshop_for_join_code(typed_code: str) -> Workshop:
+    """The workshop whose current code this is; NotFound for unknown and expired codes alike."""
+    workshop = Workshop.objects.filter(join_code=typed_code).first()
+    if workshop is None or not workshop.join_code_is_valid:
+        raise NotFound("That code did not match a workshop. Check the code on the screen.")
+    return workshop
+
+
+# --- presence ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def connect_presence(*, workshop_id: int, delegate_id: int, channel_name: str) -> None:
+    """Count this socket as present; broadcasts #presence on commit."""
+    Presence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={
+            "workshop_id": workshop_id,
+            "delegate_id": delegate_id,
+            "process": broadcast.PROCESS_ID,
+            "seen_at": timezone.now(),
+        },
+    )
+    workshop = Workshop.objects.get(pk=workshop_id)
+    _changed(workshop, {"presence"})
+
+
+@transaction.atomic
+def disconnect_presence(*, channel_name: str) -> None:
+    """Stop counting this socket; broadcasts #presence on commit."""
+    row = Presence.objects.filter(channel_name=channel_name).first()
+    if row is None:
+        return
+    row.delete()
+    _changed(row.workshop, {"presence"})
+
+
+@transaction.atomic
+def refresh_presence(*, only_this_process: bool = False) -> list[int]:
+    """Keep this process's sockets fresh and remove stale ones (of processes that died).
+
+    With `only_this_process` (one server process owns every socket, as with the in-memory
+    channel layer) every other row is stale at once. Broadcasts #presence to the workshops
+    whose count changed; returns their ids.
+    """
+    now = timezone.now()
+    mine = Presence.objects.filter(process=broadcast.PROCESS_ID)
+    mine.update(seen_at=now)
+    if only_this_process:
+        stale = Presence.objects.exclude(process=broadcast.PROCESS_ID)
+    else:
+        stale = Presence.objects.filter(
+            seen_at__lt=now - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
+        )
+    workshop_ids = sorted(set(stale.values_list("workshop_id", flat=True)))
+    stale.delete()
+    for workshop in Workshop.objects.filter(pk__in=workshop_ids):
+        _changed(workshop, {"presence"})
+    return workshop_ids
+
+
+# --- the agenda ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_step(
+    *,
+    workshop: Workshop,
+    title: str,
+    body: str = "",
+    kind: str = Step.Kind.MESSAGE,
+    key: str | None = None,
+) -> Step | None:
+    """Append a step to the agenda. A replayed `key` adds nothing and returns None.
+
+    Broadcasts #agenda on commit.
+    """
+    locked = _lock_open_workshop(workshop.pk)
+    if not _first_time(key):
+        return None
+    last = locked.steps.aggregate(last=Max("position"))["last"]
+    step = Step.objects.create(
+        workshop=locked,
+        position=0 if last is None else last + 1,
+        kind=kind,
+        title=title,
+        body=body,
+    )
+    _changed(locked, {"agenda"})
+    return step
+
+
+@transaction.atomic
+def edit_step(*, step: Step, title: str, body: str) -> Step:
+    """Change a step's text; broadcasts #agenda and, if it is showing, #step."""
+    workshop = _lock_open_workshop(step.workshop_id)
+    step.title = title
+    step.body = body
+    step.save(update_fields=["title", "body"])
+    _changed(workshop, {"agenda", "step"} if workshop.current_step_id == step.pk else {"agenda"})
+    return step
+
+
+@transaction.atomic
+def delete_step(*, step: Step) -> None:
+    """Remove a step; if the room was on it, the room waits. Broadcasts on commit."""
+    workshop = _lock_open_workshop(step.workshop_id)
+    showing = workshop.current_step_id == step.pk
+    step.delete()
+    _renumber(workshop)
+    _changed(workshop, {"agenda", "step"} if showing else {"agenda"})
+
+
+@transaction.atomic
+def move_step(*, step: Step, offset: int) -> None:
+    """Move a step up (-1) or down (+1) the agenda; broadcasts #agenda on commit."""
+    workshop = _lock_open_workshop(step.workshop_id)
+    steps = list(workshop.steps.all())
+    index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
+    target = index + offset
+    if not 0 <= target < len(steps):
+        return
+    steps.insert(target, steps.pop(index))
+    _renumber(workshop, steps)
+    _changed(workshop, {"agenda"})
+
+
+def _renumber(workshop: Workshop, steps: list[Step] | None = None) -> None:
+    ordered = steps if steps is not None else list(workshop.steps.all())
+    for position, each in enumerate(ordered):
+        if each.position != position:
+            each.position = position
+            each.save(update_fields=["position"])
+
+
+@transaction.atomic
+def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
+    """Move the room to `step` (None: back to the waiting screen).
+
+    Broadcasts #step and #agenda on commit.
+    """
+    locked = _lock_open_workshop(workshop.pk)
+    if step is not None and step.workshop_id != locked.pk:
+        raise NotFound("That step is not part of this workshop.")
+    if locked.current_step_id != (step.pk if step else None):
+        locked.current_step = step
+        locked.save(update_fields=["current_step"])
+        _changed(locked, {"step", "agenda"})
+    return locked
+
+
+@transaction.atomic
+def advance(*, workshop: Workshop, seen_current: int | None, offset: int) -> Step | None:
+    """Move the room `offset` steps from `seen_current`, the step the console showed.
+
+    If the room has moved since (another tab, a double tap), nothing happens, so a repeated
+    "next" never skips a step. Returns the step now showing; broadcasts on commit.
+    """
+    locked = _lock_open_workshop(workshop.pk)
+    if locked.current_step_id != seen_current:
+        return locked.current_step
+    steps = list(locked.steps.all())
+    ids = [s.pk for s in steps]
+    # From the waiting screen, "next" is the first step and "previous" goes nowhere.
+    start = ids.index(seen_current) if seen_current in ids else -1
+    index = start + offset
+    if not 0 <= index < len(steps):
+        return locked.current_step
+    return show_step(workshop=locked, step=steps[index]).current_step

@@ -1,0 +1,186 @@
+// The live connection of every page (phone, projector, console), on top of htmx's ws extension.
+//
+// - Reconnects with capped, jittered backoff after any unexpected close (the extension alone
+//   gives up on codes such as 1000 and 1001), never after a policy close (1008, 4400-4499).
+// - Sends a heartbeat; a socket that stops answering is replaced.
+// - Falls back to fetching the same fragments over HTTP when sockets cannot connect at all.
+// - Shows a calm "Live" / "Reconnecting" status, and says so when a write was not sent.
+// - Never lets an older snapshot replace a newer one (regions carry data-version).
+(function () {
+  "use strict";
+
+  var MAX_DELAY_MS = 10000;
+  var HEARTBEAT_MS = 15000;
+  var HEARTBEAT_TIMEOUT_MS = 8000;
+  var POLL_MS = 4000;
+  var FAILURES_BEFORE_POLLING = 3;
+  var RECONNECTED_BY_EXTENSION = [1006, 1011, 1012, 1013];
+
+  function backoff(attempt) {
+    var cap = Math.min(MAX_DELAY_MS, 500 * Math.pow(2, attempt));
+    return cap / 2 + Math.random() * (cap / 2);
+  }
+
+  function isPolicyClose(code) {
+    return code === 1008 || (code >= 4400 && code < 4500);
+  }
+
+  htmx.config.wsReconnectDelay = backoff;
+
+  // Sockets replaced after a missed heartbeat must not trigger the extension's own
+  // reconnect when their close finally arrives: swallow their close handler.
+  var retired = new WeakSet();
+  htmx.createWebSocket = function (url) {
+    var socket = new WebSocket(url);
+    var onclose = null;
+    Object.defineProperty(socket, "onclose", {
+      get: function () { return onclose; },
+      set: function (handler) { onclose = handler; },
+    });
+    socket.addEventListener("close", function (event) {
+      if (!retired.has(socket) && onclose) onclose.call(socket, event);
+    });
+    return socket;
+  };
+
+  var state = {
+    socket: null,
+    wrapper: null,
+    failures: 0,
+    everOpened: false,
+    heartbeat: null,
+    heartbeatTimeout: null,
+    poller: null,
+    stopped: false,
+  };
+
+  function root() { return document.querySelector("[ws-connect]"); }
+
+  function setStatus(kind, text) {
+    var el = document.getElementById("connection");
+    if (!el) return;
+    el.dataset.state = kind;
+    el.textContent = text;
+    document.body.dataset.connection = kind;
+  }
+
+  function flash(text) {
+    var el = document.getElementById("flash");
+    if (!el) return;
+    el.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "flash flash-error";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    el.appendChild(p);
+  }
+
+  function stopHeartbeat() {
+    clearInterval(state.heartbeat);
+    clearTimeout(state.heartbeatTimeout);
+    state.heartbeat = state.heartbeatTimeout = null;
+  }
+
+  function startHeartbeat() {
+    stopHeartbeat();
+    state.heartbeat = setInterval(function () {
+      if (!state.wrapper) return;
+      state.wrapper.send(JSON.stringify({ type: "ping" }));
+      clearTimeout(state.heartbeatTimeout);
+      state.heartbeatTimeout = setTimeout(replaceDeadSocket, HEARTBEAT_TIMEOUT_MS);
+    }, HEARTBEAT_MS);
+  }
+
+  function replaceDeadSocket() {
+    stopHeartbeat();
+    if (state.socket) {
+      retired.add(state.socket);
+      try { state.socket.close(); } catch (e) { /* already closing */ }
+    }
+    setStatus("reconnecting", "Reconnecting…");
+    if (state.wrapper) state.wrapper.reconnect();
+  }
+
+  function poll() {
+    var el = root();
+    if (!el || !el.dataset.pollUrl) return;
+    htmx.ajax("GET", el.dataset.pollUrl, { source: el, swap: "none" });
+  }
+
+  function startPolling() {
+    if (state.poller || state.stopped) return;
+    setStatus("polling", "Connection limited: updating every few seconds");
+    poll();
+    state.poller = setInterval(poll, POLL_MS);
+  }
+
+  function stopPolling() {
+    clearInterval(state.poller);
+    state.poller = null;
+  }
+
+  document.addEventListener("htmx:wsConnecting", function () {
+    if (!state.poller) {
+      setStatus(state.everOpened ? "reconnecting" : "connecting",
+        state.everOpened ? "Reconnecting…" : "Connecting…");
+    }
+  });
+
+  document.addEventListener("htmx:wsOpen", function (event) {
+    state.socket = event.detail.event.target;
+    state.wrapper = event.detail.socketWrapper;
+    state.failures = 0;
+    state.everOpened = true;
+    stopPolling();
+    setStatus("live", "Live");
+    startHeartbeat();
+  });
+
+  document.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail.event.code;
+    var wrapper = event.detail.socketWrapper;
+    stopHeartbeat();
+    if (isPolicyClose(code)) {
+      state.stopped = true;
+      stopPolling();
+      setStatus("stopped", "Disconnected: this link is no longer valid");
+      return;
+    }
+    state.failures += 1;
+    if (state.failures >= FAILURES_BEFORE_POLLING) startPolling();
+    else setStatus("reconnecting", "Reconnecting…");
+    if (RECONNECTED_BY_EXTENSION.indexOf(code) < 0) {
+      setTimeout(function () { wrapper.reconnect(); }, backoff(state.failures));
+    }
+  });
+
+  document.addEventListener("htmx:wsBeforeMessage", function (event) {
+    clearTimeout(state.heartbeatTimeout);
+    if (event.detail.message === "pong") event.preventDefault();
+  });
+
+  // Version guard: a region is only replaced by a snapshot at least as new.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    var current = event.detail.target;
+    if (!incoming || !current || !incoming.dataset || !current.dataset) return;
+    var got = Number(incoming.dataset.version || 0);
+    var have = Number(current.dataset.version || 0);
+    if (got && have && got < have) event.detail.shouldSwap = false;
+  });
+
+  // A write that could not reach the server is said to be unsent, never silently lost.
+  document.addEventListener("htmx:sendError", function () {
+    flash("Not sent: no connection to the server. Check your Wi-Fi and try again.");
+  });
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status >= 500) {
+      flash("Not saved: the server had a problem. Please try again.");
+    }
+  });
+
+  // If the socket never opens (blocked by the network), poll instead.
+  setTimeout(function () {
+    if (!state.everOpened && root()) startPolling();
+  }, 6000);
+})();

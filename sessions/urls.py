@@ -1,0 +1,50 @@
+from django.urls import path
+
+from sessions.views import console, delegate, display
+
+app_name = "workshops"
+
+urlpatterns = [
+    path("", delegate.home, name="home"),
+    # Delegates
+    path("join", delegate.join_with_code, name="join"),
+    path("j/<str:token>/", delegate.join_link, name="join_link"),
+    path("w/<int:workshop_id>/", delegate.phone, name="phone"),
+    path("w/<int:workshop_id>/live/", delegate.phone_live, name="phone_live"),
+    # Projector
+    path("display/<str:token>/", display.display, name="display"),
+    path("display/<str:token>/live/", display.display_live, name="display_live"),
+    # Facilitator console
+    path("console/", console.console_home, name="console_home"),
+    path("console/events/<int:event_id>/workshops/new/", console.workshop_new, name="workshop_new"),
+    path("console/workshops/<int:workshop_id>/", console.console, name="console"),
+    path("console/workshops/<int:workshop_id>/live/", console.console_live, name="console_live"),
+    path("console/workshops/<int:workshop_id>/steps/", console.step_add, name="step_add"),
+    path(
+        "console/workshops/<int:workshop_id>/steps/<int:step_id>/edit/",
+        console.step_edit,
+        name="step_edit",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/steps/<int:step_id>/delete/",
+        console.step_delete,
+        name="step_delete",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/steps/<int:step_id>/move/",
+        console.step_move,
+        name="step_move",
+    ),
+    path("console/workshops/<int:workshop_id>/show/", console.show, name="show"),
+    path(
+        "console/workshops/<int:workshop_id>/join-code/",
+        console.join_code_renew,
+        name="join_code_renew",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/display/revoke/",
+        console.display_revoke,
+        name="display_revoke",
+    ),
+    path("console/workshops/<int:workshop_id>/close/", console.close, name="close"),
+]

@@ -1,0 +1,1 @@
+"""HTTP views, by audience: delegates (phones), the projector display, the facilitator console."""

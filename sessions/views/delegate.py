@@ -1,0 +1,90 @@
+"""Delegates: join by QR link or typed code, then follow the workshop on the phone page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from sessions import ratelimit, services
+from sessions.access import get_workshop_by_join_token, get_workshop_for_delegate
+from sessions.errors import Conflict, NotFound, TooManyAttempts
+from sessions.forms import JoinCodeForm, JoinForm
+from sessions.identity import read_delegate_key, remember_delegate
+from sessions.models import Attendance
+from sessions.regions import DELEGATE, render_regions
+from sessions.views.common import live_regions
+
+TOO_MANY = "Too many wrong codes from this network. Wait a few minutes, or scan the QR code."
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "workshops/home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def join_with_code(request: HttpRequest) -> HttpResponse:
+    """Typed short code: case-insensitive; failed attempts are rate limited per address."""
+    form = JoinCodeForm(request.POST or None)
+    if request.method == "POST":
+        if ratelimit.failures_exceeded(request):
+            raise TooManyAttempts(TOO_MANY)
+        if form.is_valid():
+            try:
+                workshop = services.workshop_for_join_code(form.cleaned_data["code"])
+            except NotFound as refusal:
+                ratelimit.record_failure(request)
+                form.add_error("code", refusal.message)
+            else:
+                return redirect("workshops:join_link", token=workshop.join_token)
+        else:
+            ratelimit.record_failure(request)
+    status = 400 if form.errors else 200
+    return render(request, "workshops/join_code.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def join_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The QR code's link: pick an optional name and join; a known phone goes straight in."""
+    workshop = get_workshop_by_join_token(token)
+    key = read_delegate_key(request.COOKIES, workshop.event_id)
+    already = (
+        key is not None and Attendance.objects.filter(workshop=workshop, delegate__key=key).exists()
+    )
+    if request.method == "GET" and already:
+        return redirect("workshops:phone", workshop_id=workshop.pk)
+    if workshop.is_closed:
+        raise Conflict("This workshop has finished. Thank you for taking part.")
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        delegate = services.join_workshop(
+            workshop=workshop,
+            delegate_key=key,
+            display_name=form.cleaned_data["display_name"],
+        )
+        response = redirect("workshops:phone", workshop_id=workshop.pk)
+        remember_delegate(response, workshop.event_id, delegate.key)
+        return response
+    status = 400 if form.errors else 200
+    context = {"form": form, "workshop": workshop}
+    return render(request, "workshops/join.html", context, status=status)
+
+
+def phone(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop, delegate = _membership(request, workshop_id)
+    snapshot = render_regions(workshop.pk, DELEGATE, request=request)
+    context = {"workshop": workshop, "delegate": delegate, "regions": snapshot.html}
+    return render(request, "workshops/phone.html", context)
+
+
+def phone_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop, _ = _membership(request, workshop_id)
+    return live_regions(request, workshop.pk, DELEGATE)
+
+
+def _membership(request: HttpRequest, workshop_id: int):
+    try:
+        return get_workshop_for_delegate(request.COOKIES, workshop_id)
+    except NotFound:
+        raise NotFound(
+            "This phone has not joined that workshop. Scan the QR code or type the code "
+            "shown on the screen to join."
+        ) from None
