@@ -34,10 +34,9 @@ def signed_cookie_value(event_id: int, key: str) -> str:
 
 
 def remember_delegate(response: HttpResponse, event_id: int, key: str) -> None:
-    response.set_signed_cookie(
+    response.set_cookie(
         cookie_name(event_id),
-        key,
-        salt=SALT,
+        signed_cookie_value(event_id, key),
         max_age=MAX_AGE_SECONDS,
         httponly=True,
         samesite="Lax",
