@@ -14,6 +14,7 @@ server loop runs (management commands, the sync test client) a change is pushed 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 from functools import partial
@@ -105,7 +106,12 @@ class Coalescer:
             self.scheduled.add(key)
             interval = settings.PUSH_INTERVAL_SECONDS[audience]
             delay = max(0.0, self.last_sent.get(key, -interval) + interval - loop.time())
-            loop.call_later(delay, lambda key=key: loop.create_task(self.flush(key)))
+            # A fresh context: the change may come from a view's worker thread, whose context
+            # marks it as inside sync_to_async; a flush must not inherit that.
+            loop.call_later(delay, self._start_flush, key, context=contextvars.Context())
+
+    def _start_flush(self, key: tuple[int, str]) -> None:
+        asyncio.get_running_loop().create_task(self.flush(key))
 
     async def flush(self, key: tuple[int, str]) -> None:
         workshop_id, audience = key

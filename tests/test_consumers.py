@@ -1,0 +1,226 @@
+"""The live socket, end to end through `facilitate.asgi.application`.
+
+A POST by one client changes what another client's socket receives. Every test disconnects
+its sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from contextlib import asynccontextmanager
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from facilitate.asgi import application
+from sessions import broadcast, services
+from sessions.models import Workshop
+from tests.conftest import delegate_cookie_header, join
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")
+
+
+@asynccontextmanager
+async def socket(path: str, *headers: tuple[bytes, bytes], origin=ORIGIN):
+    communicator = WebsocketCommunicator(application, path, headers=[origin, HOST, *headers])
+    connected, _ = await communicator.connect(timeout=5)
+    try:
+        yield communicator if connected else None
+    finally:
+        await communicator.disconnect()
+
+
+async def receive_until(communicator, predicate, timeout: float = 5.0) -> str:
+    """Frames until one satisfies `predicate`; fails with what arrived if none does.
+
+    Waits with receive_nothing: a receive timeout would cancel the consumer.
+    """
+    seen = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await communicator.receive_nothing(timeout=0.05):
+            continue
+        frame = await communicator.receive_from()
+        seen.append(frame)
+        if predicate(frame):
+            return frame
+    raise AssertionError(f"no matching frame; got {seen!r}")
+
+
+async def frames_until_quiet(communicator, quiet: float = 1.0) -> list[str]:
+    frames = []
+    while not await communicator.receive_nothing(timeout=quiet):
+        frames.append(await communicator.receive_from())
+    return frames
+
+
+def count_in(frame: str) -> int | None:
+    match = re.search(r'data-count="(\d+)"', frame)
+    return int(match.group(1)) if match else None
+
+
+def presence_is(n: int):
+    return lambda frame: count_in(frame) == n
+
+
+def session_cookie(client: Client) -> tuple[bytes, bytes]:
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+async def test_projector_gets_a_full_snapshot_on_connect(workshop):
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        frame = await projector.receive_from(timeout=5)
+    for region in ("status", "presence", "step", "join"):
+        assert f'id="{region}"' in frame
+    assert workshop.join_code in frame
+    assert count_in(frame) == 0
+
+
+async def test_a_foreign_origin_is_refused(workshop):
+    evil = (b"origin", b"http://evil.example")
+    async with socket(f"/ws/display/{workshop.display_token}/", origin=evil) as projector:
+        assert projector is None
+
+
+async def test_a_delegate_joining_raises_the_projector_count_and_leaving_lowers_it(workshop):
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        await receive_until(projector, presence_is(0))
+        phone_client = Client()
+        delegate = await sync_to_async(join)(phone_client, workshop, "Dana")
+        cookie = (b"cookie", delegate_cookie_header(delegate))
+        async with socket(f"/ws/phone/{workshop.pk}/", cookie) as phone:
+            assert phone is not None
+            await receive_until(projector, presence_is(1))
+            # A second tab of the same phone is still one delegate.
+            async with socket(f"/ws/phone/{workshop.pk}/", cookie) as second_tab:
+                assert second_tab is not None
+                await asyncio.sleep(0.3)
+                await receive_until(projector, presence_is(1))
+        await receive_until(projector, presence_is(0))
+
+
+async def test_moving_the_room_reaches_every_phone_and_the_projector(workshop, facilitator):
+    step = await sync_to_async(services.add_step)(workshop=workshop, title="Pick the challenge")
+    facilitator_client = Client()
+    await sync_to_async(facilitator_client.force_login)(facilitator)
+    phones = [Client(), Client()]
+    delegates = [await sync_to_async(join)(phone, workshop) for phone in phones]
+    cookies = [(b"cookie", delegate_cookie_header(d)) for d in delegates]
+    async with (
+        socket(f"/ws/display/{workshop.display_token}/") as projector,
+        socket(f"/ws/phone/{workshop.pk}/", cookies[0]) as phone_a,
+        socket(f"/ws/phone/{workshop.pk}/", cookies[1]) as phone_b,
+    ):
+        for phone in (phone_a, phone_b):
+            await receive_until(phone, lambda f: "Waiting for the facilitator" in f)
+        response = await sync_to_async(facilitator_client.post)(
+            f"/console/workshops/{workshop.pk}/show/", {"go": "step", "step": step.pk}
+        )
+        assert response.status_code == 302
+        for live in (phone_a, phone_b, projector):
+            await receive_until(live, lambda f: "Pick the challenge" in f)
+
+
+async def test_the_console_socket_sees_the_agenda_change(workshop, facilitator):
+    client = Client()
+    await sync_to_async(client.force_login)(facilitator)
+    async with socket(f"/ws/console/{workshop.pk}/", session_cookie(client)) as console:
+        assert console is not None
+        await receive_until(console, lambda f: 'id="agenda"' in f)
+        await sync_to_async(client.post)(
+            f"/console/workshops/{workshop.pk}/steps/", {"kind": "message", "title": "Reframe"}
+        )
+        await receive_until(console, lambda f: "Reframe" in f)
+
+
+async def test_an_outsider_cannot_open_the_console_socket(workshop, outsider):
+    client = Client()
+    await sync_to_async(client.force_login)(outsider)
+    async with socket(f"/ws/console/{workshop.pk}/", session_cookie(client)) as console:
+        closed = await console.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4403}
+
+
+async def test_an_anonymous_visitor_cannot_open_the_console_socket(workshop):
+    async with socket(f"/ws/console/{workshop.pk}/") as console:
+        closed = await console.receive_output(timeout=5)
+    assert closed["code"] == 4403
+
+
+async def test_a_phone_that_has_not_joined_is_refused(workshop, other_workshop):
+    # Joined another workshop of another event: its cookie does not open this one.
+    delegate = await sync_to_async(join)(Client(), other_workshop)
+    cookie = (b"cookie", delegate_cookie_header(delegate))
+    async with socket(f"/ws/phone/{workshop.pk}/", cookie) as phone:
+        closed = await phone.receive_output(timeout=5)
+    assert closed["code"] == 4403
+    async with socket(f"/ws/phone/{workshop.pk}/") as phone:
+        closed = await phone.receive_output(timeout=5)
+    assert closed["code"] == 4403
+
+
+async def test_revoking_the_display_link_closes_its_socket(workshop, facilitator):
+    client = Client()
+    await sync_to_async(client.force_login)(facilitator)
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        await receive_until(projector, lambda f: 'id="join"' in f)
+        await sync_to_async(client.post)(f"/console/workshops/{workshop.pk}/display/revoke/")
+        closed = await projector.receive_output(timeout=5)
+        assert closed == {"type": "websocket.close", "code": 4403}
+    async with socket(f"/ws/display/{workshop.display_token}/") as stale:
+        assert (await stale.receive_output(timeout=5))["code"] == 4403
+
+
+async def test_heartbeat_is_answered_and_bad_messages_change_nothing(workshop):
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        await receive_until(projector, lambda f: 'id="join"' in f)
+        await projector.send_to(text_data='{"type": "ping"}')
+        assert await projector.receive_from(timeout=5) == "pong"
+        for bad in ("not json", "[1, 2]", '{"type": "vote"}', "x" * 10_000):
+            await projector.send_to(text_data=bad)
+            frame = await projector.receive_from(timeout=5)
+            assert "not understood" in frame
+            assert 'role="alert"' in frame
+        # Still connected and answering.
+        await projector.send_to(text_data='{"type": "ping"}')
+        assert await projector.receive_from(timeout=5) == "pong"
+
+
+async def test_a_socket_never_receives_an_older_snapshot_than_it_has(workshop):
+    group = broadcast.group_name(workshop.pk, "projector")
+    layer = get_channel_layer()
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        first = await projector.receive_from(timeout=5)
+        version = int(re.search(r'data-version="(\d+)"', first).group(1))
+        stale = {"type": broadcast.PUSH, "version": version - 1, "html": {"step": "OLD"}}
+        newer = {"type": broadcast.PUSH, "version": version + 5, "html": {"step": "NEW"}}
+        older_than_newer = {"type": broadcast.PUSH, "version": version + 4, "html": {"step": "X"}}
+        for message in (stale, newer, older_than_newer):
+            await layer.group_send(group, message)
+        assert await projector.receive_from(timeout=5) == "NEW"
+        assert await projector.receive_nothing(timeout=0.5)
+
+
+async def test_a_burst_of_changes_is_coalesced_into_few_snapshots(workshop, settings):
+    settings.PUSH_INTERVAL_SECONDS = {**settings.PUSH_INTERVAL_SECONDS, "projector": 0.2}
+    steps = [
+        await sync_to_async(services.add_step)(workshop=workshop, title=f"Step {i}")
+        for i in range(30)
+    ]
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        await receive_until(projector, lambda f: 'id="join"' in f)
+        for step in steps:
+            await sync_to_async(services.show_step)(workshop=workshop, step=step)
+        frames = await frames_until_quiet(projector)
+    assert 1 <= len(frames) <= 8, len(frames)
+    assert "Step 29" in frames[-1]  # the trailing snapshot shows the final state
+    final = await sync_to_async(Workshop.objects.get)(pk=workshop.pk)
+    assert final.current_step_id == steps[-1].pk
