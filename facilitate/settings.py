@@ -152,8 +152,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# Serve static files straight from the apps (no collectstatic step to forget).
+# Static files are served straight from the apps by WhiteNoise: no collectstatic step to
+# forget. STATIC_ROOT is only needed to run collectstatic for a separate web server.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

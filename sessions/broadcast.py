@@ -68,8 +68,13 @@ def _send_now(group: str, message: dict) -> None:
     loop = coalescer.loop
     if loop is not None and loop.is_running():
         asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(group, message), loop)
-    else:
+        return
+    try:
+        current = asyncio.get_running_loop()
+    except RuntimeError:
         async_to_sync(get_channel_layer().group_send)(group, message)
+    else:  # called from code running on a loop that is not a server's: do not block it
+        current.create_task(get_channel_layer().group_send(group, message))
 
 
 def push_message(snapshot) -> dict:

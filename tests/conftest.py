@@ -7,15 +7,35 @@ Personas: `facilitator` (runs `workshop`), `outsider` (a facilitator of another 
 from __future__ import annotations
 
 import datetime
+import os
+import shutil
+import time
 import uuid
 
 import pytest
+import redis
 from django.core.cache import cache
 from django.test import Client
 
 from sessions import services
 from sessions.identity import cookie_name, read_delegate_key, signed_cookie_value
 from sessions.models import Delegate, Event, Workshop
+from tests.servers import Daphne, RedisServer
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI nothing may be skipped: a browser or Redis test that cannot run is a failure."""
+    if os.environ.get("CI") and _skipped and exitstatus == 0:
+        print(f"\nCI: {len(_skipped)} test(s) skipped, which CI does not allow: {_skipped}")
+        session.exitstatus = 1
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +113,81 @@ def stranger_client() -> Client:
     return Client()
 
 
+def session_for(user) -> str:
+    """A login session cookie value for `user`, usable against a server process."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
 def delegate_cookie_header(delegate: Delegate) -> bytes:
     """The Cookie header a joined phone sends, for socket tests."""
     name = cookie_name(delegate.event_id)
     return f"{name}={signed_cookie_value(delegate.event_id, delegate.key)}".encode()
+
+
+# --- real servers ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """REDIS_URL if given, else a redis-server of our own. Fails (never skips) without Redis."""
+    url = os.environ.get("REDIS_URL")
+    server = None
+    if not url:
+        try:
+            server = RedisServer()
+        except RuntimeError as error:
+            pytest.fail(str(error))
+        url = server.url
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"Redis at {url} does not answer")
+            time.sleep(0.1)
+    yield url
+    client.close()
+    if server:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker):
+    """One daphne process on the test database, as `make run` starts it."""
+    with Daphne() as running:
+        yield running
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright. Fails (never skips) when it is missing."""
+    from playwright.sync_api import sync_playwright
+
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    if not path:
+        pytest.fail("Chromium is not installed; `make test` installs Debian's chromium package.")
+    # Playwright's sync API keeps an event loop running in this thread; the tests' own ORM
+    # calls are still plain synchronous code (Django documents this switch for such cases).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
