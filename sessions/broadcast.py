@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 PROCESS_ID = uuid.uuid4().hex
 
 PUSH = "region.push"
+_background: set[asyncio.Task] = set()
 DISPLAY_REVOKED = "display.revoked"
 
 
@@ -74,7 +75,9 @@ def _send_now(group: str, message: dict) -> None:
     except RuntimeError:
         async_to_sync(get_channel_layer().group_send)(group, message)
     else:  # called from code running on a loop that is not a server's: do not block it
-        current.create_task(get_channel_layer().group_send(group, message))
+        task = current.create_task(get_channel_layer().group_send(group, message))
+        _background.add(task)
+        task.add_done_callback(_background.discard)
 
 
 def push_message(snapshot) -> dict:

@@ -22,7 +22,6 @@ from sessions.identity import cookie_name, read_delegate_key, signed_cookie_valu
 from sessions.models import Delegate, Event, Workshop
 from tests.servers import Daphne, RedisServer
 
-
 _skipped: list[str] = []
 
 

@@ -56,7 +56,7 @@ class Daphne:
             "CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
             **(extra_env or {}),
         }
-        self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
+        self.log_path = Path(tempfile.gettempdir()) / f"daphne-{uuid.uuid4().hex[:12]}.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Daphne:
@@ -64,9 +64,10 @@ class Daphne:
             sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
             "facilitate.asgi:application",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -88,7 +89,7 @@ class Daphne:
                 self.process.wait()
 
     def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")
+        return self.log_path.read_text(errors="replace")
 
     def __enter__(self) -> Daphne:
         return self.start()

@@ -37,14 +37,14 @@ async def socket(path: str, *headers: tuple[bytes, bytes], origin=ORIGIN):
         await communicator.disconnect()
 
 
-async def receive_until(communicator, predicate, timeout: float = 5.0) -> str:
+async def receive_until(communicator, predicate, within: float = 5.0) -> str:
     """Frames until one satisfies `predicate`; fails with what arrived if none does.
 
     Waits with receive_nothing: a receive timeout would cancel the consumer.
     """
     seen = []
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while loop.time() < deadline:
         if await communicator.receive_nothing(timeout=0.05):
             continue

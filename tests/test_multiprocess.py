@@ -24,9 +24,9 @@ def csrf_of(html: str) -> str:
     return CSRF.search(html).group(1)
 
 
-async def frames_until(ws, predicate, timeout: float = 10.0) -> str:
+async def frames_until(ws, predicate, within: float = 10.0) -> str:
     seen = []
-    async with asyncio.timeout(timeout):
+    async with asyncio.timeout(within):
         while True:
             frame = await ws.recv()
             seen.append(frame)
