@@ -31,7 +31,7 @@ class WorkshopAdmin(admin.ModelAdmin):
     list_display = ["title", "event", "join_code", "current_step", "closed_at", "created_at"]
     list_filter = ["event", "closed_at"]
     search_fields = ["title", "join_code"]
-    readonly_fields = ["join_token", "display_token", "version", "created_at"]
+    readonly_fields = ["join_token", "display_token", "created_at"]
     raw_id_fields = ["current_step"]
     inlines = [StepInline]
 

@@ -41,10 +41,11 @@ def group_name(workshop_id: int, audience: str) -> str:
     return f"workshop.{workshop_id}.{audience}"
 
 
-def regions_changed(workshop_id: int, regions: set[str]) -> None:
-    """After the current transaction commits, push fresh snapshots of `regions`."""
+def regions_changed(workshop_id: int, regions: set[str], *, delay: float = 0) -> None:
+    """After the current transaction commits (and `delay` seconds more, where a server loop
+    runs), push fresh snapshots of `regions`."""
     wanted = frozenset(regions)
-    transaction.on_commit(partial(_publish, workshop_id, wanted))
+    transaction.on_commit(partial(_publish, workshop_id, wanted, delay))
 
 
 def display_revoked(workshop_id: int, token: str) -> None:
@@ -53,10 +54,11 @@ def display_revoked(workshop_id: int, token: str) -> None:
     transaction.on_commit(partial(_send_now, group_name(workshop_id, "projector"), message))
 
 
-def _publish(workshop_id: int, regions: frozenset[str]) -> None:
+def _publish(workshop_id: int, regions: frozenset[str], delay: float = 0) -> None:
     loop = coalescer.loop
     if loop is not None and loop.is_running():
-        asyncio.run_coroutine_threadsafe(coalescer.mark(workshop_id, regions), loop)
+        mark = partial(coalescer.mark_soon, workshop_id, regions)
+        loop.call_soon_threadsafe(loop.call_later, delay, mark, context=contextvars.Context())
         return
     for audience, names in REGIONS.items():
         wanted = tuple(name for name in names if name in regions)
@@ -101,7 +103,8 @@ class Coalescer:
             self.scheduled.clear()
             self.last_sent.clear()
 
-    async def mark(self, workshop_id: int, regions: frozenset[str]) -> None:
+    def mark_soon(self, workshop_id: int, regions: frozenset[str]) -> None:
+        """Note a change (on the loop's thread); schedules the flushes it needs."""
         loop = asyncio.get_running_loop()
         for audience, names in REGIONS.items():
             wanted = regions.intersection(names)

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from sessions.models import NAME_MAX, TEXT_MAX, TITLE_MAX, Event, Step, Workshop
+from sessions.models import NAME_MAX, TEXT_MAX, TITLE_MAX, Event, Poll, Step, Workshop
+from sessions.services.voting import MAX_OPTIONS, PollSettings
 from sessions.tokens import JOIN_CODE_LENGTH, normalise_join_code
 
 
@@ -30,7 +31,64 @@ class WorkshopForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX})}
 
 
-class StepForm(CommandForm):
+class PollFieldsMixin(forms.Form):
+    """A vote's settings; the options are typed or pasted one per line."""
+
+    poll_kind = forms.ChoiceField(
+        choices=Poll.Kind.choices, initial=Poll.Kind.DOTS, label="Kind of vote", required=False
+    )
+    options = forms.CharField(
+        required=False,
+        label="Options, one per line",
+        max_length=MAX_OPTIONS * (TITLE_MAX + 2),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    budget = forms.IntegerField(
+        required=False, min_value=1, max_value=20, label="Dots per delegate",
+        help_text="Empty: one dot for every three options, between 3 and 5.",
+    )  # fmt: skip
+    per_option_max = forms.IntegerField(
+        initial=2, min_value=1, max_value=20, label="Most dots on one option", required=False
+    )
+    max_picks = forms.IntegerField(
+        initial=3, min_value=1, max_value=MAX_OPTIONS, required=False,
+        label="Most picks (multiple choice) or places to rank (ranking)",
+    )  # fmt: skip
+    show_live = forms.BooleanField(required=False, label="Show results live while voting")
+    scale_low_label = forms.CharField(initial="Not at all", max_length=40, required=False)
+    scale_high_label = forms.CharField(initial="Very much", max_length=40, required=False)
+
+    POLL_FIELDS = (
+        "poll_kind", "options", "budget", "per_option_max", "max_picks", "show_live",
+        "scale_low_label", "scale_high_label",
+    )  # fmt: skip
+
+    def poll_fields(self):
+        return [self[name] for name in self.POLL_FIELDS]
+
+    def clean_options(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["options"].splitlines()]
+        labels = [line for line in lines if line]
+        too_long = [label for label in labels if len(label) > TITLE_MAX]
+        if too_long:
+            raise forms.ValidationError(f"Each option can be at most {TITLE_MAX} characters.")
+        return labels
+
+    def poll_settings(self) -> PollSettings:
+        data = self.cleaned_data
+        return PollSettings(
+            kind=data.get("poll_kind") or Poll.Kind.DOTS,
+            options=data["options"],
+            budget=data.get("budget"),
+            per_option_max=data.get("per_option_max") or 2,
+            max_picks=data.get("max_picks") or 3,
+            show_live=data.get("show_live", False),
+            scale_low_label=data.get("scale_low_label") or "Not at all",
+            scale_high_label=data.get("scale_high_label") or "Very much",
+        )
+
+
+class StepForm(CommandForm, PollFieldsMixin):
     kind = forms.ChoiceField(choices=Step.Kind.choices, initial=Step.Kind.MESSAGE)
     title = forms.CharField(max_length=TITLE_MAX)
     body = forms.CharField(
@@ -39,6 +97,43 @@ class StepForm(CommandForm):
         label="Text",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    field_order = ["key", "kind", "title", "body"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Step.Kind.VOTE and len(data.get("options") or []) < 2:
+            self.add_error("options", "A vote needs at least 2 options, one per line.")
+        return data
+
+
+class PollForm(PollFieldsMixin):
+    pass
+
+
+class PollControlForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[
+            ("open", "Open"),
+            ("close", "Close"),
+            ("reveal", "Reveal results"),
+            ("hide", "Hide results"),
+            ("focus", "Make the top options the focus"),
+        ]
+    )
+    seconds = forms.IntegerField(required=False, min_value=5, max_value=3600)
+    top = forms.IntegerField(required=False, min_value=1, max_value=MAX_OPTIONS, initial=2)
+
+
+class VoteForm(CommandForm):
+    """One tap on a ballot: what the phone page and the socket both send."""
+
+    poll = forms.IntegerField(min_value=1)
+    option = forms.IntegerField(min_value=1, required=False)
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("add", "remove", "pick", "rate", "rank", "unrank", "clear")]
+    )
+    value = forms.IntegerField(required=False, min_value=1, max_value=5)
 
 
 class StepEditForm(forms.Form):

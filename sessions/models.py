@@ -63,9 +63,8 @@ class Workshop(models.Model):
     current_step = models.ForeignKey(
         "Step", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # Bumped by every change that any screen shows; pushed snapshots carry it so that an
-    # older snapshot never replaces a newer one.
-    version = models.PositiveBigIntegerField(default=1)
+    # The top options of a finished vote, carried forward into the steps that follow.
+    focus_options = models.ManyToManyField("Option", blank=True, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -124,6 +123,7 @@ class Step(models.Model):
 
     class Kind(models.TextChoices):
         MESSAGE = "message", "Message"
+        VOTE = "vote", "Vote"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
@@ -158,11 +158,158 @@ class Presence(models.Model):
         return f"{self.delegate} on {self.channel_name}"
 
 
-class ProcessedCommand(models.Model):
-    """The client-generated key of a command already carried out: a replay is a no-op."""
+class ChangeQuerySet(models.QuerySet):
+    def version_of(self, workshop_id: int) -> int:
+        """The workshop's current version: the id of its latest committed change."""
+        return self.filter(workshop_id=workshop_id).aggregate(v=models.Max("id"))["v"] or 0
 
-    key = models.CharField(max_length=64, unique=True)
+
+class Change(models.Model):
+    """One committed change to what a workshop's screens show.
+
+    Its id orders changes, so a workshop's version is its latest change's id: pushed
+    snapshots carry it and a screen never replaces a region with an older one. Inserting a
+    row (rather than bumping a counter on the workshop) keeps concurrent writers, such as a
+    room full of voters, from queuing on one row. `key` is the client-generated key of the
+    command that made the change: a replayed command finds its key taken and does nothing.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="changes")
+    key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ChangeQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["workshop", "id"])]
+
     def __str__(self) -> str:
-        return self.key
+        return f"change {self.pk} of workshop {self.workshop_id}"
+
+
+# --- voting --------------------------------------------------------------------------------
+
+
+class Poll(models.Model):
+    """The vote of a vote step: its kind, limits and state.
+
+    Limits are fixed once anyone has voted, so a ballot checked against them stays valid.
+    """
+
+    class Kind(models.TextChoices):
+        DOTS = "dots", "Dot voting"
+        SINGLE = "single", "Single choice"
+        MULTIPLE = "multiple", "Multiple choice"
+        SCALE = "scale", "Scale (rate each 1 to 5)"
+        RANKING = "ranking", "Ranking (top picks in order)"
+
+    step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="poll")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.DOTS)
+    # Dots: a budget per delegate and a cap per option. Multiple: at most `max_picks`.
+    # Ranking: the top `max_picks` in order.
+    budget = models.PositiveSmallIntegerField(default=3)
+    per_option_max = models.PositiveSmallIntegerField(default=2)
+    max_picks = models.PositiveSmallIntegerField(default=3)
+    scale_low_label = models.CharField(max_length=40, default="Not at all")
+    scale_high_label = models.CharField(max_length=40, default="Very much")
+    show_live = models.BooleanField(default=False)
+    is_open = models.BooleanField(default=False)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    revealed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget__gte=1, per_option_max__gte=1, max_picks__gte=1),
+                name="poll_limits_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.step.title}"
+
+    @property
+    def accepting(self) -> bool:
+        """Open, and its countdown (if any) has not run out."""
+        return self.is_open and (self.closes_at is None or self.closes_at > timezone.now())
+
+    def allowance(self, option_count: int) -> int:
+        """What one ballot may spend: dots, picks, ratings or ranked places."""
+        return {
+            self.Kind.DOTS: self.budget,
+            self.Kind.SINGLE: 1,
+            self.Kind.MULTIPLE: self.max_picks,
+            self.Kind.SCALE: option_count,
+            self.Kind.RANKING: self.max_picks,
+        }[self.kind]
+
+    @property
+    def cap(self) -> int:
+        """The largest value of one mark."""
+        return {
+            self.Kind.DOTS: self.per_option_max,
+            self.Kind.SINGLE: 1,
+            self.Kind.MULTIPLE: 1,
+            self.Kind.SCALE: 5,
+            self.Kind.RANKING: self.max_picks,
+        }[self.kind]
+
+
+class Option(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveIntegerField()
+    label = models.CharField(max_length=TITLE_MAX)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Ballot(models.Model):
+    """One delegate's vote in one poll. `spent` is the sum of their marks' values for dots,
+    the number of marks otherwise; the database holds it within `allowance`."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="ballots")
+    spent = models.PositiveSmallIntegerField(default=0)
+    allowance = models.PositiveSmallIntegerField()
+    revision = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "delegate"], name="one_ballot_per_poll"),
+            models.CheckConstraint(
+                condition=models.Q(spent__lte=models.F("allowance")), name="ballot_within_allowance"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ballot of {self.delegate} in poll {self.poll_id}"
+
+
+class Mark(models.Model):
+    """A ballot's mark on one option: dots placed, 1 for a pick, a rating 1-5, or a rank."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="marks")
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="marks")
+    value = models.PositiveSmallIntegerField()
+    cap = models.PositiveSmallIntegerField()
+    # Set for ranking only (the same as value): two options can't share a rank.
+    rank = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "option"], name="one_mark_per_option"),
+            models.UniqueConstraint(fields=["ballot", "rank"], name="one_option_per_rank"),
+            models.CheckConstraint(
+                condition=models.Q(value__gte=1, value__lte=models.F("cap")),
+                name="mark_within_cap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value} on {self.option}"

@@ -9,6 +9,7 @@ audience.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,16 +19,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions.models import Presence, Step, Workshop
+from sessions.models import Change, Mark, Poll, Presence, Step, Workshop
+from sessions.tally import tally_poll
 
 DELEGATE = "delegate"
 PROJECTOR = "projector"
 FACILITATOR = "facilitator"
 
 REGIONS: dict[str, tuple[str, ...]] = {
-    DELEGATE: ("status", "step"),
-    PROJECTOR: ("status", "presence", "step", "join"),
-    FACILITATOR: ("status", "presence", "agenda", "step", "join"),
+    DELEGATE: ("status", "step", "results"),
+    PROJECTOR: ("status", "presence", "step", "results", "join"),
+    FACILITATOR: ("status", "presence", "agenda", "step", "results", "join"),
 }
 
 
@@ -62,6 +64,7 @@ def render_regions(
     *,
     base_url: str | None = None,
     request=None,
+    delegate=None,
 ) -> Snapshot:
     """Render `regions` (default: all of the audience's) from the database's current state.
 
@@ -69,12 +72,15 @@ def render_regions(
     `base_url` (scheme and host phones use) is needed to draw the join QR code; without it
     the join region renders as a stub that fetches itself over HTTP. With `request` (a
     page or an HTTP answer) forms also carry the CSRF token for plain, script-free posts.
+    With `delegate` (a phone's page or its socket's first snapshot) the step carries that
+    delegate's own ballot; pushed to every phone, it carries a stub that fetches it.
     """
     names = regions or REGIONS[audience]
+    version = Change.objects.version_of(workshop_id)
     workshop = Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
     context = {
         "workshop": workshop,
-        "version": workshop.version,
+        "version": version,
         "step": workshop.current_step,
         "audience": audience,
         "base_url": public_base_url(base_url),
@@ -85,11 +91,15 @@ def render_regions(
         context["steps"] = list(Step.objects.filter(workshop_id=workshop_id))
     if "join" in names:
         context.update(join_context(workshop, context["base_url"]))
+    if workshop.current_step and workshop.current_step.kind == Step.Kind.VOTE:
+        context.update(vote_context(workshop.current_step, names, delegate, request))
+    if "step" in names or "agenda" in names:
+        context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"
     html = {
         name: render_to_string(f"{template}#{name}", context, request=request) for name in names
     }
-    return Snapshot(version=workshop.version, html=html)
+    return Snapshot(version=version, html=html)
 
 
 def join_context(workshop: Workshop, base_url: str | None) -> dict:
@@ -100,3 +110,48 @@ def join_context(workshop: Workshop, base_url: str | None) -> dict:
         "join_url": base_url + join_path,
         "join_address": base_url.split("://", 1)[-1] + reverse("workshops:join"),
     }
+
+
+def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
+    poll = Poll.objects.prefetch_related("options").get(step=step)
+    context = {"poll": poll, "accepting": poll.accepting}
+    if "results" in names or "step" in names:
+        context["tally"] = tally_poll(poll)
+    if delegate is not None and "step" in names:
+        context["ballot_html"] = render_ballot(poll, delegate, request)
+    return context
+
+
+def render_ballot(poll: Poll, delegate, request=None) -> str:
+    """The delegate's own ballot: their marks, what they have left, one form per option.
+
+    Each option's form carries a fresh command key, so a double tap or a retried request
+    lands once.
+    """
+    marks = dict(
+        Mark.objects.filter(ballot__poll=poll, ballot__delegate=delegate).values_list(
+            "option_id", "value"
+        )
+    )
+    rows = [
+        {
+            "option": option,
+            "value": marks.get(option.pk, 0),
+            "dots": range(marks.get(option.pk, 0)),
+            "key": uuid.uuid4(),
+        }
+        for option in poll.options.all()
+    ]
+    used = sum(marks.values()) if poll.kind == Poll.Kind.DOTS else len(marks)
+    context = {
+        "poll": poll,
+        "rows": rows,
+        "used": used,
+        "left": max(poll.allowance(len(rows)) - used, 0),
+        "accepting": poll.accepting,
+        "workshop_id": poll.step.workshop_id,
+        "clear_key": uuid.uuid4(),
+        "scale": range(1, 6),
+        "next_rank": len(marks) + 1,
+    }
+    return render_to_string("workshops/vote/ballot.html", context, request=request)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("j/<str:token>/", delegate.join_link, name="join_link"),
     path("w/<int:workshop_id>/", delegate.phone, name="phone"),
     path("w/<int:workshop_id>/live/", delegate.phone_live, name="phone_live"),
+    path("w/<int:workshop_id>/ballot/", delegate.ballot, name="ballot"),
+    path("w/<int:workshop_id>/vote/", delegate.vote, name="vote"),
     # Projector
     path("display/<str:token>/", display.display, name="display"),
     path("display/<str:token>/live/", display.display_live, name="display_live"),
@@ -47,4 +49,9 @@ urlpatterns = [
         name="display_revoke",
     ),
     path("console/workshops/<int:workshop_id>/close/", console.close, name="close"),
+    path(
+        "console/workshops/<int:workshop_id>/polls/<int:poll_id>/",
+        console.poll_control,
+        name="poll_control",
+    ),
 ]

@@ -3,6 +3,7 @@
 import uuid
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -11,10 +12,20 @@ from django.views.decorators.http import require_POST
 
 from sessions import services
 from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
-from sessions.errors import InvalidInput
-from sessions.forms import EventForm, MoveForm, ShowStepForm, StepEditForm, StepForm, WorkshopForm
-from sessions.models import Event, Workshop
+from sessions.errors import InvalidInput, NotFound
+from sessions.forms import (
+    EventForm,
+    MoveForm,
+    PollControlForm,
+    PollForm,
+    ShowStepForm,
+    StepEditForm,
+    StepForm,
+    WorkshopForm,
+)
+from sessions.models import Event, Poll, Step, Workshop
 from sessions.regions import FACILITATOR, render_regions
+from sessions.services import voting
 from sessions.views.common import answer, live_regions, request_base_url
 
 
@@ -93,13 +104,19 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
             "workshops/step_form.html", {"workshop": workshop, "step_form": form}, request=request
         )
         return HttpResponse(html, status=400)
-    services.add_step(
-        workshop=workshop,
-        title=form.cleaned_data["title"],
-        body=form.cleaned_data["body"],
-        kind=form.cleaned_data["kind"],
-        key=form.command_key(),
-    )
+    data = form.cleaned_data
+    if data["kind"] == Step.Kind.VOTE:
+        voting.add_vote_step(
+            workshop=workshop,
+            title=data["title"],
+            body=data["body"],
+            settings=form.poll_settings(),
+            key=form.command_key(),
+        )
+    else:
+        services.add_step(
+            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
+        )
     fresh = render_to_string(
         "workshops/step_form.html",
         {"workshop": workshop, "step_form": _new_step_form()},
@@ -118,15 +135,37 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+    """Edit a step's text, and a vote's options and limits until anyone has voted."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     step = get_step(workshop, step_id)
-    form = StepEditForm(request.POST or None, initial={"title": step.title, "body": step.body})
-    if request.method == "POST" and form.is_valid():
-        services.edit_step(step=step, **form.cleaned_data)
+    poll = Poll.objects.filter(step=step).first()
+    data = request.POST or None
+    form = StepEditForm(data, initial={"title": step.title, "body": step.body})
+    poll_form = PollForm(data, initial=_poll_initial(poll)) if poll else None
+    if request.method == "POST" and form.is_valid() and (poll_form is None or poll_form.is_valid()):
+        with transaction.atomic():
+            services.edit_step(step=step, **form.cleaned_data)
+            if poll_form is not None:
+                voting.configure_poll(poll=poll, settings=poll_form.poll_settings())
         return redirect(_console_url(workshop))
-    status = 400 if form.errors else 200
-    context = {"workshop": workshop, "step": step, "form": form}
+    status = 400 if form.errors or (poll_form and poll_form.errors) else 200
+    context = {"workshop": workshop, "step": step, "form": form, "poll_form": poll_form}
     return render(request, "workshops/step_edit.html", context, status=status)
+
+
+def _poll_initial(poll: Poll | None) -> dict:
+    if poll is None:
+        return {}
+    return {
+        "poll_kind": poll.kind,
+        "options": "\n".join(poll.options.values_list("label", flat=True)),
+        "budget": poll.budget,
+        "per_option_max": poll.per_option_max,
+        "max_picks": poll.max_picks,
+        "show_live": poll.show_live,
+        "scale_low_label": poll.scale_low_label,
+        "scale_high_label": poll.scale_high_label,
+    }
 
 
 @login_required
@@ -235,3 +274,37 @@ def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
         regions=("status", "agenda", "step"),
         message="The workshop is finished.",
     )
+
+
+@login_required
+@require_POST
+def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpResponse:
+    """Open (with an optional countdown), close, reveal or hide a vote; carry its top
+    options forward as the focus."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    poll = Poll.objects.filter(pk=poll_id, step__workshop=workshop).first()
+    if poll is None:
+        raise NotFound("That vote is not part of this workshop.")
+    form = PollControlForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    action = form.cleaned_data["action"]
+    message = {
+        "open": "Voting is open.",
+        "close": "Voting is closed.",
+        "reveal": "Results are on the projector.",
+        "hide": "Results are hidden.",
+        "focus": "Focus set.",
+    }[action]
+    if action == "open":
+        voting.open_poll(poll=poll, seconds=form.cleaned_data["seconds"])
+    elif action == "close":
+        voting.close_poll(poll=poll)
+    elif action in {"reveal", "hide"}:
+        voting.reveal_results(poll=poll, revealed=action == "reveal")
+    else:
+        voting.set_focus(poll=poll, top=form.cleaned_data["top"] or 2)
+    return answer(
+        request, _console_url(workshop), workshop_id=workshop.pk, audience=FACILITATOR,
+        regions=("step", "results", "agenda"), message=message,
+    )  # fmt: skip

@@ -2,15 +2,17 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_http_methods, require_POST
 
 from sessions import ratelimit, services
 from sessions.access import get_workshop_by_join_token, get_workshop_for_delegate
-from sessions.errors import Conflict, NotFound, TooManyAttempts
-from sessions.forms import JoinCodeForm, JoinForm
+from sessions.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from sessions.forms import JoinCodeForm, JoinForm, VoteForm
 from sessions.identity import read_delegate_key, remember_delegate
-from sessions.models import Attendance
-from sessions.regions import DELEGATE, render_regions
+from sessions.models import Attendance, Poll
+from sessions.regions import DELEGATE, render_ballot, render_regions
+from sessions.services import voting
 from sessions.views.common import live_regions
 
 TOO_MANY = "Too many wrong codes from this network. Wait a few minutes, or scan the QR code."
@@ -70,7 +72,7 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
 
 def phone(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop, delegate = _membership(request, workshop_id)
-    snapshot = render_regions(workshop.pk, DELEGATE, request=request)
+    snapshot = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
     context = {"workshop": workshop, "delegate": delegate, "regions": snapshot.html}
     return render(request, "workshops/phone.html", context)
 
@@ -88,3 +90,40 @@ def _membership(request: HttpRequest, workshop_id: int):
             "This phone has not joined that workshop. Scan the QR code or type the code "
             "shown on the screen to join."
         ) from None
+
+
+def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The delegate's own ballot for the vote on screen (fetched after a vote opens)."""
+    workshop, delegate = _membership(request, workshop_id)
+    poll = Poll.objects.filter(step_id=workshop.current_step_id).first()
+    if poll is None:
+        return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
+    response = HttpResponse(render_ballot(poll, delegate, request))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """One tap on the ballot. Answers with the delegate's updated ballot (the acknowledgement,
+    sent after commit); everyone else learns by push. A replay lands once."""
+    workshop, delegate = _membership(request, workshop_id)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput("That vote was not understood; nothing was changed.")
+    data = form.cleaned_data
+    outcome = voting.cast(
+        poll_id=data["poll"],
+        workshop_id=workshop.pk,
+        delegate=delegate,
+        option_id=data["option"],
+        action=data["action"],
+        value=data["value"],
+        key=form.command_key(),
+    )
+    if not request.htmx:
+        return redirect("workshops:phone", workshop_id=workshop.pk)
+    poll = Poll.objects.select_related("step").get(pk=data["poll"])
+    message = "Already counted." if outcome.replayed else ""
+    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    return HttpResponse(render_ballot(poll, delegate, request) + flash)

@@ -179,6 +179,22 @@
     }
   });
 
+  // Countdowns: seconds left until data-countdown (epoch seconds), corrected by the
+  // difference between the server's clock (data-now) and this device's.
+  function tickCountdowns() {
+    var elements = document.querySelectorAll("[data-countdown]");
+    for (var i = 0; i < elements.length; i++) {
+      var el = elements[i];
+      if (el.dataset.offset === undefined) {
+        el.dataset.offset = String(Number(el.dataset.now) * 1000 - Date.now());
+      }
+      var left = Number(el.dataset.countdown) * 1000 - (Date.now() + Number(el.dataset.offset));
+      var seconds = Math.max(0, Math.ceil(left / 1000));
+      el.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    }
+  }
+  setInterval(tickCountdowns, 250);
+
   // If the socket never opens (blocked by the network), poll instead.
   setTimeout(function () {
     if (!state.everOpened && root()) startPolling();

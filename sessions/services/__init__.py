@@ -1,9 +1,9 @@
-"""Domain verbs: every change to workshop state happens here.
+"""Domain verbs: every change to workshop state happens here (votes in `.voting`).
 
-Each verb is keyword-only, runs in one transaction, bumps the workshop's version when any
-screen shows the change, and schedules its broadcast with `transaction.on_commit` (so a
-socket never sees something that was rolled back). Callers translate `Refused` into a 4xx
-answer or a socket close code.
+Each verb is keyword-only, runs in one transaction, records a `Change` (the workshop's new
+version) when any screen shows the change, and schedules its broadcast with
+`transaction.on_commit` (so a socket never sees something that was rolled back). Callers
+translate `Refused` into a 4xx answer or a socket close code.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from sessions import broadcast
 from sessions.errors import Conflict, NotFound
 from sessions.models import (
     Attendance,
+    Change,
     Delegate,
     Event,
     Presence,
-    ProcessedCommand,
     Step,
     Workshop,
     join_code_expiry,
@@ -36,7 +36,7 @@ FINISHED = "This workshop has finished, so nothing more can be changed."
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _lock_open_workshop(workshop_id: int) -> Workshop:
+def lock_open_workshop(workshop_id: int) -> Workshop:
     """The workshop row, locked for this transaction; refuses a finished workshop."""
     workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
     if workshop.is_closed:
@@ -44,21 +44,23 @@ def _lock_open_workshop(workshop_id: int) -> Workshop:
     return workshop
 
 
-def _changed(workshop: Workshop, regions: set[str]) -> None:
-    Workshop.objects.filter(pk=workshop.pk).update(version=F("version") + 1)
-    broadcast.regions_changed(workshop.pk, regions)
+def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> bool:
+    """Record a change (the workshop's new version) and push `regions` once it commits.
 
-
-def _first_time(key: str | None) -> bool:
-    """Record a client-generated command key; False if that command was already carried out."""
-    if not key:
-        return True
+    With a client-generated `key`, a command already carried out records and pushes
+    nothing and returns False: the caller must then change nothing either.
+    """
     try:
         with transaction.atomic():
-            ProcessedCommand.objects.create(key=key)
+            Change.objects.create(workshop_id=workshop_id, key=key or None)
     except IntegrityError:
         return False
+    broadcast.regions_changed(workshop_id, regions)
     return True
+
+
+def _changed(workshop: Workshop, regions: set[str]) -> None:
+    changed(workshop.pk, regions)
 
 
 # --- events and workshops ------------------------------------------------------------------
@@ -79,7 +81,7 @@ def create_workshop(*, event: Event, title: str, description: str = "") -> Works
 @transaction.atomic
 def renew_join_code(*, workshop: Workshop) -> Workshop:
     """A fresh short code with a fresh expiry; broadcasts #join on commit."""
-    locked = _lock_open_workshop(workshop.pk)
+    locked = lock_open_workshop(workshop.pk)
     code = new_join_code()
     while Workshop.objects.filter(join_code=code).exists():
         code = new_join_code()
@@ -122,7 +124,7 @@ def join_workshop(*, workshop: Workshop, delegate_key: str | None, display_name:
 
     Joining twice is the same delegate and one attendance. A new display name replaces the old.
     """
-    locked = _lock_open_workshop(workshop.pk)
+    locked = lock_open_workshop(workshop.pk)
     delegate = None
     if delegate_key:
         delegate = Delegate.objects.filter(key=delegate_key, event_id=locked.event_id).first()
@@ -212,25 +214,23 @@ def add_step(
 
     Broadcasts #agenda on commit.
     """
-    locked = _lock_open_workshop(workshop.pk)
-    if not _first_time(key):
+    locked = lock_open_workshop(workshop.pk)
+    if not changed(locked.pk, {"agenda"}, key=key):
         return None
     last = locked.steps.aggregate(last=Max("position"))["last"]
-    step = Step.objects.create(
+    return Step.objects.create(
         workshop=locked,
         position=0 if last is None else last + 1,
         kind=kind,
         title=title,
         body=body,
     )
-    _changed(locked, {"agenda"})
-    return step
 
 
 @transaction.atomic
 def edit_step(*, step: Step, title: str, body: str) -> Step:
     """Change a step's text; broadcasts #agenda and, if it is showing, #step."""
-    workshop = _lock_open_workshop(step.workshop_id)
+    workshop = lock_open_workshop(step.workshop_id)
     step.title = title
     step.body = body
     step.save(update_fields=["title", "body"])
@@ -241,7 +241,7 @@ def edit_step(*, step: Step, title: str, body: str) -> Step:
 @transaction.atomic
 def delete_step(*, step: Step) -> None:
     """Remove a step; if the room was on it, the room waits. Broadcasts on commit."""
-    workshop = _lock_open_workshop(step.workshop_id)
+    workshop = lock_open_workshop(step.workshop_id)
     showing = workshop.current_step_id == step.pk
     step.delete()
     _renumber(workshop)
@@ -251,7 +251,7 @@ def delete_step(*, step: Step) -> None:
 @transaction.atomic
 def move_step(*, step: Step, offset: int) -> None:
     """Move a step up (-1) or down (+1) the agenda; broadcasts #agenda on commit."""
-    workshop = _lock_open_workshop(step.workshop_id)
+    workshop = lock_open_workshop(step.workshop_id)
     steps = list(workshop.steps.all())
     index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
     target = index + offset
@@ -276,7 +276,7 @@ def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
 
     Broadcasts #step and #agenda on commit.
     """
-    locked = _lock_open_workshop(workshop.pk)
+    locked = lock_open_workshop(workshop.pk)
     if step is not None and step.workshop_id != locked.pk:
         raise NotFound("That step is not part of this workshop.")
     if locked.current_step_id != (step.pk if step else None):
@@ -293,7 +293,7 @@ def advance(*, workshop: Workshop, seen_current: int | None, offset: int) -> Ste
     If the room has moved since (another tab, a double tap), nothing happens, so a repeated
     "next" never skips a step. Returns the step now showing; broadcasts on commit.
     """
-    locked = _lock_open_workshop(workshop.pk)
+    locked = lock_open_workshop(workshop.pk)
     if locked.current_step_id != seen_current:
         return locked.current_step
     steps = list(locked.steps.all())
