@@ -1,5 +1,7 @@
 """Forms validate every command's input, for HTML forms and htmx alike."""
 
+import uuid
+
 from django import forms
 
 from sessions.models import NAME_MAX, TEXT_MAX, TITLE_MAX, Event, Poll, Step, Workshop
@@ -15,6 +17,13 @@ class CommandForm(forms.Form):
     def command_key(self) -> str | None:
         key = self.cleaned_data.get("key")
         return str(key) if key else None
+
+    def key_to_send(self) -> str:
+        """The key a re-shown form carries: a fresh one in place of a malformed one."""
+        if self.is_bound and "key" in self.errors:
+            return str(uuid.uuid4())
+        value = self["key"].value()
+        return str(value) if value else str(uuid.uuid4())
 
 
 class EventForm(forms.ModelForm):

@@ -81,6 +81,11 @@ class Workshop(models.Model):
         return self.closed_at is not None
 
     @property
+    def version(self) -> int:
+        """The id of the latest change any screen shows (see `Change`)."""
+        return Change.objects.version_of(self.pk)
+
+    @property
     def join_code_is_valid(self) -> bool:
         return self.join_code_expires_at > timezone.now()
 

@@ -118,18 +118,18 @@ def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
     if "results" in names or "step" in names:
         context["tally"] = tally_poll(poll)
     if delegate is not None and "step" in names:
-        context["ballot_html"] = render_ballot(poll, delegate, request)
+        context["ballot_html"] = render_ballot(poll, delegate.pk, request)
     return context
 
 
-def render_ballot(poll: Poll, delegate, request=None) -> str:
+def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None = None) -> str:
     """The delegate's own ballot: their marks, what they have left, one form per option.
 
     Each option's form carries a fresh command key, so a double tap or a retried request
-    lands once.
+    lands once. `ack` (the command's key and change id) marks the answer to a vote.
     """
     marks = dict(
-        Mark.objects.filter(ballot__poll=poll, ballot__delegate=delegate).values_list(
+        Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id).values_list(
             "option_id", "value"
         )
     )
@@ -153,5 +153,6 @@ def render_ballot(poll: Poll, delegate, request=None) -> str:
         "clear_key": uuid.uuid4(),
         "scale": range(1, 6),
         "next_rank": len(marks) + 1,
+        "ack": ack,
     }
     return render_to_string("workshops/vote/ballot.html", context, request=request)

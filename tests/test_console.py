@@ -306,6 +306,7 @@ def test_a_bad_step_title_is_refused_with_a_message(
     )
     assert response.status_code == 400
     assert message in html(response)
+    assert 'name="key" value="again"' not in html(response)  # a fresh key to resubmit with
     assert 'id="add-step"' in html(response)
     assert state(workshop) == before
 
@@ -345,8 +346,21 @@ def test_an_unknown_step_kind_is_refused(workshop, facilitator_client):
         url("step_add", workshop.pk), {"kind": "poll", "title": "Welcome"}
     )
     assert response.status_code == 400
-    assert "Select a valid choice" in html(response)
     assert not Step.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("key", "again", "This form had expired"), ("kind", "poll", "Select a valid choice.")],
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_a_refused_key_or_kind_is_explained(
+    field, value, message, htmx, workshop, facilitator_client
+):
+    data = {"kind": "message", "title": "Welcome", field: value}
+    response = facilitator_client.post(url("step_add", workshop.pk), data, **(HTMX if htmx else {}))
+    assert response.status_code == 400
+    assert message in html(response)
 
 
 # --- editing, deleting, moving -------------------------------------------------------------
@@ -393,7 +407,7 @@ def test_deleting_a_step_renumbers_the_agenda(workshop, facilitator_client):
 def test_deleting_the_showing_step_sends_the_room_to_the_waiting_screen(
     workshop, facilitator_client, delegate_client
 ):
-    one, two = add_steps(workshop, "One", "Two")
+    _, two = add_steps(workshop, "One", "Two")
     services.show_step(workshop=workshop, step=two)
     assert "Two" in html(delegate_client.get(url("phone", workshop.pk)))
     response = facilitator_client.post(url("step_delete", workshop.pk, two.pk), **HTMX)
@@ -414,7 +428,7 @@ def test_deleting_another_step_keeps_the_room_where_it_is(workshop, facilitator_
 
 
 def test_moving_steps_keeps_positions_in_order(workshop, facilitator_client):
-    one, two, three = add_steps(workshop, "One", "Two", "Three")
+    one, _, three = add_steps(workshop, "One", "Two", "Three")
     response = facilitator_client.post(url("step_move", workshop.pk, three.pk), {"direction": "up"})
     assert response.status_code == 302
     assert ordered_titles(workshop) == ["One", "Three", "Two"]
@@ -504,6 +518,17 @@ def test_a_repeated_next_advances_only_once(workshop, facilitator_client):
     assert state(workshop) == after_first
     assert fresh(workshop).current_step_id == two.pk
     show(facilitator_client, workshop, go="next", current=two.pk)
+    assert fresh(workshop).current_step_id == three.pk
+
+
+def test_next_from_a_tab_that_fell_behind_changes_nothing(workshop, facilitator_client):
+    one, _, three = add_steps(workshop, "One", "Two", "Three")
+    services.show_step(workshop=workshop, step=one)
+    show(facilitator_client, workshop, go="step", step=three.pk)  # another tab jumps ahead
+    before = state(workshop)
+    show(facilitator_client, workshop, go="next", current=one.pk)  # this tab still shows One
+    show(facilitator_client, workshop, go="previous", current="")
+    assert state(workshop) == before
     assert fresh(workshop).current_step_id == three.pk
 
 
@@ -678,6 +703,24 @@ def test_closing_twice_is_fine(workshop, facilitator_client):
     assert state(workshop) == before
 
 
+def test_closing_with_htmx_answers_the_finished_regions(workshop, facilitator_client):
+    add_steps(workshop, "One")
+    response = facilitator_client.post(url("close", workshop.pk), **HTMX)
+    body = html(response)
+    assert response.status_code == 200
+    assert "This workshop has finished" in body
+    assert "The workshop is finished." in body
+    assert '<div id="agenda"' in body
+    assert url("show", workshop.pk) not in body
+
+
+def test_closing_with_htmx_retires_the_join_panel(workshop, facilitator_client):
+    response = facilitator_client.post(url("close", workshop.pk), **HTMX)
+    body = html(response)
+    assert '<section id="join"' in body
+    assert "nobody can join" in body
+
+
 CLOSED_WRITES = [
     "step_add",
     "step_edit_post",
@@ -737,7 +780,7 @@ def test_console_live_answers_every_facilitator_region(workshop, facilitator_cli
     assert response["Cache-Control"] == "no-store"
     for region in ["status", "presence", "agenda", "step", "join"]:
         assert f'id="{region}"' in body
-    assert body.count('hx-swap-oob="true"') == 5
+    assert body.count('hx-swap-oob="true"') == 6
     assert "1. Welcome" in body
     assert workshop.join_code in body
     assert f'data-version="{fresh(workshop).version}"' in body

@@ -44,19 +44,19 @@ def lock_open_workshop(workshop_id: int) -> Workshop:
     return workshop
 
 
-def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> bool:
+def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> Change | None:
     """Record a change (the workshop's new version) and push `regions` once it commits.
 
     With a client-generated `key`, a command already carried out records and pushes
-    nothing and returns False: the caller must then change nothing either.
+    nothing and returns None: the caller must then change nothing either.
     """
     try:
         with transaction.atomic():
-            Change.objects.create(workshop_id=workshop_id, key=key or None)
+            change = Change.objects.create(workshop_id=workshop_id, key=key or None)
     except IntegrityError:
-        return False
+        return None
     broadcast.regions_changed(workshop_id, regions)
-    return True
+    return change
 
 
 def _changed(workshop: Workshop, regions: set[str]) -> None:
@@ -100,6 +100,7 @@ def revoke_display_link(*, workshop: Workshop) -> Workshop:
     locked.display_token = new_token()
     locked.save(update_fields=["display_token"])
     broadcast.display_revoked(locked.pk, old_token)
+    _changed(locked, {"join"})  # consoles show the projector link
     return locked
 
 
@@ -111,7 +112,7 @@ def close_workshop(*, workshop: Workshop) -> Workshop:
         return locked
     locked.closed_at = timezone.now()
     locked.save(update_fields=["closed_at"])
-    _changed(locked, {"status", "step", "agenda"})
+    _changed(locked, {"status", "step", "agenda", "results", "join"})
     return locked
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from sessions import broadcast
 from sessions.errors import Conflict, InvalidInput, NotFound
-from sessions.models import Ballot, Delegate, Mark, Option, Poll, Step, Workshop
+from sessions.models import Ballot, Mark, Option, Poll, Step, Workshop
 from sessions.services import add_step, changed, lock_open_workshop
 
 MAX_OPTIONS = 30
@@ -162,6 +162,7 @@ ACTIONS = {"add", "remove", "pick", "rate", "rank", "unrank", "clear"}
 @dataclass
 class CastResult:
     ballot: Ballot | None
+    change_id: int | None = None  # the workshop version that includes this vote
     replayed: bool = False
 
 
@@ -170,7 +171,7 @@ def cast(
     *,
     poll_id: int,
     workshop_id: int,
-    delegate: Delegate,
+    delegate_id: int,
     option_id: int | None,
     action: str,
     value: int | None = None,
@@ -184,19 +185,21 @@ def cast(
     a limit would be passed. Broadcasts #results on commit.
     """
     poll = _poll_for_vote(poll_id, workshop_id)
-    if not changed(workshop_id, VOTE_REGIONS, key=key):
-        return CastResult(Ballot.objects.filter(poll=poll, delegate=delegate).first(), True)
+    change = changed(workshop_id, VOTE_REGIONS, key=key)
+    if change is None:
+        ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
+        return CastResult(ballot, replayed=True)
     options = {o.pk: o for o in poll.options.all()}
     if action != "clear" and option_id not in options:
         raise NotFound("That option is not part of this vote.")
     ballot, _ = Ballot.objects.get_or_create(
-        poll=poll, delegate=delegate, defaults={"allowance": poll.allowance(len(options))}
+        poll=poll, delegate_id=delegate_id, defaults={"allowance": poll.allowance(len(options))}
     )
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
     marks = dict(Mark.objects.filter(ballot=ballot).values_list("option_id", "value"))
     wanted = apply_action(poll, marks, option_id, action, value, len(options))
     _store(ballot, marks, wanted, poll.cap, kind=poll.kind)
-    return CastResult(ballot)
+    return CastResult(ballot, change.pk)
 
 
 def _poll_for_vote(poll_id: int, workshop_id: int) -> Poll:

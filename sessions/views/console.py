@@ -271,7 +271,7 @@ def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
         _console_url(workshop),
         workshop_id=workshop.pk,
         audience=FACILITATOR,
-        regions=("status", "agenda", "step"),
+        regions=("status", "agenda", "step", "results", "join"),
         message="The workshop is finished.",
     )
 

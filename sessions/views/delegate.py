@@ -98,7 +98,7 @@ def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     poll = Poll.objects.filter(step_id=workshop.current_step_id).first()
     if poll is None:
         return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
-    response = HttpResponse(render_ballot(poll, delegate, request))
+    response = HttpResponse(render_ballot(poll, delegate.pk, request))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -115,7 +115,7 @@ def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
     outcome = voting.cast(
         poll_id=data["poll"],
         workshop_id=workshop.pk,
-        delegate=delegate,
+        delegate_id=delegate.pk,
         option_id=data["option"],
         action=data["action"],
         value=data["value"],
@@ -126,4 +126,5 @@ def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
     poll = Poll.objects.select_related("step").get(pk=data["poll"])
     message = "Already counted." if outcome.replayed else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    return HttpResponse(render_ballot(poll, delegate, request) + flash)
+    ack = {"key": form.command_key() or "", "change": outcome.change_id}
+    return HttpResponse(render_ballot(poll, delegate.pk, request, ack) + flash)
