@@ -10,6 +10,10 @@ full snapshot of every live region, so a reconnect never needs a missed message.
 
 Accepts (JSON text frames, at most MAX_MESSAGE bytes):
     {"type": "ping"}   answered with the text frame "pong" (the page's heartbeat)
+    {"type": "vote", "poll": id, "option": id, "action": ..., "value": n, "key": uuid}
+                       from a delegate: the same form and service as the HTTP vote; answered
+                       after commit with the delegate's #ballot carrying data-ack="<key>"
+                       (the acknowledgement), or an #flash error naming the key.
 Anything else is answered with an #flash error fragment and changes nothing.
 
 Sends: HTML text frames of out-of-band fragments (the regions' partials, each root carrying
@@ -32,12 +36,16 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from sessions import access, broadcast, services
-from sessions.errors import NotFound
-from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_regions
+from sessions.errors import NotFound, Refused
+from sessions.forms import VoteForm
+from sessions.models import Poll
+from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_ballot, render_regions
+from sessions.services import voting
 
 log = logging.getLogger(__name__)
 
 NOT_ALLOWED = 4403
+NOT_UNDERSTOOD = "That message was not understood; nothing was changed."
 MAX_MESSAGE = 4096
 # Events from the channel layer that touch no database: skip Channels' per-message
 # close_old_connections thread hop (it serialises fan-out on one thread).
@@ -49,6 +57,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     workshop_id: int
     display_token: str | None = None
     delegate_id: int | None = None
+    delegate = None
 
     async def dispatch(self, message: dict) -> None:
         if message.get("type") in NO_DATABASE_EVENTS:
@@ -76,7 +85,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
                 channel_name=self.channel_name,
             )
         snapshot = await database_sync_to_async(render_regions)(
-            self.workshop_id, self.audience, base_url=self.base_url()
+            self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
         )
         await self.region_push(broadcast.push_message(snapshot))
 
@@ -94,7 +103,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         else:
             cookies = self.scope.get("cookies", {})
             workshop, delegate = access.get_workshop_for_delegate(cookies, kwargs["workshop_id"])
-            self.audience, self.delegate_id = DELEGATE, delegate.pk
+            self.audience, self.delegate_id, self.delegate = DELEGATE, delegate.pk, delegate
         self.workshop_id = workshop.pk
 
     def base_url(self) -> str | None:
@@ -115,14 +124,41 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         message = self.parse(text_data)
-        if message is not None and message.get("type") == "ping":
+        kind = message.get("type") if message else None
+        if kind == "ping":
             await self.send(text_data="pong")
-            return
-        html = render_to_string(
-            "workshops/flash.html",
-            {"message": "That message was not understood; nothing was changed.", "level": "error"},
-        )
-        await self.send(text_data=html)
+        elif kind == "vote" and self.delegate_id is not None:
+            await aclose_old_connections()
+            await self.send(text_data=await database_sync_to_async(self.vote)(message))
+        else:
+            await self.send(text_data=self.flash(NOT_UNDERSTOOD))
+
+    def vote(self, message: dict) -> str:
+        """Cast a vote sent over the socket; the answer is the ack or an error fragment."""
+        form = VoteForm(message)
+        if not form.is_valid():
+            return self.flash(NOT_UNDERSTOOD)
+        data = form.cleaned_data
+        try:
+            outcome = voting.cast(
+                poll_id=data["poll"],
+                workshop_id=self.workshop_id,
+                delegate_id=self.delegate_id,
+                option_id=data["option"],
+                action=data["action"],
+                value=data["value"],
+                key=form.command_key(),
+            )
+        except Refused as refusal:
+            return self.flash(refusal.message, key=form.command_key())
+        poll = Poll.objects.select_related("step").get(pk=data["poll"])
+        ack = {"key": form.command_key() or "", "change": outcome.change_id}
+        return render_ballot(poll, self.delegate_id, ack=ack)
+
+    @staticmethod
+    def flash(message: str, key: str | None = None) -> str:
+        context = {"message": message, "level": "error", "key": key}
+        return render_to_string("workshops/flash.html", context)
 
     @staticmethod
     def parse(text_data: str | None) -> dict | None:

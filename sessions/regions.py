@@ -9,6 +9,7 @@ audience.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -84,6 +85,7 @@ def render_regions(
         "step": workshop.current_step,
         "audience": audience,
         "base_url": public_base_url(base_url),
+        "rendered_at_ms": int(time.time() * 1000),  # lets the benchmark time each push
     }
     if "presence" in names:
         context["present"] = present_count(workshop_id)
