@@ -37,6 +37,16 @@ class Tally:
     eligible: int
     results: list[OptionResult]
 
+    HEADLINE = 8  # bars the projector draws; more would not be legible across a hall
+
+    @property
+    def headline(self) -> list[OptionResult]:
+        return self.results[: self.HEADLINE]
+
+    @property
+    def more(self) -> int:
+        return max(len(self.results) - self.HEADLINE, 0)
+
     @property
     def top_score(self) -> float:
         return max((r.score for r in self.results), default=0)

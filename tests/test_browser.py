@@ -6,30 +6,15 @@ Screenshots at phone and projector sizes are written to screenshots/ for a perso
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from sessions import services
-from tests.conftest import session_for
+from tests.browser import PHONE, PROJECTOR, join_by_qr_link, live, open_console, shot
 from tests.servers import Daphne
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
-LAPTOP = {"viewport": {"width": 1366, "height": 900}}
-
-
-def shot(page: Page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SHOTS / f"{name}.png", full_page=False)
-
-
-def live(page: Page) -> None:
-    expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
 
 
 @pytest.fixture
@@ -39,27 +24,6 @@ def agenda(workshop):
         services.add_step(workshop=workshop, title="Pick the challenge", body="Vote now."),
         services.add_step(workshop=workshop, title="Commit", body="One small experiment."),
     ]
-
-
-def open_console(browser, server: Daphne, workshop, facilitator) -> Page:
-    context = browser.new_context(**LAPTOP)
-    context.add_cookies(
-        [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
-    )
-    page = context.new_page()
-    page.goto(f"{server.url}/console/workshops/{workshop.pk}/")
-    live(page)
-    return page
-
-
-def join_by_qr_link(browser, server: Daphne, workshop, name: str) -> Page:
-    page = browser.new_context(**PHONE).new_page()
-    page.goto(f"{server.url}/j/{workshop.join_token}/")
-    page.get_by_label("Your name (optional)").fill(name)
-    page.get_by_role("button", name="Join the workshop").click()
-    expect(page.get_by_text(f"Joined as {name}")).to_be_visible()
-    live(page)
-    return page
 
 
 def test_a_room_follows_the_facilitator_live(browser, server, workshop, facilitator, agenda):
