@@ -224,3 +224,48 @@ async def test_a_burst_of_changes_is_coalesced_into_few_snapshots(workshop, sett
     assert "Step 29" in frames[-1]  # the trailing snapshot shows the final state
     final = await sync_to_async(Workshop.objects.get)(pk=workshop.pk)
     assert final.current_step_id == steps[-1].pk
+
+
+async def test_a_vote_over_the_socket_is_acknowledged_once_and_reaches_the_projector(workshop):
+    from sessions.models import Mark
+    from sessions.services import voting
+
+    step = await sync_to_async(voting.add_vote_step)(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["A", "B", "C"], show_live=True),
+    )
+    await sync_to_async(services.show_step)(workshop=workshop, step=step)
+    poll = await sync_to_async(voting.open_poll)(poll=step.poll)
+    option = await sync_to_async(lambda: poll.options.get(label="B").pk)()
+    delegate = await sync_to_async(join)(Client(), workshop)
+    cookie = (b"cookie", delegate_cookie_header(delegate))
+    vote = {"type": "vote", "poll": poll.pk, "option": option, "action": "add", "key": ""}
+    async with (
+        socket(f"/ws/display/{workshop.display_token}/") as projector,
+        socket(f"/ws/phone/{workshop.pk}/", cookie) as phone,
+    ):
+        await receive_until(phone, lambda f: 'id="ballot"' in f)
+        key = "6f1c1c7e-6b0e-4a43-9d59-0f0f8a1b2c3d"
+        for _delivery in range(2):  # a resend of the same command
+            await phone.send_json_to({**vote, "key": key})
+            ack = await receive_until(phone, lambda f: f'data-ack="{key}"' in f)
+            assert "<strong>2</strong> of 3 dots left" in ack
+        await receive_until(projector, lambda f: f'data-option="{option}" data-score="1"' in f)
+        await phone.send_json_to({**vote, "action": "remove", "key": "not-a-uuid"})
+        await receive_until(phone, lambda f: "not understood" in f)
+        await sync_to_async(voting.close_poll)(poll=poll)
+        late = "0a1b2c3d-0000-4000-8000-000000000001"
+        await phone.send_json_to({**vote, "key": late})
+        refused = await receive_until(phone, lambda f: f'data-refused="{late}"' in f)
+        assert "This vote is closed" in refused
+    marks = await sync_to_async(lambda: list(Mark.objects.values_list("option_id", "value")))()
+    assert marks == [(option, 1)]
+
+
+async def test_a_projector_cannot_vote(workshop):
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        await receive_until(projector, lambda f: 'id="join"' in f)
+        await projector.send_json_to({"type": "vote", "poll": 1, "action": "add"})
+        assert "not understood" in await projector.receive_from(timeout=5)
