@@ -138,20 +138,13 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         form = VoteForm(message)
         if not form.is_valid():
             return self.flash(NOT_UNDERSTOOD)
-        data = form.cleaned_data
         try:
             outcome = voting.cast(
-                poll_id=data["poll"],
-                workshop_id=self.workshop_id,
-                delegate_id=self.delegate_id,
-                option_id=data["option"],
-                action=data["action"],
-                value=data["value"],
-                key=form.command_key(),
+                workshop_id=self.workshop_id, delegate_id=self.delegate_id, **form.command()
             )
         except Refused as refusal:
             return self.flash(refusal.message, key=form.command_key())
-        poll = Poll.objects.select_related("step").get(pk=data["poll"])
+        poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
         ack = {"key": form.command_key() or "", "change": outcome.change_id}
         return render_ballot(poll, self.delegate_id, ack=ack)
 

@@ -144,6 +144,17 @@ class VoteForm(CommandForm):
     )
     value = forms.IntegerField(required=False, min_value=1, max_value=5)
 
+    def command(self) -> dict:
+        """The validated tap as `voting.cast` takes it."""
+        data = self.cleaned_data
+        return {
+            "poll_id": data["poll"],
+            "option_id": data["option"],
+            "action": data["action"],
+            "value": data["value"],
+            "key": self.command_key(),
+        }
+
 
 class StepEditForm(forms.Form):
     title = forms.CharField(max_length=TITLE_MAX)

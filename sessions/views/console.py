@@ -33,6 +33,18 @@ def _console_url(workshop: Workshop) -> str:
     return reverse("workshops:console", args=[workshop.pk])
 
 
+def _done(request: HttpRequest, workshop: Workshop, regions: tuple[str, ...], **kwargs):
+    """Acknowledge a console command: the changed regions for htmx, else back to the console."""
+    return answer(
+        request,
+        _console_url(workshop),
+        workshop_id=workshop.pk,
+        audience=FACILITATOR,
+        regions=regions,
+        **kwargs,
+    )
+
+
 def _new_step_form() -> StepForm:
     return StepForm(initial={"key": uuid.uuid4()})
 
@@ -122,12 +134,10 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
         {"workshop": workshop, "step_form": _new_step_form()},
         request=request,
     )
-    return answer(
+    return _done(
         request,
-        _console_url(workshop),
-        workshop_id=workshop.pk,
-        audience=FACILITATOR,
-        regions=("agenda",),
+        workshop,
+        ("agenda",),
         message="Step added.",
         extra=fresh,
     )
@@ -173,12 +183,10 @@ def _poll_initial(poll: Poll | None) -> dict:
 def step_delete(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     services.delete_step(step=get_step(workshop, step_id))
-    return answer(
+    return _done(
         request,
-        _console_url(workshop),
-        workshop_id=workshop.pk,
-        audience=FACILITATOR,
-        regions=("agenda", "step"),
+        workshop,
+        ("agenda", "step"),
         message="Step deleted.",
     )
 
@@ -192,12 +200,10 @@ def step_move(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRespo
     if not form.is_valid():
         raise _invalid(form)
     services.move_step(step=step, offset=form.offset())
-    return answer(
+    return _done(
         request,
-        _console_url(workshop),
-        workshop_id=workshop.pk,
-        audience=FACILITATOR,
-        regions=("agenda",),
+        workshop,
+        ("agenda",),
     )
 
 
@@ -222,12 +228,10 @@ def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
             seen_current=form.cleaned_data["current"],
             offset=1 if go == "next" else -1,
         )
-    return answer(
+    return _done(
         request,
-        _console_url(workshop),
-        workshop_id=workshop.pk,
-        audience=FACILITATOR,
-        regions=("agenda", "step"),
+        workshop,
+        ("agenda", "step"),
     )
 
 
@@ -236,12 +240,10 @@ def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
 def join_code_renew(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     services.renew_join_code(workshop=workshop)
-    return answer(
+    return _done(
         request,
-        _console_url(workshop),
-        workshop_id=workshop.pk,
-        audience=FACILITATOR,
-        regions=("join",),
+        workshop,
+        ("join",),
         message="New join code issued; the old one no longer works.",
     )
 
@@ -251,12 +253,10 @@ def join_code_renew(request: HttpRequest, workshop_id: int) -> HttpResponse:
 def display_revoke(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     services.revoke_display_link(workshop=workshop)
-    return answer(
+    return _done(
         request,
-        _console_url(workshop),
-        workshop_id=workshop.pk,
-        audience=FACILITATOR,
-        regions=("join",),
+        workshop,
+        ("join",),
         message="Projector link revoked: screens using it have stopped. Open the new link.",
     )
 
@@ -266,12 +266,10 @@ def display_revoke(request: HttpRequest, workshop_id: int) -> HttpResponse:
 def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     services.close_workshop(workshop=workshop)
-    return answer(
+    return _done(
         request,
-        _console_url(workshop),
-        workshop_id=workshop.pk,
-        audience=FACILITATOR,
-        regions=("status", "agenda", "step", "results", "join"),
+        workshop,
+        ("status", "agenda", "step", "results", "join"),
         message="The workshop is finished.",
     )
 
@@ -304,7 +302,8 @@ def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpRe
         voting.reveal_results(poll=poll, revealed=action == "reveal")
     else:
         voting.set_focus(poll=poll, top=form.cleaned_data["top"] or 2)
-    return answer(
-        request, _console_url(workshop), workshop_id=workshop.pk, audience=FACILITATOR,
-        regions=("step", "results", "agenda"), message=message,
+    return _done(
+        request,
+        workshop,
+        ("step", "results", "agenda"), message=message,
     )  # fmt: skip

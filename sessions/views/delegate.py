@@ -111,19 +111,10 @@ def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
     form = VoteForm(request.POST)
     if not form.is_valid():
         raise InvalidInput("That vote was not understood; nothing was changed.")
-    data = form.cleaned_data
-    outcome = voting.cast(
-        poll_id=data["poll"],
-        workshop_id=workshop.pk,
-        delegate_id=delegate.pk,
-        option_id=data["option"],
-        action=data["action"],
-        value=data["value"],
-        key=form.command_key(),
-    )
+    outcome = voting.cast(workshop_id=workshop.pk, delegate_id=delegate.pk, **form.command())
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
-    poll = Poll.objects.select_related("step").get(pk=data["poll"])
+    poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
     message = "Already counted." if outcome.replayed else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     ack = {"key": form.command_key() or "", "change": outcome.change_id}
