@@ -19,8 +19,9 @@ from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from sessions.models import Change, Mark, Poll, Presence, Step, Workshop
+from sessions.models import Ballot, Change, Mark, Poll, Presence, Step, Workshop
 from sessions.tally import tally_poll
 
 DELEGATE = "delegate"
@@ -127,9 +128,23 @@ def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
 def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None = None) -> str:
     """The delegate's own ballot: their marks, what they have left, one form per option.
 
-    Each option's form carries a fresh command key, so a double tap or a retried request
-    lands once. `ack` (the command's key and change id) marks the answer to a vote.
+    Each option's form carries a command key, so a double tap or a retried request lands
+    once. Keys are derived (with the server's secret) from the ballot's revision: drawn
+    again for an unchanged ballot, say after a reconnect, the forms keep their keys, so a
+    tap whose answer was lost still lands once when retried. `ack` (the command's key and
+    change id) marks the answer to a vote.
     """
+    revision = (
+        Ballot.objects.filter(poll=poll, delegate_id=delegate_id)
+        .values_list("revision", flat=True)
+        .first()
+        or 0
+    )
+
+    def key(target) -> uuid.UUID:
+        message = f"{delegate_id}:{poll.pk}:{target}:{revision}"
+        return uuid.UUID(hex=salted_hmac("facilitate.ballot-key", message).hexdigest()[:32])
+
     marks = dict(
         Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id).values_list(
             "option_id", "value"
@@ -140,7 +155,7 @@ def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None =
             "option": option,
             "value": marks.get(option.pk, 0),
             "dots": range(marks.get(option.pk, 0)),
-            "key": uuid.uuid4(),
+            "key": key(option.pk),
         }
         for option in poll.options.all()
     ]
@@ -152,7 +167,7 @@ def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None =
         "left": max(poll.allowance(len(rows)) - used, 0),
         "accepting": poll.accepting,
         "workshop_id": poll.step.workshop_id,
-        "clear_key": uuid.uuid4(),
+        "clear_key": key("clear"),
         "scale": range(1, 6),
         "next_rank": len(marks) + 1,
         "ack": ack,

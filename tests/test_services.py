@@ -375,11 +375,13 @@ def test_each_presence_change_bumps_the_version(workshop):
     dana = new_delegate(workshop)
     before = version(workshop)
     connect(workshop, dana, "dana-phone")
-    assert version(workshop) > before
+    connected = version(workshop)
+    assert connected > before
     services.disconnect_presence(channel_name="dana-phone")
-    assert version(workshop) == before + 2
+    left = version(workshop)
+    assert left > connected
     services.disconnect_presence(channel_name="dana-phone")  # already gone: no change
-    assert version(workshop) == before + 2
+    assert version(workshop) == left
 
 
 def test_refresh_for_one_process_removes_other_processes_rows(workshop, event):

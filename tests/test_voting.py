@@ -460,3 +460,31 @@ def phone(workshop) -> Client:
     client = Client()
     join(client, workshop)
     return client
+
+
+def keys_in(html: str) -> list[str]:
+    return re.findall(r'name="key" value="([0-9a-f-]{36})"', html)
+
+
+def test_ballot_keys_survive_a_redraw_and_change_with_the_ballot(workshop, delegate_client):
+    poll = make_poll(workshop)
+    delegate = delegate_client.delegate
+    first = keys_in(regions.render_ballot(poll, delegate.pk))
+    again = keys_in(regions.render_ballot(poll, delegate.pk))  # e.g. after a reconnect
+    assert first == again
+    assert len(set(first)) == len(first) == len(OPTIONS)  # one per option (no clear yet)
+    tap(delegate_client, poll, "Training", "add", key=first[1])
+    after = keys_in(regions.render_ballot(poll, delegate.pk))
+    assert not set(after) & set(first)
+    other = join(Client(), workshop)
+    assert not set(keys_in(regions.render_ballot(poll, other.pk))) & set(first)
+
+
+def test_one_delegates_key_cannot_block_another_delegates_vote(workshop, delegate_client):
+    poll = make_poll(workshop)
+    key = str(uuid.uuid4())
+    tap(delegate_client, poll, "Training", "add", key=key)
+    other = phone(workshop)
+    answer = tap(other, poll, "Quality", "add", key=key)
+    assert "Already counted" not in text(answer)
+    assert scores(poll) == {"Training": 1, "Quality": 1}

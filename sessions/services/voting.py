@@ -185,7 +185,8 @@ def cast(
     a limit would be passed. Broadcasts #results on commit.
     """
     poll = _poll_for_vote(poll_id, workshop_id)
-    change = changed(workshop_id, VOTE_REGIONS, key=key)
+    # Keys are scoped to the delegate: nobody can spend another delegate's key.
+    change = changed(workshop_id, VOTE_REGIONS, key=f"{delegate_id}:{key}" if key else None)
     if change is None:
         ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
         return CastResult(ballot, replayed=True)
