@@ -195,6 +195,20 @@
   }
   setInterval(tickCountdowns, 250);
 
+  // The add-step form shows the vote's settings only for a vote (all show without script).
+  function syncStepKind(form) {
+    var kind = form.querySelector("select[name=kind]");
+    var fields = form.querySelector(".vote-fields");
+    if (kind && fields) fields.hidden = kind.value !== "vote";
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "kind" && event.target.form) syncStepKind(event.target.form);
+  });
+  htmx.onLoad(function (element) {
+    if (element.querySelectorAll) element.querySelectorAll("form").forEach(syncStepKind);
+    if (element.tagName === "FORM") syncStepKind(element);
+  });
+
   // If the socket never opens (blocked by the network), poll instead.
   setTimeout(function () {
     if (!state.everOpened && root()) startPolling();
