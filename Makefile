@@ -39,7 +39,14 @@ lint: $(VENV)/.requirements-test
 test: lint chromium
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	# The test process closes its database connections after each use, so that test databases
+	# can be dropped at the end; the servers the tests start keep theirs, as in production.
+	DB_CONN_MAX_AGE=0 $(BIN)/pytest
+
+## bench: the load benchmark as production runs (daphne, Redis, PostgreSQL); see bench/README.md
+## e.g. make bench BENCH_ARGS="--phones 5000 --processes 1 --transports socket"
+bench: $(VENV)/.requirements-test
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var screenshots .pytest_cache .ruff_cache .hypothesis

@@ -91,10 +91,13 @@ TEMPLATES = [
 # writer commits, IMMEDIATE transactions take the write lock up front (no deadlock-prone lock
 # upgrade), and the busy timeout makes a writer wait its turn instead of failing.
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "facilitate.sqlite3"))
+# Connections are kept (with a health check) rather than opened per request: every socket
+# message that touches the database would otherwise pay PostgreSQL's connection start-up.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
