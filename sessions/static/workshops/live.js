@@ -170,8 +170,27 @@
   });
 
   // A write that could not reach the server is said to be unsent, never silently lost.
-  document.addEventListener("htmx:sendError", function () {
+  // The listener goes on the requesting element itself: a push may have replaced (detached)
+  // it while the request was in flight, and events on detached elements do not bubble.
+  function notSent() {
     flash("Not sent: no connection to the server. Check your Wi-Fi and try again.");
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    // The same function added twice is one listener.
+    event.detail.elt.addEventListener("htmx:sendError", notSent);
+  });
+
+  // An answer whose requesting element was replaced by a push meanwhile looks for its
+  // out-of-band fragments inside the detached element; swap them into the page instead.
+  document.addEventListener("htmx:oobErrorNoTarget", function (event) {
+    var fragment = event.detail.content;
+    if (!fragment || !fragment.id) return;
+    var target = document.getElementById(fragment.id);
+    if (!target) return;
+    var got = Number((fragment.dataset && fragment.dataset.version) || 0);
+    var have = Number((target.dataset && target.dataset.version) || 0);
+    if (got && have && got < have) return;
+    htmx.swap(target, fragment.outerHTML, { swapStyle: "outerHTML" });
   });
   document.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr && event.detail.xhr.status >= 500) {
