@@ -39,7 +39,7 @@ lint: $(VENV)/.requirements-test
 test: lint chromium
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	# The test process closes its database connections after each use, so that test databases
+	# The test process closes its SQLite connections after each use, so that test databases
 	# can be dropped at the end; the servers the tests start keep theirs, as in production.
 	DB_CONN_MAX_AGE=0 $(BIN)/pytest
 

@@ -405,6 +405,8 @@ async def run_step(
     index: int,
     voter: HttpVoter | None,
 ) -> dict[str, Any]:
+    """One ladder step: a fresh vote, `rate` votes a second sent open loop from the sink
+    phones (or over HTTP), then the answers and the pushes awaited; returns its figures."""
     sinks = fleet.sinks
     if not sinks:
         raise RuntimeError("no sink phone is connected")
@@ -427,26 +429,27 @@ async def run_step(
     log = VoteLog([start + i / rate for i in range(count)])
     for sink in sinks:
         sink.answers = log
-    await send_votes(log, plan, vote, fleet, transport, voter, target)
-    last_sent = time.monotonic()
-
-    drain = options.drain_seconds if transport == "socket" else options.http_timeout + 2
-    await _until(lambda: log.unanswered() == 0, last_sent + drain)
-    if voter is not None:
-        await voter.cancel()
-    log.expire(time.monotonic(), f"no answer within {drain:.0f} s of the last send")
-    answered = time.monotonic()
-    top = max((c for c in log.change if c is not None), default=0)
-    await _until(lambda: _seen(fleet.projector, top), answered + PROJECTOR_WAIT)
-    cpu_end = CpuMark.take(target)  # the step's work is done; what follows is waiting
-    push_frames = _push_frames(fleet) - frames_before
-    await _until(lambda: _all_phones_seen(fleet, top), time.monotonic() + PHONE_WAIT)
-    await sampler.stop()
+    try:
+        await send_votes(log, plan, vote, fleet, transport, voter, target)
+        last_sent = time.monotonic()
+        drain = options.drain_seconds if transport == "socket" else options.http_timeout + 2
+        await _until(lambda: log.unanswered() == 0, last_sent + drain)
+        if voter is not None:
+            await voter.cancel()
+        log.expire(time.monotonic(), f"no answer within {drain:.0f} s of the last send")
+        answered = time.monotonic()
+        top = max((c for c in log.change if c is not None), default=0)
+        await _until(lambda: _seen(fleet.projector, top), answered + PROJECTOR_WAIT)
+        cpu_end = CpuMark.take(target)  # the step's work is done; what follows is waiting
+        push_frames = _push_frames(fleet) - frames_before
+        await _until(lambda: _all_phones_seen(fleet, top), time.monotonic() + PHONE_WAIT)
+    finally:
+        await sampler.stop()
+        for sink in sinks:
+            sink.recording = False
+            sink.answers = None
+            sink.pending.clear()
     connections = await orm(room.database_connections) if target.kind == "app" else None
-    for sink in sinks:
-        sink.recording = False
-        sink.answers = None
-        sink.pending.clear()
 
     stored = await orm(room.stored_votes, vote.poll_id) if target.kind == "app" else None
     result = analyse(

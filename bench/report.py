@@ -384,7 +384,10 @@ def bare_ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             entry: dict[str, Any] = {"run": run["repeat"], "configuration": ours["name"]}
             mine, theirs = costs(ours), costs(bare)
             if mine is None or theirs is None:
-                print(f"  run {run['repeat']}, {ours['name']}: not enough steps to compare")
+                print(
+                    f"  run {run['repeat']}, {ours['name']}: the vote-cost step and the first "
+                    "socket step do not separate the cost of a frame from that of a vote"
+                )
                 ratios.append(entry)
                 continue
             frames = share(theirs["per_frame_s"], mine["per_frame_s"])
@@ -410,6 +413,17 @@ def bare_ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 f"PostgreSQL, {us(mine['per_vote_everything_s'])} a vote){caveat}"
             )
             ratios.append(entry)
+    if len(runs) > 1:
+        names = sorted({r["configuration"] for r in ratios})
+        for name in names:
+            mine = [r for r in ratios if r["configuration"] == name and "ours" in r]
+            print(
+                f"  median of {len(mine)} runs, {name}: push frames "
+                f"{pct(median([r['push_frames_share'] for r in mine]), 1)}, per-vote work "
+                f"{pct(median([r['per_vote_share'] for r in mine]), 1)} "
+                f"({pct(median([r['per_vote_share_with_redis_postgres'] for r in mine]), 1)} "
+                "counting Redis and PostgreSQL)"
+            )
     return ratios
 
 

@@ -91,15 +91,22 @@ TEMPLATES = [
 # writer commits, IMMEDIATE transactions take the write lock up front (no deadlock-prone lock
 # upgrade), and the busy timeout makes a writer wait its turn instead of failing.
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "var" / "facilitate.sqlite3"))
-# Connections are kept (with a health check) rather than opened per request: every socket
-# message that touches the database would otherwise pay PostgreSQL's connection start-up.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}")
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A bounded pool per process: connections are reused (PostgreSQL's start-up cost is not
+    # paid per socket message) without one kept per request thread, which ran a busy server
+    # out of PostgreSQL connections under a burst of HTTP votes.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("DB_POOL_SIZE", 16),
+        "timeout": env_int("DB_POOL_TIMEOUT", 20),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {

@@ -53,7 +53,6 @@ class Daphne:
             "DEBUG": "0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
-            "DB_CONN_MAX_AGE": "60",
             "CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
             **(extra_env or {}),
         }
