@@ -5,8 +5,10 @@ Paths (see `sessions.routing`):
     /ws/display/<token>/         the projector, by its revocable display link
     /ws/console/<workshop_id>/   a facilitator, by their login session
 
-On connect it checks access (`sessions.access`), joins the audience's group, and sends a
-full snapshot of every live region, so a reconnect never needs a missed message.
+It accepts at once, then checks access (`sessions.access`), joins the audience's group
+through this process's fan-out (`sessions.fanout`, which hands each push to the consumer's
+`deliver`), and sends a full snapshot of every live region, so a reconnect never needs a
+missed message.
 
 Accepts (JSON text frames, at most MAX_MESSAGE bytes):
     {"type": "ping"}   answered with the text frame "pong" (the page's heartbeat)
@@ -37,6 +39,7 @@ from django.template.loader import render_to_string
 
 from sessions import access, broadcast, services
 from sessions.errors import NotFound, Refused
+from sessions.fanout import fanout
 from sessions.forms import VoteForm
 from sessions.models import Poll
 from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_ballot, render_regions
@@ -47,9 +50,6 @@ log = logging.getLogger(__name__)
 NOT_ALLOWED = 4403
 NOT_UNDERSTOOD = "That message was not understood; nothing was changed."
 MAX_MESSAGE = 4096
-# Events from the channel layer that touch no database: skip Channels' per-message
-# close_old_connections thread hop (it serialises fan-out on one thread).
-NO_DATABASE_EVENTS = {broadcast.PUSH, broadcast.DISPLAY_REVOKED}
 
 
 class WorkshopConsumer(AsyncWebsocketConsumer):
@@ -60,34 +60,36 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     delegate = None
 
     async def dispatch(self, message: dict) -> None:
-        if message.get("type") in NO_DATABASE_EVENTS:
-            await getattr(self, message["type"].replace(".", "_"))(message)
-            return
+        if message.get("type") == "websocket.connect":
+            # Accept before any database work: daphne drops a socket not accepted within
+            # a few seconds, and in a reconnect storm the database thread has a queue.
+            await self.accept()
         await super().dispatch(message)
 
     async def connect(self) -> None:
         self.sent_versions: dict[str, int] = {}
-        self.groups_joined: list[str] = []
+        self.group: str | None = None
         try:
-            await database_sync_to_async(self.identify)()
+            await database_sync_to_async(self.identify_and_register)()
         except NotFound:
-            await self.accept()
             await self.close(code=NOT_ALLOWED)
             return
-        group = broadcast.group_name(self.workshop_id, self.audience)
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.append(group)
-        await self.accept()
-        if self.delegate_id is not None:
-            await database_sync_to_async(services.connect_presence)(
-                workshop_id=self.workshop_id,
-                delegate_id=self.delegate_id,
-                channel_name=self.channel_name,
-            )
+        # Join before rendering the snapshot, so no push between the two is missed.
+        self.group = broadcast.group_name(self.workshop_id, self.audience)
+        await fanout.join(self.group, self)
         snapshot = await database_sync_to_async(render_regions)(
             self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
         )
         await self.region_push(broadcast.push_message(snapshot))
+
+    def identify_and_register(self) -> None:
+        self.identify()
+        if self.delegate_id is not None:
+            services.connect_presence(
+                workshop_id=self.workshop_id,
+                delegate_id=self.delegate_id,
+                channel_name=self.channel_name,
+            )
 
     def identify(self) -> None:
         """Sets audience and workshop from the path and credentials; NotFound if not allowed."""
@@ -115,8 +117,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         return f"{scheme}://{host}"
 
     async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+        if getattr(self, "group", None):
+            fanout.leave(self.group, self)
         if self.delegate_id is not None:
             await database_sync_to_async(services.disconnect_presence)(
                 channel_name=self.channel_name
@@ -163,7 +165,13 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return None
         return message if isinstance(message, dict) else None
 
-    # --- events from the channel layer (sessions.broadcast) --------------------------------
+    # --- events from sessions.broadcast, handed over by sessions.fanout ---------------------
+
+    async def deliver(self, message: dict) -> None:
+        if message["type"] == broadcast.PUSH:
+            await self.region_push(message)
+        elif message["type"] == broadcast.DISPLAY_REVOKED:
+            await self.display_revoked(message)
 
     async def region_push(self, event: dict) -> None:
         """Send the regions of a snapshot that are not older than what this socket has."""

@@ -82,7 +82,7 @@ class Workshop(models.Model):
 
     @property
     def version(self) -> int:
-        """The id of the latest change any screen shows (see `Change`)."""
+        """How many changes any screen shows have committed (see `Change`)."""
         return Change.objects.version_of(self.pk)
 
     @property
@@ -165,18 +165,21 @@ class Presence(models.Model):
 
 class ChangeQuerySet(models.QuerySet):
     def version_of(self, workshop_id: int) -> int:
-        """The workshop's current version: the id of its latest committed change."""
-        return self.filter(workshop_id=workshop_id).aggregate(v=models.Max("id"))["v"] or 0
+        """The workshop's current version: how many of its changes have committed."""
+        return self.filter(workshop_id=workshop_id).count()
 
 
 class Change(models.Model):
     """One committed change to what a workshop's screens show.
 
-    Its id orders changes, so a workshop's version is its latest change's id: pushed
-    snapshots carry it and a screen never replaces a region with an older one. Inserting a
-    row (rather than bumping a counter on the workshop) keeps concurrent writers, such as a
-    room full of voters, from queuing on one row. `key` is the client-generated key of the
-    command that made the change: a replayed command finds its key taken and does nothing.
+    A workshop's version is the number of its committed changes: pushed snapshots carry it
+    and a screen never replaces a region with an older one. A count, not the latest id:
+    ids are handed out when a row is inserted, not when it commits, so a change with a
+    lower id can commit after a higher one; the count still rises when it does, so a
+    snapshot that includes it always outranks one that does not. Inserting a row (rather
+    than bumping a counter on the workshop) keeps concurrent writers, such as a room full
+    of voters, from queuing on one row. `key` is the client-generated key of the command
+    that made the change: a replayed command finds its key taken and does nothing.
     """
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="changes")

@@ -510,3 +510,21 @@ def test_closing_pushes_the_closed_join_panel(workshop, django_capture_on_commit
             services.close_workshop(workshop=workshop)
         pushed = {name for message in received() for name in message["html"]}
     assert "join" in pushed
+
+
+def test_a_change_that_commits_after_a_later_numbered_one_still_raises_the_version(workshop):
+    """Ids are given out at insert, not at commit: a lower id can commit last."""
+    from sessions.models import Change
+
+    services.add_step(workshop=workshop, title="Warm-up")
+    late = Change.objects.filter(workshop=workshop).order_by("id").last()
+    Change.objects.create(workshop=workshop)  # commits first, with the higher id
+    before = version(workshop)
+    # The change with the lower id commits now (simulated by reinserting that id).
+    late_id = late.pk
+    late.delete()
+    assert version(workshop) == before - 1
+    Change.objects.create(pk=late_id, workshop=workshop)
+    assert version(workshop) == before
+    Change.objects.create(workshop=workshop)
+    assert version(workshop) == before + 1

@@ -1,0 +1,88 @@
+"""Per-process fan-out: one subscription per group, slices that let other groups through."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.layers import get_channel_layer
+
+from sessions import fanout as fanout_module
+from sessions.fanout import Fanout
+
+
+class Recorder:
+    """A stand-in socket that notes, in one shared list, when it was handed a message."""
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        self.name, self.log = name, log
+
+    async def deliver(self, message: dict) -> None:
+        self.log.append(self.name)
+
+
+async def settle() -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)
+
+
+async def test_a_push_reaches_every_local_member_once_through_one_subscription():
+    hub, log = Fanout(), []
+    members = [Recorder(f"phone{i}", log) for i in range(5)]
+    for member in members:
+        await hub.join("workshop.1.delegate", member)
+    assert len(hub.subscriptions) == 1
+    await get_channel_layer().group_send("workshop.1.delegate", {"type": "region.push"})
+    await settle()
+    assert sorted(log) == sorted(m.name for m in members)
+
+
+async def test_a_projector_push_goes_out_between_slices_of_a_large_phone_push(monkeypatch):
+    monkeypatch.setattr(fanout_module, "SLICE", 50)
+    hub, log = Fanout(), []
+    phones = 300
+    for _ in range(phones):
+        await hub.join("workshop.2.delegate", Recorder("phone", log))
+    await hub.join("workshop.2.projector", Recorder("projector", log))
+    layer = get_channel_layer()
+    await asyncio.gather(
+        layer.group_send("workshop.2.delegate", {"type": "region.push"}),
+        layer.group_send("workshop.2.projector", {"type": "region.push"}),
+    )
+    await settle()
+    assert log.count("phone") == phones
+    # Not after the whole phone pass: at most one slice of phones went before it.
+    assert log.index("projector") <= 50
+
+
+async def test_members_that_left_get_nothing_and_an_idle_group_is_unsubscribed(monkeypatch):
+    monkeypatch.setattr(fanout_module, "IDLE_SECONDS", 0.05)
+    hub, log = Fanout(), []
+    staying, leaving = Recorder("staying", log), Recorder("leaving", log)
+    await hub.join("workshop.3.delegate", staying)
+    await hub.join("workshop.3.delegate", leaving)
+    hub.leave("workshop.3.delegate", leaving)
+    await get_channel_layer().group_send("workshop.3.delegate", {"type": "region.push"})
+    await settle()
+    assert log == ["staying"]
+    hub.leave("workshop.3.delegate", staying)
+    await asyncio.sleep(0.2)
+    assert hub.subscriptions == {}
+    # A new socket subscribes again and gets the next push.
+    await hub.join("workshop.3.delegate", staying)
+    await get_channel_layer().group_send("workshop.3.delegate", {"type": "region.push"})
+    await settle()
+    assert log == ["staying", "staying"]
+
+
+async def test_one_failing_socket_does_not_stop_delivery_to_the_others():
+    hub, log = Fanout(), []
+
+    class Broken:
+        async def deliver(self, message: dict) -> None:
+            raise ConnectionError("gone")
+
+    await hub.join("workshop.4.delegate", Broken())
+    await hub.join("workshop.4.delegate", Recorder("phone", log))
+    await get_channel_layer().group_send("workshop.4.delegate", {"type": "region.push"})
+    await settle()
+    assert log == ["phone"]
