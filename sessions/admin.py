@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from sessions.models import Attendance, Delegate, Event, Presence, Step, Workshop
+from sessions.models import (
+    Attendance,
+    Board,
+    Cluster,
+    ClusterUndo,
+    Delegate,
+    Event,
+    Idea,
+    Presence,
+    Step,
+    Workshop,
+)
 
 
 class WorkshopInline(admin.TabularInline):
@@ -61,3 +72,39 @@ class AttendanceAdmin(admin.ModelAdmin):
 class PresenceAdmin(admin.ModelAdmin):
     list_display = ["delegate", "workshop", "process", "seen_at"]
     list_filter = ["workshop"]
+
+
+class ClusterInline(admin.TabularInline):
+    model = Cluster
+    fields = ["position", "name"]
+    extra = 0
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):
+    list_display = ["prompt", "step", "is_open", "show_names", "needs_approval", "staged"]
+    list_filter = ["is_open", "staged"]
+    search_fields = ["prompt", "step__title"]
+    raw_id_fields = ["step"]
+    inlines = [ClusterInline]
+
+
+@admin.register(Idea)
+class IdeaAdmin(admin.ModelAdmin):
+    list_display = ["text", "board", "status", "author_name", "cluster", "edited", "created_at"]
+    list_filter = ["status", "edited"]
+    search_fields = ["text"]
+    raw_id_fields = ["board", "delegate", "merged_into", "cluster"]
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    list_display = ["name", "board", "position", "created_at"]
+    search_fields = ["name"]
+    raw_id_fields = ["board"]
+
+
+@admin.register(ClusterUndo)
+class ClusterUndoAdmin(admin.ModelAdmin):
+    list_display = ["label", "board", "created_at"]
+    raw_id_fields = ["board"]
