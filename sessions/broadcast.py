@@ -25,7 +25,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
-from sessions.regions import REGIONS, render_regions
+from sessions.regions import APPENDABLE, REGIONS, render_regions
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +48,34 @@ def regions_changed(workshop_id: int, regions: set[str], *, delay: float = 0) ->
     transaction.on_commit(partial(_publish, workshop_id, wanted, delay))
 
 
+def ideas_added(workshop_id: int, idea_ids: list[int]) -> None:
+    """After commit, append these new ideas to the #ideas region of every screen showing it
+    (coalesced like any push; a wall is never re-sent for a new idea)."""
+    transaction.on_commit(partial(_publish, workshop_id, frozenset(), 0, frozenset(idea_ids)))
+
+
 def display_revoked(workshop_id: int, token: str) -> None:
     """After commit, close the projector sockets that were opened with `token`."""
     message = {"type": DISPLAY_REVOKED, "token": token}
     transaction.on_commit(partial(_send_now, group_name(workshop_id, "projector"), message))
 
 
-def _publish(workshop_id: int, regions: frozenset[str], delay: float = 0) -> None:
+def _publish(
+    workshop_id: int,
+    regions: frozenset[str],
+    delay: float = 0,
+    appended: frozenset[int] = frozenset(),
+) -> None:
     loop = coalescer.loop
     if loop is not None and loop.is_running():
-        mark = partial(coalescer.mark_soon, workshop_id, regions)
+        mark = partial(coalescer.mark_soon, workshop_id, regions, appended)
         loop.call_soon_threadsafe(loop.call_later, delay, mark, context=contextvars.Context())
         return
     for audience, names in REGIONS.items():
         wanted = tuple(name for name in names if name in regions)
-        if wanted:
-            snapshot = render_regions(workshop_id, audience, wanted)
+        appends = appended if APPENDABLE in names else frozenset()
+        if wanted or appends:
+            snapshot = render_regions(workshop_id, audience, wanted, appended=appends)
             _send_now(group_name(workshop_id, audience), push_message(snapshot))
 
 
@@ -92,6 +104,7 @@ class Coalescer:
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.pending: dict[tuple[int, str], set[str]] = {}
+        self.appended: dict[tuple[int, str], set[int]] = {}
         self.scheduled: set[tuple[int, str]] = set()
         self.last_sent: dict[tuple[int, str], float] = {}
         self.pushes_sent = 0
@@ -100,18 +113,24 @@ class Coalescer:
         if self.loop is not loop:
             self.loop = loop
             self.pending.clear()
+            self.appended.clear()
             self.scheduled.clear()
             self.last_sent.clear()
 
-    def mark_soon(self, workshop_id: int, regions: frozenset[str]) -> None:
+    def mark_soon(
+        self, workshop_id: int, regions: frozenset[str], appended: frozenset[int] = frozenset()
+    ) -> None:
         """Note a change (on the loop's thread); schedules the flushes it needs."""
         loop = asyncio.get_running_loop()
         for audience, names in REGIONS.items():
             wanted = regions.intersection(names)
-            if not wanted:
+            appends = appended if APPENDABLE in names else frozenset()
+            if not wanted and not appends:
                 continue
             key = (workshop_id, audience)
             self.pending.setdefault(key, set()).update(wanted)
+            if appends:
+                self.appended.setdefault(key, set()).update(appends)
             if key in self.scheduled:
                 continue
             self.scheduled.add(key)
@@ -128,12 +147,15 @@ class Coalescer:
         workshop_id, audience = key
         self.scheduled.discard(key)
         wanted = self.pending.pop(key, set())
-        if not wanted:
+        appended = frozenset(self.appended.pop(key, ()))
+        if not wanted and not appended:
             return
         self.last_sent[key] = asyncio.get_running_loop().time()
         names = tuple(name for name in REGIONS[audience] if name in wanted)
         try:
-            snapshot = await database_sync_to_async(render_regions)(workshop_id, audience, names)
+            snapshot = await database_sync_to_async(render_regions)(
+                workshop_id, audience, names, appended=appended
+            )
             await get_channel_layer().group_send(
                 group_name(workshop_id, audience), push_message(snapshot)
             )

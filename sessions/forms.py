@@ -4,8 +4,17 @@ import uuid
 
 from django import forms
 
-from sessions.models import NAME_MAX, TEXT_MAX, TITLE_MAX, Event, Poll, Step, Workshop
-from sessions.services.voting import MAX_OPTIONS, PollSettings
+from sessions.models import (
+    NAME_MAX,
+    PROMPT_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    Event,
+    Poll,
+    Step,
+    Workshop,
+)
+from sessions.services.voting import ACTIONS, MAX_OPTIONS, PollSettings
 from sessions.tokens import JOIN_CODE_LENGTH, normalise_join_code
 
 
@@ -40,8 +49,13 @@ class WorkshopForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX})}
 
 
+NO_IDEAS_STEP = "None: use the options typed above"
+
+
 class PollFieldsMixin(forms.Form):
-    """A vote's settings; the options are typed or pasted one per line."""
+    """A vote's settings; the options are typed or pasted one per line, or (on a form the
+    view has offered ideas steps with `offer_ideas_steps`) taken from an ideas step's
+    clusters."""
 
     poll_kind = forms.ChoiceField(
         choices=Poll.Kind.choices, initial=Poll.Kind.DOTS, label="Kind of vote", required=False
@@ -52,6 +66,12 @@ class PollFieldsMixin(forms.Form):
         max_length=MAX_OPTIONS * (TITLE_MAX + 2),
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    options_from = forms.TypedChoiceField(
+        coerce=int, empty_value=None, required=False, choices=[("", NO_IDEAS_STEP)],
+        label="Options from the clusters of",
+        help_text="The clusters' names are copied as the options; the typed options are ignored.",
+        error_messages={"invalid_choice": "That ideas step is not part of this workshop."},
+    )  # fmt: skip
     budget = forms.IntegerField(
         required=False, min_value=1, max_value=20, label="Dots per delegate",
         help_text="Empty: one dot for every three options, between 3 and 5.",
@@ -68,12 +88,21 @@ class PollFieldsMixin(forms.Form):
     scale_high_label = forms.CharField(initial="Very much", max_length=40, required=False)
 
     POLL_FIELDS = (
-        "poll_kind", "options", "budget", "per_option_max", "max_picks", "show_live",
-        "scale_low_label", "scale_high_label",
+        "poll_kind", "options", "options_from", "budget", "per_option_max", "max_picks",
+        "show_live", "scale_low_label", "scale_high_label",
     )  # fmt: skip
 
     def poll_fields(self):
-        return [self[name] for name in self.POLL_FIELDS]
+        fields = [self[name] for name in self.POLL_FIELDS]
+        if len(self.fields["options_from"].choices) < 2:  # no ideas step to take them from
+            fields = [field for field in fields if field.name != "options_from"]
+        return fields
+
+    def offer_ideas_steps(self, steps) -> None:
+        """Let the vote take its options from the clusters of one of these ideas steps."""
+        self.fields["options_from"].choices = [("", NO_IDEAS_STEP)] + [
+            (step.pk, step.title) for step in steps
+        ]
 
     def clean_options(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["options"].splitlines()]
@@ -94,10 +123,24 @@ class PollFieldsMixin(forms.Form):
             show_live=data.get("show_live", False),
             scale_low_label=data.get("scale_low_label") or "Not at all",
             scale_high_label=data.get("scale_high_label") or "Very much",
+            options_from=data.get("options_from"),
         )
 
 
-class StepForm(CommandForm, PollFieldsMixin):
+class IdeasFieldsMixin(forms.Form):
+    """An ideas step's prompt and settings (in the add-step form)."""
+
+    prompt = forms.CharField(
+        max_length=PROMPT_MAX, required=False, label="Prompt, e.g. “How might we …?”"
+    )
+    staged = forms.BooleanField(required=False, label="Run 1-2-4-All stages with countdowns")
+    show_names = forms.BooleanField(required=False, label="Show names with ideas")
+    needs_approval = forms.BooleanField(
+        required=False, label="Approve ideas before they reach the projector"
+    )
+
+
+class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
     kind = forms.ChoiceField(choices=Step.Kind.choices, initial=Step.Kind.MESSAGE)
     title = forms.CharField(max_length=TITLE_MAX)
     body = forms.CharField(
@@ -111,8 +154,11 @@ class StepForm(CommandForm, PollFieldsMixin):
 
     def clean(self):
         data = super().clean()
-        if data.get("kind") == Step.Kind.VOTE and len(data.get("options") or []) < 2:
+        typed = len(data.get("options") or [])
+        if data.get("kind") == Step.Kind.VOTE and not data.get("options_from") and typed < 2:
             self.add_error("options", "A vote needs at least 2 options, one per line.")
+        if data.get("kind") == Step.Kind.IDEAS and not (data.get("prompt") or "").strip():
+            self.add_error("prompt", "An ideas step needs a prompt.")
         return data
 
 
@@ -139,9 +185,8 @@ class VoteForm(CommandForm):
 
     poll = forms.IntegerField(min_value=1)
     option = forms.IntegerField(min_value=1, required=False)
-    action = forms.ChoiceField(
-        choices=[(a, a) for a in ("add", "remove", "pick", "rate", "rank", "unrank", "clear")]
-    )
+    action = forms.ChoiceField(choices=[(a, a) for a in sorted(ACTIONS)])
+    # A rating 1-5: scale `rate`, 2x2 `impact` and `effort`.
     value = forms.IntegerField(required=False, min_value=1, max_value=5)
 
     def command(self) -> dict:
@@ -220,3 +265,50 @@ class JoinForm(forms.Form):
 
     def clean_display_name(self) -> str:
         return " ".join(self.cleaned_data["display_name"].split())
+
+
+# --- ideas ---------------------------------------------------------------------------------
+
+# Far above an idea's limit: the service measures the text and says by how much it is over.
+IDEA_INPUT_MAX = 5_000
+
+
+class IdeaForm(CommandForm):
+    """A delegate's idea (the service checks its length and says so)."""
+
+    board = forms.IntegerField(min_value=1)
+    text = forms.CharField(max_length=IDEA_INPUT_MAX, strip=False)
+
+
+class BoardCommandForm(forms.Form):
+    """One button of the facilitator's ideas board: `do` is "verb" or "verb:target id"."""
+
+    VERBS = (
+        "open", "close", "stage", "stop", "names", "approval", "approve", "hide", "restore",
+        "edit", "merge", "unmerge", "create", "rename", "delete", "assign", "undo", "accept",
+        "discard",
+    )  # fmt: skip
+
+    do = forms.RegexField(regex=r"^[a-z]+(:[a-z0-9]+)?$", max_length=40)
+    ideas = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    cluster = forms.CharField(required=False, max_length=20)
+    name = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, data, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        # Any ids: the service checks they are this board's.
+        self.fields["ideas"].valid_value = lambda value: str(value).isdigit()
+
+    def clean_do(self) -> tuple[str, str]:
+        verb, _, target = self.cleaned_data["do"].partition(":")
+        if verb not in self.VERBS:
+            raise forms.ValidationError("Unknown action.")
+        return verb, target
+
+    def clean_cluster(self) -> int | None:
+        value = self.cleaned_data["cluster"]
+        if not value:
+            return None
+        if not value.isdigit():
+            raise forms.ValidationError("Unknown cluster.")
+        return int(value)

@@ -202,6 +202,9 @@ class Change(models.Model):
 
 # --- voting --------------------------------------------------------------------------------
 
+# A 2x2 vote rates each option 1 to 5 for impact and for effort.
+MATRIX_POINTS = 5
+
 
 class Poll(models.Model):
     """The vote of a vote step: its kind, limits and state.
@@ -215,6 +218,7 @@ class Poll(models.Model):
         MULTIPLE = "multiple", "Multiple choice"
         SCALE = "scale", "Scale (rate each 1 to 5)"
         RANKING = "ranking", "Ranking (top picks in order)"
+        MATRIX = "matrix", "Impact and effort (2x2)"
 
     step = models.OneToOneField(Step, on_delete=models.CASCADE, related_name="poll")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.DOTS)
@@ -255,6 +259,7 @@ class Poll(models.Model):
             self.Kind.MULTIPLE: self.max_picks,
             self.Kind.SCALE: option_count,
             self.Kind.RANKING: self.max_picks,
+            self.Kind.MATRIX: option_count,
         }[self.kind]
 
     @property
@@ -266,6 +271,7 @@ class Poll(models.Model):
             self.Kind.MULTIPLE: 1,
             self.Kind.SCALE: 5,
             self.Kind.RANKING: self.max_picks,
+            self.Kind.MATRIX: MATRIX_POINTS,
         }[self.kind]
 
 
@@ -305,7 +311,13 @@ class Ballot(models.Model):
 
 
 class Mark(models.Model):
-    """A ballot's mark on one option: dots placed, 1 for a pick, a rating 1-5, or a rank."""
+    """A ballot's mark on one option: dots placed, 1 for a pick, a rating 1-5, a rank, or
+    an impact and effort rating (2x2).
+
+    A 2x2 mark holds impact in `value` and effort in `effort`, each 1-5; either may be rated
+    first, so `value` is 0 while only effort is rated (and only then: a mark with neither
+    rating is removed, not kept empty). `effort` is set on 2x2 marks only.
+    """
 
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="marks")
     option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="marks")
@@ -313,14 +325,21 @@ class Mark(models.Model):
     cap = models.PositiveSmallIntegerField()
     # Set for ranking only (the same as value): two options can't share a rank.
     rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    effort = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["ballot", "option"], name="one_mark_per_option"),
             models.UniqueConstraint(fields=["ballot", "rank"], name="one_option_per_rank"),
             models.CheckConstraint(
-                condition=models.Q(value__gte=1, value__lte=models.F("cap")),
+                condition=models.Q(value__lte=models.F("cap"))
+                & (models.Q(value__gte=1) | models.Q(value=0, effort__isnull=False)),
                 name="mark_within_cap",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(effort__isnull=True)
+                | models.Q(effort__gte=1, effort__lte=MATRIX_POINTS, cap=MATRIX_POINTS),
+                name="mark_effort_1_to_5",
             ),
         ]
 

@@ -21,7 +21,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from sessions.models import Ballot, Change, Mark, Poll, Presence, Step, Workshop
+from sessions.models import (
+    IDEA_MAX,
+    MAX_IDEAS_PER_DELEGATE,
+    Ballot,
+    Board,
+    Change,
+    Cluster,
+    ClusterUndo,
+    Idea,
+    Mark,
+    Poll,
+    Presence,
+    Step,
+    Workshop,
+)
 from sessions.tally import tally_poll
 
 DELEGATE = "delegate"
@@ -30,9 +44,11 @@ FACILITATOR = "facilitator"
 
 REGIONS: dict[str, tuple[str, ...]] = {
     DELEGATE: ("status", "step", "results"),
-    PROJECTOR: ("status", "presence", "step", "results", "join"),
-    FACILITATOR: ("status", "presence", "agenda", "step", "results", "join"),
+    PROJECTOR: ("status", "presence", "step", "results", "ideas", "join"),
+    FACILITATOR: ("status", "presence", "agenda", "step", "results", "ideas", "join"),
 }
+# New ideas reach this region as appends (its partial `ideas_appended`), not as a fresh one.
+APPENDABLE = "ideas"
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,7 @@ def render_regions(
     base_url: str | None = None,
     request=None,
     delegate=None,
+    appended: frozenset[int] = frozenset(),
 ) -> Snapshot:
     """Render `regions` (default: all of the audience's) from the database's current state.
 
@@ -76,8 +93,10 @@ def render_regions(
     page or an HTTP answer) forms also carry the CSRF token for plain, script-free posts.
     With `delegate` (a phone's page or its socket's first snapshot) the step carries that
     delegate's own ballot; pushed to every phone, it carries a stub that fetches it.
+    `appended` (ids of new ideas), when #ideas itself is not asked for, renders an append of
+    just those ideas under the name "ideas".
     """
-    names = regions or REGIONS[audience]
+    names = REGIONS[audience] if regions is None else regions
     version = Change.objects.version_of(workshop_id)
     workshop = Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
     context = {
@@ -96,12 +115,21 @@ def render_regions(
         context.update(join_context(workshop, context["base_url"]))
     if workshop.current_step and workshop.current_step.kind == Step.Kind.VOTE:
         context.update(vote_context(workshop.current_step, names, delegate, request))
+    if workshop.current_step and workshop.current_step.kind == Step.Kind.IDEAS:
+        context.update(ideas_context(workshop.current_step, names, audience))
+        if delegate is not None and "step" in names and context.get("board"):
+            context["my_ideas_html"] = render_my_ideas(context["board"], delegate.pk, request)
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"
     html = {
         name: render_to_string(f"{template}#{name}", context, request=request) for name in names
     }
+    appendable = APPENDABLE in REGIONS[audience] and APPENDABLE not in names
+    if appended and appendable and context.get("board") is not None:
+        context["new_ideas"] = new_ideas(context["board"], appended, audience)
+        context["idea_count"] = Idea.objects.for_board(context["board"]).visible().count()
+        html[APPENDABLE] = render_to_string(f"{template}#ideas_appended", context, request=request)
     return Snapshot(version=version, html=html)
 
 
@@ -125,6 +153,74 @@ def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
     return context
 
 
+def ideas_context(step: Step, names: tuple[str, ...], audience: str) -> dict:
+    board = Board.objects.filter(step=step).first()
+    if board is None:
+        return {}
+    context = {"board": board, "stage": board.current_stage, "idea_max": IDEA_MAX}
+    if APPENDABLE in names and audience != DELEGATE:
+        context.update(wall_context(board, facilitator=audience == FACILITATOR))
+    return context
+
+
+def wall_context(board: Board, *, facilitator: bool) -> dict:
+    """The board's clusters with their ideas, the unclustered ideas, and for the facilitator
+    the queue, the hidden and merged ideas and what undo would undo: four queries."""
+    ideas = list(Idea.objects.for_board(board).select_related("merged_into").order_by("id"))
+    clusters = list(Cluster.objects.filter(board=board).order_by("position", "id"))
+    visible = [i for i in ideas if i.status == Idea.Status.SHOWN and i.merged_into_id is None]
+    merged: dict[int, list[Idea]] = {}
+    for idea in ideas:
+        if idea.merged_into_id is not None:
+            merged.setdefault(idea.merged_into_id, []).append(idea)
+    for idea in visible:
+        idea.merged_texts = merged.get(idea.pk, [])
+    by_cluster: dict[int, list[Idea]] = {c.pk: [] for c in clusters}
+    for idea in visible:
+        if idea.cluster_id in by_cluster:
+            by_cluster[idea.cluster_id].append(idea)
+    context = {
+        "clusters": [(cluster, by_cluster[cluster.pk]) for cluster in clusters],
+        "unclustered": [i for i in visible if i.cluster_id not in by_cluster],
+        "idea_count": len(visible),
+    }
+    if facilitator:
+        context["queue"] = [
+            i for i in ideas if i.status == Idea.Status.PENDING and i.merged_into_id is None
+        ]
+        context["hidden"] = [
+            i for i in ideas if i.status == Idea.Status.HIDDEN or i.merged_into_id is not None
+        ]
+        context["visible"] = visible
+        context["undo"] = ClusterUndo.objects.filter(board=board).order_by("-id").first()
+    return context
+
+
+def new_ideas(board: Board, idea_ids: frozenset[int], audience: str) -> list[Idea]:
+    """The ideas of an append that this audience sees (the facilitator also gets the queue)."""
+    ideas = Idea.objects.filter(board=board, pk__in=idea_ids, merged_into__isnull=True)
+    statuses = [Idea.Status.SHOWN]
+    if audience == FACILITATOR:
+        statuses.append(Idea.Status.PENDING)
+    return list(ideas.filter(status__in=statuses).order_by("id"))
+
+
+def render_my_ideas(board: Board, delegate_id: int, request=None, sent: bool = False) -> str:
+    """A delegate's own ideas on this board and the form to send another. The form's key is
+    new with each drawing: a retried send of the same form lands once."""
+    mine = list(Idea.objects.filter(board=board, delegate_id=delegate_id).order_by("id"))
+    context = {
+        "board": board,
+        "mine": mine,
+        "left": max(MAX_IDEAS_PER_DELEGATE - len(mine), 0),
+        "idea_max": IDEA_MAX,
+        "key": uuid.uuid4(),
+        "workshop_id": board.step.workshop_id,
+        "sent": sent,
+    }
+    return render_to_string("workshops/ideas/mine.html", context, request=request)
+
+
 def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None = None) -> str:
     """The delegate's own ballot: their marks, what they have left, one form per option.
 
@@ -145,15 +241,16 @@ def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None =
         message = f"{delegate_id}:{poll.pk}:{target}:{revision}"
         return uuid.UUID(hex=salted_hmac("facilitate.ballot-key", message).hexdigest()[:32])
 
-    marks = dict(
-        Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id).values_list(
-            "option_id", "value"
-        )
-    )
+    stored = Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id)
+    efforts: dict[int, int | None] = {}
+    marks: dict[int, int] = {}
+    for option_id, value, effort in stored.values_list("option_id", "value", "effort"):
+        marks[option_id], efforts[option_id] = value, effort
     rows = [
         {
             "option": option,
             "value": marks.get(option.pk, 0),
+            "effort": efforts.get(option.pk),
             "dots": range(marks.get(option.pk, 0)),
             "key": key(option.pk),
         }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.views import console, delegate, display
+from sessions.views import console, delegate, display, ideas
 
 app_name = "workshops"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("w/<int:workshop_id>/live/", delegate.phone_live, name="phone_live"),
     path("w/<int:workshop_id>/ballot/", delegate.ballot, name="ballot"),
     path("w/<int:workshop_id>/vote/", delegate.vote, name="vote"),
+    path("w/<int:workshop_id>/ideas/", ideas.my_ideas, name="my_ideas"),
+    path("w/<int:workshop_id>/ideas/send/", ideas.idea_send, name="idea_send"),
     # Projector
     path("display/<str:token>/", display.display, name="display"),
     path("display/<str:token>/live/", display.display_live, name="display_live"),
@@ -53,5 +55,15 @@ urlpatterns = [
         "console/workshops/<int:workshop_id>/polls/<int:poll_id>/",
         console.poll_control,
         name="poll_control",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/boards/<int:board_id>/",
+        ideas.board_command,
+        name="board_command",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggest/",
+        ideas.board_suggest,
+        name="board_suggest",
     ),
 ]

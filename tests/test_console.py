@@ -780,7 +780,7 @@ def test_console_live_answers_every_facilitator_region(workshop, facilitator_cli
     assert response["Cache-Control"] == "no-store"
     for region in ["status", "presence", "agenda", "step", "join"]:
         assert f'id="{region}"' in body
-    assert body.count('hx-swap-oob="true"') == 6
+    assert body.count('hx-swap-oob="true"') == 7
     assert "1. Welcome" in body
     assert workshop.join_code in body
     assert f'data-version="{fresh(workshop).version}"' in body

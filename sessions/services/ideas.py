@@ -1,7 +1,9 @@
 """Ideas steps: the board and its settings, sending ideas, moderating them, and clustering.
 
-Regions pushed on commit: #ideas (the idea wall with its clusters), #moderation (the
-facilitator's queue of ideas), #step and #agenda (the board's state: open, the stage running).
+Regions pushed on commit: #ideas (the projector's idea wall with its clusters; the
+facilitator's board with its queue), #step and #agenda (the board's state: open, the stage
+running). A new idea is pushed as an append to the wall (`broadcast.ideas_added`), never as
+a fresh wall.
 
 Sending an idea does not take the workshop row for update, so a room of delegates sends ideas
 side by side: on PostgreSQL it holds a share lock on the row instead, so the facilitator's
@@ -45,9 +47,10 @@ from sessions.models import (
 )
 from sessions.services import FINISHED, add_step, changed, lock_open_workshop
 
+# The wall (projector) and the facilitator's board, queue included, are one region: #ideas.
 WALL = {"ideas"}
-QUEUE = {"moderation"}
-MODERATED = WALL | QUEUE
+QUEUE = WALL
+MODERATED = WALL
 STATE = {"step", "agenda"}
 UNDO_KEPT = 50
 
@@ -188,7 +191,7 @@ def configure_board(
     staged: bool,
     stages: Sequence[int] | None = None,
 ) -> Board:
-    """Change the prompt and settings; broadcasts #step, #ideas and #moderation on commit.
+    """Change the prompt and settings; broadcasts #step, #ideas on commit.
 
     Names show only on ideas sent while names were shown. Turning approval off leaves
     waiting ideas waiting (nothing reaches the screen unapproved that was sent to be
@@ -304,8 +307,8 @@ def submit_idea(
 
     Refuses, changing nothing, when the delegate has not joined the workshop, the board is
     not the workshop's or is closed, the text is empty or too long, or the delegate has sent
-    their most. Waits for approval when the board asks for it. Broadcasts #ideas and
-    #moderation (only #moderation while it waits) on commit.
+    their most. Waits for approval when the board asks for it. On commit the idea is appended
+    to the wall (or, while it waits, to the facilitator's queue).
     """
     workshop = _shared_workshop(workshop_id)
     attendance = (
@@ -319,9 +322,9 @@ def submit_idea(
     board = Board.objects.filter(pk=board_id, step__workshop_id=workshop_id).first()
     if board is None:
         raise NotFound(NO_BOARD)
-    regions = QUEUE if board.needs_approval else MODERATED
-    # Keys are scoped to the delegate: nobody can spend another delegate's key.
-    if not changed(workshop_id, regions, key=f"{delegate_id}:{key}" if key else None):
+    # Keys are scoped to the delegate: nobody can spend another delegate's key. The idea is
+    # pushed as an append (below), not as a fresh wall.
+    if not changed(workshop_id, set(), key=f"{delegate_id}:{key}" if key else None):
         return None
     if workshop.is_closed:
         raise Conflict(FINISHED)
@@ -330,13 +333,15 @@ def submit_idea(
     text = idea_text(text)
     if Idea.objects.filter(board=board, delegate_id=delegate_id).count() >= MAX_IDEAS_PER_DELEGATE:
         raise Conflict(TOO_MANY)
-    return Idea.objects.create(
+    idea = Idea.objects.create(
         board=board,
         delegate=attendance.delegate,
         author_name=attendance.delegate.display_name if board.show_names else "",
         text=text,
         status=Idea.Status.PENDING if board.needs_approval else Idea.Status.SHOWN,
     )
+    broadcast.ideas_added(workshop_id, [idea.pk])
+    return idea
 
 
 def _shared_workshop(workshop_id: int) -> Workshop:
@@ -362,13 +367,13 @@ def hide_idea(*, board: Board, idea_id: int) -> Idea:
 
 @transaction.atomic
 def restore_idea(*, board: Board, idea_id: int) -> Idea:
-    """Show a hidden idea again. Broadcasts #ideas and #moderation on commit."""
+    """Show a hidden idea again. Broadcasts #ideas on commit."""
     return _set_status(_locked(board), idea_id, Idea.Status.SHOWN)
 
 
 @transaction.atomic
 def approve_idea(*, board: Board, idea_id: int) -> Idea:
-    """Let a waiting idea onto the screens. Broadcasts #ideas and #moderation on commit."""
+    """Let a waiting idea onto the screens. Broadcasts #ideas on commit."""
     return _set_status(_locked(board), idea_id, Idea.Status.SHOWN)
 
 
@@ -385,7 +390,7 @@ def _set_status(board: Board, idea_id: int, status: str) -> Idea:
 def edit_idea(*, board: Board, idea_id: int, text: str) -> Idea:
     """Correct an idea's text (within the same limits); it is marked edited.
 
-    Broadcasts #ideas and #moderation on commit.
+    Broadcasts #ideas on commit.
     """
     board = _locked(board)
     idea = _idea(board, idea_id)
@@ -403,7 +408,7 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
     """Merge duplicates into `survivor`: they leave every screen and are listed under it.
 
     Ideas already merged into one of `other_ids` follow it, so merges stay one level deep.
-    Broadcasts #ideas and #moderation on commit.
+    Broadcasts #ideas on commit.
     """
     board = _locked(board)
     if not other_ids:
@@ -429,7 +434,7 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
 
 @transaction.atomic
 def unmerge_idea(*, board: Board, idea_id: int) -> Idea:
-    """Give a merged idea its own place again. Broadcasts #ideas and #moderation on commit."""
+    """Give a merged idea its own place again. Broadcasts #ideas on commit."""
     board = _locked(board)
     idea = _idea(board, idea_id)
     if idea.merged_into_id is not None:

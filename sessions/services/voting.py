@@ -2,9 +2,10 @@
 
 The invariants hold in the database as well as here: one ballot per delegate per poll
 (unique), marks within their cap and ballots within their allowance (check constraints),
-one option per rank (unique). A ballot is changed only with its row locked, and on
-PostgreSQL every vote holds a share lock on the poll row, so closing a poll waits for the
-votes in flight and no vote lands after the close commits (SQLite serialises writers).
+one option per rank (unique), 2x2 ratings 1-5 on each axis (check constraints). A ballot is
+changed only with its row locked, and on PostgreSQL every vote holds a share lock on the poll
+row, so closing a poll waits for the votes in flight and no vote lands after the close
+commits (SQLite serialises writers).
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from django.utils import timezone
 
 from sessions import broadcast
 from sessions.errors import Conflict, InvalidInput, NotFound
-from sessions.models import Ballot, Mark, Option, Poll, Step, Workshop
+from sessions.models import MATRIX_POINTS, Ballot, Cluster, Mark, Option, Poll, Step, Workshop
 from sessions.services import add_step, changed, lock_open_workshop
 
 MAX_OPTIONS = 30
 VOTE_REGIONS = {"results"}
 CLOSED = "This vote is closed, so your vote was not changed."
 NOT_OPEN_YET = "This vote has not opened yet."
+DOES_NOT_FIT = "That action does not fit this kind of vote."
+NO_IDEAS_STEP = "That ideas step is not part of this workshop."
+NO_CLUSTERS = "That ideas step has no clusters yet."
 
 
 def default_budget(option_count: int) -> int:
@@ -41,6 +45,9 @@ class PollSettings:
     show_live: bool = False
     scale_low_label: str = "Not at all"
     scale_high_label: str = "Very much"
+    # An ideas step of the same workshop: its clusters' names, copied now, are the options
+    # (the typed `options` are then ignored).
+    options_from: int | None = None
 
 
 # --- setting up ----------------------------------------------------------------------------
@@ -72,7 +79,10 @@ def configure_poll(*, poll: Poll, settings: PollSettings) -> Poll:
 
 
 def _apply_settings(poll: Poll, settings: PollSettings) -> None:
-    labels = [label.strip() for label in settings.options if label.strip()]
+    options = settings.options
+    if settings.options_from is not None:
+        options = cluster_labels(poll.step.workshop, settings.options_from)
+    labels = [label.strip() for label in options if label.strip()]
     if not 2 <= len(labels) <= MAX_OPTIONS:
         raise InvalidInput(f"A vote needs between 2 and {MAX_OPTIONS} options.")
     if len({label.casefold() for label in labels}) != len(labels):
@@ -89,6 +99,21 @@ def _apply_settings(poll: Poll, settings: PollSettings) -> None:
     Option.objects.bulk_create(
         Option(poll=poll, position=i, label=label) for i, label in enumerate(labels)
     )
+
+
+def cluster_labels(workshop: Workshop, step_id: int) -> list[str]:
+    """The names of the clusters of one of `workshop`'s ideas steps, in the board's order.
+
+    Another workshop's step answers like a missing one; so does a step that is not an ideas
+    step. Refuses (Conflict) when the step has no clusters yet.
+    """
+    step = Step.objects.filter(pk=step_id, workshop=workshop, kind=Step.Kind.IDEAS).first()
+    if step is None:
+        raise NotFound(NO_IDEAS_STEP)
+    names = list(Cluster.objects.filter(board__step=step).values_list("name", flat=True))
+    if not names:
+        raise Conflict(NO_CLUSTERS)
+    return names
 
 
 # --- running -------------------------------------------------------------------------------
@@ -156,7 +181,10 @@ def set_focus(*, poll: Poll, top: int) -> list[Option]:
 
 # --- casting -------------------------------------------------------------------------------
 
-ACTIONS = {"add", "remove", "pick", "rate", "rank", "unrank", "clear"}
+AXES = ("impact", "effort")
+ACTIONS = {"add", "remove", "pick", "rate", "rank", "unrank", "clear", *AXES}
+# A 2x2 rating: (impact, or 0 while only effort is rated; effort, or None while unrated).
+Rating = tuple[int, int | None]
 
 
 @dataclass
@@ -180,27 +208,44 @@ def cast(
     """Change one delegate's ballot by one action; a replayed `key` changes nothing.
 
     Actions: dots `add`/`remove` a dot on the option; single and multiple `pick` (toggle);
-    scale `rate` (value 1-5); ranking `rank` (next place) and `unrank`; any kind `clear`.
+    scale `rate` (value 1-5); ranking `rank` (next place) and `unrank`; 2x2 `impact` and
+    `effort` (value 1-5, in either order) and `clear` with an option (that option's
+    ratings); any kind `clear` without an option (the whole ballot).
     Refuses, changing nothing, when the vote is not open, the option is not the poll's, or
     a limit would be passed. Broadcasts #results on commit.
     """
     poll = _poll_for_vote(poll_id, workshop_id)
-    # Keys are scoped to the delegate: nobody can spend another delegate's key.
-    change = changed(workshop_id, VOTE_REGIONS, key=f"{delegate_id}:{key}" if key else None)
+    matrix = poll.kind == Poll.Kind.MATRIX
+    change = changed(workshop_id, VOTE_REGIONS, key=_scoped_key(key, delegate_id, action, matrix))
     if change is None:
         ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
         return CastResult(ballot, replayed=True)
     options = {o.pk: o for o in poll.options.all()}
-    if action != "clear" and option_id not in options:
+    names_option = action != "clear" or (matrix and option_id is not None)
+    if names_option and option_id not in options:
         raise NotFound("That option is not part of this vote.")
     ballot, _ = Ballot.objects.get_or_create(
         poll=poll, delegate_id=delegate_id, defaults={"allowance": poll.allowance(len(options))}
     )
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if matrix:
+        ratings = _ratings(ballot)
+        _store_ratings(ballot, ratings, rate_matrix(ratings, option_id, action, value))
+        return CastResult(ballot, change.pk)
     marks = dict(Mark.objects.filter(ballot=ballot).values_list("option_id", "value"))
     wanted = apply_action(poll, marks, option_id, action, value, len(options))
     _store(ballot, marks, wanted, poll.cap, kind=poll.kind)
     return CastResult(ballot, change.pk)
+
+
+def _scoped_key(key: str | None, delegate_id: int, action: str, matrix: bool) -> str | None:
+    """The key a command is recorded under. Scoped to the delegate: nobody can spend another
+    delegate's key. On a 2x2 ballot an option's impact, effort and clear forms carry the
+    option's one key, so the action is part of the command's name: tapping effort while the
+    impact tap is still on its way is a second command, not a replay of the first."""
+    if not key:
+        return None
+    return f"{delegate_id}:{key}:{action}" if matrix else f"{delegate_id}:{key}"
 
 
 def _poll_for_vote(poll_id: int, workshop_id: int) -> Poll:
@@ -256,7 +301,7 @@ def apply_action(
         return wanted
     if kind == Poll.Kind.RANKING and action in {"rank", "unrank"}:
         return _rerank(poll, wanted, option_id, action)
-    raise InvalidInput("That action does not fit this kind of vote.")
+    raise InvalidInput(DOES_NOT_FIT)
 
 
 def _rerank(poll: Poll, wanted: dict[int, int], option_id: int, action: str) -> dict[int, int]:
@@ -291,5 +336,57 @@ def _store(
         for o, v in created.items()
     )
     ballot.spent = sum(after.values()) if kind == Poll.Kind.DOTS else len(after)
+    ballot.revision += 1
+    ballot.save(update_fields=["spent", "revision", "updated_at"])
+
+
+# --- 2x2 ratings ---------------------------------------------------------------------------
+
+
+def rate_matrix(
+    ratings: dict[int, Rating], option_id: int | None, action: str, value: int | None
+) -> dict[int, Rating]:
+    """The ballot's 2x2 ratings after `action`, or Refused with what was wrong.
+
+    `impact` and `effort` set one axis of the option (the other keeps its rating or stays
+    unrated); `clear` with an option removes its ratings, without one every rating.
+    """
+    wanted = dict(ratings)
+    if action == "clear":
+        if option_id is None:
+            return {}
+        wanted.pop(option_id, None)
+        return wanted
+    if action not in AXES:
+        raise InvalidInput(DOES_NOT_FIT)
+    if value is None or isinstance(value, bool) or not 1 <= value <= MATRIX_POINTS:
+        raise InvalidInput(f"An {action} rating is a whole number from 1 to {MATRIX_POINTS}.")
+    impact, effort = wanted.get(option_id, (0, None))
+    wanted[option_id] = (value, effort) if action == "impact" else (impact, value)
+    return wanted
+
+
+def _ratings(ballot: Ballot) -> dict[int, Rating]:
+    rows = Mark.objects.filter(ballot=ballot).values_list("option_id", "value", "effort")
+    return {option_id: (impact, effort) for option_id, impact, effort in rows}
+
+
+def _store_ratings(ballot: Ballot, before: dict[int, Rating], after: dict[int, Rating]) -> None:
+    if before == after:
+        return
+    removed = [o for o in before if o not in after]
+    if removed:
+        Mark.objects.filter(ballot=ballot, option_id__in=removed).delete()
+    for option_id, (impact, effort) in after.items():
+        if option_id in before and before[option_id] != (impact, effort):
+            Mark.objects.filter(ballot=ballot, option_id=option_id).update(
+                value=impact, effort=effort
+            )
+    Mark.objects.bulk_create(
+        Mark(ballot=ballot, option_id=o, value=impact, effort=effort, cap=MATRIX_POINTS)
+        for o, (impact, effort) in after.items()
+        if o not in before
+    )
+    ballot.spent = len(after)
     ballot.revision += 1
     ballot.save(update_fields=["spent", "revision", "updated_at"])

@@ -25,7 +25,7 @@ from sessions.forms import (
 )
 from sessions.models import Event, Poll, Step, Workshop
 from sessions.regions import FACILITATOR, render_regions
-from sessions.services import voting
+from sessions.services import ideas, voting
 from sessions.views.common import answer, live_regions, request_base_url
 
 
@@ -45,8 +45,15 @@ def _done(request: HttpRequest, workshop: Workshop, regions: tuple[str, ...], **
     )
 
 
-def _new_step_form() -> StepForm:
-    return StepForm(initial={"key": uuid.uuid4()})
+def _new_step_form(workshop: Workshop) -> StepForm:
+    form = StepForm(initial={"key": uuid.uuid4()})
+    _offer_ideas_steps(form, workshop)
+    return form
+
+
+def _offer_ideas_steps(form: StepForm, workshop: Workshop) -> None:
+    """A vote may take its options from the clusters of one of the workshop's ideas steps."""
+    form.offer_ideas_steps(workshop.steps.filter(kind=Step.Kind.IDEAS))
 
 
 @login_required
@@ -79,14 +86,19 @@ def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 def console(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
-    return _console_page(request, workshop, _new_step_form())
+    return _console_page(request, workshop, _new_step_form(workshop))
 
 
 def _console_page(request, workshop, step_form, status=200) -> HttpResponse:
     snapshot = render_regions(
         workshop.pk, FACILITATOR, base_url=request_base_url(request), request=request
     )
-    context = {"workshop": workshop, "regions": snapshot.html, "step_form": step_form}
+    context = {
+        "workshop": workshop,
+        "regions": snapshot.html,
+        "step_form": step_form,
+        "prompt_starters": ideas.prompt_starters(workshop),
+    }
     return render(request, "workshops/console.html", context, status=status)
 
 
@@ -109,11 +121,18 @@ def _invalid(form) -> InvalidInput:
 def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     form = StepForm(request.POST)
+    _offer_ideas_steps(form, workshop)
     if not form.is_valid():
         if not request.htmx:
             return _console_page(request, workshop, form, status=400)
         html = render_to_string(
-            "workshops/step_form.html", {"workshop": workshop, "step_form": form}, request=request
+            "workshops/step_form.html",
+            {
+                "workshop": workshop,
+                "step_form": form,
+                "prompt_starters": ideas.prompt_starters(workshop),
+            },
+            request=request,
         )
         return HttpResponse(html, status=400)
     data = form.cleaned_data
@@ -125,13 +144,27 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
             settings=form.poll_settings(),
             key=form.command_key(),
         )
+    elif data["kind"] == Step.Kind.IDEAS:
+        ideas.add_ideas_step(
+            workshop=workshop,
+            title=data["title"],
+            prompt=data["prompt"],
+            show_names=data["show_names"],
+            needs_approval=data["needs_approval"],
+            staged=data["staged"],
+            key=form.command_key(),
+        )
     else:
         services.add_step(
             workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
         )
     fresh = render_to_string(
         "workshops/step_form.html",
-        {"workshop": workshop, "step_form": _new_step_form()},
+        {
+            "workshop": workshop,
+            "step_form": _new_step_form(workshop),
+            "prompt_starters": ideas.prompt_starters(workshop),
+        },
         request=request,
     )
     return _done(

@@ -159,6 +159,15 @@
     if (event.detail.message === "pong") event.preventDefault();
   });
 
+  // Appends (new ideas) are applied once: items already on the page are skipped.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var fragment = event.detail.fragment;
+    if (!fragment || !fragment.hasAttribute || !fragment.hasAttribute("data-append")) return;
+    Array.prototype.slice.call(fragment.children).forEach(function (item) {
+      if (item.id && document.getElementById(item.id)) item.remove();
+    });
+  });
+
   // Version guard: a region is only replaced by a snapshot at least as new.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
@@ -217,8 +226,12 @@
   // The add-step form shows the vote's settings only for a vote (all show without script).
   function syncStepKind(form) {
     var kind = form.querySelector("select[name=kind]");
-    var fields = form.querySelector(".vote-fields");
-    if (kind && fields) fields.hidden = kind.value !== "vote";
+    if (!kind) return;
+    var fields = { vote: ".vote-fields", ideas: ".ideas-fields" };
+    Object.keys(fields).forEach(function (name) {
+      var fieldset = form.querySelector(fields[name]);
+      if (fieldset) fieldset.hidden = kind.value !== name;
+    });
   }
   document.addEventListener("change", function (event) {
     if (event.target.name === "kind" && event.target.form) syncStepKind(event.target.form);
@@ -227,6 +240,33 @@
     if (element.querySelectorAll) element.querySelectorAll("form").forEach(syncStepKind);
     if (element.tagName === "FORM") syncStepKind(element);
   });
+
+  // Characters left while typing into a field with data-limit (the server checks too).
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field.dataset || !field.dataset.limit) return;
+    var hint = document.querySelector('[data-limit-for="' + field.id + '"]');
+    if (!hint) return;
+    var left = Number(field.dataset.limit) - field.value.length;
+    hint.textContent = left >= 0 ? left + " characters left" : -left + " characters too many";
+    hint.classList.toggle("over", left < 0);
+  });
+
+  // The projector's idea wall pages when it holds more than fits at a readable size.
+  var WALL_PAGE_SIZE = 24, WALL_PAGE_SECONDS = 10, wallPage = 0;
+  function pageWall() {
+    var wall = document.querySelector("[data-wall]");
+    var label = document.querySelector("[data-wall-page]");
+    if (!wall || !document.body.classList.contains("projector")) return;
+    var items = wall.children, pages = Math.max(1, Math.ceil(items.length / WALL_PAGE_SIZE));
+    wallPage = wallPage % pages;
+    for (var i = 0; i < items.length; i++) {
+      items[i].hidden = Math.floor(i / WALL_PAGE_SIZE) !== wallPage;
+    }
+    if (label) label.textContent = pages > 1 ? "Page " + (wallPage + 1) + " of " + pages : "";
+  }
+  setInterval(function () { wallPage += 1; pageWall(); }, WALL_PAGE_SECONDS * 1000);
+  htmx.onLoad(function () { pageWall(); });
 
   // If the socket never opens (blocked by the network), poll instead.
   setTimeout(function () {

@@ -1,0 +1,257 @@
+"""Ideas steps: delegates send ideas; the facilitator moderates and clusters them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from sessions.access import get_workshop_for_facilitator
+from sessions.clustering import EXPLANATION, suggest_clusters
+from sessions.errors import InvalidInput, NotFound
+from sessions.forms import BoardCommandForm, IdeaForm
+from sessions.models import MAX_CLUSTERS, Board, Idea
+from sessions.regions import FACILITATOR, render_my_ideas
+from sessions.services import ideas
+from sessions.views.common import answer
+from sessions.views.delegate import _membership
+
+NOT_UNDERSTOOD = "That was not understood; nothing was changed."
+
+
+# --- delegates -----------------------------------------------------------------------------
+
+
+def _current_board(workshop) -> Board:
+    board = Board.objects.select_related("step").filter(step_id=workshop.current_step_id).first()
+    if board is None:
+        raise NotFound("The room has moved on: ideas are not being collected now.")
+    return board
+
+
+@require_GET
+def my_ideas(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The delegate's own ideas and the form to send one (fetched when an ideas step shows)."""
+    workshop, delegate = _membership(request, workshop_id)
+    response = HttpResponse(render_my_ideas(_current_board(workshop), delegate.pk, request))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Send an idea. Answers with the delegate's ideas and a fresh form (after commit); the
+    wall learns by push. A retried send (same key) lands once."""
+    workshop, delegate = _membership(request, workshop_id)
+    form = IdeaForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput("That idea was not understood; nothing was sent.")
+    data = form.cleaned_data
+    idea = ideas.submit_idea(
+        workshop_id=workshop.pk,
+        delegate_id=delegate.pk,
+        board_id=data["board"],
+        text=data["text"],
+        key=form.command_key(),
+    )
+    if not request.htmx:
+        return redirect("workshops:phone", workshop_id=workshop.pk)
+    board = Board.objects.select_related("step").get(pk=data["board"])
+    message = "Already sent." if idea is None else ""
+    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    return HttpResponse(render_my_ideas(board, delegate.pk, request, sent=True) + flash)
+
+
+# --- the facilitator -----------------------------------------------------------------------
+
+
+def _board_for(request: HttpRequest, workshop_id: int, board_id: int):
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    return workshop, ideas.board_for(workshop, board_id)
+
+
+@login_required
+@require_GET
+def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+    """Suggested clusters for the board's ideas on the wall, for this console only."""
+    workshop, board = _board_for(request, workshop_id, board_id)
+    visible = {i.pk: i for i in Idea.objects.for_board(board).visible().filter(cluster=None)}
+    found = suggest_clusters([(pk, idea.text) for pk, idea in visible.items()])
+    suggestions = [
+        {"name": s.name, "ideas": [visible[pk] for pk in s.idea_ids]} for s in found[:MAX_CLUSTERS]
+    ]
+    response = HttpResponse(_suggestions(request, workshop, board, suggestions))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _suggestions(request, workshop, board, suggestions) -> str:
+    context = {
+        "workshop": workshop,
+        "board": board,
+        "suggestions": suggestions,
+        "explanation": EXPLANATION,
+    }
+    return render_to_string("workshops/ideas/suggestions.html", context, request=request)
+
+
+@login_required
+@require_POST
+def board_command(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+    """One control of the ideas board (see `BoardCommandForm`); answers with the changed
+    regions, and everyone else learns by push."""
+    workshop, board = _board_for(request, workshop_id, board_id)
+    form = BoardCommandForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    verb, target = form.cleaned_data["do"]
+    handler = HANDLERS[verb]
+    message = handler(board, _Command(form.cleaned_data, request.POST, target))
+    extra = ""
+    if verb in {"accept", "discard"}:
+        extra = _suggestions(request, workshop, board, None)
+    return answer(
+        request,
+        reverse("workshops:console", args=[workshop.pk]),
+        workshop_id=workshop.pk,
+        audience=FACILITATOR,
+        regions=("step", "ideas", "agenda"),
+        message=message,
+        extra=extra,
+    )
+
+
+class _Command:
+    """What a board control sent: the cleaned form, the raw fields named per target (the
+    rename and edit boxes), and the button's target id."""
+
+    def __init__(self, cleaned: dict, post: QueryDict, target: str) -> None:
+        self.cleaned, self.post, self.target = cleaned, post, target
+
+    def target_id(self) -> int:
+        if not self.target.isdigit():
+            raise InvalidInput(NOT_UNDERSTOOD)
+        return int(self.target)
+
+    def field(self, prefix: str) -> str:
+        return self.post.get(f"{prefix}-{self.target_id()}", "")
+
+    def ticked(self) -> list[int]:
+        return self.cleaned["ideas"] or []
+
+
+def _toggle(board: Board, command: _Command, setting: str) -> str:
+    if command.target not in {"on", "off"}:
+        raise InvalidInput(NOT_UNDERSTOOD)
+    values = {
+        "prompt": board.prompt,
+        "show_names": board.show_names,
+        "needs_approval": board.needs_approval,
+        "staged": board.staged,
+    }
+    values[setting] = command.target == "on"
+    ideas.configure_board(board=board, **values)
+    return "Saved."
+
+
+def _stage(board: Board, command: _Command) -> str:
+    ideas.start_stage(board=board, stage=command.target_id())
+    return f"Stage {command.target_id() + 1} started."
+
+
+def _merge(board: Board, command: _Command) -> str:
+    others = [pk for pk in command.ticked() if pk != command.target_id()]
+    if not others:
+        raise InvalidInput("Tick the ideas to merge into this one first.")
+    ideas.merge_ideas(board=board, survivor_id=command.target_id(), other_ids=others)
+    return f"Merged {len(others)} idea{'s' if len(others) != 1 else ''}."
+
+
+def _create(board: Board, command: _Command) -> str:
+    cluster = ideas.create_cluster(board=board, name=command.cleaned["name"] or "")
+    if cluster is not None and command.ticked():
+        ideas.assign_ideas(board=board, idea_ids=command.ticked(), cluster_id=cluster.pk)
+    return "Cluster created."
+
+
+def _assign(board: Board, command: _Command) -> str:
+    if not command.ticked():
+        raise InvalidInput("Tick the ideas to move first.")
+    moved = ideas.assign_ideas(
+        board=board, idea_ids=command.ticked(), cluster_id=command.cleaned["cluster"]
+    )
+    return f"Moved {moved} idea{'s' if moved != 1 else ''}."
+
+
+def _accept(board: Board, command: _Command) -> str:
+    post = command.post
+    try:
+        count = min(int(post.get("count", "0")), MAX_CLUSTERS)
+        groups = [
+            (
+                post.get(f"suggestion-name-{i}", ""),
+                [int(pk) for pk in post.getlist(f"suggestion-{i}")],
+            )
+            for i in range(count)
+        ]
+    except ValueError:
+        raise InvalidInput(NOT_UNDERSTOOD) from None
+    groups = [(name, ids) for name, ids in groups if ids]
+    if not groups:
+        raise InvalidInput("No suggested cluster has any ticked idea; nothing was changed.")
+    ideas.apply_suggestions(board=board, groups=groups)
+    return f"Accepted {len(groups)} cluster{'s' if len(groups) != 1 else ''}."
+
+
+def _undo(board: Board, command: _Command) -> str:
+    label = ideas.undo_clustering(board=board)
+    return f"Undone: {label}." if label else "Nothing to undo."
+
+
+def _plain(verb: Callable[[Board, _Command], object], message: str):
+    """A handler that carries out `verb` and says `message`."""
+
+    def handler(board: Board, command: _Command) -> str:
+        verb(board, command)
+        return message
+
+    return handler
+
+
+def _edit(board: Board, command: _Command) -> None:
+    ideas.edit_idea(board=board, idea_id=command.target_id(), text=command.field("text"))
+
+
+def _rename(board: Board, command: _Command) -> None:
+    ideas.rename_cluster(board=board, cluster_id=command.target_id(), name=command.field("name"))
+
+
+HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
+    "open": _plain(lambda b, c: ideas.open_board(board=b), "Ideas are open."),
+    "close": _plain(lambda b, c: ideas.close_board(board=b), "Ideas are closed."),
+    "stage": _stage,
+    "stop": _plain(lambda b, c: ideas.stop_stages(board=b), "Stages stopped."),
+    "names": lambda b, c: _toggle(b, c, "show_names"),
+    "approval": lambda b, c: _toggle(b, c, "needs_approval"),
+    "approve": _plain(lambda b, c: ideas.approve_idea(board=b, idea_id=c.target_id()), "Approved."),
+    "hide": _plain(lambda b, c: ideas.hide_idea(board=b, idea_id=c.target_id()), "Hidden."),
+    "restore": _plain(lambda b, c: ideas.restore_idea(board=b, idea_id=c.target_id()), "Restored."),
+    "edit": _plain(_edit, "Saved."),
+    "merge": _merge,
+    "unmerge": _plain(lambda b, c: ideas.unmerge_idea(board=b, idea_id=c.target_id()), "Unmerged."),
+    "create": _create,
+    "rename": _plain(_rename, "Renamed."),
+    "delete": _plain(
+        lambda b, c: ideas.delete_cluster(board=b, cluster_id=c.target_id()),
+        "Cluster deleted; its ideas are back among the unclustered.",
+    ),
+    "assign": _assign,
+    "undo": _undo,
+    "accept": _accept,
+    "discard": _plain(lambda b, c: None, "Suggestions discarded."),
+}

@@ -1,0 +1,115 @@
+"""Ideas in real browsers: phones send, the projector's wall grows, the facilitator clusters
+by ticking (no dragging); hostile ideas show as plain text on every screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions import services
+from sessions.models import Idea
+from sessions.services import ideas
+from tests.browser import PROJECTOR, join_by_qr_link, live, open_console, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+HOSTILE = [
+    "<script>window.__pwned = 1</script>",
+    '<img src=x onerror="window.__pwned = 2">',
+    '<button hx-post="/console/" hx-trigger="load">hx</button>',
+    '<div id="step" hx-swap-oob="true">taken over</div>',
+    '"><svg onload="window.__pwned = 3">',
+    '<a href="javascript:window.__pwned = 4">link</a>',
+]
+
+
+@pytest.fixture
+def board(workshop):
+    step = ideas.add_ideas_step(
+        workshop=workshop, title="Ideas", prompt="How might we cut changeover time?"
+    )
+    services.show_step(workshop=workshop, step=step)
+    return ideas.open_board(board=step.board)
+
+
+def open_projector(browser, server, workshop):
+    page = browser.new_context(**PROJECTOR).new_page()
+    page.goto(f"{server.url}/display/{workshop.display_token}/")
+    live(page)
+    return page
+
+
+def send_idea(page, text: str) -> None:
+    page.get_by_label("Your idea").fill(text)
+    page.get_by_role("button", name="Send idea").click()
+    expect(page.locator(".mine-list")).to_contain_text(text)
+
+
+def test_hostile_ideas_show_as_plain_text_on_phone_console_and_projector(
+    browser, server, workshop, facilitator, board
+):
+    projector = open_projector(browser, server, workshop)
+    console = open_console(browser, server, workshop, facilitator)
+    phone = join_by_qr_link(browser, server, workshop, "Mallory")
+    for text in HOSTILE:
+        send_idea(phone, text)
+    for page in (projector, console, phone):
+        for text in HOSTILE:
+            expect(page.get_by_text(text, exact=True).first).to_be_visible()
+        assert page.evaluate("window.__pwned") is None
+        # No element or attribute came from an idea: the regions are still the page's own.
+        assert page.locator("#step").count() == 1
+        assert page.locator("[onerror], [onload], svg[onload], a[href^=javascript]").count() == 0
+        assert page.locator("#ideas button[hx-post='/console/']").count() == 0
+    expect(projector.locator("#step")).not_to_contain_text("taken over")
+    shot(projector, "ideas-hostile-projector")
+
+
+def test_ideas_from_phones_reach_the_projector_and_are_clustered_without_dragging(
+    browser, server, workshop, facilitator, board
+):
+    projector = open_projector(browser, server, workshop)
+    console = open_console(browser, server, workshop, facilitator)
+    phones = [join_by_qr_link(browser, server, workshop, f"P{i}") for i in range(3)]
+    texts = [
+        "SMED workshop on line 2",
+        "Setup checklist for SMED",
+        "Skills matrix for operators",
+        "Cross-training on skills matrix",
+        "Barcode scanning at goods in",
+        "Scanning instead of paper forms",
+    ]
+    # A phone keeps what it is typing while pushes arrive.
+    phones[2].get_by_label("Your idea").fill("Half-typed idea")
+    for i, text in enumerate(texts):
+        send_idea(phones[i % 2], text)
+    for text in texts:
+        expect(projector.locator("#idea-list")).to_contain_text(text)
+    expect(phones[2].get_by_label("Your idea")).to_have_value("Half-typed idea")
+    expect(projector.locator("#idea-count")).to_have_text("6 ideas")
+    assert projector.locator("#idea-list .idea").count() == 6  # each appended once
+    shot(projector, "ideas-wall-projector")
+    shot(phones[0], "ideas-phone")
+
+    # Cluster by ticking and choosing, by keyboard-operable controls only.
+    console.get_by_label("SMED workshop on line 2").check()
+    console.get_by_label("Setup checklist for SMED").check()
+    console.get_by_label("or a new cluster named").fill("Changeovers")
+    console.get_by_role("button", name="Create cluster").click()
+    expect(projector.locator(".cluster")).to_contain_text("Changeovers")
+    expect(projector.locator(".cluster").filter(has_text="Changeovers")).to_contain_text(
+        "Setup checklist for SMED"
+    )
+    # Suggestions for the rest, accepted in one action, and undone in one.
+    console.get_by_role("link", name="Suggest clusters").click()
+    expect(console.locator("#suggestions")).to_contain_text("TF-IDF")
+    console.get_by_role("button", name="Accept these clusters").click()
+    expect(console.locator("#flash")).to_contain_text("Accepted")
+    clustered = Idea.objects.exclude(cluster=None).count()
+    assert clustered > 2
+    console.get_by_role("button", name="Undo").click()
+    expect(console.locator("#flash")).to_contain_text("Undone")
+    assert Idea.objects.exclude(cluster=None).count() == 2
+    expect(projector.locator(".cluster")).to_have_count(1)
+    shot(console, "ideas-console")
+    shot(projector, "ideas-clusters-projector")
