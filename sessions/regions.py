@@ -117,8 +117,11 @@ def render_regions(
         context.update(vote_context(workshop.current_step, names, delegate, request))
     if workshop.current_step and workshop.current_step.kind == Step.Kind.IDEAS:
         context.update(ideas_context(workshop.current_step, names, audience))
-        if delegate is not None and "step" in names and context.get("board"):
-            context["my_ideas_html"] = render_my_ideas(context["board"], delegate.pk, request)
+        # Only a page carries the delegate's ideas and form; a socket's snapshot (connect,
+        # reconnect) carries the stub, whose hx-preserve keeps what the delegate is typing.
+        board = context.get("board")
+        if board and delegate is not None and request is not None and "step" in names:
+            context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from sessions import services
 from sessions.models import Idea
-from sessions.services import ideas
+from sessions.services import ideas, voting
 from tests.browser import PROJECTOR, join_by_qr_link, live, open_console, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -113,3 +113,43 @@ def test_ideas_from_phones_reach_the_projector_and_are_clustered_without_draggin
     expect(projector.locator(".cluster")).to_have_count(1)
     shot(console, "ideas-console")
     shot(projector, "ideas-clusters-projector")
+
+    # A second theme, then the room rates both for impact and effort; the 2x2 appears.
+    console.get_by_label("Skills matrix for operators").check()
+    console.get_by_label("Cross-training on skills matrix").check()
+    console.get_by_label("or a new cluster named").fill("Training")
+    console.get_by_role("button", name="Create cluster").click()
+    expect(projector.locator(".cluster")).to_have_count(2)
+    step = voting.add_vote_step(
+        workshop=workshop,
+        title="Impact and effort",
+        body="",
+        settings=voting.PollSettings(
+            kind="matrix", options=voting.cluster_labels(workshop, board.step_id)
+        ),
+    )
+    services.show_step(workshop=workshop, step=step)
+    console.reload()
+    console.get_by_role("button", name="Open voting").click()
+    ratings = {"Changeovers": ("4", "2"), "Training": ("5", "4")}
+    for phone in phones:
+        for label, (impact, effort) in ratings.items():
+            row = phone.locator(".ballot-option").filter(has_text=label)
+            row.get_by_role("button", name=f"Impact {impact} of 5").click()
+            expect(row.get_by_role("button", name=f"Impact {impact} of 5")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            row.get_by_role("button", name=f"Effort {effort} of 5").click()
+            expect(row.get_by_role("button", name=f"Effort {effort} of 5")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+    shot(phones[0], "matrix-phone")
+    expect(projector.locator(".voted-count")).to_contain_text("3 of 3")
+    console.get_by_role("button", name="Close voting").click()
+    console.get_by_role("button", name="Reveal results").click()
+    plot = projector.locator("svg.matrix-plot")
+    expect(plot).to_be_visible()
+    expect(plot).to_contain_text("Changeovers")
+    expect(plot).to_contain_text("Training")
+    expect(projector.locator("#results")).to_contain_text("Quick win")
+    shot(projector, "matrix-projector")

@@ -263,6 +263,28 @@ async def test_the_projector_gets_new_ideas_as_appends_not_as_a_fresh_wall(works
         assert "alert" not in frame
 
 
+@pytest.mark.django_db(transaction=True)
+async def test_a_phone_socket_snapshot_keeps_the_form_the_delegate_is_typing_in(workshop):
+    """On connect and reconnect a phone gets the stub that hx-preserve keeps in place of its
+    form, never a fresh form that would wipe a half-typed idea."""
+    facilitator = await sync_to_async(workshop.event.facilitators.first)()
+    board = await sync_to_async(_ideas_step)(workshop, facilitator)
+    phone = Client()
+    delegate = await sync_to_async(join)(phone, workshop)
+    page = await sync_to_async(phone.get)(f"/w/{workshop.pk}/")
+    assert 'name="text"' in page.content.decode()  # the page itself carries the form
+    cookie = (
+        b"cookie",
+        f"delegate_{workshop.event_id}={phone.cookies[f'delegate_{workshop.event_id}'].value}".encode(),
+    )
+    async with socket(f"/ws/phone/{workshop.pk}/", cookie) as connection:
+        frame = await receive_until(connection, lambda f: 'id="step"' in f)
+    assert f'id="my-ideas-{board.pk}-open"' in frame
+    assert "hx-preserve" in frame
+    assert 'name="text"' not in frame
+    assert delegate.pk
+
+
 def _ideas_step(workshop: Workshop, facilitator) -> Board:
     step = ideas.add_ideas_step(workshop=workshop, title="Ideas", prompt="How might we?")
     services.show_step(workshop=workshop, step=step)
