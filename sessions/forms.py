@@ -286,7 +286,7 @@ class BoardCommandForm(forms.Form):
     VERBS = (
         "open", "close", "stage", "stop", "names", "approval", "approve", "hide", "restore",
         "edit", "merge", "unmerge", "create", "rename", "delete", "assign", "undo", "accept",
-        "discard",
+        "discard", "durations",
     )  # fmt: skip
 
     do = forms.RegexField(regex=r"^[a-z]+(:[a-z0-9]+)?$", max_length=40)

@@ -153,3 +153,25 @@ def test_ideas_from_phones_reach_the_projector_and_are_clustered_without_draggin
     expect(plot).to_contain_text("Training")
     expect(projector.locator("#results")).to_contain_text("Quick win")
     shot(projector, "matrix-projector")
+
+
+def test_a_wall_of_200_ideas_pages_on_the_projector_at_a_readable_size(
+    browser, server, workshop, board
+):
+    phone = join_by_qr_link(browser, server, workshop, "Prolific")
+    phone.close()
+    delegates = [board.step.workshop.attendances.first().delegate_id]
+    ideas.configure_board(
+        board=board, prompt=board.prompt, show_names=False, needs_approval=False, staged=False
+    )
+    for i in range(200):
+        Idea.objects.create(board=board, delegate_id=delegates[0], text=f"Idea number {i + 1}")
+    projector = open_projector(browser, server, workshop)
+    expect(projector.locator("#idea-count")).to_have_text("200 ideas")
+    expect(projector.locator("[data-wall-page]")).to_have_text("· page 1 of 17")
+    visible = projector.locator("#idea-list .idea:visible")
+    expect(visible).to_have_count(12)
+    assert visible.last.bounding_box()["y"] + visible.last.bounding_box()["height"] <= 1080
+    size = visible.first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 24  # px at 1920x1080: readable from the back of a hall
+    shot(projector, "ideas-200-projector")

@@ -137,6 +137,39 @@ class TestSendingIdeas:
 
 
 @pytest.mark.django_db
+class TestStages:
+    def test_a_running_stage_shows_its_instruction_and_countdown_everywhere(
+        self, workshop, facilitator_client, delegate_client
+    ):
+        board = add_board(workshop, facilitator_client, staged="on")
+        times = {f"stage-time-{i}": seconds for i, seconds in enumerate([30, 90, 180, 240])}
+        saved = command(facilitator_client, board, "durations", **times)
+        assert "Stage times saved." in saved.content.decode()
+        command(facilitator_client, board, "stage:1")
+        board.refresh_from_db()
+        assert board.stages == [30, 90, 180, 240]
+        assert board.stage == 1
+        phone = delegate_client.get(f"/w/{workshop.pk}/").content.decode()
+        projector = Client().get(f"/display/{workshop.display_token}/").content.decode()
+        for page in (phone, projector):
+            assert "Stage 2 of 4: <strong>In pairs</strong>" in page
+            assert "Share your ideas with a partner" in page
+            assert "data-countdown=" in page
+
+    @pytest.mark.parametrize("times", [[5, 90, 180, 240], ["x", 90, 180, 240], [30, 90, 180]])
+    def test_stage_times_out_of_range_are_refused_and_change_nothing(
+        self, workshop, facilitator_client, times
+    ):
+        board = add_board(workshop, facilitator_client, staged="on")
+        data = {f"stage-time-{i}": value for i, value in enumerate(times)}
+        response = command(facilitator_client, board, "durations", **data)
+        assert response.status_code == 400
+        assert "stage" in response.content.decode()
+        board.refresh_from_db()
+        assert board.stages == [60, 120, 240, 300]
+
+
+@pytest.mark.django_db
 class TestModeratingAndClustering:
     @pytest.fixture
     def board(self, workshop, facilitator_client, delegate_client) -> Board:

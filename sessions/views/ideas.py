@@ -164,6 +164,14 @@ def _stage(board: Board, command: _Command) -> str:
     return f"Stage {command.target_id() + 1} started."
 
 
+def _durations(board: Board, command: _Command) -> str:
+    raw = [command.post.get(f"stage-time-{i}", "") for i in range(len(board.stages))]
+    if not all(value.strip().isdigit() for value in raw):
+        raise InvalidInput("Give each stage a time in whole seconds.")
+    ideas.set_stage_durations(board=board, stages=[int(value) for value in raw])
+    return "Stage times saved."
+
+
 def _merge(board: Board, command: _Command) -> str:
     others = [pk for pk in command.ticked() if pk != command.target_id()]
     if not others:
@@ -236,6 +244,7 @@ HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
     "close": _plain(lambda b, c: ideas.close_board(board=b), "Ideas are closed."),
     "stage": _stage,
     "stop": _plain(lambda b, c: ideas.stop_stages(board=b), "Stages stopped."),
+    "durations": _durations,
     "names": lambda b, c: _toggle(b, c, "show_names"),
     "approval": lambda b, c: _toggle(b, c, "needs_approval"),
     "approve": _plain(lambda b, c: ideas.approve_idea(board=b, idea_id=c.target_id()), "Approved."),

@@ -253,7 +253,7 @@
   });
 
   // The projector's idea wall pages when it holds more than fits at a readable size.
-  var WALL_PAGE_SIZE = 24, WALL_PAGE_SECONDS = 10, wallPage = 0;
+  var WALL_PAGE_SIZE = 12, WALL_PAGE_SECONDS = 10, wallPage = 0;
   function pageWall() {
     var wall = document.querySelector("[data-wall]");
     var label = document.querySelector("[data-wall-page]");
@@ -263,7 +263,7 @@
     for (var i = 0; i < items.length; i++) {
       items[i].hidden = Math.floor(i / WALL_PAGE_SIZE) !== wallPage;
     }
-    if (label) label.textContent = pages > 1 ? "Page " + (wallPage + 1) + " of " + pages : "";
+    if (label) label.textContent = pages > 1 ? "· page " + (wallPage + 1) + " of " + pages : "";
   }
   setInterval(function () { wallPage += 1; pageWall(); }, WALL_PAGE_SECONDS * 1000);
   htmx.onLoad(function () { pageWall(); });
