@@ -208,6 +208,16 @@ class StepEditForm(forms.Form):
     )
 
 
+class BoardEditForm(IdeasFieldsMixin):
+    """An ideas step's prompt and settings on the step's edit page."""
+
+    def clean_prompt(self) -> str:
+        prompt = (self.cleaned_data.get("prompt") or "").strip()
+        if not prompt:
+            raise forms.ValidationError("An ideas step needs a prompt.")
+        return prompt
+
+
 class MoveForm(forms.Form):
     direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
 

@@ -137,6 +137,33 @@ class TestSendingIdeas:
 
 
 @pytest.mark.django_db
+class TestEditingAnIdeasStep:
+    def test_the_prompt_and_settings_can_be_changed_on_the_edit_page(
+        self, workshop, facilitator_client
+    ):
+        board = add_board(workshop, facilitator_client)
+        url = f"/console/workshops/{workshop.pk}/steps/{board.step_id}/edit/"
+        page = facilitator_client.get(url).content.decode()
+        assert 'value="How might we?"' in page
+        data = {"title": "Ideas", "body": "", "prompt": "How might we halve set-ups?"}
+        response = facilitator_client.post(url, {**data, "needs_approval": "on"})
+        assert response.status_code == 302
+        board.refresh_from_db()
+        assert board.prompt == "How might we halve set-ups?"
+        assert board.needs_approval
+        assert not board.show_names
+
+    def test_an_empty_prompt_is_refused_on_the_edit_page(self, workshop, facilitator_client):
+        board = add_board(workshop, facilitator_client)
+        url = f"/console/workshops/{workshop.pk}/steps/{board.step_id}/edit/"
+        response = facilitator_client.post(url, {"title": "Ideas", "prompt": "  "})
+        assert response.status_code == 400
+        assert "An ideas step needs a prompt." in response.content.decode()
+        board.refresh_from_db()
+        assert board.prompt == "How might we?"
+
+
+@pytest.mark.django_db
 class TestStages:
     def test_a_running_stage_shows_its_instruction_and_countdown_everywhere(
         self, workshop, facilitator_client, delegate_client

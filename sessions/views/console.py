@@ -14,6 +14,7 @@ from sessions import services
 from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
 from sessions.errors import InvalidInput, NotFound
 from sessions.forms import (
+    BoardEditForm,
     EventForm,
     MoveForm,
     PollControlForm,
@@ -23,7 +24,7 @@ from sessions.forms import (
     StepForm,
     WorkshopForm,
 )
-from sessions.models import Event, Poll, Step, Workshop
+from sessions.models import Board, Event, Poll, Step, Workshop
 from sessions.regions import FACILITATOR, render_regions
 from sessions.services import ideas, voting
 from sessions.views.common import answer, live_regions, request_base_url
@@ -178,22 +179,41 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
-    """Edit a step's text, and a vote's options and limits until anyone has voted."""
+    """Edit a step's text, a vote's options and limits until anyone has voted, and an
+    ideas step's prompt and settings."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     step = get_step(workshop, step_id)
     poll = Poll.objects.filter(step=step).first()
+    board = Board.objects.filter(step=step).first()
     data = request.POST or None
     form = StepEditForm(data, initial={"title": step.title, "body": step.body})
     poll_form = PollForm(data, initial=_poll_initial(poll)) if poll else None
-    if request.method == "POST" and form.is_valid() and (poll_form is None or poll_form.is_valid()):
+    board_form = BoardEditForm(data, initial=_board_initial(board)) if board else None
+    extra_forms = [f for f in (poll_form, board_form) if f is not None]
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
         with transaction.atomic():
             services.edit_step(step=step, **form.cleaned_data)
             if poll_form is not None:
                 voting.configure_poll(poll=poll, settings=poll_form.poll_settings())
+            if board_form is not None:
+                ideas.configure_board(board=board, **board_form.cleaned_data)
         return redirect(_console_url(workshop))
-    status = 400 if form.errors or (poll_form and poll_form.errors) else 200
-    context = {"workshop": workshop, "step": step, "form": form, "poll_form": poll_form}
+    status = 400 if form.errors or any(f.errors for f in extra_forms) else 200
+    context = {
+        "workshop": workshop,
+        "step": step,
+        "form": form,
+        "poll_form": poll_form,
+        "board_form": board_form,
+    }
     return render(request, "workshops/step_edit.html", context, status=status)
+
+
+def _board_initial(board: Board | None) -> dict:
+    if board is None:
+        return {}
+    fields = ("prompt", "staged", "show_names", "needs_approval")
+    return {name: getattr(board, name) for name in fields}
 
 
 def _poll_initial(poll: Poll | None) -> dict:
