@@ -49,8 +49,6 @@ from sessions.services import FINISHED, add_step, changed, lock_open_workshop
 
 # The wall (projector) and the facilitator's board, queue included, are one region: #ideas.
 WALL = {"ideas"}
-QUEUE = WALL
-MODERATED = WALL
 STATE = {"step", "agenda"}
 UNDO_KEPT = 50
 
@@ -208,7 +206,7 @@ def configure_board(
     if not staged:
         board.stage = board.stage_ends_at = None
     board.save()
-    changed(board.step.workshop_id, {"step"} | MODERATED)
+    changed(board.step.workshop_id, {"step"} | WALL)
     return board
 
 
@@ -382,7 +380,7 @@ def _set_status(board: Board, idea_id: int, status: str) -> Idea:
     if idea.status != status:
         idea.status = status
         idea.save(update_fields=["status"])
-        changed(board.step.workshop_id, MODERATED)
+        changed(board.step.workshop_id, WALL)
     return idea
 
 
@@ -399,7 +397,7 @@ def edit_idea(*, board: Board, idea_id: int, text: str) -> Idea:
         idea.text = text
         idea.edited = True
         idea.save(update_fields=["text", "edited"])
-        changed(board.step.workshop_id, MODERATED)
+        changed(board.step.workshop_id, WALL)
     return idea
 
 
@@ -428,7 +426,7 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
         .update(merged_into=survivor)
     )
     if moved:
-        changed(board.step.workshop_id, MODERATED)
+        changed(board.step.workshop_id, WALL)
     return survivor
 
 
@@ -440,7 +438,7 @@ def unmerge_idea(*, board: Board, idea_id: int) -> Idea:
     if idea.merged_into_id is not None:
         idea.merged_into = None
         idea.save(update_fields=["merged_into"])
-        changed(board.step.workshop_id, MODERATED)
+        changed(board.step.workshop_id, WALL)
     return idea
 
 
