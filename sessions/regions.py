@@ -29,6 +29,7 @@ from sessions.models import (
     Change,
     Cluster,
     ClusterUndo,
+    Commitment,
     Idea,
     Mark,
     Poll,
@@ -44,8 +45,17 @@ FACILITATOR = "facilitator"
 
 REGIONS: dict[str, tuple[str, ...]] = {
     DELEGATE: ("status", "step", "results"),
-    PROJECTOR: ("status", "presence", "step", "results", "ideas", "join"),
-    FACILITATOR: ("status", "presence", "agenda", "step", "results", "ideas", "join"),
+    PROJECTOR: ("status", "presence", "step", "results", "ideas", "commitments", "join"),
+    FACILITATOR: (
+        "status",
+        "presence",
+        "agenda",
+        "step",
+        "results",
+        "ideas",
+        "commitments",
+        "join",
+    ),
 }
 # New ideas reach this region as appends (its partial `ideas_appended`), not as a fresh one.
 APPENDABLE = "ideas"
@@ -122,6 +132,8 @@ def render_regions(
         board = context.get("board")
         if board and delegate is not None and request is not None and "step" in names:
             context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
+    if workshop.current_step and workshop.current_step.kind == Step.Kind.COMMIT:
+        context.update(commitments_context(workshop.current_step, names, audience))
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"
@@ -196,6 +208,27 @@ def wall_context(board: Board, *, facilitator: bool) -> dict:
         ]
         context["visible"] = visible
         context["undo"] = ClusterUndo.objects.filter(board=board).order_by("-id").first()
+    return context
+
+
+# The projector shows the latest commitments (legible at a distance); consoles see more.
+WALL_LATEST = {PROJECTOR: 12, FACILITATOR: 60}
+
+
+def commitments_context(step: Step, names: tuple[str, ...], audience: str) -> dict:
+    """The commitment step's wall: how many delegates committed and the latest actions
+    (names only when the step shows them). Two queries, whatever the room's size."""
+    context: dict = {"commit_step": step, "show_names": step.config.get("show_names", False)}
+    if "commitments" not in names or audience == DELEGATE:
+        return context
+    made = Commitment.objects.filter(step=step)
+    counts = made.aggregate(total=Count("id"), people=Count("delegate", distinct=True))
+    latest = made.select_related("delegate").order_by("-created_at", "-id")
+    context.update(
+        commitment_total=counts["total"],
+        committed_people=counts["people"],
+        latest_commitments=list(latest[: WALL_LATEST[audience]]),
+    )
     return context
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.views import console, delegate, display, ideas
+from sessions.views import commitments, console, dashboard, delegate, display, followup, ideas
 
 app_name = "workshops"
 
@@ -15,6 +15,21 @@ urlpatterns = [
     path("w/<int:workshop_id>/vote/", delegate.vote, name="vote"),
     path("w/<int:workshop_id>/ideas/", ideas.my_ideas, name="my_ideas"),
     path("w/<int:workshop_id>/ideas/send/", ideas.idea_send, name="idea_send"),
+    path("w/<int:workshop_id>/commitments/", commitments.my_commitments, name="my_commitments"),
+    path("w/<int:workshop_id>/commitments/new/", commitments.commit, name="commit"),
+    # After the event: check-ins and a delegate's own data (no login)
+    path("c/<int:commitment_id>/<str:token>/", followup.check_in, name="check_in"),
+    path("me/<str:token>/", followup.my_data_link, name="my_data_link"),
+    path(
+        "me/<str:token>/download/",
+        followup.my_data_link_download,
+        name="my_data_link_download",
+    ),
+    path("me/<str:token>/erase/", followup.my_data_link_erase, name="my_data_link_erase"),
+    path("e/<int:event_id>/my-data/", followup.my_data, name="my_data"),
+    path("e/<int:event_id>/my-data/download/", followup.my_data_download, name="my_data_download"),
+    path("e/<int:event_id>/my-data/erase/", followup.my_data_erase, name="my_data_erase"),
+    path("privacy/", followup.privacy_request, name="privacy_request"),
     # Projector
     path("display/<str:token>/", display.display, name="display"),
     path("display/<str:token>/live/", display.display_live, name="display_live"),
@@ -55,6 +70,17 @@ urlpatterns = [
         "console/workshops/<int:workshop_id>/polls/<int:poll_id>/",
         console.poll_control,
         name="poll_control",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/steps/<int:step_id>/names/",
+        commitments.commit_names,
+        name="commit_names",
+    ),
+    path("console/events/<int:event_id>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path(
+        "console/events/<int:event_id>/dashboard/commitments.csv",
+        dashboard.dashboard_csv,
+        name="dashboard_csv",
     ),
     path(
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/",

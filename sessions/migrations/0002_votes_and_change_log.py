@@ -5,137 +5,227 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workshops', '0001_initial'),
+        ("workshops", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ballot',
+            name="Ballot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('spent', models.PositiveSmallIntegerField(default=0)),
-                ('allowance', models.PositiveSmallIntegerField()),
-                ('revision', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('delegate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ballots', to='workshops.delegate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("spent", models.PositiveSmallIntegerField(default=0)),
+                ("allowance", models.PositiveSmallIntegerField()),
+                ("revision", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "delegate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ballots",
+                        to="workshops.delegate",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Change',
+            name="Change",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Mark',
+            name="Mark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.PositiveSmallIntegerField()),
-                ('cap', models.PositiveSmallIntegerField()),
-                ('rank', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('ballot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='marks', to='workshops.ballot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.PositiveSmallIntegerField()),
+                ("cap", models.PositiveSmallIntegerField()),
+                ("rank", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "ballot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="marks",
+                        to="workshops.ballot",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Option',
+            name="Option",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('label', models.CharField(max_length=120)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("label", models.CharField(max_length=120)),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Poll',
+            name="Poll",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('dots', 'Dot voting'), ('single', 'Single choice'), ('multiple', 'Multiple choice'), ('scale', 'Scale (rate each 1 to 5)'), ('ranking', 'Ranking (top picks in order)')], default='dots', max_length=12)),
-                ('budget', models.PositiveSmallIntegerField(default=3)),
-                ('per_option_max', models.PositiveSmallIntegerField(default=2)),
-                ('max_picks', models.PositiveSmallIntegerField(default=3)),
-                ('scale_low_label', models.CharField(default='Not at all', max_length=40)),
-                ('scale_high_label', models.CharField(default='Very much', max_length=40)),
-                ('show_live', models.BooleanField(default=False)),
-                ('is_open', models.BooleanField(default=False)),
-                ('opened_at', models.DateTimeField(blank=True, null=True)),
-                ('closes_at', models.DateTimeField(blank=True, null=True)),
-                ('revealed', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dots", "Dot voting"),
+                            ("single", "Single choice"),
+                            ("multiple", "Multiple choice"),
+                            ("scale", "Scale (rate each 1 to 5)"),
+                            ("ranking", "Ranking (top picks in order)"),
+                        ],
+                        default="dots",
+                        max_length=12,
+                    ),
+                ),
+                ("budget", models.PositiveSmallIntegerField(default=3)),
+                ("per_option_max", models.PositiveSmallIntegerField(default=2)),
+                ("max_picks", models.PositiveSmallIntegerField(default=3)),
+                ("scale_low_label", models.CharField(default="Not at all", max_length=40)),
+                ("scale_high_label", models.CharField(default="Very much", max_length=40)),
+                ("show_live", models.BooleanField(default=False)),
+                ("is_open", models.BooleanField(default=False)),
+                ("opened_at", models.DateTimeField(blank=True, null=True)),
+                ("closes_at", models.DateTimeField(blank=True, null=True)),
+                ("revealed", models.BooleanField(default=False)),
             ],
         ),
         migrations.DeleteModel(
-            name='ProcessedCommand',
+            name="ProcessedCommand",
         ),
         migrations.RemoveField(
-            model_name='workshop',
-            name='version',
+            model_name="workshop",
+            name="version",
         ),
         migrations.AlterField(
-            model_name='step',
-            name='kind',
-            field=models.CharField(choices=[('message', 'Message'), ('vote', 'Vote')], default='message', max_length=20),
+            model_name="step",
+            name="kind",
+            field=models.CharField(
+                choices=[("message", "Message"), ("vote", "Vote")], default="message", max_length=20
+            ),
         ),
         migrations.AddField(
-            model_name='change',
-            name='workshop',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='workshops.workshop'),
+            model_name="change",
+            name="workshop",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="workshops.workshop",
+            ),
         ),
         migrations.AddField(
-            model_name='mark',
-            name='option',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='marks', to='workshops.option'),
+            model_name="mark",
+            name="option",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="marks",
+                to="workshops.option",
+            ),
         ),
         migrations.AddField(
-            model_name='workshop',
-            name='focus_options',
-            field=models.ManyToManyField(blank=True, related_name='+', to='workshops.option'),
+            model_name="workshop",
+            name="focus_options",
+            field=models.ManyToManyField(blank=True, related_name="+", to="workshops.option"),
         ),
         migrations.AddField(
-            model_name='poll',
-            name='step',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='poll', to='workshops.step'),
+            model_name="poll",
+            name="step",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="poll",
+                to="workshops.step",
+            ),
         ),
         migrations.AddField(
-            model_name='option',
-            name='poll',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='workshops.poll'),
+            model_name="option",
+            name="poll",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="options",
+                to="workshops.poll",
+            ),
         ),
         migrations.AddField(
-            model_name='ballot',
-            name='poll',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ballots', to='workshops.poll'),
+            model_name="ballot",
+            name="poll",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="ballots",
+                to="workshops.poll",
+            ),
         ),
         migrations.AddIndex(
-            model_name='change',
-            index=models.Index(fields=['workshop', 'id'], name='workshops_c_worksho_a90b31_idx'),
+            model_name="change",
+            index=models.Index(fields=["workshop", "id"], name="workshops_c_worksho_a90b31_idx"),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.UniqueConstraint(fields=('ballot', 'option'), name='one_mark_per_option'),
+            model_name="mark",
+            constraint=models.UniqueConstraint(
+                fields=("ballot", "option"), name="one_mark_per_option"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.UniqueConstraint(fields=('ballot', 'rank'), name='one_option_per_rank'),
+            model_name="mark",
+            constraint=models.UniqueConstraint(
+                fields=("ballot", "rank"), name="one_option_per_rank"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 1), ('value__lte', models.F('cap'))), name='mark_within_cap'),
+            model_name="mark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 1), ("value__lte", models.F("cap"))),
+                name="mark_within_cap",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='poll',
-            constraint=models.CheckConstraint(condition=models.Q(('budget__gte', 1), ('max_picks__gte', 1), ('per_option_max__gte', 1)), name='poll_limits_positive'),
+            model_name="poll",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("budget__gte", 1), ("max_picks__gte", 1), ("per_option_max__gte", 1)
+                ),
+                name="poll_limits_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.UniqueConstraint(fields=('poll', 'delegate'), name='one_ballot_per_poll'),
+            model_name="ballot",
+            constraint=models.UniqueConstraint(
+                fields=("poll", "delegate"), name="one_ballot_per_poll"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.CheckConstraint(condition=models.Q(('spent__lte', models.F('allowance'))), name='ballot_within_allowance'),
+            model_name="ballot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("spent__lte", models.F("allowance"))),
+                name="ballot_within_allowance",
+            ),
         ),
     ]

@@ -8,106 +8,225 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workshops', '0002_votes_and_change_log'),
+        ("workshops", "0002_votes_and_change_log"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='step',
-            name='kind',
-            field=models.CharField(choices=[('message', 'Message'), ('vote', 'Vote'), ('ideas', 'Ideas')], default='message', max_length=20),
+            model_name="step",
+            name="kind",
+            field=models.CharField(
+                choices=[("message", "Message"), ("vote", "Vote"), ("ideas", "Ideas")],
+                default="message",
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='Board',
+            name="Board",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prompt', models.CharField(max_length=300)),
-                ('show_names', models.BooleanField(default=False)),
-                ('needs_approval', models.BooleanField(default=False)),
-                ('is_open', models.BooleanField(default=False)),
-                ('staged', models.BooleanField(default=False)),
-                ('stages', models.JSONField(default=sessions.models.default_stage_seconds)),
-                ('stage', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('stage_ends_at', models.DateTimeField(blank=True, null=True)),
-                ('step', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='board', to='workshops.step')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prompt", models.CharField(max_length=300)),
+                ("show_names", models.BooleanField(default=False)),
+                ("needs_approval", models.BooleanField(default=False)),
+                ("is_open", models.BooleanField(default=False)),
+                ("staged", models.BooleanField(default=False)),
+                ("stages", models.JSONField(default=sessions.models.default_stage_seconds)),
+                ("stage", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("stage_ends_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "step",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="board",
+                        to="workshops.step",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Cluster',
+            name="Cluster",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80)),
-                ('position', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clusters', to='workshops.board')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80)),
+                ("position", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clusters",
+                        to="workshops.board",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ClusterUndo',
+            name="ClusterUndo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=200)),
-                ('state', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='undos', to='workshops.board')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(max_length=200)),
+                ("state", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="undos",
+                        to="workshops.board",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Idea',
+            name="Idea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('author_name', models.CharField(blank=True, max_length=40)),
-                ('text', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'Waiting for approval'), ('shown', 'Shown'), ('hidden', 'Hidden')], default='shown', max_length=10)),
-                ('edited', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ideas', to='workshops.board')),
-                ('cluster', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ideas', to='workshops.cluster')),
-                ('delegate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ideas', to='workshops.delegate')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged', to='workshops.idea')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("author_name", models.CharField(blank=True, max_length=40)),
+                ("text", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("shown", "Shown"),
+                            ("hidden", "Hidden"),
+                        ],
+                        default="shown",
+                        max_length=10,
+                    ),
+                ),
+                ("edited", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ideas",
+                        to="workshops.board",
+                    ),
+                ),
+                (
+                    "cluster",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="ideas",
+                        to="workshops.cluster",
+                    ),
+                ),
+                (
+                    "delegate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="ideas",
+                        to="workshops.delegate",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged",
+                        to="workshops.idea",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='board',
-            constraint=models.CheckConstraint(condition=models.Q(('stage__isnull', True), ('stage__lt', 4), _connector='OR'), name='board_stage_exists'),
+            model_name="board",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("stage__isnull", True), ("stage__lt", 4), _connector="OR"),
+                name="board_stage_exists",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cluster',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), models.F('board'), name='cluster_name_unique_on_board'),
+            model_name="cluster",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"),
+                models.F("board"),
+                name="cluster_name_unique_on_board",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cluster',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.GreaterThan(django.db.models.functions.text.Length('name'), 0)), name='cluster_name_not_empty'),
+            model_name="cluster",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.GreaterThan(
+                        django.db.models.functions.text.Length("name"), 0
+                    )
+                ),
+                name="cluster_name_not_empty",
+            ),
         ),
         migrations.AddIndex(
-            model_name='idea',
-            index=models.Index(fields=['board', 'status'], name='idea_board_status'),
+            model_name="idea",
+            index=models.Index(fields=["board", "status"], name="idea_board_status"),
         ),
         migrations.AddIndex(
-            model_name='idea',
-            index=models.Index(fields=['board', 'delegate'], name='idea_board_delegate'),
+            model_name="idea",
+            index=models.Index(fields=["board", "delegate"], name="idea_board_delegate"),
         ),
         migrations.AddConstraint(
-            model_name='idea',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.GreaterThan(django.db.models.functions.text.Length('text'), 0), django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('text'), 200)), name='idea_text_length'),
+            model_name="idea",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.GreaterThan(
+                        django.db.models.functions.text.Length("text"), 0
+                    ),
+                    django.db.models.lookups.LessThanOrEqual(
+                        django.db.models.functions.text.Length("text"), 200
+                    ),
+                ),
+                name="idea_text_length",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idea',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'shown', 'hidden'])), name='idea_status_known'),
+            model_name="idea",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "shown", "hidden"])),
+                name="idea_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='idea',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='idea_not_merged_into_itself'),
+            model_name="idea",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="idea_not_merged_into_itself",
+            ),
         ),
     ]

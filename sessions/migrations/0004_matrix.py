@@ -4,32 +4,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workshops', '0003_ideas'),
+        ("workshops", "0003_ideas"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='mark',
-            name='mark_within_cap',
+            model_name="mark",
+            name="mark_within_cap",
         ),
         migrations.AddField(
-            model_name='mark',
-            name='effort',
+            model_name="mark",
+            name="effort",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='poll',
-            name='kind',
-            field=models.CharField(choices=[('dots', 'Dot voting'), ('single', 'Single choice'), ('multiple', 'Multiple choice'), ('scale', 'Scale (rate each 1 to 5)'), ('ranking', 'Ranking (top picks in order)'), ('matrix', 'Impact and effort (2x2)')], default='dots', max_length=12),
+            model_name="poll",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("dots", "Dot voting"),
+                    ("single", "Single choice"),
+                    ("multiple", "Multiple choice"),
+                    ("scale", "Scale (rate each 1 to 5)"),
+                    ("ranking", "Ranking (top picks in order)"),
+                    ("matrix", "Impact and effort (2x2)"),
+                ],
+                default="dots",
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.CheckConstraint(condition=models.Q(('value__lte', models.F('cap')), models.Q(('value__gte', 1), models.Q(('effort__isnull', False), ('value', 0)), _connector='OR')), name='mark_within_cap'),
+            model_name="mark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("value__lte", models.F("cap")),
+                    models.Q(
+                        ("value__gte", 1),
+                        models.Q(("effort__isnull", False), ("value", 0)),
+                        _connector="OR",
+                    ),
+                ),
+                name="mark_within_cap",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.CheckConstraint(condition=models.Q(('effort__isnull', True), models.Q(('cap', 5), ('effort__gte', 1), ('effort__lte', 5)), _connector='OR'), name='mark_effort_1_to_5'),
+            model_name="mark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("effort__isnull", True),
+                    models.Q(("cap", 5), ("effort__gte", 1), ("effort__lte", 5)),
+                    _connector="OR",
+                ),
+                name="mark_effort_1_to_5",
+            ),
         ),
     ]

@@ -6,9 +6,11 @@ database can enforce.
 
 from __future__ import annotations
 
+import datetime
 import math
 from datetime import timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -27,12 +29,24 @@ def join_code_expiry():
     return timezone.now() + timedelta(hours=settings.JOIN_CODE_LIFETIME_HOURS)
 
 
+DEFAULT_RETENTION_DAYS = 365
+
+
+def default_time_zone() -> str:
+    return settings.TIME_ZONE
+
+
 class Event(models.Model):
     """A conference day run by a productivity centre; delegates belong to one event."""
 
     name = models.CharField(max_length=TITLE_MAX)
     date = models.DateField()
     venue = models.CharField(max_length=TITLE_MAX, blank=True)
+    # Dates on commitment cards and the hour follow-up messages go out are this zone's.
+    time_zone = models.CharField(max_length=64, default=default_time_zone)
+    # Days after the event when contact details and the links between delegates and
+    # their words are removed (`manage.py apply_retention`); aggregates stay.
+    retention_days = models.PositiveIntegerField(default=DEFAULT_RETENTION_DAYS)
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="facilitated_events", blank=True
     )
@@ -43,6 +57,13 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.date:%d %b %Y})"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def local_today(self) -> datetime.date:
+        return timezone.localdate(timezone.now(), self.zone)
 
 
 class WorkshopQuerySet(models.QuerySet):
@@ -101,6 +122,9 @@ class Delegate(models.Model):
     key = models.CharField(max_length=64, unique=True, default=new_token)
     display_name = models.CharField(max_length=NAME_MAX, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the delegate erased their data or the event's retention ended: the row then
+    # only holds anonymous answers together (a ballot, a score) and names nobody.
+    forgotten_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or f"Delegate {self.pk}"
@@ -134,6 +158,7 @@ class Step(models.Model):
         MESSAGE = "message", "Message"
         VOTE = "vote", "Vote"
         IDEAS = "ideas", "Ideas"
+        COMMIT = "commit", "Commitments"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()

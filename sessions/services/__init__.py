@@ -229,6 +229,17 @@ def add_step(
 
 
 @transaction.atomic
+def set_step_config(*, workshop: Workshop, step: Step, changes: dict) -> Step:
+    """Change some of a step's settings; broadcasts the step's regions on commit."""
+    lock_open_workshop(workshop.pk)
+    step = Step.objects.select_for_update().get(pk=step.pk, workshop=workshop)
+    step.config = {**step.config, **changes}
+    step.save(update_fields=["config"])
+    changed(workshop.pk, {"step", "commitments"})
+    return step
+
+
+@transaction.atomic
 def edit_step(*, step: Step, title: str, body: str) -> Step:
     """Change a step's text; broadcasts #agenda and, if it is showing, #step."""
     workshop = lock_open_workshop(step.workshop_id)

@@ -1,0 +1,60 @@
+"""Gentle hints for a commitment's action while it is typed: one rule, used by the server
+(on a card shown again) and, through the word lists it hands the page, by the phone.
+
+Hints never block a commitment; they nudge towards an action that starts with a verb,
+names something to measure, and says when.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that cannot start an action ("I will more training" lacks its verb).
+NOT_VERBS = (
+    "a", "an", "the", "more", "less", "better", "some", "our", "my", "all", "every", "new",
+    "good", "great", "lean", "staff", "team", "training", "data", "quality", "waste",
+    "productivity", "process", "processes", "efficiency", "improvement", "improvements",
+)  # fmt: skip
+# Signs of a measure: a number, a percentage or a unit.
+MEASURE_WORDS = (
+    "%", "percent", "per", "minutes", "minute", "hours", "hour", "days", "seconds", "£",
+    "pounds", "units", "count", "measure", "track", "halve", "double", "target",
+)  # fmt: skip
+# Signs of a time.
+WHEN_WORDS = (
+    "by", "before", "within", "monday", "tuesday", "wednesday", "thursday", "friday",
+    "saturday", "sunday", "week", "weeks", "month", "months", "tomorrow", "today", "daily",
+    "weekly", "end", "january", "february", "march", "april", "may", "june", "july", "august",
+    "september", "october", "november", "december",
+)  # fmt: skip
+
+HINTS = {
+    "verb": "Start with what you will do: a verb such as try, test, measure or set up.",
+    "measure": "How will you know it worked? Add a number or something you can count.",
+    "when": "When? Add a day, a date or a deadline.",
+}
+
+
+def action_hints(action: str) -> list[str]:
+    """The hints that apply to an action as typed (after "I will")."""
+    words = re.findall(r"[\w£%]+", action.lower())
+    if not words:
+        return []
+    found = []
+    if words[0] in NOT_VERBS:
+        found.append(HINTS["verb"])
+    if not any(ch.isdigit() for ch in action) and not set(words) & set(MEASURE_WORDS):
+        found.append(HINTS["measure"])
+    if not set(words) & set(WHEN_WORDS):
+        found.append(HINTS["when"])
+    return found
+
+
+def hint_rules() -> dict:
+    """What the phone needs to give the same hints as it is typed (embedded as JSON)."""
+    return {
+        "notVerbs": NOT_VERBS,
+        "measureWords": MEASURE_WORDS,
+        "whenWords": WHEN_WORDS,
+        "hints": HINTS,
+    }

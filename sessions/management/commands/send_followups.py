@@ -1,0 +1,39 @@
+"""Send the follow-up messages that are due. Safe to run from cron every few minutes:
+running it twice, or two at once, sends nothing twice."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.dateparse import parse_datetime
+
+from sessions.services.followups import send_due_followups
+
+
+class Command(BaseCommand):
+    help = "Send the follow-up messages that are due (idempotent; run it from cron)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--base-url",
+            default=settings.PUBLIC_URL,
+            help="Scheme and host for the links in messages (default: PUBLIC_URL).",
+        )
+        parser.add_argument(
+            "--now", default=None, help="Act as if it were this ISO 8601 time (for rehearsals)."
+        )
+
+    def handle(self, *args, base_url: str, now: str | None, **options):
+        if not base_url:
+            raise CommandError("Set PUBLIC_URL or pass --base-url: messages carry links.")
+        moment = None
+        if now:
+            moment = parse_datetime(now)
+            if moment is None or moment.tzinfo is None:
+                raise CommandError("--now must be an ISO 8601 time with its offset.")
+        sent = send_due_followups(now=moment, base_url=base_url.rstrip("/"))
+        for message in sent:
+            self.stdout.write(
+                f"sent {message.kind} for commitment {message.commitment_id} to {message.to}"
+            )
+        self.stdout.write(f"{len(sent)} message{'s' if len(sent) != 1 else ''} sent.")

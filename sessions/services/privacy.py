@@ -1,0 +1,135 @@
+"""A delegate's own data: what we hold, a copy to download, erasure; and retention.
+
+Erasure and retention keep every anonymous aggregate (vote tallies, idea walls, commitment
+counts and statuses, the funnel): they cut the links between a person and their words and
+remove contact details. Erasure, asked for by the delegate, also removes the words of their
+commitments and check-ins.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from sessions.models import (
+    AccessLink,
+    Ballot,
+    CheckIn,
+    Commitment,
+    Delegate,
+    Event,
+    FollowUp,
+    Idea,
+)
+from sessions.tokens import new_token
+
+ERASED_TEXT = ""
+
+
+def my_data(delegate: Delegate) -> dict:
+    """Everything held about the delegate, as plain data (the download and the page)."""
+    commitments = Commitment.objects.filter(delegate=delegate).select_related(
+        "step__workshop", "challenge", "cluster", "buddy"
+    )
+    return {
+        "event": delegate.event.name,
+        "display_name": delegate.display_name,
+        "joined": delegate.created_at.isoformat(timespec="seconds"),
+        "workshops": [a.workshop.title for a in delegate.attendances.select_related("workshop")],
+        "ideas": [
+            {
+                "workshop": i.board.step.workshop.title,
+                "text": i.text,
+                "shown_with_name": bool(i.author_name),
+            }
+            for i in Idea.objects.filter(delegate=delegate).select_related("board__step__workshop")
+        ],
+        "votes": Ballot.objects.filter(delegate=delegate).count(),
+        "commitments": [_commitment_data(c) for c in commitments],
+    }
+
+
+def _commitment_data(c: Commitment) -> dict:
+    return {
+        "workshop": c.step.workshop.title,
+        "action": f"I will {c.action}",
+        "about": c.linked_to,
+        "first_step": f"{c.first_step_when}, then I will {c.first_step_then}",
+        "first_step_on": c.first_step_on.isoformat(),
+        "measure": c.measure,
+        "done_by": c.done_by.isoformat(),
+        "buddy": c.buddy.display_name if c.buddy_id else "",
+        "help_wanted": c.help_wanted,
+        "email": c.email,
+        "follow_up_consent": c.consent,
+        "status": c.get_status_display() if c.status else "",
+        "check_ins": [
+            {
+                "when": ci.created_at.isoformat(timespec="seconds"),
+                "status": ci.get_status_display(),
+                "what_happened": ci.what_happened,
+                "verdict": ci.get_verdict_display() if ci.verdict else "",
+                "next_step": ci.next_step,
+            }
+            for ci in c.check_ins.all()
+        ],
+    }
+
+
+def _forget(delegates, *, now: datetime.datetime, words_too: bool) -> int:
+    """Cut the delegates' links to their words and drop contact details and links."""
+    delegate_ids = list(delegates.values_list("id", flat=True))
+    commitments = Commitment.objects.filter(delegate_id__in=delegate_ids)
+    commitment_ids = list(commitments.values_list("id", flat=True))
+    FollowUp.objects.filter(commitment_id__in=commitment_ids, sent_at__isnull=True).delete()
+    AccessLink.objects.filter(commitment_id__in=commitment_ids).delete()
+    AccessLink.objects.filter(delegate_id__in=delegate_ids).delete()
+    if words_too:
+        CheckIn.objects.filter(commitment_id__in=commitment_ids).update(
+            what_happened=ERASED_TEXT, next_step=ERASED_TEXT
+        )
+        commitments.update(
+            action=ERASED_TEXT,
+            first_step_when=ERASED_TEXT,
+            first_step_then=ERASED_TEXT,
+            measure=ERASED_TEXT,
+            erased=True,
+        )
+    Commitment.objects.filter(pk__in=commitment_ids).update(delegate=None, buddy=None, email="")
+    Commitment.objects.filter(buddy_id__in=delegate_ids).update(buddy=None)
+    Idea.objects.filter(delegate_id__in=delegate_ids).update(delegate=None, author_name="")
+    for delegate_id in delegate_ids:
+        # A fresh key: the phone's cookie no longer finds this row.
+        Delegate.objects.filter(pk=delegate_id).update(
+            display_name="", key=new_token(), forgotten_at=now
+        )
+    return len(delegate_ids)
+
+
+@transaction.atomic
+def erase_delegate(*, delegate: Delegate) -> None:
+    """Erase what the delegate gave us: name, addresses, their commitments' and check-ins'
+    words, and every link from them to their ideas. Counts and tallies stay, anonymous."""
+    _forget(Delegate.objects.filter(pk=delegate.pk), now=timezone.now(), words_too=True)
+
+
+def retention_ends(event: Event) -> datetime.date:
+    return event.date + datetime.timedelta(days=event.retention_days)
+
+
+@transaction.atomic
+def apply_retention(*, today: datetime.date | None = None) -> dict[int, int]:
+    """For every event past its retention period: remove contact details and the links
+    between delegates and their words (the words stay, anonymous). Running it again changes
+    nothing more. Returns {event id: delegates forgotten now}."""
+    forgotten = {}
+    for event in Event.objects.all():
+        local_today = today or event.local_today()
+        if local_today <= retention_ends(event):
+            continue
+        pending = Delegate.objects.filter(event=event, forgotten_at__isnull=True)
+        if pending.exists():
+            forgotten[event.pk] = _forget(pending, now=timezone.now(), words_too=False)
+    return forgotten

@@ -1,0 +1,143 @@
+"""Commitment steps: delegates fill in commitment cards; the console sets the wall."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from sessions import services
+from sessions.access import get_workshop_for_facilitator
+from sessions.commitment_forms import CommitmentForm
+from sessions.errors import InvalidInput, NotFound
+from sessions.hints import action_hints, hint_rules
+from sessions.models import ACTION_MAX, MAX_COMMITMENTS_PER_DELEGATE, Commitment, Step
+from sessions.regions import FACILITATOR
+from sessions.services import commitments
+from sessions.views.common import answer
+from sessions.views.delegate import _membership
+
+
+def _commit_step(workshop, step_id: int | None = None) -> Step:
+    step_id = step_id or workshop.current_step_id
+    step = Step.objects.filter(pk=step_id, workshop=workshop, kind=Step.Kind.COMMIT).first()
+    if step is None:
+        raise NotFound(commitments.NO_STEP)
+    return step
+
+
+def _form(workshop, delegate, data=None) -> CommitmentForm:
+    return CommitmentForm(
+        data,
+        links=commitments.link_choices(workshop),
+        buddies=commitments.buddy_choices(workshop, delegate.pk),
+        today=workshop.event.local_today(),
+    )
+
+
+def render_card(request, workshop, step, delegate, form=None, sent=None) -> str:
+    """The delegate's commitments and a card for another (fresh, or `form` with its errors)."""
+    mine = list(
+        Commitment.objects.filter(step__workshop=workshop, delegate=delegate)
+        .select_related("challenge", "cluster")
+        .order_by("created_at", "id")
+    )
+    if form is None:
+        form = _form(workshop, delegate)
+        if workshop.focus_options.exists():
+            # Pre-selected from the facilitator's focus: the first focus challenge.
+            form.initial["link"] = form.fields["link"].choices[0][0]
+    typed = form["action"].value() or ""
+    context = {
+        "workshop": workshop,
+        "step": step,
+        "mine": mine,
+        "most": MAX_COMMITMENTS_PER_DELEGATE,
+        "left": MAX_COMMITMENTS_PER_DELEGATE - len(mine),
+        "form": form,
+        "sent": sent,
+        "action_max": ACTION_MAX,
+        "hints": action_hints(typed) if form.is_bound else [],
+        "hint_rules": json.dumps(hint_rules()),
+        "who_sees": commitments.WHO_SEES,
+    }
+    return render_to_string("workshops/commit/card.html", context, request=request)
+
+
+def _card_response(request, workshop, html: str, status: int = 200) -> HttpResponse:
+    if request.htmx:
+        response = HttpResponse(html, status=status)
+    else:
+        context = {"workshop": workshop, "card": html}
+        response = render(request, "workshops/commit/card_page.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def my_commitments(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The delegate's card (fetched when a commitment step shows, or as a page without JS)."""
+    workshop, delegate = _membership(request, workshop_id)
+    step = _commit_step(workshop)
+    return _card_response(request, workshop, render_card(request, workshop, step, delegate))
+
+
+@require_POST
+def commit(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Make a commitment. Answers with the delegate's commitments and a fresh card; a card
+    with something to fix comes back with its messages and what was typed (400). A retried
+    send (same key) lands once."""
+    workshop, delegate = _membership(request, workshop_id)
+    form = _form(workshop, delegate, request.POST)
+    step = _commit_step(workshop, _posted_step(request))
+    made = None
+    if form.is_valid():
+        try:
+            made = commitments.make_commitment(
+                workshop_id=workshop.pk,
+                delegate_id=delegate.pk,
+                step_id=step.pk,
+                card=form.card(),
+                key=form.command_key(),
+            )
+        except InvalidInput as refusal:
+            for field, messages in refusal.errors.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+            if not refusal.errors:
+                form.add_error(None, refusal.message)
+    if form.errors:
+        html = render_card(request, workshop, step, delegate, form=form)
+        return _card_response(request, workshop, html, status=400)
+    if not request.htmx:
+        return redirect("workshops:phone", workshop_id=workshop.pk)
+    html = render_card(request, workshop, step, delegate, sent=made or True)
+    return _card_response(request, workshop, html)
+
+
+def _posted_step(request: HttpRequest) -> int | None:
+    value = request.POST.get("step", "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@login_required
+@require_POST
+def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+    """Show or hide delegates' names on the commitment wall."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    step = _commit_step(workshop, step_id)
+    show = request.POST.get("show_names") == "on"
+    services.set_step_config(workshop=workshop, step=step, changes={"show_names": show})
+    return answer(
+        request,
+        reverse("workshops:console", args=[workshop.pk]),
+        workshop_id=workshop.pk,
+        audience=FACILITATOR,
+        regions=("commitments",),
+        message="Names are shown on the wall." if show else "The wall shows no names.",
+    )
