@@ -48,14 +48,16 @@ class CommitmentForm(CommandForm):
         help_text="The first step itself, e.g. “time one changeover on line 2”.",
     )
     first_step_on = forms.DateField(
-        label="First step on", widget=forms.DateInput(attrs={"type": "date"})
+        label="First step on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     measure = forms.CharField(
         max_length=MEASURE_MAX,
         label="I will know it worked when …",
         help_text="One measure, e.g. “changeovers take under 20 minutes”.",
     )
-    done_by = forms.DateField(label="Done by", widget=forms.DateInput(attrs={"type": "date"}))
+    done_by = forms.DateField(
+        label="Done by", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     buddy = forms.TypedChoiceField(
         coerce=int,
         empty_value=None,

@@ -8,6 +8,7 @@ followups`); without them it still counts in the room. The projector's and conso
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -74,9 +75,7 @@ def add_commit_step(
 
 def action_text(text: str) -> str:
     """The action without a typed "I will" (the card prints it), refused when empty/long."""
-    text = " ".join(text.split())
-    if text.lower().startswith("i will "):
-        text = text[7:].lstrip()
+    text = re.sub(r"^i will\b\s*", "", " ".join(text.split()), flags=re.IGNORECASE)
     if not text:
         raise InvalidInput("Say what you will do.", {"action": ["Say what you will do."]})
     if len(text) > ACTION_MAX:

@@ -120,9 +120,12 @@ def commit(request: HttpRequest, workshop_id: int) -> HttpResponse:
     return _card_response(request, workshop, html)
 
 
-def _posted_step(request: HttpRequest) -> int | None:
+def _posted_step(request: HttpRequest) -> int:
+    """The card's step id; a missing or malformed one is no step of this workshop."""
     value = request.POST.get("step", "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    if not (value.isdigit() and len(value) < 12):
+        raise NotFound(commitments.NO_STEP)
+    return int(value)
 
 
 @login_required
