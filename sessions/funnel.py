@@ -44,14 +44,17 @@ def funnel(commitments: QuerySet[Commitment]) -> Funnel:
     """The funnel of these commitments, in one aggregate query."""
     sent = FollowUp.objects.filter(commitment=OuterRef("pk"), sent_at__isnull=False)
     answered = CheckIn.objects.filter(commitment=OuterRef("pk"))
-    rows = commitments.annotate(reached=Exists(sent), answered=Exists(answered))
+    rows = commitments.annotate(was_sent=Exists(sent), has_answer=Exists(answered))
     counts = rows.aggregate(
         made=Count("id"),
         followed_up=Count("id", filter=Q(consent=True)),
-        reached=Count("id", filter=Q(reached=True)),
-        responded=Count("id", filter=Q(answered=True)),
-        first_step=Count("id", filter=Q(answered=True, first_step_taken=True)),
-        **{status: Count("id", filter=Q(answered=True, status=status)) for status in Status.values},
+        reached=Count("id", filter=Q(was_sent=True)),
+        responded=Count("id", filter=Q(has_answer=True)),
+        first_step=Count("id", filter=Q(has_answer=True, first_step_taken=True)),
+        **{
+            status: Count("id", filter=Q(has_answer=True, status=status))
+            for status in Status.values
+        },
     )
     reached, responded = counts["reached"], counts["responded"]
     no_response = reached - responded
