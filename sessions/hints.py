@@ -37,13 +37,14 @@ HINTS = {
 
 def action_hints(action: str) -> list[str]:
     """The hints that apply to an action as typed (after "I will")."""
-    words = re.findall(r"[\w£%]+", action.lower())
+    text = re.sub(r"^\s*i will\b\s*", "", action.lower())
+    words = re.findall(r"[\w£%]+", text)
     if not words:
         return []
     found = []
     if words[0] in NOT_VERBS:
         found.append(HINTS["verb"])
-    if not any(ch.isdigit() for ch in action) and not set(words) & set(MEASURE_WORDS):
+    if not any(ch.isdigit() for ch in text) and not set(words) & set(MEASURE_WORDS):
         found.append(HINTS["measure"])
     if not set(words) & set(WHEN_WORDS):
         found.append(HINTS["when"])

@@ -252,6 +252,28 @@
     hint.classList.toggle("over", left < 0);
   });
 
+  // Gentle hints on a commitment's action (the rules come from the server: sessions/hints.py).
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    var list = field.id && document.querySelector('[data-hints-for="' + field.id + '"]');
+    if (!list || !list.dataset.rules) return;
+    var rules = JSON.parse(list.dataset.rules);
+    var text = field.value.toLowerCase().replace(/^\s*i will\b\s*/, "");
+    var words = text.match(/[\w£%]+/g) || [];
+    var found = [];
+    if (words.length) {
+      var has = function (list) { return words.some(function (w) { return list.indexOf(w) >= 0; }); };
+      if (rules.notVerbs.indexOf(words[0]) >= 0) found.push(rules.hints.verb);
+      if (!/\d/.test(text) && !has(rules.measureWords)) found.push(rules.hints.measure);
+      if (!has(rules.whenWords)) found.push(rules.hints.when);
+    }
+    list.replaceChildren.apply(list, found.map(function (hint) {
+      var item = document.createElement("li");
+      item.textContent = hint;
+      return item;
+    }));
+  });
+
   // The projector's idea wall pages when it holds more than fits at a readable size.
   var WALL_PAGE_SIZE = 12, WALL_PAGE_SECONDS = 10, wallPage = 0;
   function pageWall() {
