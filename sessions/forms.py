@@ -1,10 +1,12 @@
 """Forms validate every command's input, for HTML forms and htmx alike."""
 
 import uuid
+import zoneinfo
 
 from django import forms
 
 from sessions.models import (
+    DEFAULT_RETENTION_DAYS,
     NAME_MAX,
     PROMPT_MAX,
     TEXT_MAX,
@@ -13,6 +15,7 @@ from sessions.models import (
     Poll,
     Step,
     Workshop,
+    default_time_zone,
 )
 from sessions.services.voting import ACTIONS, MAX_OPTIONS, PollSettings
 from sessions.tokens import JOIN_CODE_LENGTH, normalise_join_code
@@ -38,8 +41,32 @@ class CommandForm(forms.Form):
 class EventForm(forms.ModelForm):
     class Meta:
         model = Event
-        fields = ["name", "date", "venue"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+        fields = ["name", "date", "venue", "time_zone", "retention_days"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        labels = {"retention_days": "Keep personal data for (days after the event)"}
+        help_texts = {
+            "time_zone": "Commitment dates and the hour follow-up messages go out follow it, "
+            "e.g. Europe/London.",
+            "retention_days": "After this, contact details and the links between delegates "
+            "and their words are removed; totals stay.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty: the server's zone and the default retention.
+        self.fields["time_zone"].required = False
+        self.fields["retention_days"].required = False
+        self.fields["retention_days"].max_value = 3650
+
+    def clean_time_zone(self) -> str:
+        zone = (self.cleaned_data["time_zone"] or "").strip() or default_time_zone()
+        if zone not in zoneinfo.available_timezones():
+            raise forms.ValidationError("Give a time zone such as Europe/London.")
+        return zone
+
+    def clean_retention_days(self) -> int:
+        days = self.cleaned_data["retention_days"]
+        return DEFAULT_RETENTION_DAYS if days is None else days
 
 
 class WorkshopForm(forms.ModelForm):

@@ -233,6 +233,22 @@ def test_creating_a_workshop_opens_its_console(event, facilitator_client, outsid
     assert outsider_client.get(response["Location"]).status_code == 404
 
 
+def test_an_event_has_a_time_zone_and_a_retention_period(facilitator_client):
+    data = {"name": "Day", "date": "2026-12-02", "time_zone": "America/New_York"}
+    facilitator_client.post(url("console_home"), {**data, "retention_days": "30"})
+    event = Event.objects.get(name="Day")
+    assert event.time_zone == "America/New_York"
+    assert event.retention_days == 30
+
+
+def test_an_unknown_time_zone_is_refused_with_a_message(facilitator_client):
+    data = {"name": "Day", "date": "2026-12-02", "time_zone": "Mars/Olympus"}
+    response = facilitator_client.post(url("console_home"), data)
+    assert response.status_code == 400
+    assert "Give a time zone such as Europe/London." in html(response)
+    assert Event.objects.count() == 0
+
+
 def test_event_without_a_name_is_refused_with_a_message(facilitator_client):
     response = facilitator_client.post(url("console_home"), {"name": "", "date": "2026-12-02"})
     assert response.status_code == 400
@@ -778,9 +794,9 @@ def test_console_live_answers_every_facilitator_region(workshop, facilitator_cli
     body = html(response)
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
-    for region in ["status", "presence", "agenda", "step", "join"]:
+    for region in ["status", "presence", "agenda", "step", "join", "ideas", "commitments"]:
         assert f'id="{region}"' in body
-    assert body.count('hx-swap-oob="true"') == 7
+    assert body.count('hx-swap-oob="true"') == 8
     assert "1. Welcome" in body
     assert workshop.join_code in body
     assert f'data-version="{fresh(workshop).version}"' in body

@@ -67,8 +67,10 @@ def _changed(workshop: Workshop, regions: set[str]) -> None:
 
 
 @transaction.atomic
-def create_event(*, user, name: str, date: datetime.date, venue: str = "") -> Event:
-    event = Event.objects.create(name=name, date=date, venue=venue)
+def create_event(*, user, name: str, date: datetime.date, venue: str = "", **settings) -> Event:
+    """A new event facilitated by `user`; `settings` are Event fields (time_zone,
+    retention_days) left at their defaults when not given."""
+    event = Event.objects.create(name=name, date=date, venue=venue, **settings)
     event.facilitators.add(user)
     return event
 
