@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.views import console, delegate, display, ideas
+from sessions.views import console, delegate, display, ideas, suggestions
 
 app_name = "workshops"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("w/<int:workshop_id>/vote/", delegate.vote, name="vote"),
     path("w/<int:workshop_id>/ideas/", ideas.my_ideas, name="my_ideas"),
     path("w/<int:workshop_id>/ideas/send/", ideas.idea_send, name="idea_send"),
+    path("w/<int:workshop_id>/ideas/theme/", suggestions.suggest_theme, name="suggest_theme"),
     # Projector
     path("display/<str:token>/", display.display, name="display"),
     path("display/<str:token>/live/", display.display_live, name="display_live"),
@@ -65,5 +66,10 @@ urlpatterns = [
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggest/",
         ideas.board_suggest,
         name="board_suggest",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggestions/",
+        suggestions.suggestion_decide,
+        name="suggestion_decide",
     ),
 ]

@@ -37,6 +37,7 @@ from sessions.models.core import (
     default_stage_seconds,
     join_code_expiry,
 )
+from sessions.models.suggestions import ClusterSuggestion, SuggestionQuerySet
 
 __all__ = [
     "CLUSTER_NAME_MAX",
@@ -58,6 +59,7 @@ __all__ = [
     "Change",
     "ChangeQuerySet",
     "Cluster",
+    "ClusterSuggestion",
     "ClusterUndo",
     "Delegate",
     "Event",
@@ -70,6 +72,7 @@ __all__ = [
     "Presence",
     "Stage",
     "Step",
+    "SuggestionQuerySet",
     "Workshop",
     "WorkshopQuerySet",
     "default_stage_seconds",
