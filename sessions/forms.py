@@ -165,6 +165,11 @@ class IdeasFieldsMixin(forms.Form):
     needs_approval = forms.BooleanField(
         required=False, label="Approve ideas before they reach the projector"
     )
+    delegates_suggest = forms.BooleanField(
+        required=False,
+        label="Delegates may suggest clusters",
+        help_text="While ideas are open, phones offer the clusters for each idea not in one.",
+    )
 
 
 class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
@@ -349,3 +354,22 @@ class BoardCommandForm(forms.Form):
         if not value.isdigit():
             raise forms.ValidationError("Unknown cluster.")
         return int(value)
+
+
+# --- delegates' cluster suggestions --------------------------------------------------------
+
+
+class ClusterSuggestionForm(CommandForm):
+    """A delegate's suggested cluster for an idea: one of the clusters, or a new theme (the
+    service says which is missing or too long)."""
+
+    idea = forms.IntegerField(min_value=1)
+    cluster = forms.IntegerField(min_value=1, required=False)
+    name = forms.CharField(max_length=IDEA_INPUT_MAX, required=False, strip=False)
+
+
+class SuggestionDecisionForm(CommandForm):
+    """The facilitator takes one suggestion (`take` is its id) or dismisses an idea's."""
+
+    idea = forms.IntegerField(min_value=1)
+    take = forms.RegexField(regex=r"^(dismiss|[0-9]{1,18})$")

@@ -9,6 +9,7 @@ audience.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,12 +23,14 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from sessions.models import (
+    CLUSTER_NAME_MAX,
     IDEA_MAX,
     MAX_IDEAS_PER_DELEGATE,
     Ballot,
     Board,
     Change,
     Cluster,
+    ClusterSuggestion,
     ClusterUndo,
     Commitment,
     Idea,
@@ -44,7 +47,8 @@ PROJECTOR = "projector"
 FACILITATOR = "facilitator"
 
 REGIONS: dict[str, tuple[str, ...]] = {
-    DELEGATE: ("status", "step", "results"),
+    # "suggest" (the ideas to suggest a theme for) is also drawn by the step region.
+    DELEGATE: ("status", "step", "results", "suggest"),
     PROJECTOR: ("status", "presence", "step", "results", "ideas", "commitments", "join"),
     FACILITATOR: (
         "status",
@@ -130,6 +134,9 @@ def render_regions(
         # Only a page carries the delegate's ideas and form; a socket's snapshot (connect,
         # reconnect) carries the stub, whose hx-preserve keeps what the delegate is typing.
         board = context.get("board")
+        if board and audience == DELEGATE and {"step", "suggest"}.intersection(names):
+            personal = delegate if request is not None else None
+            context.update(suggest_context(board, personal), suggest_in_step="step" in names)
         if board and delegate is not None and request is not None and "step" in names:
             context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
     if workshop.current_step and workshop.current_step.kind == Step.Kind.COMMIT:
@@ -208,6 +215,7 @@ def wall_context(board: Board, *, facilitator: bool) -> dict:
         ]
         context["visible"] = visible
         context["undo"] = ClusterUndo.objects.filter(board=board).order_by("-id").first()
+        attach_suggestion_tallies(board, visible, clusters)
     return context
 
 
@@ -306,3 +314,60 @@ def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None =
         "ack": ack,
     }
     return render_to_string("workshops/vote/ballot.html", context, request=request)
+
+
+# --- delegates' cluster suggestions --------------------------------------------------------
+
+# Ideas a phone lists to suggest a theme for: every phone gets the list at each change, so
+# it is kept short; the others come up as these find a cluster.
+SUGGEST_LIST_MAX = 40
+
+
+def suggest_context(board: Board, delegate=None) -> dict:
+    """The phones' ideas to suggest a theme for: the visible ideas in no cluster, while the
+    board is open, asks for suggestions and has clusters. With `delegate` (their page, or
+    the answer to their suggestion) each idea carries that delegate's own suggestion and
+    nothing is kept from the screen (`personal`); otherwise the forms on screen are kept
+    (hx-preserve) unless the clusters changed, which changes their ids (`themes_sig`)."""
+    if not (board.delegates_suggest and board.is_open):
+        return {"themes": None}
+    themes = list(Cluster.objects.filter(board=board).order_by("position", "id"))
+    if not themes:
+        return {"themes": None}
+    waiting = Idea.objects.for_board(board).visible().filter(cluster=None).order_by("id")
+    listed = list(waiting[:SUGGEST_LIST_MAX])
+    mine = {}
+    if delegate is not None:
+        own = ClusterSuggestion.objects.filter(delegate=delegate, idea__in=listed)
+        mine = {s.idea_id: s for s in own.select_related("cluster")}
+    for idea in listed:
+        idea.suggest_key = uuid.uuid4()
+        idea.my_suggestion = mine.get(idea.pk)
+    drawn = repr([(theme.pk, theme.name) for theme in themes]).encode()
+    return {
+        "themes": themes,
+        "theme_ideas": listed,
+        "more_ideas": waiting.count() - len(listed) if len(listed) == SUGGEST_LIST_MAX else 0,
+        "themes_sig": hashlib.blake2s(drawn, digest_size=6).hexdigest(),
+        "theme_max": CLUSTER_NAME_MAX,
+        "personal": delegate is not None,
+    }
+
+
+def attach_suggestion_tallies(board: Board, visible: list[Idea], clusters: list[Cluster]) -> None:
+    """Give each visible idea `suggestion_tally`: its delegates' suggestions counted by choice
+    (see `SuggestionQuerySet.tallies`), each with the name to show (a cluster's current
+    name), whether it is a new theme and whether the idea is in that cluster already."""
+    tallies = ClusterSuggestion.objects.tallies(board)
+    names = {cluster.pk: cluster.name for cluster in clusters}
+    for idea in visible:
+        rows = tallies.get(idea.pk, [])
+        current = names.get(idea.cluster_id, "").casefold()
+        for row in rows:
+            row["new"] = row["cluster_id"] is None
+            row["label"] = names.get(row["cluster_id"], row["shown"])
+            if row["new"]:
+                row["taken"] = bool(current) and row["label"].casefold() == current
+            else:
+                row["taken"] = row["cluster_id"] == idea.cluster_id
+        idea.suggestion_tally = rows

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from sessions.views import commitments, console, dashboard, delegate, display, followup, ideas
+from sessions.views import (
+    commitments,
+    console,
+    dashboard,
+    delegate,
+    display,
+    followup,
+    ideas,
+    suggestions,
+)
 
 app_name = "workshops"
 
@@ -30,6 +39,7 @@ urlpatterns = [
     path("e/<int:event_id>/my-data/download/", followup.my_data_download, name="my_data_download"),
     path("e/<int:event_id>/my-data/erase/", followup.my_data_erase, name="my_data_erase"),
     path("privacy/", followup.privacy_request, name="privacy_request"),
+    path("w/<int:workshop_id>/ideas/theme/", suggestions.suggest_theme, name="suggest_theme"),
     # Projector
     path("display/<str:token>/", display.display, name="display"),
     path("display/<str:token>/live/", display.display_live, name="display_live"),
@@ -91,5 +101,10 @@ urlpatterns = [
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggest/",
         ideas.board_suggest,
         name="board_suggest",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggestions/",
+        suggestions.suggestion_decide,
+        name="suggestion_decide",
     ),
 ]

@@ -58,6 +58,7 @@ from sessions.models.core import (
     default_time_zone,
     join_code_expiry,
 )
+from sessions.models.suggestions import ClusterSuggestion, SuggestionQuerySet
 
 __all__ = [
     "ACTION_MAX",
@@ -91,6 +92,7 @@ __all__ = [
     "ChangeQuerySet",
     "CheckIn",
     "Cluster",
+    "ClusterSuggestion",
     "ClusterUndo",
     "Commitment",
     "Delegate",
@@ -107,6 +109,7 @@ __all__ = [
     "Stage",
     "Status",
     "Step",
+    "SuggestionQuerySet",
     "Verdict",
     "Workshop",
     "WorkshopQuerySet",

@@ -414,6 +414,8 @@ class Board(models.Model):
     # Off: ideas are anonymous to the room; on: each idea shows its author's display name.
     show_names = models.BooleanField(default=False)
     needs_approval = models.BooleanField(default=False)
+    # Delegates may suggest one of the clusters (or a new theme) for each idea on the wall.
+    delegates_suggest = models.BooleanField(default=False)
     is_open = models.BooleanField(default=False)
     staged = models.BooleanField(default=False)
     stages = models.JSONField(default=default_stage_seconds)

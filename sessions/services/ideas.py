@@ -155,6 +155,7 @@ def add_ideas_step(
     needs_approval: bool = False,
     staged: bool = False,
     stages: Sequence[int] | None = None,
+    delegates_suggest: bool = False,
     key: str | None = None,
 ) -> Step | None:
     """Append an ideas step, closed until opened. A replayed `key` adds nothing (None).
@@ -172,6 +173,7 @@ def add_ideas_step(
         show_names=show_names,
         needs_approval=needs_approval,
         staged=staged,
+        delegates_suggest=delegates_suggest,
     )
     if durations is not None:
         board.stages = durations
@@ -188,13 +190,14 @@ def configure_board(
     needs_approval: bool,
     staged: bool,
     stages: Sequence[int] | None = None,
+    delegates_suggest: bool | None = None,
 ) -> Board:
     """Change the prompt and settings; broadcasts #step, #ideas on commit.
 
     Names show only on ideas sent while names were shown. Turning approval off leaves
     waiting ideas waiting (nothing reaches the screen unapproved that was sent to be
     approved). Turning stages off stops a running stage; new durations apply from the next
-    stage started.
+    stage started. `delegates_suggest` None leaves that setting as it is.
     """
     board = _locked(board)
     board.prompt = board_prompt(prompt)
@@ -203,6 +206,8 @@ def configure_board(
     board.show_names = show_names
     board.needs_approval = needs_approval
     board.staged = staged
+    if delegates_suggest is not None:
+        board.delegates_suggest = delegates_suggest
     if not staged:
         board.stage = board.stage_ends_at = None
     board.save()
@@ -277,6 +282,11 @@ def set_stage_durations(*, board: Board, stages: Sequence[int]) -> Board:
     return board
 
 
+def _wall(board: Board) -> set[str]:
+    """#ideas, and the phones' ideas to suggest a theme for when the board asks for that."""
+    return WALL | {"suggest"} if board.delegates_suggest else WALL
+
+
 def _locked(board: Board) -> Board:
     """A fresh copy of `board`, its workshop locked (refused if finished).
 
@@ -339,6 +349,8 @@ def submit_idea(
         status=Idea.Status.PENDING if board.needs_approval else Idea.Status.SHOWN,
     )
     broadcast.ideas_added(workshop_id, [idea.pk])
+    if board.delegates_suggest and idea.status == Idea.Status.SHOWN:
+        broadcast.regions_changed(workshop_id, {"suggest"})  # phones list it to suggest a theme
     return idea
 
 
@@ -380,7 +392,7 @@ def _set_status(board: Board, idea_id: int, status: str) -> Idea:
     if idea.status != status:
         idea.status = status
         idea.save(update_fields=["status"])
-        changed(board.step.workshop_id, WALL)
+        changed(board.step.workshop_id, _wall(board))
     return idea
 
 
@@ -397,7 +409,7 @@ def edit_idea(*, board: Board, idea_id: int, text: str) -> Idea:
         idea.text = text
         idea.edited = True
         idea.save(update_fields=["text", "edited"])
-        changed(board.step.workshop_id, WALL)
+        changed(board.step.workshop_id, _wall(board))
     return idea
 
 
@@ -426,7 +438,7 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
         .update(merged_into=survivor)
     )
     if moved:
-        changed(board.step.workshop_id, WALL)
+        changed(board.step.workshop_id, _wall(board))
     return survivor
 
 
@@ -438,7 +450,7 @@ def unmerge_idea(*, board: Board, idea_id: int) -> Idea:
     if idea.merged_into_id is not None:
         idea.merged_into = None
         idea.save(update_fields=["merged_into"])
-        changed(board.step.workshop_id, WALL)
+        changed(board.step.workshop_id, _wall(board))
     return idea
 
 
@@ -470,7 +482,7 @@ def create_cluster(*, board: Board, name: str, key: str | None = None) -> Cluste
     """
     board = _locked(board)
     name = cluster_name(name)
-    if not changed(board.step.workshop_id, WALL, key=key):
+    if not changed(board.step.workshop_id, _wall(board), key=key):
         return None
     _check_name_free(board, name)
     _check_room_for(board, 1)
@@ -489,7 +501,7 @@ def rename_cluster(*, board: Board, cluster_id: int, name: str) -> Cluster:
         _snapshot(board, f'Renamed "{cluster.name}" to "{name}"')
         cluster.name = name
         cluster.save(update_fields=["name"])
-        changed(board.step.workshop_id, WALL)
+        changed(board.step.workshop_id, _wall(board))
     return cluster
 
 
@@ -500,7 +512,7 @@ def delete_cluster(*, board: Board, cluster_id: int) -> None:
     cluster = _cluster(board, cluster_id)
     _snapshot(board, f'Deleted "{cluster.name}"')
     cluster.delete()
-    changed(board.step.workshop_id, WALL)
+    changed(board.step.workshop_id, _wall(board))
 
 
 @transaction.atomic
@@ -514,7 +526,7 @@ def merge_clusters(*, board: Board, cluster_id: int, into_id: int) -> Cluster:
     _snapshot(board, f'Merged "{cluster.name}" into "{into.name}"')
     cluster.ideas.update(cluster=into)
     cluster.delete()
-    changed(board.step.workshop_id, WALL)
+    changed(board.step.workshop_id, _wall(board))
     return into
 
 
@@ -550,7 +562,7 @@ def _assign(board: Board, idea_ids: Sequence[int], cluster_id: int | None) -> in
         f'Put {some} in "{cluster.name}"' if cluster else f"Took {some} out of their clusters",
     )
     Idea.objects.filter(pk__in=moving).update(cluster=cluster)
-    changed(board.step.workshop_id, WALL)
+    changed(board.step.workshop_id, _wall(board))
     return len(moving)
 
 
@@ -567,7 +579,7 @@ def apply_suggestions(
     """
     board = _locked(board)
     plan = _plan(board, groups)
-    if not changed(board.step.workshop_id, WALL, key=key):
+    if not changed(board.step.workshop_id, _wall(board), key=key):
         return None
     if not plan:
         raise Conflict("None of the suggested ideas are on the wall any more, so nothing changed.")
@@ -611,7 +623,7 @@ def undo_clustering(*, board: Board, key: str | None = None) -> str | None:
     clusters created since removed. Broadcasts #ideas on commit.
     """
     board = _locked(board)
-    if not changed(board.step.workshop_id, WALL, key=key):
+    if not changed(board.step.workshop_id, _wall(board), key=key):
         return None
     undo = board.undos.first()
     if undo is None:

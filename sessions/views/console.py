@@ -153,6 +153,7 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
             show_names=data["show_names"],
             needs_approval=data["needs_approval"],
             staged=data["staged"],
+            delegates_suggest=data["delegates_suggest"],
             key=form.command_key(),
         )
     elif data["kind"] == Step.Kind.COMMIT:
@@ -216,7 +217,7 @@ def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRespo
 def _board_initial(board: Board | None) -> dict:
     if board is None:
         return {}
-    fields = ("prompt", "staged", "show_names", "needs_approval")
+    fields = ("prompt", "staged", "show_names", "needs_approval", "delegates_suggest")
     return {name: getattr(board, name) for name in fields}
 
 
