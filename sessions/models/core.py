@@ -134,6 +134,7 @@ class Step(models.Model):
         MESSAGE = "message", "Message"
         VOTE = "vote", "Vote"
         IDEAS = "ideas", "Ideas"
+        BENCHMARK = "benchmark", "Where we are"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
