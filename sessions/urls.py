@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.views import console, delegate, display, ideas
+from sessions.views import console, delegate, display, ideas, snapshot
 
 app_name = "workshops"
 
@@ -65,5 +65,23 @@ urlpatterns = [
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggest/",
         ideas.board_suggest,
         name="board_suggest",
+    ),
+    # The Productivity Snapshot
+    path("s/<str:token>/", snapshot.invite, name="snapshot_invite"),
+    path("snapshot/<str:token>/", snapshot.resume, name="snapshot_resume"),
+    path("snapshot/<str:token>/q/<int:number>/", snapshot.item, name="snapshot_item"),
+    path("snapshot/<str:token>/about/", snapshot.about, name="snapshot_about"),
+    path("snapshot/<str:token>/challenges/", snapshot.challenges, name="snapshot_challenges"),
+    path("snapshot/<str:token>/results/", snapshot.results, name="snapshot_results"),
+    path("snapshot/<str:token>/retake/", snapshot.retake, name="snapshot_retake"),
+    path(
+        "console/events/<int:event_id>/snapshot/",
+        snapshot.organiser,
+        name="snapshot_organiser",
+    ),
+    path(
+        "console/events/<int:event_id>/snapshot/export/",
+        snapshot.export,
+        name="snapshot_export",
     ),
 ]

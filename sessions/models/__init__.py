@@ -48,10 +48,14 @@ from sessions.models.snapshot import (
 )
 
 __all__ = [
+    # The Productivity Snapshot
+    "CHALLENGE_MAX",
     "CLUSTER_NAME_MAX",
     "DEFAULT_STAGE_SECONDS",
     "IDEA_MAX",
+    "ITEM_TEXT_MAX",
     "MATRIX_POINTS",
+    "MAX_CHALLENGES",
     "MAX_CLUSTERS",
     "MAX_IDEAS_PER_DELEGATE",
     "NAME_MAX",
@@ -61,6 +65,7 @@ __all__ = [
     "STAGE_SECONDS_MIN",
     "TEXT_MAX",
     "TITLE_MAX",
+    "TOP_PICKS",
     "Attendance",
     "Ballot",
     "Board",
@@ -77,18 +82,13 @@ __all__ = [
     "Option",
     "Poll",
     "Presence",
+    "SnapshotAnswer",
+    "SnapshotResponse",
+    "SnapshotSetup",
     "Stage",
     "Step",
     "Workshop",
     "WorkshopQuerySet",
     "default_stage_seconds",
     "join_code_expiry",
-    # The Productivity Snapshot
-    "CHALLENGE_MAX",
-    "ITEM_TEXT_MAX",
-    "MAX_CHALLENGES",
-    "TOP_PICKS",
-    "SnapshotAnswer",
-    "SnapshotResponse",
-    "SnapshotSetup",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from sessions.models.core import TITLE_MAX, Delegate, Event
+from sessions.models.core import Delegate, Event
 from sessions.tokens import new_token
 
 CHALLENGE_MAX = 120
@@ -112,9 +112,7 @@ class SnapshotResponse(models.Model):
 class SnapshotAnswer(models.Model):
     """One item's answer, saved as soon as it is tapped: 0-4, or None for "not sure"."""
 
-    response = models.ForeignKey(
-        SnapshotResponse, on_delete=models.CASCADE, related_name="answers"
-    )
+    response = models.ForeignKey(SnapshotResponse, on_delete=models.CASCADE, related_name="answers")
     item = models.CharField(max_length=20)
     value = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
