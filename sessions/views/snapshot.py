@@ -119,6 +119,11 @@ def _go(request, response, place: str, number: int | None = None) -> HttpRespons
     return _flow(request, response, place, number=number, form=form)
 
 
+def _posted(request: HttpRequest):
+    """The posted data, or None for a GET (an empty POST still binds its form)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _profile(response: SnapshotResponse) -> dict:
     return {name: getattr(response, name) for name in services.PROFILE_FIELDS}
 
@@ -127,7 +132,7 @@ def _profile(response: SnapshotResponse) -> dict:
 def about(request: HttpRequest, token: str) -> HttpResponse:
     """Sector, size, region, role and the consent choices."""
     response = services.response_by_token(token)
-    form = AboutForm(request.POST or None, initial=_profile(response))
+    form = AboutForm(_posted(request), initial=_profile(response))
     if request.method == "POST":
         if not form.is_valid():
             return _flow(request, response, "about", form=form, status=400)
@@ -143,9 +148,7 @@ def challenges(request: HttpRequest, token: str) -> HttpResponse:
     if response.is_complete:
         return redirect("workshops:snapshot_results", token=response.token)
     offered = response.setup.challenges
-    form = ChallengesForm(
-        request.POST or None, offered=offered, initial={"picks": response.challenges}
-    )
+    form = ChallengesForm(_posted(request), offered=offered, initial={"picks": response.challenges})
     if request.method == "POST":
         if not form.is_valid():
             return _flow(request, response, "challenges", form=form, status=400)
@@ -192,7 +195,7 @@ def organiser(request: HttpRequest, event_id: int) -> HttpResponse:
     setup = services.setup_for(event)
     initial = {"state": setup.state, "challenges": "\n".join(setup.challenges)}
     initial.update({item_field(code): text for code, text in setup.wording.items()})
-    form = SetupForm(request.POST or None, initial=initial)
+    form = SetupForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.configure(
             setup=setup,
