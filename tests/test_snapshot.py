@@ -548,3 +548,17 @@ def test_a_vote_can_take_its_options_from_the_picked_challenges(
         "Energy costs",
     ]
     assert Delegate.objects.filter(event=setup.event).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_demo_opens_with_where_we_are_over_a_seeded_cohort():
+    from django.core.management import call_command
+
+    call_command("demo", stdout=io.StringIO())
+    call_command("demo", stdout=io.StringIO())  # twice: nothing is seeded twice
+    setup = SnapshotSetup.objects.get()
+    assert services.completed(setup).count() >= 12
+    assert SnapshotResponse.objects.count() == services.completed(setup).count()
+    first = Step.objects.order_by("position").first()
+    assert first.kind == Step.Kind.BENCHMARK
+    assert not isinstance(services.cohort_of(setup), Suppressed)
