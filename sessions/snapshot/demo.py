@@ -21,9 +21,10 @@ DEMO_FIRMS = 14
 
 
 def seed_snapshots(event: Event) -> None:
-    """Open the event's Snapshot with a challenge list and add the demo cohort once."""
+    """Open the event's Snapshot with a challenge list and add the demo cohort, unless the
+    event already has a cohort of that size."""
     setup = services.setup_for(event)
-    if setup.responses.exists():
+    if services.completed(setup).count() >= DEMO_FIRMS:
         return
     setup = services.configure(setup=setup, state="open", challenges=DEMO_CHALLENGES, wording={})
     rng = random.Random(42)  # noqa: S311  (demo data, not security)
