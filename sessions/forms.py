@@ -111,12 +111,16 @@ class PollFieldsMixin(forms.Form):
         label="Most picks (multiple choice) or places to rank (ranking)",
     )  # fmt: skip
     show_live = forms.BooleanField(required=False, label="Show results live while voting")
+    options_from_snapshot = forms.BooleanField(
+        required=False,
+        label="Options: the challenges delegates picked in the Productivity Snapshot",
+    )
     scale_low_label = forms.CharField(initial="Not at all", max_length=40, required=False)
     scale_high_label = forms.CharField(initial="Very much", max_length=40, required=False)
 
     POLL_FIELDS = (
-        "poll_kind", "options", "options_from", "budget", "per_option_max", "max_picks",
-        "show_live", "scale_low_label", "scale_high_label",
+        "poll_kind", "options", "options_from", "options_from_snapshot", "budget",
+        "per_option_max", "max_picks", "show_live", "scale_low_label", "scale_high_label",
     )  # fmt: skip
 
     def poll_fields(self):
@@ -151,6 +155,7 @@ class PollFieldsMixin(forms.Form):
             scale_low_label=data.get("scale_low_label") or "Not at all",
             scale_high_label=data.get("scale_high_label") or "Very much",
             options_from=data.get("options_from"),
+            options_from_snapshot=data.get("options_from_snapshot", False),
         )
 
 
@@ -187,7 +192,8 @@ class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
     def clean(self):
         data = super().clean()
         typed = len(data.get("options") or [])
-        if data.get("kind") == Step.Kind.VOTE and not data.get("options_from") and typed < 2:
+        seeded = data.get("options_from") or data.get("options_from_snapshot")
+        if data.get("kind") == Step.Kind.VOTE and not seeded and typed < 2:
             self.add_error("options", "A vote needs at least 2 options, one per line.")
         if data.get("kind") == Step.Kind.IDEAS and not (data.get("prompt") or "").strip():
             self.add_error("prompt", "An ideas step needs a prompt.")

@@ -40,6 +40,7 @@ from sessions.models import (
     Step,
     Workshop,
 )
+from sessions.snapshot.services import room_profile
 from sessions.tally import tally_poll
 
 DELEGATE = "delegate"
@@ -141,6 +142,8 @@ def render_regions(
             context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
     if workshop.current_step and workshop.current_step.kind == Step.Kind.COMMIT:
         context.update(commitments_context(workshop.current_step, names, audience))
+    if workshop.current_step and workshop.current_step.kind == Step.Kind.BENCHMARK:
+        context["room"] = room_profile(workshop.event)  # the Snapshot's cohort, suppressed
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"

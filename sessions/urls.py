@@ -8,6 +8,7 @@ from sessions.views import (
     display,
     followup,
     ideas,
+    snapshot,
     suggestions,
 )
 
@@ -106,5 +107,23 @@ urlpatterns = [
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggestions/",
         suggestions.suggestion_decide,
         name="suggestion_decide",
+    ),
+    # The Productivity Snapshot
+    path("s/<str:token>/", snapshot.invite, name="snapshot_invite"),
+    path("snapshot/<str:token>/", snapshot.resume, name="snapshot_resume"),
+    path("snapshot/<str:token>/q/<int:number>/", snapshot.item, name="snapshot_item"),
+    path("snapshot/<str:token>/about/", snapshot.about, name="snapshot_about"),
+    path("snapshot/<str:token>/challenges/", snapshot.challenges, name="snapshot_challenges"),
+    path("snapshot/<str:token>/results/", snapshot.results, name="snapshot_results"),
+    path("snapshot/<str:token>/retake/", snapshot.retake, name="snapshot_retake"),
+    path(
+        "console/events/<int:event_id>/snapshot/",
+        snapshot.organiser,
+        name="snapshot_organiser",
+    ),
+    path(
+        "console/events/<int:event_id>/snapshot/export/",
+        snapshot.export,
+        name="snapshot_export",
     ),
 ]

@@ -58,10 +58,20 @@ from sessions.models.core import (
     default_time_zone,
     join_code_expiry,
 )
+from sessions.models.snapshot import (
+    CHALLENGE_MAX,
+    ITEM_TEXT_MAX,
+    MAX_CHALLENGES,
+    TOP_PICKS,
+    SnapshotAnswer,
+    SnapshotResponse,
+    SnapshotSetup,
+)
 from sessions.models.suggestions import ClusterSuggestion, SuggestionQuerySet
 
 __all__ = [
     "ACTION_MAX",
+    "CHALLENGE_MAX",
     "CLUSTER_NAME_MAX",
     "DEFAULT_RETENTION_DAYS",
     "DEFAULT_STAGE_SECONDS",
@@ -70,8 +80,10 @@ __all__ = [
     "FIRST_STEP_MAX",
     "FIRST_STEP_WITHIN_DAYS",
     "IDEA_MAX",
+    "ITEM_TEXT_MAX",
     "LINK_LIFETIME",
     "MATRIX_POINTS",
+    "MAX_CHALLENGES",
     "MAX_CLUSTERS",
     "MAX_COMMITMENTS_PER_DELEGATE",
     "MAX_IDEAS_PER_DELEGATE",
@@ -84,6 +96,7 @@ __all__ = [
     "STORY_MAX",
     "TEXT_MAX",
     "TITLE_MAX",
+    "TOP_PICKS",
     "AccessLink",
     "Attendance",
     "Ballot",
@@ -106,6 +119,9 @@ __all__ = [
     "Option",
     "Poll",
     "Presence",
+    "SnapshotAnswer",
+    "SnapshotResponse",
+    "SnapshotSetup",
     "Stage",
     "Status",
     "Step",

@@ -159,6 +159,7 @@ class Step(models.Model):
         VOTE = "vote", "Vote"
         IDEAS = "ideas", "Ideas"
         COMMIT = "commit", "Commitments"
+        BENCHMARK = "benchmark", "Where we are"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()

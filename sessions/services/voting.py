@@ -20,6 +20,7 @@ from sessions import broadcast
 from sessions.errors import Conflict, InvalidInput, NotFound
 from sessions.models import MATRIX_POINTS, Ballot, Cluster, Mark, Option, Poll, Step, Workshop
 from sessions.services import add_step, changed, lock_open_workshop
+from sessions.snapshot.services import challenge_labels_for_vote
 
 MAX_OPTIONS = 30
 VOTE_REGIONS = {"results"}
@@ -48,6 +49,8 @@ class PollSettings:
     # An ideas step of the same workshop: its clusters' names, copied now, are the options
     # (the typed `options` are then ignored).
     options_from: int | None = None
+    # The challenges delegates picked in the event's Productivity Snapshot, most picked first.
+    options_from_snapshot: bool = False
 
 
 # --- setting up ----------------------------------------------------------------------------
@@ -82,6 +85,8 @@ def _apply_settings(poll: Poll, settings: PollSettings) -> None:
     options = settings.options
     if settings.options_from is not None:
         options = cluster_labels(poll.step.workshop, settings.options_from)
+    elif settings.options_from_snapshot:
+        options = challenge_labels_for_vote(poll.step.workshop.event)
     labels = [label.strip() for label in options if label.strip()]
     if not 2 <= len(labels) <= MAX_OPTIONS:
         raise InvalidInput(f"A vote needs between 2 and {MAX_OPTIONS} options.")

@@ -160,9 +160,13 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
         commitments.add_commit_step(
             workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
         )
-    else:
+    else:  # a message, or a "Where we are" step (it draws the event's Snapshot cohort)
         services.add_step(
-            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
+            workshop=workshop,
+            title=data["title"],
+            body=data["body"],
+            kind=data["kind"],
+            key=form.command_key(),
         )
     fresh = render_to_string(
         "workshops/step_form.html",

@@ -13,6 +13,7 @@ from sessions.identity import read_delegate_key, remember_delegate
 from sessions.models import Attendance, Poll
 from sessions.regions import DELEGATE, render_ballot, render_regions
 from sessions.services import voting
+from sessions.snapshot.services import own_link_path
 from sessions.views.common import live_regions
 
 TOO_MANY = "Too many wrong codes from this network. Wait a few minutes, or scan the QR code."
@@ -74,6 +75,7 @@ def phone(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop, delegate = _membership(request, workshop_id)
     snapshot = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
     context = {"workshop": workshop, "delegate": delegate, "regions": snapshot.html}
+    context["snapshot_link"] = own_link_path(delegate)
     return render(request, "workshops/phone.html", context)
 
 

@@ -7,15 +7,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions import services
-from sessions.models import Event, Workshop
+from sessions.models import Event, Step, Workshop
+from sessions.snapshot.demo import seed_snapshots
 
 USERNAME = "facilitator"
 PASSWORD = "small-steps-demo"  # noqa: S105  (a demo account, printed on purpose)
 EVENT_NAME = "Productivity Conference (demo)"
 WORKSHOP_TITLE = "Small steps: your next productivity experiment"
 AGENDA = [
-    ("Welcome", "Join on your phone: scan the QR code or type the code at the address shown."),
     ("Where we are", "Today we pick one challenge and leave with one small experiment each."),
+    ("Welcome", "Join on your phone: scan the QR code or type the code at the address shown."),
     ("Pick the challenge", "Which productivity challenge matters most in your business?"),
     ("Commit", "What will you try in the next two weeks?"),
 ]
@@ -48,7 +49,9 @@ class Command(BaseCommand):
                 description="A 90-minute workshop for owners and engineers of small manufacturers.",
             )
             for title, body in AGENDA:
-                services.add_step(workshop=workshop, title=title, body=body)
+                kind = Step.Kind.BENCHMARK if title == "Where we are" else Step.Kind.MESSAGE
+                services.add_step(workshop=workshop, title=title, body=body, kind=kind)
+            seed_snapshots(event)
         if not workshop.join_code_is_valid and not workshop.is_closed:
             workshop = services.renew_join_code(workshop=workshop)
         self.report(base_url.rstrip("/"), user, workshop)
