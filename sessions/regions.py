@@ -36,6 +36,7 @@ from sessions.models import (
     Step,
     Workshop,
 )
+from sessions.pulse import pulse_context
 from sessions.tally import tally_poll
 
 DELEGATE = "delegate"
@@ -122,6 +123,8 @@ def render_regions(
         board = context.get("board")
         if board and delegate is not None and request is not None and "step" in names:
             context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
+    if workshop.current_step and workshop.current_step.kind == Step.Kind.PULSE:
+        context.update(pulse_context(workshop.current_step, names, delegate, request))
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"

@@ -1,5 +1,6 @@
 """The app's models, one module per area; everything is importable from `sessions.models`."""
 
+from sessions.models.archive import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
 from sessions.models.core import (
     CLUSTER_NAME_MAX,
     DEFAULT_STAGE_SECONDS,
@@ -38,14 +39,6 @@ from sessions.models.core import (
     join_code_expiry,
 )
 
-# --- the pulse and the archive ---
-from sessions.models.archive import (  # noqa: E402
-    PULSE_POINTS,
-    PULSE_WORD_MAX,
-    Pulse,
-    PulseAnswer,
-)
-
 __all__ = [
     "CLUSTER_NAME_MAX",
     "DEFAULT_STAGE_SECONDS",
@@ -55,6 +48,8 @@ __all__ = [
     "MAX_IDEAS_PER_DELEGATE",
     "NAME_MAX",
     "PROMPT_MAX",
+    "PULSE_POINTS",
+    "PULSE_WORD_MAX",
     "STAGES",
     "STAGE_SECONDS_MAX",
     "STAGE_SECONDS_MIN",
@@ -76,15 +71,12 @@ __all__ = [
     "Option",
     "Poll",
     "Presence",
+    "Pulse",
+    "PulseAnswer",
     "Stage",
     "Step",
     "Workshop",
     "WorkshopQuerySet",
     "default_stage_seconds",
     "join_code_expiry",
-    # --- the pulse and the archive ---
-    "PULSE_POINTS",
-    "PULSE_WORD_MAX",
-    "Pulse",
-    "PulseAnswer",
 ]

@@ -26,7 +26,7 @@ from sessions.forms import (
 )
 from sessions.models import Board, Event, Poll, Step, Workshop
 from sessions.regions import FACILITATOR, render_regions
-from sessions.services import ideas, voting
+from sessions.services import ideas, pulse, voting
 from sessions.views.common import answer, live_regions, request_base_url
 
 
@@ -154,6 +154,10 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
             needs_approval=data["needs_approval"],
             staged=data["staged"],
             key=form.command_key(),
+        )
+    elif data["kind"] == Step.Kind.PULSE:
+        pulse.add_pulse_step(
+            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
         )
     else:
         services.add_step(
