@@ -117,7 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     # Tests run servers in other processes, so the test database must be a file.
-    DATABASES["default"]["TEST"] = {"NAME": str(SQLITE_PATH.with_name("test.sqlite3"))}
+    # The test database sits beside the one in use, named after it: runs with different
+    # SQLITE_PATHs never share one.
+    DATABASES["default"]["TEST"] = {"NAME": str(SQLITE_PATH.with_name("test-" + SQLITE_PATH.name))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
