@@ -40,6 +40,7 @@ from sessions.models import (
     Step,
     Workshop,
 )
+from sessions.pulse import pulse_context
 from sessions.snapshot.services import room_profile
 from sessions.tally import tally_poll
 
@@ -144,6 +145,8 @@ def render_regions(
         context.update(commitments_context(workshop.current_step, names, audience))
     if workshop.current_step and workshop.current_step.kind == Step.Kind.BENCHMARK:
         context["room"] = room_profile(workshop.event)  # the Snapshot's cohort, suppressed
+    if workshop.current_step and workshop.current_step.kind == Step.Kind.PULSE:
+        context.update(pulse_context(workshop.current_step, names, delegate, request))
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"

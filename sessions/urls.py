@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sessions.views import (
+    archive,
     commitments,
     console,
     dashboard,
@@ -8,6 +9,7 @@ from sessions.views import (
     display,
     followup,
     ideas,
+    pulse,
     snapshot,
     suggestions,
 )
@@ -126,4 +128,41 @@ urlpatterns = [
         snapshot.export,
         name="snapshot_export",
     ),
+    # --- the pulse, finishing, the archive and exports ---
+    path("w/<int:workshop_id>/pulse/", pulse.my_pulse, name="my_pulse"),
+    path("w/<int:workshop_id>/pulse/answer/", pulse.pulse_answer, name="pulse_answer"),
+    path(
+        "console/workshops/<int:workshop_id>/pulses/<int:pulse_id>/",
+        pulse.pulse_control,
+        name="pulse_control",
+    ),
+    path("console/workshops/<int:workshop_id>/finish/", pulse.finish, name="finish"),
+    path(
+        "console/workshops/<int:workshop_id>/finish/pulse/",
+        pulse.pulse_first,
+        name="pulse_first",
+    ),
+    path("console/workshops/<int:workshop_id>/archive/", archive.archive, name="archive"),
+    path(
+        "console/workshops/<int:workshop_id>/archive/print/",
+        archive.archive_print,
+        name="archive_print",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/archive/share/",
+        archive.archive_share,
+        name="archive_share",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/exports/all.zip",
+        archive.export_zip,
+        name="export_zip",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/exports/<slug:kind>.csv",
+        archive.export_csv,
+        name="export_csv",
+    ),
+    path("archive/<str:token>/", archive.archive_shared, name="archive_shared"),
+    path("archive/<str:token>/print/", archive.archive_shared_print, name="archive_shared_print"),
 ]

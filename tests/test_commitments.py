@@ -304,6 +304,16 @@ class TestTheWall:
         html = render_regions(workshop.pk, PROJECTOR, ("commitments",)).html["commitments"]
         assert "Dana" in html
 
+    def test_the_wall_setting_is_frozen_once_the_workshop_finished(
+        self, workshop, step, facilitator_client
+    ):
+        services.close_workshop(workshop=workshop)
+        url = f"/console/workshops/{workshop.pk}/steps/{step.pk}/names/"
+        response = facilitator_client.post(url, {"show_names": "on"}, **HTMX)
+        assert response.status_code == 409
+        assert "finished" in response.content.decode()
+        assert not Step.objects.get(pk=step.pk).config.get("show_names")
+
     def test_an_outsider_cannot_change_the_wall(self, workshop, step, outsider_client):
         url = f"/console/workshops/{workshop.pk}/steps/{step.pk}/names/"
         assert outsider_client.post(url, {"show_names": "on"}).status_code == 404

@@ -1,5 +1,11 @@
 """The app's models, one module per area; everything is importable from `sessions.models`."""
 
+from sessions.models.archive import (
+    PULSE_POINTS,
+    PULSE_WORD_MAX,
+    Pulse,
+    PulseAnswer,
+)
 from sessions.models.commitments import (
     ACTION_MAX,
     DONE_BY_DEFAULT_DAYS,
@@ -90,6 +96,8 @@ __all__ = [
     "MEASURE_MAX",
     "NAME_MAX",
     "PROMPT_MAX",
+    "PULSE_POINTS",
+    "PULSE_WORD_MAX",
     "STAGES",
     "STAGE_SECONDS_MAX",
     "STAGE_SECONDS_MIN",
@@ -119,6 +127,8 @@ __all__ = [
     "Option",
     "Poll",
     "Presence",
+    "Pulse",
+    "PulseAnswer",
     "SnapshotAnswer",
     "SnapshotResponse",
     "SnapshotSetup",

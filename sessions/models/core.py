@@ -91,6 +91,8 @@ class Workshop(models.Model):
     # The top options of a finished vote, carried forward into the steps that follow.
     focus_options = models.ManyToManyField("Option", blank=True, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The archive's share link: None until the facilitator shares it; stopping clears it.
+    archive_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = WorkshopQuerySet.as_manager()
@@ -160,6 +162,7 @@ class Step(models.Model):
         IDEAS = "ideas", "Ideas"
         COMMIT = "commit", "Commitments"
         BENCHMARK = "benchmark", "Where we are"
+        PULSE = "pulse", "Pulse"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()

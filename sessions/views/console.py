@@ -26,7 +26,7 @@ from sessions.forms import (
 )
 from sessions.models import Board, Event, Poll, Step, Workshop
 from sessions.regions import FACILITATOR, render_regions
-from sessions.services import commitments, ideas, voting
+from sessions.services import commitments, ideas, pulse, voting
 from sessions.views.common import answer, live_regions, request_base_url
 
 
@@ -155,6 +155,10 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
             staged=data["staged"],
             delegates_suggest=data["delegates_suggest"],
             key=form.command_key(),
+        )
+    elif data["kind"] == Step.Kind.PULSE:
+        pulse.add_pulse_step(
+            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
         )
     elif data["kind"] == Step.Kind.COMMIT:
         commitments.add_commit_step(
