@@ -5,14 +5,15 @@ returns, and read results from the same places the live screens do (`tally_poll`
 `wall_context`, `pulse_results`), so the archive shows what the room saw. The shared
 version (`facilitator=False`) leaves out what only the facilitator saw: hidden ideas and
 ideas waiting for approval. Names appear only where a step showed them (ideas of a board
-that showed names keep the name they were sent with).
+that showed names keep the name they were sent with); commitments are named only to the
+facilitator, and only for delegates who asked to be followed up.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sessions.models import Board, Idea, Poll, Pulse, Step, Workshop
+from sessions.models import Board, Commitment, Idea, Poll, Pulse, Step, Workshop
 from sessions.pulse import PulseResults, pulse_results
 from sessions.regions import wall_context
 from sessions.tally import Tally, tally_poll
@@ -30,6 +31,8 @@ class StepRecord:
     pending: list[Idea] = field(default_factory=list)  # facilitator only
     pulse: Pulse | None = None
     pulse_results: PulseResults | None = None
+    commitments: list[Commitment] | None = None
+    committed_people: int = 0
 
 
 def archive_of(workshop: Workshop, *, facilitator: bool) -> list[StepRecord]:
@@ -55,6 +58,12 @@ def _record(number: int, step: Step, *, facilitator: bool) -> StepRecord:
                 for i in record.wall["hidden"]
                 if i.status == Idea.Status.HIDDEN and i.merged_into_id is None
             ]
+    elif step.kind == Step.Kind.COMMIT:
+        made = Commitment.objects.filter(step=step).select_related(
+            "delegate", "challenge", "cluster"
+        )
+        record.commitments = list(made.order_by("created_at", "id"))
+        record.committed_people = len({c.delegate_id for c in record.commitments} - {None})
     elif step.kind == Step.Kind.PULSE and hasattr(step, "pulse"):
         record.pulse = step.pulse
         record.pulse_results = pulse_results(step.pulse)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sessions.models import Idea, Mark, Poll, PulseAnswer, Step, Workshop
+from sessions.models import Commitment, Idea, Mark, Poll, PulseAnswer, Step, Workshop
 from sessions.tally import tally_poll
 
 CHUNK = 500
@@ -123,6 +123,27 @@ IDEA_HEADER = (
     "author (where names were shown)", "sent at",
 )  # fmt: skip
 
+COMMITMENT_HEADER = (
+    "step", "commitment", "action", "about", "first step when", "first step then",
+    "first step on", "measure", "done by", "help wanted", "followed up", "latest status",
+    "made at",
+)  # fmt: skip
+
+
+def commitment_rows(workshop: Workshop) -> Iterator[Sequence]:
+    made = (
+        Commitment.objects.filter(step__workshop=workshop)
+        .select_related("step", "challenge", "cluster")
+        .order_by("step__position", "created_at", "id")
+    )
+    for c in made.iterator(chunk_size=CHUNK):
+        yield (
+            c.step.position + 1, c.pk, f"I will {c.action}" if c.action else "", c.linked_to,
+            c.first_step_when, c.first_step_then, c.first_step_on, c.measure, c.done_by,
+            "; ".join(c.help_wanted), c.consent, c.status_label, c.created_at,
+        )  # fmt: skip
+
+
 EXPORTS: dict[str, Export] = {
     e.slug: e
     for e in (
@@ -151,7 +172,12 @@ EXPORTS: dict[str, Export] = {
             ("step", "usefulness (1-5)", "word", "answered at"),
             pulse_rows,
         ),
-        # --- commitments: added here at merge (an Export with its own rows function) ---
+        Export(
+            "commitments",
+            "Commitments, without names (the organiser's dashboard has them, with consent)",
+            COMMITMENT_HEADER,
+            commitment_rows,
+        ),
     )
 }
 

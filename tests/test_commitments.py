@@ -339,3 +339,41 @@ async def test_a_commitment_reaches_the_projectors_socket(workshop, facilitator_
         assert response.status_code == 200
         frame = await receive_until(projector, lambda f: "I will run a 5S day in stores" in f)
         assert 'data-count="1"' in frame
+
+
+@pytest.mark.django_db
+class TestTheArchive:
+    def test_the_archive_shows_every_commitment_and_names_only_to_the_facilitator(
+        self, workshop, step, delegate_client, facilitator_client
+    ):
+        commit(delegate_client, workshop, card(workshop, step, email="d@example.com", consent="on"))
+        ben = Client()
+        join(ben, workshop, "Ben")
+        commit(ben, workshop, card(workshop, step, action="run a 5S day in stores"))
+        services.close_workshop(workshop=workshop)
+        page = facilitator_client.get(f"/console/workshops/{workshop.pk}/archive/").content
+        html = page.decode()
+        assert "<strong>2</strong> delegates committed" in html
+        assert "I will time every changeover on line 2 for two weeks" in html
+        assert "I will run a 5S day in stores" in html
+        assert "Dana" in html  # asked to be followed up: named to the facilitator
+        assert "Ben" not in html.split("archive-commitments")[1]  # did not: anonymous
+        facilitator_client.post(f"/console/workshops/{workshop.pk}/archive/share/", {"do": "share"})
+        workshop.refresh_from_db()
+        shared = Client().get(f"/archive/{workshop.archive_token}/").content.decode()
+        assert "I will run a 5S day in stores" in shared
+        assert "Dana" not in shared.split("archive-commitments")[1]
+
+    def test_the_commitments_csv_is_neutralised_and_nameless(
+        self, workshop, step, delegate_client, facilitator_client
+    ):
+        data = card(workshop, step, action="=SUM(A1:A9) cheaper", measure="@risk down")
+        commit(delegate_client, workshop, data)
+        url = f"/console/workshops/{workshop.pk}/exports/commitments.csv"
+        response = facilitator_client.get(url)
+        body = b"".join(response.streaming_content).decode()
+        header, row = body.splitlines()[:2]
+        assert header.startswith("step,commitment,action,about,first step when")
+        assert "I will =SUM(A1:A9) cheaper" in row  # "I will" leads: not a formula
+        assert "'@risk down" in row
+        assert "Dana" not in body

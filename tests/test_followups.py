@@ -28,9 +28,13 @@ from sessions.models import (
     Event,
     FollowUp,
     Idea,
+    PulseAnswer,
+    SnapshotResponse,
+    SnapshotSetup,
     Status,
 )
 from sessions.services import commitments, followups, ideas, privacy
+from sessions.services import pulse as pulse_services
 from sessions.services.commitments import Card
 from tests.conftest import join
 
@@ -138,6 +142,20 @@ class TestTheCadence:
         assert "A nudge about your commitment" not in subjects
         assert subjects[-1] == "90 days on: what changed?"
         assert made.followups.get(kind="day60").skipped_at is not None
+
+    def test_day_90_invites_a_snapshot_retake_to_those_who_took_it(self, workshop):
+        made = made_at(workshop, DAY0)
+        setup = SnapshotSetup.objects.create(event=workshop.event, state="open")
+        first = SnapshotResponse.objects.create(
+            setup=setup, delegate=made.delegate, completed_at=timezone.now()
+        )
+        run(DAY0 + datetime.timedelta(days=89))
+        assert "Snapshot" not in mail.outbox[-1].body
+        run(DAY0 + datetime.timedelta(days=90, hours=1))
+        message = mail.outbox[-1]
+        assert message.subject == "90 days on: what changed?"
+        assert f"{BASE}/snapshot/{first.token}/retake/" in message.body
+        assert f"{BASE}/snapshot/{first.token}/retake/" in message.alternatives[0][0]
 
     def test_running_twice_sends_nothing_twice(self, workshop):
         made_at(workshop, DAY0)
@@ -365,6 +383,12 @@ class TestPrivacy:
             text="A shadow board for tools",
         )
         answer(made, "in_progress")
+        pulse_step = pulse_services.add_pulse_step(workshop=workshop, title="Pulse")
+        PulseAnswer.objects.create(pulse=pulse_step.pulse, delegate=made.delegate, usefulness=4)
+        setup = SnapshotSetup.objects.create(event=workshop.event, state="open")
+        snap = SnapshotResponse.objects.create(
+            setup=setup, delegate=made.delegate, challenge_other="Our night shift in Leeds"
+        )
         before = funnel(Commitment.objects.all())
         refused = phone.post(f"/e/{workshop.event_id}/my-data/erase/", {})
         assert refused.status_code == 400  # not confirmed: nothing erased
@@ -380,6 +404,11 @@ class TestPrivacy:
         assert Idea.objects.get().delegate is None
         assert not AccessLink.objects.exists()
         assert funnel(Commitment.objects.all()) == before
+        assert PulseAnswer.objects.get().delegate is None
+        assert PulseAnswer.objects.get().usefulness == 4  # the answer stays, anonymous
+        erased = SnapshotResponse.objects.get()
+        assert erased.challenge_other == ""
+        assert erased.token != snap.token  # the old own-link no longer opens it
         # The phone's cookie no longer finds anyone.
         assert phone.get(f"/e/{workshop.event_id}/my-data/").status_code == 404
 

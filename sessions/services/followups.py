@@ -33,6 +33,7 @@ from sessions.models import (
     Status,
     hash_token,
 )
+from sessions.snapshot.services import retake_path
 from sessions.tokens import new_token
 
 log = logging.getLogger("facilitate.followups")
@@ -199,6 +200,9 @@ def _email(followup: FollowUp, now: datetime.datetime, base_url: str) -> None:
         "statuses": Status.choices,
         "retake_url": None,
     }
+    retake = retake_path(commitment.delegate) if commitment.delegate_id else None
+    if followup.kind == FollowUp.Kind.DAY_90 and retake:
+        context["retake_url"] = base_url + retake
     if commitment.delegate_id:
         my_data = issue_link(
             purpose=AccessLink.Purpose.MY_DATA, delegate=commitment.delegate, now=now

@@ -3,7 +3,7 @@
 Erasure and retention keep every anonymous aggregate (vote tallies, idea walls, commitment
 counts and statuses, the funnel): they cut the links between a person and their words and
 remove contact details. Erasure, asked for by the delegate, also removes the words of their
-commitments and check-ins.
+commitments, check-ins and Snapshot (its free-text challenge and region).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from sessions.models import (
     Event,
     FollowUp,
     Idea,
+    PulseAnswer,
+    SnapshotResponse,
 )
 from sessions.tokens import new_token
 
@@ -47,6 +49,24 @@ def my_data(delegate: Delegate) -> dict:
             for i in Idea.objects.filter(delegate=delegate).select_related("board__step__workshop")
         ],
         "votes": Ballot.objects.filter(delegate=delegate).count(),
+        "pulse": [
+            {"usefulness": a.usefulness, "word": a.word}
+            for a in PulseAnswer.objects.filter(delegate=delegate)
+        ],
+        "snapshot": [
+            {
+                "round": r.round,
+                "sector": r.get_sector_display() if r.sector else "",
+                "employees": r.get_employees_display() if r.employees else "",
+                "region": r.region,
+                "role": r.get_role_display() if r.role else "",
+                "answers": {a.item: a.value for a in r.answers.all()},
+                "challenges": r.challenges,
+                "other_challenge": r.challenge_other,
+                "completed": r.completed_at.isoformat(timespec="seconds") if r.completed_at else "",
+            }
+            for r in SnapshotResponse.objects.filter(delegate=delegate).order_by("round")
+        ],
         "commitments": [_commitment_data(c) for c in commitments],
     }
 
@@ -100,6 +120,15 @@ def _forget(delegates, *, now: datetime.datetime, words_too: bool) -> int:
     Commitment.objects.filter(pk__in=commitment_ids).update(delegate=None, buddy=None, email="")
     Commitment.objects.filter(buddy_id__in=delegate_ids).update(buddy=None)
     Idea.objects.filter(delegate_id__in=delegate_ids).update(delegate=None, author_name="")
+    PulseAnswer.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
+    # Snapshot answers stay with the (now nameless) delegate row, so a retake still pairs
+    # with its first round in the anonymous figures; the responses' own links stop working.
+    responses = SnapshotResponse.objects.filter(delegate_id__in=delegate_ids)
+    responses.update(consent_contact=False)
+    if words_too:
+        responses.update(challenge_other="", region="")
+    for response_id in responses.values_list("id", flat=True):
+        SnapshotResponse.objects.filter(pk=response_id).update(token=new_token())
     for delegate_id in delegate_ids:
         # A fresh key: the phone's cookie no longer finds this row.
         Delegate.objects.filter(pk=delegate_id).update(
