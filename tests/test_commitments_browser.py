@@ -76,10 +76,19 @@ def test_phones_commit_the_wall_fills_and_a_check_in_reaches_the_dashboard(
     assert made.followed_up
 
     # The facilitator finishes: every screen says so, and no more cards are taken.
+    console.get_by_role("link", name="Finish the workshop…").click()
     console.once("dialog", lambda dialog: dialog.accept())
-    console.get_by_role("button", name="Finish the workshop").click()
+    console.get_by_role("button", name="Close now").click()
     for page in (projector, phones[0]):
         expect(page.locator("#status")).to_contain_text("finished", ignore_case=True)
+
+    # The archive shows the same commitments.
+    console.goto(f"{server.url}/console/workshops/{workshop.pk}/archive/")
+    archived = console.locator(".archive-commitments li")
+    expect(archived).to_have_count(3)
+    for action in ACTIONS:
+        expect(console.locator(".archive-commitments")).to_contain_text(f"I will {action}")
+    expect(console.locator(".kind-commit")).to_contain_text("3 delegates committed")
 
     # A follow-up's link, opened on a phone, updates the organiser's dashboard.
     followups.send_due_followups(now=made.followups.get(kind="summary").due_at, base_url=server.url)

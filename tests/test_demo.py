@@ -30,7 +30,7 @@ def test_running_the_demo_twice_creates_everything_once():
     assert users.count() == 1
     assert Event.objects.count() == 1
     assert Workshop.objects.count() == 1
-    assert Step.objects.count() == 4
+    assert Step.objects.count() == len(AGENDA)
     workshop = Workshop.objects.get()
     assert workshop.title == WORKSHOP_TITLE
     assert list(workshop.event.facilitators.all()) == [users.get()]
@@ -38,6 +38,13 @@ def test_running_the_demo_twice_creates_everything_once():
         (title, position) for position, (title, _) in enumerate(AGENDA)
     ]
     assert first == second  # same workshop, same addresses
+    # A real run sheet: each step is of the kind it names, ready to run.
+    kinds = dict(workshop.steps.values_list("title", "kind"))
+    assert kinds == {
+        "Where we are": "benchmark", "Welcome": "message", "Pick the challenge": "vote",
+        "Ideas": "ideas", "Prioritise": "vote", "Commit": "commit", "Pulse": "pulse",
+    }  # fmt: skip
+    assert workshop.steps.get(title="Prioritise").poll.kind == "matrix"
 
 
 def test_the_demo_prints_the_addresses_and_the_password():

@@ -7,7 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions import services
-from sessions.models import Event, Step, Workshop
+from sessions.models import Event, Poll, Step, Workshop
+from sessions.services import commitments, ideas, pulse, voting
+from sessions.services.voting import PollSettings
 from sessions.snapshot.demo import seed_snapshots
 
 USERNAME = "facilitator"
@@ -18,8 +20,37 @@ AGENDA = [
     ("Where we are", "Today we pick one challenge and leave with one small experiment each."),
     ("Welcome", "Join on your phone: scan the QR code or type the code at the address shown."),
     ("Pick the challenge", "Which productivity challenge matters most in your business?"),
+    ("Ideas", "Alone first, then in pairs and fours: as many small ideas as you can."),
+    ("Prioritise", "Rate each theme for impact and for effort."),
     ("Commit", "What will you try in the next two weeks?"),
+    ("Pulse", "Two quick questions before you go."),
 ]
+CHALLENGES = [
+    "Changeover time", "Skills and training", "Stock and flow", "Data entered by hand",
+    "Quality and rework", "Energy costs",
+]  # fmt: skip
+THEMES = ["Quick changeover kits", "Skills matrix", "Barcode scanning"]
+
+
+def add_demo_step(workshop: Workshop, title: str, body: str) -> None:
+    """One step of the demo's run sheet, of the kind its title names."""
+    if title == "Pick the challenge":
+        dots = PollSettings(kind=Poll.Kind.DOTS, options=CHALLENGES)
+        voting.add_vote_step(workshop=workshop, title=title, body=body, settings=dots)
+    elif title == "Ideas":
+        ideas.add_ideas_step(
+            workshop=workshop, title=title, prompt="How might we cut changeover time?", staged=True
+        )
+    elif title == "Prioritise":
+        matrix = PollSettings(kind=Poll.Kind.MATRIX, options=THEMES)
+        voting.add_vote_step(workshop=workshop, title=title, body=body, settings=matrix)
+    elif title == "Commit":
+        commitments.add_commit_step(workshop=workshop, title=title, body=body)
+    elif title == "Pulse":
+        pulse.add_pulse_step(workshop=workshop, title=title, body=body)
+    else:
+        kind = Step.Kind.BENCHMARK if title == "Where we are" else Step.Kind.MESSAGE
+        services.add_step(workshop=workshop, title=title, body=body, kind=kind)
 
 
 class Command(BaseCommand):
@@ -49,8 +80,7 @@ class Command(BaseCommand):
                 description="A 90-minute workshop for owners and engineers of small manufacturers.",
             )
             for title, body in AGENDA:
-                kind = Step.Kind.BENCHMARK if title == "Where we are" else Step.Kind.MESSAGE
-                services.add_step(workshop=workshop, title=title, body=body, kind=kind)
+                add_demo_step(workshop, title, body)
             seed_snapshots(event)
         if not workshop.join_code_is_valid and not workshop.is_closed:
             workshop = services.renew_join_code(workshop=workshop)
