@@ -204,7 +204,8 @@ def test_all_exports_as_one_zip(ran, facilitator_client):
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     w = ran.workshop.pk
     assert archive.namelist() == [
-        f"workshop-{w}-{kind}.csv" for kind in ("steps", "votes", "ballots", "ideas", "pulse")
+        f"workshop-{w}-{kind}.csv"
+        for kind in ("steps", "votes", "ballots", "ideas", "pulse", "commitments")
     ]
     single = b"".join(export(facilitator_client, ran.workshop, "ideas").streaming_content)
     assert archive.read(f"workshop-{w}-ideas.csv") == single
