@@ -22,6 +22,7 @@ from sessions.errors import InvalidInput, NotFound
 from sessions.exports import csv_response, zip_response
 from sessions.models import Workshop
 from sessions.services import archive as archive_service
+from sessions.views.common import no_store
 
 NOT_SHARED = (
     "This archive link is not valid: sharing was stopped, the link was mistyped, "
@@ -41,8 +42,7 @@ def _page(request, workshop: Workshop, *, facilitator: bool, printing: bool) -> 
         path = reverse("workshops:archive_shared", args=[workshop.archive_token])
         context["share_url"] = request.build_absolute_uri(path)
     response = render(request, "workshops/archive/page.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 @login_required

@@ -19,7 +19,7 @@ from sessions.hints import action_hints, hint_rules
 from sessions.models import ACTION_MAX, MAX_COMMITMENTS_PER_DELEGATE, Commitment, Step
 from sessions.regions import FACILITATOR
 from sessions.services import commitments
-from sessions.views.common import answer
+from sessions.views.common import answer, no_store
 from sessions.views.delegate import _membership
 
 
@@ -75,8 +75,7 @@ def _card_response(request, workshop, html: str, status: int = 200) -> HttpRespo
     else:
         context = {"workshop": workshop, "card": html}
         response = render(request, "workshops/commit/card_page.html", context, status=status)
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 @require_GET

@@ -9,6 +9,13 @@ def request_base_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
+def no_store(response: HttpResponse) -> HttpResponse:
+    """Mark an answer that is personal or changes by the second: no browser or proxy keeps
+    it (a phone's fragment, a live region, a page behind a magic link)."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def live_regions(
     request: HttpRequest, workshop_id: int, audience: str, regions: tuple[str, ...] | None = None
 ) -> HttpResponse:
@@ -22,9 +29,7 @@ def live_regions(
     snapshot = render_regions(
         workshop_id, audience, regions, base_url=request_base_url(request), request=request
     )
-    response = HttpResponse(snapshot.joined())
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(HttpResponse(snapshot.joined()))
 
 
 def answer(

@@ -14,7 +14,7 @@ from sessions.models import Attendance, Poll
 from sessions.regions import DELEGATE, render_ballot, render_regions
 from sessions.services import voting
 from sessions.snapshot.services import own_link_path
-from sessions.views.common import live_regions
+from sessions.views.common import live_regions, no_store
 
 TOO_MANY = "Too many wrong codes from this network. Wait a few minutes, or scan the QR code."
 
@@ -101,8 +101,7 @@ def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     if poll is None:
         return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
     response = HttpResponse(render_ballot(poll, delegate.pk, request))
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 @require_POST

@@ -23,7 +23,7 @@ from sessions.errors import InvalidInput, NotFound
 from sessions.identity import read_delegate_key
 from sessions.models import AccessLink, Commitment, Delegate, Status
 from sessions.services import followups, privacy
-from sessions.views.common import request_base_url
+from sessions.views.common import no_store, request_base_url
 
 log = logging.getLogger("facilitate.followups")
 
@@ -73,7 +73,7 @@ def _check_in_page(request, commitment, form, *, status=200, saved=False) -> Htt
         "key_value": form.key_to_send(),
     }
     response = render(request, "workshops/followup/check_in.html", context, status=status)
-    response["Cache-Control"] = "no-store"
+    no_store(response)
     response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
     return response
 
@@ -101,7 +101,7 @@ def _data_page(request, delegate: Delegate, actions: dict) -> HttpResponse:
         **actions,
     }
     response = render(request, "workshops/followup/my_data.html", context)
-    response["Cache-Control"] = "no-store"
+    no_store(response)
     response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
     return response
 
@@ -110,8 +110,7 @@ def _download(delegate: Delegate) -> HttpResponse:
     body = json.dumps(privacy.my_data(delegate), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-facilitate-data.json"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 def _erase(request: HttpRequest, delegate: Delegate) -> HttpResponse:

@@ -18,7 +18,7 @@ from sessions.forms import BoardCommandForm, IdeaForm
 from sessions.models import MAX_CLUSTERS, Board, Idea
 from sessions.regions import FACILITATOR, render_my_ideas
 from sessions.services import ideas
-from sessions.views.common import answer
+from sessions.views.common import answer, no_store
 from sessions.views.delegate import _membership
 
 NOT_UNDERSTOOD = "That was not understood; nothing was changed."
@@ -39,8 +39,7 @@ def my_ideas(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ideas and the form to send one (fetched when an ideas step shows)."""
     workshop, delegate = _membership(request, workshop_id)
     response = HttpResponse(render_my_ideas(_current_board(workshop), delegate.pk, request))
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 @require_POST
@@ -86,8 +85,7 @@ def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> Http
         {"name": s.name, "ideas": [visible[pk] for pk in s.idea_ids]} for s in found[:MAX_CLUSTERS]
     ]
     response = HttpResponse(_suggestions(request, workshop, board, suggestions))
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 def _suggestions(request, workshop, board, suggestions) -> str:

@@ -16,7 +16,7 @@ from sessions.models import Pulse, PulseAnswer, Step
 from sessions.pulse import render_my_pulse
 from sessions.regions import FACILITATOR
 from sessions.services import pulse as pulse_service
-from sessions.views.common import answer
+from sessions.views.common import answer, no_store
 from sessions.views.delegate import _membership
 
 NOT_UNDERSTOOD = "That was not understood; nothing was changed."
@@ -37,8 +37,7 @@ def my_pulse(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's pulse form with their answer (fetched when the pulse shows)."""
     workshop, delegate = _membership(request, workshop_id)
     response = HttpResponse(render_my_pulse(_current_pulse(workshop), delegate.pk, request))
-    response["Cache-Control"] = "no-store"
-    return response
+    return no_store(response)
 
 
 @require_POST
