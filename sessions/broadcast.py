@@ -35,6 +35,7 @@ PROCESS_ID = uuid.uuid4().hex
 PUSH = "region.push"
 _background: set[asyncio.Task] = set()
 DISPLAY_REVOKED = "display.revoked"
+OWN_IDEAS = "own_ideas.changed"
 
 
 def group_name(workshop_id: int, audience: str) -> str:
@@ -52,6 +53,13 @@ def ideas_added(workshop_id: int, idea_ids: list[int]) -> None:
     """After commit, append these new ideas to the #ideas region of every screen showing it
     (coalesced like any push; a wall is never re-sent for a new idea)."""
     transaction.on_commit(partial(_publish, workshop_id, frozenset(), 0, frozenset(idea_ids)))
+
+
+def own_ideas_changed(workshop_id: int, delegate_ids: set[int]) -> None:
+    """After commit, redraw these delegates' own list of ideas on their phones: personal, so
+    each of their sockets renders its own; nothing is rendered for anyone else."""
+    message = {"type": OWN_IDEAS, "delegates": sorted(delegate_ids)}
+    transaction.on_commit(partial(_send_now, group_name(workshop_id, "delegate"), message))
 
 
 def display_revoked(workshop_id: int, token: str) -> None:

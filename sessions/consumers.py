@@ -42,7 +42,14 @@ from sessions.errors import NotFound, Refused
 from sessions.fanout import fanout
 from sessions.forms import VoteForm
 from sessions.models import Poll
-from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_ballot, render_regions
+from sessions.regions import (
+    DELEGATE,
+    FACILITATOR,
+    PROJECTOR,
+    render_ballot,
+    render_own_ideas,
+    render_regions,
+)
 from sessions.services import voting
 
 log = logging.getLogger(__name__)
@@ -172,6 +179,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.region_push(message)
         elif message["type"] == broadcast.DISPLAY_REVOKED:
             await self.display_revoked(message)
+        elif message["type"] == broadcast.OWN_IDEAS:
+            await self.own_ideas_changed(message)
 
     async def region_push(self, event: dict) -> None:
         """Send the regions of a snapshot that are not older than what this socket has."""
@@ -186,6 +195,14 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         else:
             html = "".join(event["html"][name] for name in fresh)
         await self.send(text_data=html)
+
+    async def own_ideas_changed(self, event: dict) -> None:
+        """The facilitator approved, hid or edited one of this delegate's ideas."""
+        if self.delegate_id not in event["delegates"]:
+            return
+        html = await database_sync_to_async(render_own_ideas)(self.workshop_id, self.delegate_id)
+        if html:
+            await self.send(text_data=html)
 
     async def display_revoked(self, event: dict) -> None:
         if self.display_token == event["token"]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +63,13 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "join",
     ),
 }
+# What each region shows depends on the step on screen, except these: moving the room to
+# another step (or finishing) redraws every other region, so a screen open since the start
+# shows exactly what a freshly loaded one does.
+STEP_INDEPENDENT = frozenset({"status", "presence", "join"})
+STEP_REGIONS = frozenset(
+    name for names in REGIONS.values() for name in names if name not in STEP_INDEPENDENT
+)
 # New ideas reach this region as appends (its partial `ideas_appended`), not as a fresh one.
 APPENDABLE = "ideas"
 
@@ -269,6 +276,19 @@ def render_my_ideas(board: Board, delegate_id: int, request=None, sent: bool = F
         "sent": sent,
     }
     return render_to_string("workshops/ideas/mine.html", context, request=request)
+
+
+def render_own_ideas(workshop_id: int, delegate_id: int) -> str:
+    """A delegate's own list of ideas on the board showing now, alone (out of band), or ""
+    when no ideas step is showing."""
+    board = Board.objects.filter(
+        step__workshop_id=workshop_id, step__workshop__current_step=F("step")
+    ).first()
+    if board is None:
+        return ""
+    mine = list(Idea.objects.filter(board=board, delegate_id=delegate_id).order_by("id"))
+    context = {"board": board, "mine": mine, "oob": True}
+    return render_to_string("workshops/ideas/mine_list.html", context)
 
 
 def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None = None) -> str:

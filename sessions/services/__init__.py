@@ -28,6 +28,7 @@ from sessions.models import (
     Workshop,
     join_code_expiry,
 )
+from sessions.regions import STEP_REGIONS
 from sessions.tokens import new_join_code, new_token
 
 FINISHED = "This workshop has finished, so nothing more can be changed."
@@ -108,13 +109,13 @@ def revoke_display_link(*, workshop: Workshop) -> Workshop:
 
 @transaction.atomic
 def close_workshop(*, workshop: Workshop) -> Workshop:
-    """Finish the workshop: every later write is refused. Broadcasts #status on commit."""
+    """Finish the workshop: every later write is refused. Broadcasts every region on commit."""
     locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
     if locked.is_closed:
         return locked
     locked.closed_at = timezone.now()
     locked.save(update_fields=["closed_at"])
-    _changed(locked, {"status", "step", "agenda", "results", "join"})
+    _changed(locked, set(STEP_REGIONS | {"status", "join"}))
     return locked
 
 
@@ -259,7 +260,7 @@ def delete_step(*, step: Step) -> None:
     showing = workshop.current_step_id == step.pk
     step.delete()
     _renumber(workshop)
-    _changed(workshop, {"agenda", "step"} if showing else {"agenda"})
+    _changed(workshop, set(STEP_REGIONS) if showing else {"agenda"})
 
 
 @transaction.atomic
@@ -288,7 +289,7 @@ def _renumber(workshop: Workshop, steps: list[Step] | None = None) -> None:
 def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     """Move the room to `step` (None: back to the waiting screen).
 
-    Broadcasts #step and #agenda on commit.
+    Broadcasts every region that depends on the step (`STEP_REGIONS`) on commit.
     """
     locked = lock_open_workshop(workshop.pk)
     if step is not None and step.workshop_id != locked.pk:
@@ -296,7 +297,7 @@ def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     if locked.current_step_id != (step.pk if step else None):
         locked.current_step = step
         locked.save(update_fields=["current_step"])
-        _changed(locked, {"step", "agenda"})
+        _changed(locked, set(STEP_REGIONS))
     return locked
 
 

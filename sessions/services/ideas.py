@@ -393,7 +393,14 @@ def _set_status(board: Board, idea_id: int, status: str) -> Idea:
         idea.status = status
         idea.save(update_fields=["status"])
         changed(board.step.workshop_id, _wall(board))
+        _tell_author(board, idea)
     return idea
+
+
+def _tell_author(board: Board, idea: Idea) -> None:
+    """The author's own list on their phone says what became of their idea."""
+    if idea.delegate_id is not None:
+        broadcast.own_ideas_changed(board.step.workshop_id, {idea.delegate_id})
 
 
 @transaction.atomic
@@ -410,6 +417,7 @@ def edit_idea(*, board: Board, idea_id: int, text: str) -> Idea:
         idea.edited = True
         idea.save(update_fields=["text", "edited"])
         changed(board.step.workshop_id, _wall(board))
+        _tell_author(board, idea)
     return idea
 
 
