@@ -7,6 +7,7 @@ and REDIS_URL (channel layer and cache shared by several daphne processes).
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "sessions.apps.WorkshopsConfig",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sessions.middleware.RefusalMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "facilitate.urls"
@@ -162,6 +165,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Facilitator sign-in guessing limit (django-axes): after LOGIN_FAILURES_ALLOWED wrong
+# passwords for one username from one client address, that pair is refused for the cool-off
+# period; other addresses and other usernames are not. The sign-in page says why (429).
+AUTHENTICATION_BACKENDS = [
+    "sessions.ratelimit.SignInLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURES_ALLOWED", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sessions.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "sessions.ratelimit.login_locked_out"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workshops:console_home"
 LOGOUT_REDIRECT_URL = "login"

@@ -36,9 +36,12 @@ import math
 import time
 
 import redis
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +139,33 @@ def _first_time_this_window(key: str, window: int) -> bool:
         return cache.add(key + ":logged", 1, timeout=window)
     except CACHE_ERRORS:
         return False
+
+
+# --- facilitator sign-in (django-axes) ------------------------------------------------------
+
+LOGIN_LOCKED_OUT = (
+    "Too many failed sign-ins for this username from your address. "
+    "Wait {minutes} minutes and try again, or ask an organiser to reset your password."
+)
+
+
+def login_locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in: the sign-in page again, with the reason."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {
+        "form": AuthenticationForm(request),
+        "locked_out": LOGIN_LOCKED_OUT.format(minutes=minutes),
+        "next": request.POST.get("next", ""),
+    }
+    return render(request, "registration/login.html", context, status=429)
+
+
+class SignInLimitBackend(AxesStandaloneBackend):
+    """django-axes' guard, first in AUTHENTICATION_BACKENDS. A call to authenticate() without a
+    request (the test client's login(), a shell) is no sign-in from an address: there is
+    nothing to key a limit on, so it passes to the next backend instead of failing."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
