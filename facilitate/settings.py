@@ -16,11 +16,20 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = {"1", "true", "yes"}
+FALSE_WORDS = {"0", "false", "no"}
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no variable. Anything but true/false, 1/0 or yes/no is refused: a typo in a
+    security setting must not quietly read as "off"."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ImproperlyConfigured(f"{name}={value!r}: use true/false, 1/0 or yes/no")
 
 
 def env_int(name: str, default: int) -> int:
@@ -198,6 +207,17 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS in production (see README, "Production"); off by default so that development and the
+# tests run on plain http. SECURE_PROXY_SSL_HEADER=1 trusts the proxy's X-Forwarded-Proto:
+# set it only when a proxy that sets that header (deploy/nginx.conf) is the only way in.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # Product limits.
 JOIN_CODE_LIFETIME_HOURS = env_int("JOIN_CODE_LIFETIME_HOURS", 24)
