@@ -60,17 +60,19 @@ def _trusted(address: str, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6N
     return any(ip in network for network in proxies)
 
 
-def client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str | None:
     """The address of the client, as far as the proxies named in TRUSTED_PROXIES vouch for it.
 
     REMOTE_ADDR, unless it is a trusted proxy: then the right-most X-Forwarded-For entry that
     is not a trusted proxy. Entries left of it were written by the client and prove nothing (a
     forged left-most entry never wins). An entry that is not an address stops the walk at the
     last trusted hop. With no TRUSTED_PROXIES (the default) the header is never read.
+    None when the request has no address (a request built in code, such as force_login's):
+    django-axes stores the address in an address column, where a made-up word cannot go.
     """
-    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    remote = request.META.get("REMOTE_ADDR") or None
     proxies = [ipaddress.ip_network(p, strict=False) for p in settings.TRUSTED_PROXIES]
-    if not proxies or not _trusted(remote, proxies):
+    if remote is None or not proxies or not _trusted(remote, proxies):
         return remote
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
@@ -97,7 +99,7 @@ def record_join_failure(request: HttpRequest) -> int | None:
     """Count a wrong code from this client. Returns the seconds to wait when the client is past
     its budget, else None. A cache outage is logged and counts as under budget."""
     window = settings.JOIN_CODE_FAILURE_WINDOW_SECONDS
-    address = client_address(request)
+    address = client_address(request) or "unknown"
     now = time.time()
     bucket, into = divmod(now, window)
     current_key = _bucket_key(address, int(bucket))

@@ -49,6 +49,22 @@ def test_garbage_in_the_header_falls_back_to_the_nearest_trusted_hop(settings):
     assert client_address(request_from(PROXY)) == PROXY
 
 
+def test_a_request_without_an_address_has_none(settings):
+    settings.TRUSTED_PROXIES = [PROXY]
+    request = RequestFactory().get("/")
+    del request.META["REMOTE_ADDR"]
+    assert client_address(request) is None
+
+
+@pytest.mark.django_db
+def test_signing_in_from_code_records_no_made_up_address(facilitator):
+    """force_login's request has no address; the sign-in log must still take it (PostgreSQL
+    refuses anything but an address in that column)."""
+    client = Client()
+    client.force_login(facilitator)
+    assert client.get("/console/").status_code == 200
+
+
 @pytest.mark.django_db
 def test_the_join_limiter_counts_the_client_behind_the_proxy(workshop, settings):
     settings.TRUSTED_PROXIES = [PROXY]
