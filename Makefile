@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint chromium bench clean
+.PHONY: run test lint chromium nginx deploy-check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,29 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+## nginx: Debian's nginx, for the test of deploy/nginx.conf in front of daphne
+nginx:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx >/dev/null; }
+
+## deploy-check: Django's deployment checks on a production-like environment (README)
+deploy-check: $(VENV)/.requirements
+	env DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		ALLOWED_HOSTS=facilitate.example.org REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" \
+		SECURE_PROXY_SSL_HEADER=1 SECURE_SSL_REDIRECT=1 SESSION_COOKIE_SECURE=1 \
+		CSRF_COOKIE_SECURE=1 SECURE_HSTS_SECONDS=31536000 SECURE_HSTS_INCLUDE_SUBDOMAINS=1 \
+		SECURE_HSTS_PRELOAD=1 $(BIN)/python manage.py check --deploy --fail-level WARNING
+
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## test: lint, Django's checks, migrations up to date, and the whole pytest suite
-test: lint chromium
+## test: lint, Django's checks (and deployment checks), migrations up to date, and the whole
+## pytest suite
+test: lint chromium nginx
 	$(BIN)/python manage.py check --fail-level WARNING
+	$(MAKE) --no-print-directory deploy-check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	# The test process closes its SQLite connections after each use, so that test databases
 	# can be dropped at the end; the servers the tests start keep theirs, as in production.

@@ -5,19 +5,31 @@ in-memory channel layer in one daphne process. Production sets DATABASE_URL (Pos
 and REDIS_URL (channel layer and cache shared by several daphne processes).
 """
 
+import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = {"1", "true", "yes"}
+FALSE_WORDS = {"0", "false", "no"}
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no variable. Anything but true/false, 1/0 or yes/no is refused: a typo in a
+    security setting must not quietly read as "off"."""
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ImproperlyConfigured(f"{name}={value!r}: use true/false, 1/0 or yes/no")
 
 
 def env_int(name: str, default: int) -> int:
@@ -37,6 +49,14 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Proxies (addresses or networks) whose X-Forwarded-For is believed, for the client's address
+# (sessions.ratelimit.client_address). Empty: the header is never read.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address") from None
 
 # Where phones reach this server, for the QR code and the address on the projector
 # (for example http://192.168.1.20:8000). Empty: taken from the projector's own request.
@@ -54,6 +74,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "sessions.apps.WorkshopsConfig",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "sessions.middleware.RefusalMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "facilitate.urls"
@@ -152,6 +174,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Facilitator sign-in guessing limit (django-axes): after LOGIN_FAILURES_ALLOWED wrong
+# passwords for one username from one client address, that pair is refused for the cool-off
+# period; other addresses and other usernames are not. The sign-in page says why (429).
+AUTHENTICATION_BACKENDS = [
+    "sessions.ratelimit.SignInLimitBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURES_ALLOWED", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "sessions.ratelimit.client_address"
+AXES_LOCKOUT_CALLABLE = "sessions.ratelimit.login_locked_out"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workshops:console_home"
 LOGOUT_REDIRECT_URL = "login"
@@ -172,6 +207,17 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS in production (see README, "Production"); off by default so that development and the
+# tests run on plain http. SECURE_PROXY_SSL_HEADER=1 trusts the proxy's X-Forwarded-Proto:
+# set it only when a proxy that sets that header (deploy/nginx.conf) is the only way in.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 
 # Product limits.
 JOIN_CODE_LIFETIME_HOURS = env_int("JOIN_CODE_LIFETIME_HOURS", 24)

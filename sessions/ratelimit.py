@@ -1,26 +1,173 @@
-"""Rate limit on failed join-code attempts, per client address.
+"""Who is asking, and how many wrong guesses they have made.
 
-Only failures count: a whole venue shares one address, so successful joins are never limited.
-Counts live in Django's cache (Redis when several processes run).
+`client_address` names the client behind any trusted proxies; the typed-code limiter and the
+facilitator sign-in limit (django-axes, see settings) both key on it.
+
+Typed join codes. A whole venue shares one address, so the limiter never refuses a correct
+code: the code is looked up first and a match always joins, whatever the address did before.
+Only wrong codes count. Each address has a budget of wrong codes over a sliding window
+(JOIN_CODE_FAILURES_ALLOWED per JOIN_CODE_FAILURE_WINDOW_SECONDS); past it a wrong code is
+answered 429 "too many attempts, wait N minutes" instead of "did not match", and the address
+is logged once per window.
+
+Why a sliding-window budget per address, and not per code prefix or a growing delay:
+- A correct code always joins, so whichever design is chosen, a guesser who hits learns it:
+  no limiter can hide a hit. What makes guessing impractical is the code space (25^6, about
+  2.4e8 codes) against the few codes alive at a time, each for JOIN_CODE_LIFETIME_HOURS. The
+  budget's job is to tell a person who keeps mistyping to stop and scan the QR code, and to
+  make a guessing address visible in the logs.
+- A growing delay would mean holding the answer back: views run on the server's thread, so
+  sleeping in one would stall every other request of the process.
+- Per prefix keys would give a guesser 25 budgets for one, and a venue nothing: its phones
+  that type the right code are never counted anyway.
+- The sliding window (this window's count plus the last one's, weighted by how much of it
+  still overlaps) has no cliff at a window boundary, and needs only atomic counters, which
+  both the locmem and the Redis cache offer; no lock, no list of timestamps per address.
+
+The cache may be unreachable (Redis restarting): the limiter then logs it and lets the request
+through as if under budget, rather than answering 500 to a room trying to join.
 """
 
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import time
+
+import redis
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+log = logging.getLogger(__name__)
+
+# What an unreachable cache raises: redis-py's errors (Redis) or the socket's own (OSError).
+CACHE_ERRORS = (redis.RedisError, OSError)
 
 
-def _key(request: HttpRequest) -> str:
-    return "join-failures:" + request.META.get("REMOTE_ADDR", "unknown")
+# --- the client's address -------------------------------------------------------------------
 
 
-def failures_exceeded(request: HttpRequest) -> bool:
-    return cache.get(_key(request), 0) >= settings.JOIN_CODE_FAILURES_ALLOWED
-
-
-def record_failure(request: HttpRequest) -> None:
-    key = _key(request)
-    cache.add(key, 0, timeout=settings.JOIN_CODE_FAILURE_WINDOW_SECONDS)
+def _trusted(address: str, proxies: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.JOIN_CODE_FAILURE_WINDOW_SECONDS)
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address of the client, as far as the proxies named in TRUSTED_PROXIES vouch for it.
+
+    REMOTE_ADDR, unless it is a trusted proxy: then the right-most X-Forwarded-For entry that
+    is not a trusted proxy. Entries left of it were written by the client and prove nothing (a
+    forged left-most entry never wins). An entry that is not an address stops the walk at the
+    last trusted hop. With no TRUSTED_PROXIES (the default) the header is never read.
+    None when the request has no address (a request built in code, such as force_login's):
+    django-axes stores the address in an address column, where a made-up word cannot go.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = [ipaddress.ip_network(p, strict=False) for p in settings.TRUSTED_PROXIES]
+    if remote is None or not proxies or not _trusted(remote, proxies):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    nearest = remote
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return nearest
+        if not _trusted(hop, proxies):
+            return hop
+        nearest = hop
+    return nearest  # every hop is a trusted proxy: the request started at the left-most one
+
+
+# --- wrong join codes -----------------------------------------------------------------------
+
+
+def _bucket_key(address: str, bucket: int) -> str:
+    return f"join-failures:{address}:{bucket}"
+
+
+def record_join_failure(request: HttpRequest) -> int | None:
+    """Count a wrong code from this client. Returns the seconds to wait when the client is past
+    its budget, else None. A cache outage is logged and counts as under budget."""
+    window = settings.JOIN_CODE_FAILURE_WINDOW_SECONDS
+    address = client_address(request) or "unknown"
+    now = time.time()
+    bucket, into = divmod(now, window)
+    current_key = _bucket_key(address, int(bucket))
+    try:
+        cache.add(current_key, 0, timeout=2 * window)
+        try:
+            current = cache.incr(current_key)
+        except ValueError:  # expired between add and incr
+            cache.set(current_key, 1, timeout=2 * window)
+            current = 1
+        previous = cache.get(_bucket_key(address, int(bucket) - 1), 0)
+    except CACHE_ERRORS as error:
+        log.warning("Join-code limiter off: the cache is unreachable (%s)", error)
+        return None
+    wait = _seconds_until_under_budget(previous, current, into / window, window)
+    if wait and _first_time_this_window(current_key, window):
+        log.warning("Too many wrong join codes from %s: %d in this window", address, current)
+    return wait
+
+
+def _seconds_until_under_budget(previous: int, current: int, elapsed: float, window: int):
+    """With no more failures, when the weighted count falls back under the budget (None: it is
+    under now). `elapsed` is the fraction of the current window gone."""
+    budget = settings.JOIN_CODE_FAILURES_ALLOWED
+    if previous * (1 - elapsed) + current <= budget:
+        return None
+    if current <= budget:  # within this window, as the previous one's weight fades
+        return _seconds(1 - (budget - current) / previous - elapsed, window)
+    # only in the next window, as this one's weight fades
+    return _seconds(1 + 1 - budget / current - elapsed, window)
+
+
+def _seconds(fraction_of_window: float, window: int) -> int:
+    return max(1, math.ceil(fraction_of_window * window))
+
+
+def _first_time_this_window(key: str, window: int) -> bool:
+    try:
+        return cache.add(key + ":logged", 1, timeout=window)
+    except CACHE_ERRORS:
+        return False
+
+
+# --- facilitator sign-in (django-axes) ------------------------------------------------------
+
+LOGIN_LOCKED_OUT = (
+    "Too many failed sign-ins for this username from your address. "
+    "Wait {minutes} minutes and try again, or ask an organiser to reset your password."
+)
+
+
+def login_locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out sign-in: the sign-in page again, with the reason."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    context = {
+        "form": AuthenticationForm(request),
+        "locked_out": LOGIN_LOCKED_OUT.format(minutes=minutes),
+        "next": request.POST.get("next", ""),
+    }
+    return render(request, "registration/login.html", context, status=429)
+
+
+class SignInLimitBackend(AxesStandaloneBackend):
+    """django-axes' guard, first in AUTHENTICATION_BACKENDS. A call to authenticate() without a
+    request (the test client's login(), a shell) is no sign-in from an address: there is
+    nothing to key a limit on, so it passes to the next backend instead of failing."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

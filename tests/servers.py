@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -41,9 +42,15 @@ def test_database_url() -> str:
 class Daphne:
     """One daphne process serving facilitate.asgi on a free port of 127.0.0.1."""
 
-    def __init__(self, extra_env: dict[str, str] | None = None, port: int | None = None) -> None:
+    def __init__(
+        self,
+        extra_env: dict[str, str] | None = None,
+        port: int | None = None,
+        access_log: bool = False,
+    ) -> None:
         """Runs with this test run's database; with Redis too when REDIS_URL is set (the
-        production configuration), under a channel prefix of its own."""
+        production configuration), under a channel prefix of its own. `access_log` keeps
+        daphne's access log (requests and socket connects) in `access_log_path`."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -57,17 +64,32 @@ class Daphne:
             **(extra_env or {}),
         }
         self.log_path = Path(tempfile.gettempdir()) / f"daphne-{uuid.uuid4().hex[:12]}.log"
+        self.access_log_path = self.log_path.with_suffix(".access.log") if access_log else None
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Daphne:
+        return self.launch().wait_ready()
+
+    def launch(self) -> Daphne:
+        """Start the process without waiting for it to answer (see `wait_ready`)."""
         command = [
             sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
             "facilitate.asgi:application",
         ]  # fmt: skip
+        if self.access_log_path:
+            command += ["--access-log", str(self.access_log_path)]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
+        return self
+
+    def access_log(self) -> str:
+        if self.access_log_path is None or not self.access_log_path.exists():
+            return ""
+        return self.access_log_path.read_text(errors="replace")
+
+    def wait_ready(self) -> Daphne:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -120,3 +142,96 @@ class RedisServer:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+def nginx_executable() -> str | None:
+    """Debian installs nginx in /usr/sbin, which is not on every user's PATH."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def render_nginx_site(port: int, upstream_ports: list[int], static_root: Path) -> str:
+    """deploy/nginx.conf as shipped, pointed at this port, these daphnes and this static root."""
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    servers = "".join(f"    server 127.0.0.1:{p};\n" for p in upstream_ports)
+    upstream = re.compile(r"(    least_conn;\n)(    server [^\n]*\n)+")
+    replacements = [
+        (upstream, rf"\g<1>{servers}"),
+        (re.compile(r"^    listen 80;$", re.M), f"    listen 127.0.0.1:{port};"),
+        (re.compile(r"alias /srv/facilitate/static/;"), f"alias {static_root}/;"),
+    ]
+    for pattern, replacement in replacements:
+        site, found = pattern.subn(replacement, site)
+        assert found == 1, f"deploy/nginx.conf no longer has {pattern.pattern!r}"
+    return site
+
+
+class Nginx:
+    """nginx in the foreground on a free port of 127.0.0.1, serving deploy/nginx.conf in front
+    of the given daphne processes, with every file it writes in a temporary folder."""
+
+    MAIN = """worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log {d}/access.log;
+    client_body_temp_path {d}/client_body;
+    proxy_temp_path {d}/proxy;
+    fastcgi_temp_path {d}/fastcgi;
+    uwsgi_temp_path {d}/uwsgi;
+    scgi_temp_path {d}/scgi;
+    include {d}/facilitate.conf;
+}}
+"""
+
+    def __init__(self, executable: str, upstreams: list[Daphne], static_root: Path) -> None:
+        self.executable = executable
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.dir = Path(tempfile.mkdtemp(prefix="nginx-"))
+        self.dir.chmod(0o755)  # workers run as an unprivileged user when started by root
+        site = render_nginx_site(self.port, [d.port for d in upstreams], static_root)
+        (self.dir / "facilitate.conf").write_text(site)
+        (self.dir / "nginx.conf").write_text(self.MAIN.format(d=self.dir))
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Nginx:
+        command = [
+            self.executable, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"),
+            "-e", str(self.dir / "error.log"), "-g", "daemon off;",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited:\n{self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"nginx did not start:\n{self.output()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def output(self) -> str:
+        log = self.dir / "error.log"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    def __enter__(self) -> Nginx:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -8,9 +8,20 @@ from django.utils import timezone
 
 from sessions import services
 from sessions.models import Attendance, Delegate
+from sessions.tokens import JOIN_CODE_ALPHABET
 from tests.conftest import join
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
+
+
+def distinct_codes(n: int) -> list[str]:
+    """n different well-formed join codes."""
+    base = len(JOIN_CODE_ALPHABET)
+    return [
+        "".join(JOIN_CODE_ALPHABET[(i // base**place) % base] for place in range(6))
+        for i in range(n)
+    ]
 
 
 def test_qr_link_shows_the_workshop_and_an_optional_name_field(workshop):
@@ -85,12 +96,84 @@ def test_malformed_code_says_what_a_code_looks_like(workshop):
 
 def test_failed_codes_are_rate_limited_per_address(workshop, settings):
     settings.JOIN_CODE_FAILURES_ALLOWED = 3
-    client = Client()
+    client = Client(REMOTE_ADDR="198.51.100.7")
     for _ in range(3):
         assert client.post("/join", {"code": "QQQQQQ"}).status_code == 400
-    limited = client.post("/join", {"code": workshop.join_code})
+    limited = client.post("/join", {"code": "QQQQQR"})
     assert limited.status_code == 429
-    assert "Too many wrong codes" in limited.content.decode()
+    html = limited.content.decode()
+    assert "Too many wrong codes from this network. Wait " in html
+    assert "minutes and try again, or scan the QR code" in html
+    # Guessing stays limited, but the person with the right code is never turned away...
+    meanwhile = client.post("/join", {"code": workshop.join_code})
+    assert meanwhile.status_code == 302
+    assert meanwhile["Location"] == f"/j/{workshop.join_token}/"
+    assert client.post("/join", {"code": "QQQQQT"}).status_code == 429
+    # ...and another address keeps its own budget.
+    elsewhere = Client(REMOTE_ADDR="198.51.100.8").post("/join", {"code": "QQQQQQ"})
+    assert elsewhere.status_code == 400
+
+
+def test_a_correct_code_joins_after_hundreds_of_wrong_ones_from_the_same_address(workshop):
+    venue = Client(REMOTE_ADDR="203.0.113.7")
+    wrong_accepted = correct_accepted = 0
+    wrong_codes = [code for code in distinct_codes(301) if code != workshop.join_code][:300]
+    for code in wrong_codes:
+        response = venue.post("/join", {"code": code})
+        assert response.status_code in (400, 429)
+        wrong_accepted += response.status_code == 302
+    for _ in range(300):
+        response = venue.post("/join", {"code": workshop.join_code.lower()})
+        correct_accepted += response.status_code == 302
+    assert (wrong_accepted, correct_accepted) == (0, 300)
+
+
+def test_malformed_codes_are_not_counted_as_guesses(workshop, settings):
+    settings.JOIN_CODE_FAILURES_ALLOWED = 1
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    for _ in range(5):
+        response = client.post("/join", {"code": "ABC"})
+        assert response.status_code == 400
+        assert "6 letters and numbers" in response.content.decode()
+    assert client.post("/join", {"code": "QQQQQQ"}).status_code == 400
+
+
+def test_the_wait_shortens_as_the_window_slides(workshop, settings, monkeypatch):
+    settings.JOIN_CODE_FAILURES_ALLOWED = 3
+    settings.JOIN_CODE_FAILURE_WINDOW_SECONDS = 300
+    now = [1_000_000 * 300 + 10.0]  # 10 s into a window
+    monkeypatch.setattr("sessions.ratelimit.time.time", lambda: now[0])
+    client = Client(REMOTE_ADDR="198.51.100.10")
+    for _ in range(3):
+        assert client.post("/join", {"code": "QQQQQQ"}).status_code == 400
+    assert client.post("/join", {"code": "QQQQQQ"}).status_code == 429
+    limited = client.post("/join", {"code": "QQQQQQ"})
+    assert limited.status_code == 429
+    # Budget 3, 4 failures 10 s into a 300 s window: under budget again once this window's
+    # weight has faded to 3/4, a quarter of the way into the next window: 365 s from now.
+    assert "Wait 7 minutes" in limited.content.decode()
+    now[0] += 290 + 100  # a third into the next window: 4 x 2/3 + 1 is still over 3
+    assert client.post("/join", {"code": "QQQQQQ"}).status_code == 429
+    now[0] += 150  # 4 x 1/6 + 2 is under 3
+    assert client.post("/join", {"code": "QQQQQQ"}).status_code == 400
+
+
+def test_a_correct_code_joins_when_the_cache_is_unreachable(workshop, settings, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
+    client = Client(REMOTE_ADDR="198.51.100.11")
+    with caplog.at_level("WARNING", logger="sessions.ratelimit"):
+        wrong = client.post("/join", {"code": "QQQQQQ"})
+        right = client.post("/join", {"code": workshop.join_code})
+    assert wrong.status_code == 400
+    assert "did not match a workshop" in wrong.content.decode()
+    assert right.status_code == 302
+    assert right["Location"] == f"/j/{workshop.join_token}/"
+    assert "Join-code limiter off: the cache is unreachable" in caplog.text
 
 
 def test_successful_joins_are_not_rate_limited(workshop, settings):

@@ -4,8 +4,15 @@ happens through one reaches sockets connected to the other."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +20,7 @@ from websockets.asyncio.client import connect
 
 from sessions import services
 from tests.conftest import session_for
-from tests.servers import Daphne
+from tests.servers import ROOT, Daphne, Nginx, nginx_executable
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.django_db(transaction=True)]
 
@@ -93,3 +100,145 @@ def test_what_happens_through_one_process_reaches_sockets_on_another(
         except BaseException:
             print("process A:\n", a.output(), "\nprocess B:\n", b.output())
             raise
+
+
+# --- behind nginx ---------------------------------------------------------------------------
+
+PROBE = "served by nginx from the collected static files"
+
+
+def collect_static() -> Path:
+    """collectstatic into a temporary STATIC_ROOT, plus a file only nginx can serve."""
+    root = Path(tempfile.mkdtemp(prefix="static-"))
+    root.chmod(0o755)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, "STATIC_ROOT": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    (root / "nginx-probe.txt").write_text(PROBE)
+    return root
+
+
+def from_address(address: str, base_url: str) -> httpx.AsyncClient:
+    """A client whose connections come from this loopback address (nginx sees it as such)."""
+    transport = httpx.AsyncHTTPTransport(local_address=address)
+    return httpx.AsyncClient(base_url=base_url, transport=transport)
+
+
+async def post_code(client: httpx.AsyncClient, code: str) -> httpx.Response:
+    page = await client.get("/join")
+    return await client.post(
+        "/join", data={"csrfmiddlewaretoken": csrf_of(page.text), "code": code}
+    )
+
+
+async def through_nginx(proxy: Nginx, daphnes: list[Daphne], workshop, step_title, session):
+    # Static files come from disk; pages from daphne.
+    async with from_address("127.0.0.2", proxy.url) as phone:
+        probe = await phone.get("/static/nginx-probe.txt")
+        assert (probe.status_code, probe.text) == (200, PROBE)
+        script = await phone.get("/static/workshops/live.js")
+        assert script.status_code == 200
+        assert "javascript" in script.headers["content-type"]
+
+        # The join limiter keys on the phone's address (127.0.0.2), not on nginx's (127.0.0.1):
+        # 127.0.0.2 runs out of wrong codes, 127.0.0.3 has its own budget, and the right code
+        # still joins from 127.0.0.2.
+        for _ in range(3):
+            assert (await post_code(phone, "QQQQQQ")).status_code == 400
+        assert (await post_code(phone, "QQQQQQ")).status_code == 429
+        async with from_address("127.0.0.3", proxy.url) as neighbour:
+            assert (await post_code(neighbour, "QQQQQQ")).status_code == 400
+        joined = await post_code(phone, workshop.join_code)
+        assert joined.status_code == 302, joined.text
+        assert joined.headers["location"] == f"/j/{workshop.join_token}/"
+        page = await phone.get(joined.headers["location"])
+        named = await phone.post(
+            joined.headers["location"],
+            data={"csrfmiddlewaretoken": csrf_of(page.text), "display_name": "Ali"},
+        )
+        assert named.status_code == 302, named.text
+        cookie = "; ".join(f"{k}={v}" for k, v in phone.cookies.items())
+
+    ws_base = proxy.url.replace("http://", "ws://")
+    origin = {"origin": proxy.url}
+    projector_path = f"/ws/display/{workshop.display_token}/"
+    async with connect(ws_base + projector_path, additional_headers=origin) as projector:
+        await frames_until(projector, count_is(0))
+        # nginx sends each request to the least busy daphne: with the projector's socket open
+        # on one process, the facilitator's requests go to the other.
+        async with httpx.AsyncClient(base_url=proxy.url) as console:
+            console.cookies.set("sessionid", session)
+            page = await console.get(f"/console/workshops/{workshop.pk}/")
+            moved = await console.post(
+                f"/console/workshops/{workshop.pk}/show/",
+                data={"csrfmiddlewaretoken": csrf_of(page.text), "go": "next"},
+            )
+            assert moved.status_code == 302, moved.text
+        await frames_until(projector, lambda f: step_title in f)
+
+        phone_headers = {**origin, "cookie": cookie}
+        async with connect(
+            ws_base + f"/ws/phone/{workshop.pk}/", additional_headers=phone_headers
+        ) as phone_ws:
+            await frames_until(phone_ws, lambda f: step_title in f)
+            await frames_until(projector, count_is(1))
+
+
+def handled_by(daphnes: list[Daphne], entry: str) -> list[Daphne]:
+    """The processes whose access log has this entry (waiting a little for it to be written)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        found = [d for d in daphnes if entry in d.access_log()]
+        if found:
+            return found
+        time.sleep(0.05)
+    return []
+
+
+def test_nginx_in_front_of_daphne_serves_static_files_pages_joins_and_sockets(
+    workshop, facilitator
+):
+    """deploy/nginx.conf as shipped, in front of two daphne processes sharing Redis (CI's
+    production pass, REDIS_URL set), or of one daphne in the embedded pass."""
+    executable = nginx_executable()
+    if executable is None:
+        pytest.fail("nginx is not installed; `make test` installs Debian's nginx package.")
+    step = services.add_step(workshop=workshop, title="Pick the challenge")
+    env = {
+        "TRUSTED_PROXIES": "127.0.0.1",
+        "JOIN_CODE_FAILURES_ALLOWED": "3",
+        "CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+    }
+    count = 2 if os.environ.get("REDIS_URL") else 1
+    daphnes = [Daphne(env, access_log=True).launch() for _ in range(count)]
+    static_root = collect_static()
+    try:
+        for daphne in daphnes:
+            daphne.wait_ready()
+        with Nginx(executable, daphnes, static_root) as proxy:
+            try:
+                asyncio.run(
+                    through_nginx(proxy, daphnes, workshop, step.title, session_for(facilitator))
+                )
+                if count > 1:  # the push crossed from one process to the other
+                    [acted_on] = handled_by(daphnes, f"POST /console/workshops/{workshop.pk}/show/")
+                    [listening] = handled_by(
+                        daphnes, f"WSCONNECT /ws/display/{workshop.display_token}/"
+                    )
+                    assert acted_on is not listening
+            except BaseException:
+                print("nginx:\n", proxy.output())
+                for daphne in daphnes:
+                    print("daphne:\n", daphne.output(), daphne.access_log())
+                raise
+    finally:
+        for daphne in daphnes:
+            daphne.stop()
+        shutil.rmtree(static_root, ignore_errors=True)

@@ -16,7 +16,9 @@ from sessions.services import voting
 from sessions.snapshot.services import own_link_path
 from sessions.views.common import live_regions, no_store
 
-TOO_MANY = "Too many wrong codes from this network. Wait a few minutes, or scan the QR code."
+TOO_MANY = (
+    "Too many wrong codes from this network. Wait {minutes} and try again, or scan the QR code."
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,23 +27,26 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def join_with_code(request: HttpRequest) -> HttpResponse:
-    """Typed short code: case-insensitive; failed attempts are rate limited per address."""
+    """Typed short code: case-insensitive. A correct code always joins; wrong codes are
+    counted per client address, and past the budget answered 429 (see sessions.ratelimit)."""
     form = JoinCodeForm(request.POST or None)
-    if request.method == "POST":
-        if ratelimit.failures_exceeded(request):
-            raise TooManyAttempts(TOO_MANY)
-        if form.is_valid():
-            try:
-                workshop = services.workshop_for_join_code(form.cleaned_data["code"])
-            except NotFound as refusal:
-                ratelimit.record_failure(request)
-                form.add_error("code", refusal.message)
-            else:
-                return redirect("workshops:join_link", token=workshop.join_token)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workshop = services.workshop_for_join_code(form.cleaned_data["code"])
+        except NotFound as refusal:
+            wait = ratelimit.record_join_failure(request)
+            if wait is not None:
+                raise TooManyAttempts(TOO_MANY.format(minutes=_minutes(wait))) from None
+            form.add_error("code", refusal.message)
         else:
-            ratelimit.record_failure(request)
+            return redirect("workshops:join_link", token=workshop.join_token)
     status = 400 if form.errors else 200
     return render(request, "workshops/join_code.html", {"form": form}, status=status)
+
+
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 @require_http_methods(["GET", "POST"])
