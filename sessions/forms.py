@@ -96,7 +96,8 @@ class PollFieldsMixin(forms.Form):
     options_from = forms.TypedChoiceField(
         coerce=int, empty_value=None, required=False, choices=[("", NO_IDEAS_STEP)],
         label="Options from the clusters of",
-        help_text="The clusters' names are copied as the options; the typed options are ignored.",
+        help_text="The options are the clusters' names as they are when the vote opens (the "
+        "ideas step may have none yet); the typed options are ignored.",
         error_messages={"invalid_choice": "That ideas step is not part of this workshop."},
     )  # fmt: skip
     budget = forms.IntegerField(

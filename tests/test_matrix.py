@@ -507,12 +507,16 @@ def test_the_cluster_choice_appears_only_when_there_is_an_ideas_step(workshop, f
     assert "Options from the clusters of" not in page
 
 
-def test_options_from_an_ideas_step_without_clusters_are_refused(workshop, facilitator_client):
+def test_options_from_an_ideas_step_without_clusters_wait_for_the_vote_to_open(
+    workshop, facilitator_client
+):
     step = ideas_step(workshop)
     response = add_vote(facilitator_client, workshop, options_from=step.pk)
-    assert response.status_code == 409
-    assert "That ideas step has no clusters yet." in text(response)
-    assert not Poll.objects.exists()
+    assert response.status_code == 302
+    poll = Poll.objects.get()
+    assert not poll.options.exists()
+    with pytest.raises(Conflict, match="which has none yet: cluster the ideas first"):
+        voting.open_poll(poll=poll)
 
 
 def test_options_from_another_workshops_ideas_step_are_refused(

@@ -10,7 +10,7 @@ commits (SQLite serialises writers).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -29,6 +29,9 @@ NOT_OPEN_YET = "This vote has not opened yet."
 DOES_NOT_FIT = "That action does not fit this kind of vote."
 NO_IDEAS_STEP = "That ideas step is not part of this workshop."
 NO_CLUSTERS = "That ideas step has no clusters yet."
+# Step.config key of a vote whose options are taken from an ideas step's clusters when it
+# opens: the settings it was planned with (`PollSettings` as a dict).
+PLANNED = "planned_options"
 
 
 def default_budget(option_count: int) -> int:
@@ -46,8 +49,10 @@ class PollSettings:
     show_live: bool = False
     scale_low_label: str = "Not at all"
     scale_high_label: str = "Very much"
-    # An ideas step of the same workshop: its clusters' names, copied now, are the options
-    # (the typed `options` are then ignored).
+    # An ideas step of the same workshop: its clusters' names are the options (the typed
+    # `options` are then ignored), taken again each time the vote opens until the first
+    # vote is cast, so a rename before then is followed. With no clusters yet, the vote is
+    # planned with no options and cannot open until there are some.
     options_from: int | None = None
     # The challenges delegates picked in the event's Productivity Snapshot, most picked first.
     options_from_snapshot: bool = False
@@ -72,8 +77,7 @@ def add_vote_step(
 @transaction.atomic
 def configure_poll(*, poll: Poll, settings: PollSettings) -> Poll:
     """Change a poll's kind, options and limits: only before anyone has voted."""
-    poll = Poll.objects.select_for_update().select_related("step").get(pk=poll.pk)
-    workshop = lock_open_workshop(poll.step.workshop_id)
+    poll, workshop = _locked_poll(poll.pk)
     if poll.ballots.exists():
         raise Conflict("People have voted already, so the options and limits are fixed.")
     _apply_settings(poll, settings)
@@ -81,29 +85,70 @@ def configure_poll(*, poll: Poll, settings: PollSettings) -> Poll:
     return poll
 
 
-def _apply_settings(poll: Poll, settings: PollSettings) -> None:
+def _apply_settings(poll: Poll, settings: PollSettings, *, opening: bool = False) -> None:
+    """Store the vote's kind, limits and options. Options from an ideas step's clusters are
+    remembered as planned (`PLANNED` in the step's config) and may be missing until the vote
+    opens (`opening`), when they must exist."""
     options = settings.options
     if settings.options_from is not None:
-        options = cluster_labels(poll.step.workshop, settings.options_from)
+        options = _planned_labels(poll.step, settings.options_from, opening=opening)
     elif settings.options_from_snapshot:
         options = challenge_labels_for_vote(poll.step.workshop.event)
     labels = [label.strip() for label in options if label.strip()]
-    if not 2 <= len(labels) <= MAX_OPTIONS:
+    planned_later = settings.options_from is not None and not labels
+    if not planned_later and not 2 <= len(labels) <= MAX_OPTIONS:
         raise InvalidInput(f"A vote needs between 2 and {MAX_OPTIONS} options.")
     if len({label.casefold() for label in labels}) != len(labels):
         raise InvalidInput("Two options have the same text; make each option different.")
     poll.kind = settings.kind
     poll.budget = settings.budget or default_budget(len(labels))
     poll.per_option_max = settings.per_option_max
-    poll.max_picks = min(settings.max_picks, len(labels))
+    poll.max_picks = min(settings.max_picks, len(labels) or settings.max_picks)
     poll.show_live = settings.show_live
     poll.scale_low_label = settings.scale_low_label
     poll.scale_high_label = settings.scale_high_label
     poll.save()
-    poll.options.all().delete()
-    Option.objects.bulk_create(
-        Option(poll=poll, position=i, label=label) for i, label in enumerate(labels)
-    )
+    if list(poll.options.values_list("label", flat=True)) != labels:
+        poll.options.all().delete()
+        Option.objects.bulk_create(
+            Option(poll=poll, position=i, label=label) for i, label in enumerate(labels)
+        )
+    _remember_plan(poll.step, settings if settings.options_from is not None else None)
+
+
+def _planned_labels(step: Step, ideas_step_id: int, *, opening: bool) -> list[str]:
+    """The clusters' names now; none yet is fine while planning, not when opening."""
+    try:
+        return cluster_labels(step.workshop, ideas_step_id)
+    except Conflict:
+        if not opening:
+            return []
+        title = Step.objects.get(pk=ideas_step_id).title
+        raise Conflict(
+            f"This vote takes its options from the clusters of “{title}”, which has none yet: "
+            "cluster the ideas first. The vote was not opened."
+        ) from None
+
+
+def _remember_plan(step: Step, settings: PollSettings | None) -> None:
+    config = {key: value for key, value in step.config.items() if key != PLANNED}
+    if settings is not None:
+        config[PLANNED] = asdict(settings)
+    if config != step.config:
+        step.config = config
+        step.save(update_fields=["config"])
+
+
+def planned_source(step: Step) -> int | None:
+    """The ideas step whose clusters a vote step takes its options from, if planned so."""
+    return (step.config.get(PLANNED) or {}).get("options_from")
+
+
+def _take_planned_options(poll: Poll) -> None:
+    """Before the first vote, a planned vote's options become the clusters' current names."""
+    planned = poll.step.config.get(PLANNED)
+    if planned and not poll.ballots.exists():
+        _apply_settings(poll, PollSettings(**planned), opening=True)
 
 
 def cluster_labels(workshop: Workshop, step_id: int) -> list[str]:
@@ -125,17 +170,30 @@ def cluster_labels(workshop: Workshop, step_id: int) -> list[str]:
 
 
 def _locked_poll(poll_id: int) -> tuple[Poll, Workshop]:
+    """The poll and its workshop, locked for a facilitator's command.
+
+    The workshop row is taken first in NO KEY UPDATE mode (on PostgreSQL): other console
+    commands, which take it first too (`sessions.shown`), queue there, while votes in flight,
+    which only reference the row, pass; then the poll, which waits for those votes. One order
+    everywhere, so two commands never deadlock.
+    """
+    workshop_id = Poll.objects.filter(pk=poll_id).values_list("step__workshop_id", flat=True)
+    queue = Workshop.objects.select_for_update(no_key=True).filter(pk__in=workshop_id)
+    list(queue.values_list("pk", flat=True))
     poll = Poll.objects.select_for_update().select_related("step").get(pk=poll_id)
     return poll, lock_open_workshop(poll.step.workshop_id)
 
 
 @transaction.atomic
 def open_poll(*, poll: Poll, seconds: int | None = None) -> Poll:
-    """Open (or reopen) the vote, optionally closing by itself after `seconds`.
+    """Open (or reopen) the vote, optionally closing by itself after `seconds`. A vote
+    planned on an ideas step's clusters takes their current names as its options first
+    (until the first vote is cast); refused (Conflict) while that step has no clusters.
 
     Broadcasts the step and results on commit, and again when the countdown ends.
     """
     poll, workshop = _locked_poll(poll.pk)
+    _take_planned_options(poll)
     now = timezone.now()
     poll.is_open = True
     poll.opened_at = now

@@ -19,6 +19,7 @@ from sessions.hints import action_hints, hint_rules
 from sessions.models import ACTION_MAX, MAX_COMMITMENTS_PER_DELEGATE, Commitment, Step
 from sessions.regions import FACILITATOR
 from sessions.services import commitments
+from sessions.shown import as_shown
 from sessions.views.common import answer, no_store
 from sessions.views.delegate import _membership
 
@@ -134,7 +135,8 @@ def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRe
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     step = _commit_step(workshop, step_id)
     show = request.POST.get("show_names") == "on"
-    services.set_step_config(workshop=workshop, step=step, changes={"show_names": show})
+    with as_shown(request, workshop, step):
+        services.set_step_config(workshop=workshop, step=step, changes={"show_names": show})
     return answer(
         request,
         reverse("workshops:console", args=[workshop.pk]),

@@ -27,6 +27,7 @@ from sessions.forms import (
 from sessions.models import Board, Event, Poll, Step, Workshop
 from sessions.regions import FACILITATOR, render_regions
 from sessions.services import commitments, ideas, pulse, voting
+from sessions.shown import as_shown
 from sessions.views.common import answer, live_regions, request_base_url
 
 
@@ -52,7 +53,7 @@ def _new_step_form(workshop: Workshop) -> StepForm:
     return form
 
 
-def _offer_ideas_steps(form: StepForm, workshop: Workshop) -> None:
+def _offer_ideas_steps(form: StepForm | PollForm, workshop: Workshop) -> None:
     """A vote may take its options from the clusters of one of the workshop's ideas steps."""
     form.offer_ideas_steps(workshop.steps.filter(kind=Step.Kind.IDEAS))
 
@@ -201,6 +202,8 @@ def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRespo
     data = request.POST or None
     form = StepEditForm(data, initial={"title": step.title, "body": step.body})
     poll_form = PollForm(data, initial=_poll_initial(poll)) if poll else None
+    if poll_form is not None:
+        _offer_ideas_steps(poll_form, workshop)
     board_form = BoardEditForm(data, initial=_board_initial(board)) if board else None
     extra_forms = [f for f in (poll_form, board_form) if f is not None]
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
@@ -235,6 +238,7 @@ def _poll_initial(poll: Poll | None) -> dict:
     return {
         "poll_kind": poll.kind,
         "options": "\n".join(poll.options.values_list("label", flat=True)),
+        "options_from": voting.planned_source(poll.step),
         "budget": poll.budget,
         "per_option_max": poll.per_option_max,
         "max_picks": poll.max_picks,
@@ -282,18 +286,20 @@ def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
     if not form.is_valid():
         raise _invalid(form)
     go = form.cleaned_data["go"]
-    if go == "step":
-        if form.cleaned_data["step"] is None:
-            raise InvalidInput("Choose a step to show.")
-        services.show_step(workshop=workshop, step=get_step(workshop, form.cleaned_data["step"]))
-    elif go == "none":
-        services.show_step(workshop=workshop, step=None)
-    else:
-        services.advance(
-            workshop=workshop,
-            seen_current=form.cleaned_data["current"],
-            offset=1 if go == "next" else -1,
-        )
+    with as_shown(request, workshop):
+        if go == "step":
+            if form.cleaned_data["step"] is None:
+                raise InvalidInput("Choose a step to show.")
+            step = get_step(workshop, form.cleaned_data["step"])
+            services.show_step(workshop=workshop, step=step)
+        elif go == "none":
+            services.show_step(workshop=workshop, step=None)
+        else:
+            services.advance(
+                workshop=workshop,
+                seen_current=form.cleaned_data["current"],
+                offset=1 if go == "next" else -1,
+            )
     return _done(
         request,
         workshop,
@@ -331,7 +337,8 @@ def display_revoke(request: HttpRequest, workshop_id: int) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
-    services.close_workshop(workshop=workshop)
+    with as_shown(request, workshop):
+        services.close_workshop(workshop=workshop)
     return _done(
         request,
         workshop,
@@ -360,14 +367,15 @@ def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpRe
         "hide": "Results are hidden.",
         "focus": "Focus set.",
     }[action]
-    if action == "open":
-        voting.open_poll(poll=poll, seconds=form.cleaned_data["seconds"])
-    elif action == "close":
-        voting.close_poll(poll=poll)
-    elif action in {"reveal", "hide"}:
-        voting.reveal_results(poll=poll, revealed=action == "reveal")
-    else:
-        voting.set_focus(poll=poll, top=form.cleaned_data["top"] or 2)
+    with as_shown(request, workshop, poll):
+        if action == "open":
+            voting.open_poll(poll=poll, seconds=form.cleaned_data["seconds"])
+        elif action == "close":
+            voting.close_poll(poll=poll)
+        elif action in {"reveal", "hide"}:
+            voting.reveal_results(poll=poll, revealed=action == "reveal")
+        else:
+            voting.set_focus(poll=poll, top=form.cleaned_data["top"] or 2)
     return _done(
         request,
         workshop,

@@ -18,6 +18,7 @@ from sessions.forms import BoardCommandForm, IdeaForm
 from sessions.models import MAX_CLUSTERS, Board, Idea
 from sessions.regions import FACILITATOR, render_my_ideas
 from sessions.services import ideas
+from sessions.shown import as_shown
 from sessions.views.common import answer, no_store
 from sessions.views.delegate import _membership
 
@@ -109,7 +110,8 @@ def board_command(request: HttpRequest, workshop_id: int, board_id: int) -> Http
         raise InvalidInput(NOT_UNDERSTOOD)
     verb, target = form.cleaned_data["do"]
     handler = HANDLERS[verb]
-    message = handler(board, _Command(form.cleaned_data, request.POST, target))
+    with as_shown(request, workshop, board):
+        message = handler(board, _Command(form.cleaned_data, request.POST, target))
     extra = ""
     if verb in {"accept", "discard"}:
         extra = _suggestions(request, workshop, board, None)

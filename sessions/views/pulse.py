@@ -16,6 +16,7 @@ from sessions.models import Pulse, PulseAnswer, Step
 from sessions.pulse import render_my_pulse
 from sessions.regions import FACILITATOR
 from sessions.services import pulse as pulse_service
+from sessions.shown import as_shown
 from sessions.views.common import answer, no_store
 from sessions.views.delegate import _membership
 
@@ -95,11 +96,12 @@ def pulse_control(request: HttpRequest, workshop_id: int, pulse_id: int) -> Http
     if not form.is_valid():
         raise InvalidInput(NOT_UNDERSTOOD)
     action = form.cleaned_data["action"]
-    if action in {"open", "close"}:
-        verb = pulse_service.open_pulse if action == "open" else pulse_service.close_pulse
-        verb(pulse=pulse)
-    else:
-        pulse_service.reveal_pulse(pulse=pulse, revealed=action == "reveal")
+    with as_shown(request, workshop, pulse):
+        if action in {"open", "close"}:
+            verb = pulse_service.open_pulse if action == "open" else pulse_service.close_pulse
+            verb(pulse=pulse)
+        else:
+            pulse_service.reveal_pulse(pulse=pulse, revealed=action == "reveal")
     message = {
         "open": "The pulse is open.",
         "close": "The pulse is closed.",
@@ -135,5 +137,6 @@ def finish(request: HttpRequest, workshop_id: int) -> HttpResponse:
 def pulse_first(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """Put the pulse on screen and open it (adding a pulse step if there is none)."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
-    pulse_service.pulse_before_closing(workshop=workshop)
+    with as_shown(request, workshop):
+        pulse_service.pulse_before_closing(workshop=workshop)
     return redirect("workshops:console", workshop_id=workshop.pk)

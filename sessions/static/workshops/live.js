@@ -208,17 +208,31 @@
   });
 
   // Countdowns: seconds left until data-countdown (epoch seconds), corrected by the
-  // difference between the server's clock (data-now) and this device's.
+  // difference between the server's clock (data-now) and this device's. At the end the
+  // element says data-ended ("Time is up"), even if the server's push is late; elements with
+  // data-show-from (the console's "Next stage") appear then.
+  function msLeft(el, until) {
+    if (el.dataset.offset === undefined) {
+      el.dataset.offset = String(Number(el.dataset.now) * 1000 - Date.now());
+    }
+    return Number(until) * 1000 - (Date.now() + Number(el.dataset.offset));
+  }
   function tickCountdowns() {
     var elements = document.querySelectorAll("[data-countdown]");
     for (var i = 0; i < elements.length; i++) {
       var el = elements[i];
-      if (el.dataset.offset === undefined) {
-        el.dataset.offset = String(Number(el.dataset.now) * 1000 - Date.now());
+      var seconds = Math.max(0, Math.ceil(msLeft(el, el.dataset.countdown) / 1000));
+      if (seconds === 0 && el.dataset.ended) {
+        el.textContent = el.dataset.ended;
+        el.classList.add("time-up");
+        continue;
       }
-      var left = Number(el.dataset.countdown) * 1000 - (Date.now() + Number(el.dataset.offset));
-      var seconds = Math.max(0, Math.ceil(left / 1000));
-      el.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+      var clock = el.querySelector("[data-clock]") || el;
+      clock.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+    }
+    var waiting = document.querySelectorAll("[data-show-from][hidden]");
+    for (var j = 0; j < waiting.length; j++) {
+      if (msLeft(waiting[j], waiting[j].dataset.showFrom) <= 0) waiting[j].hidden = false;
     }
   }
   setInterval(tickCountdowns, 250);

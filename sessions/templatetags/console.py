@@ -1,0 +1,22 @@
+from django import template
+
+from sessions import shown as shown_module
+from sessions.models import Step
+from sessions.services.voting import planned_source
+
+register = template.Library()
+
+
+@register.filter
+def shown(target) -> str:
+    """The hidden `shown` value of a console command form (see sessions/shown.py)."""
+    return shown_module.token(target)
+
+
+@register.filter
+def planned_from(poll) -> str:
+    """The title of the ideas step whose clusters a planned vote takes as its options."""
+    source = planned_source(poll.step)
+    if source is None:
+        return ""
+    return Step.objects.filter(pk=source).values_list("title", flat=True).first() or ""
