@@ -78,7 +78,7 @@ class TestTheCard:
     def test_the_phone_shows_the_card_with_who_sees_what(self, workshop, step, delegate_client):
         page = delegate_client.get(f"/w/{workshop.pk}/commitments/", **HTMX).content.decode()
         assert "I will …" in page
-        assert "The room sees your action on the screen, without your name" in page
+        assert "The room will see your action on the screen, without your name" in page
         assert 'name="first_step_when"' in page
         assert 'name="consent"' in page
         default_done_by = today(workshop) + datetime.timedelta(days=30)
@@ -297,10 +297,11 @@ class TestTheWall:
     def test_the_facilitator_can_show_names(
         self, workshop, step, delegate_client, facilitator_client
     ):
-        commit(delegate_client, workshop, card(workshop, step))
         url = f"/console/workshops/{workshop.pk}/steps/{step.pk}/names/"
         response = facilitator_client.post(url, {"show_names": "on"}, **HTMX)
-        assert "Names are shown on the wall." in response.content.decode()
+        assert "Names are shown on the wall" in response.content.decode()
+        # A card drawn now says the room will see the name, and sends that promise.
+        commit(delegate_client, workshop, card(workshop, step, name_shown="1"))
         html = render_regions(workshop.pk, PROJECTOR, ("commitments",)).html["commitments"]
         assert "Dana" in html
 

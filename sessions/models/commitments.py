@@ -91,6 +91,9 @@ class Commitment(models.Model):
     status_at = models.DateTimeField(null=True, blank=True)
     first_step_taken = models.BooleanField(null=True, blank=True)
     erased = models.BooleanField(default=False)
+    # What the card promised when it was made: the room may see the delegate's name with it
+    # only if the step showed names then. Switching names on later does not name it.
+    name_shown = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

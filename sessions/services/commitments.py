@@ -35,13 +35,23 @@ NO_STEP = "Commitments are not being collected now."
 TOO_MANY = f"You have made {MAX_COMMITMENTS_PER_DELEGATE} commitments, the most one person can."
 WALL = {"commitments"}
 
-# What a commitment's card says about who sees what (shown on the card and the data page).
+# What a commitment's card says about who sees what. The first sentence is the step's setting
+# when the card is shown; a card keeps that promise (`Commitment.name_shown`).
 WHO_SEES = (
-    "The room sees your action on the screen, without your name. "
+    "The room will see your action on the screen, {names}. "
     "The organisers see your whole card with your name, to follow it up and to report "
     "anonymous totals to the event's funders. "
     "Your buddy is told nothing by us; ask them yourself."
 )
+
+
+def who_sees(show_names: bool) -> str:
+    return WHO_SEES.format(names="with your name" if show_names else "without your name")
+
+
+def names_shown(step: Step) -> bool:
+    """Whether the step shows names now: on the wall only for cards made while it did."""
+    return bool(step.config.get("show_names", False))
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class Card:
     help_wanted: tuple[str, ...] = field(default_factory=tuple)
     email: str = ""
     consent: bool = False
+    # The card said the room would see the name (the step showed names when it was drawn).
+    name_shown: bool = False
 
 
 @transaction.atomic
@@ -119,8 +131,9 @@ def make_commitment(
     Refuses, changing nothing: a delegate who has not joined, a step that is not this
     workshop's commitment step, a finished workshop, a fourth commitment, dates outside the
     card's rules (in the event's time zone), a link, buddy or help choice that is not on
-    offer, consent without an address. Schedules the follow-ups when consented; broadcasts
-    #commitments on commit.
+    offer, consent without an address. The name may be shown with it only if the card said
+    so and the step shows names now (`name_shown`). Schedules the follow-ups when consented;
+    broadcasts #commitments on commit.
     """
     workshop = Workshop.objects.select_related("event").filter(pk=workshop_id).first()
     attendance = (
@@ -152,6 +165,7 @@ def make_commitment(
         buddy_id=_checked_buddy(workshop, delegate_id, card.buddy_id),
         help_wanted=_checked_help(card.help_wanted),
         **_checked_contact(card),
+        name_shown=card.name_shown and names_shown(step),
     )
     commitment.save()
     if commitment.followed_up:
