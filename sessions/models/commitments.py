@@ -17,6 +17,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from sessions.hints import without_i_will
 from sessions.models.core import Cluster, Delegate, Option, Step
 
 ACTION_MAX = 140
@@ -126,6 +127,12 @@ class Commitment(models.Model):
         if self.status:
             return self.get_status_display()
         return "No response yet" if self.consent else "Not followed up"
+
+    @property
+    def first_step_action(self) -> str:
+        """The first step as shown after "then I will" (cards made before a typed "I will"
+        was removed from it may still start with one)."""
+        return without_i_will(self.first_step_then)
 
     @property
     def linked_to(self) -> str:

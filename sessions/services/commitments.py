@@ -8,12 +8,12 @@ followups`); without them it still counts in the room. The projector's and conso
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.hints import without_i_will
 from sessions.models import (
     ACTION_MAX,
     DONE_BY_MAX_DAYS,
@@ -87,7 +87,7 @@ def add_commit_step(
 
 def action_text(text: str) -> str:
     """The action without a typed "I will" (the card prints it), refused when empty/long."""
-    text = re.sub(r"^i will\b\s*", "", " ".join(text.split()), flags=re.IGNORECASE)
+    text = without_i_will(" ".join(text.split()))
     if not text:
         raise InvalidInput("Say what you will do.", {"action": ["Say what you will do."]})
     if len(text) > ACTION_MAX:
@@ -96,18 +96,37 @@ def action_text(text: str) -> str:
     return text
 
 
+def first_step_text(text: str) -> str:
+    """The first step without a typed "I will" (the card prints "then I will"), refused when
+    nothing is left."""
+    text = without_i_will(" ".join(text.split()))
+    if not text:
+        raise _refuse("first_step_then", "Say what your first step will be.")
+    return text
+
+
 def link_choices(workshop: Workshop) -> list[tuple[str, str]]:
     """What a commitment can be about: the focus challenges first, then the other options of
-    the workshop's votes, then its clusters of ideas."""
+    the workshop's votes, then its clusters of ideas. Each challenge is listed once: votes
+    built from clusters (a dot vote, then a 2x2 of the same) repeat their names, and the
+    first place a name appears is the one kept."""
     focus = list(workshop.focus_options.order_by("position", "id"))
     focus_ids = {o.pk for o in focus}
     options = Option.objects.filter(poll__step__workshop=workshop).exclude(pk__in=focus_ids)
     clusters = Cluster.objects.filter(board__step__workshop=workshop)
-    return (
+    every = (
         [(f"option:{o.pk}", o.label) for o in focus]
         + [(f"option:{o.pk}", o.label) for o in options.order_by("poll__step__position", "id")]
         + [(f"cluster:{c.pk}", c.name) for c in clusters.order_by("board__step__position", "id")]
     )
+    seen: set[str] = set()
+    choices = []
+    for value, label in every:
+        name = " ".join(label.split()).casefold()
+        if name not in seen:
+            seen.add(name)
+            choices.append((value, label))
+    return choices
 
 
 def buddy_choices(workshop: Workshop, delegate_id: int) -> list[tuple[int, str]]:
@@ -158,7 +177,7 @@ def make_commitment(
         delegate_id=delegate_id,
         action=action_text(card.action),
         first_step_when=card.first_step_when.strip(),
-        first_step_then=card.first_step_then.strip(),
+        first_step_then=first_step_text(card.first_step_then),
         measure=card.measure.strip(),
         **_checked_dates(workshop, card),
         **_checked_link(workshop, card.link),
