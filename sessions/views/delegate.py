@@ -93,7 +93,9 @@ def phone_page(request: HttpRequest, workshop_id: int, refusal: Refused) -> Http
 
 
 def phone_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
-    workshop, _ = _membership(request, workshop_id)
+    """The phone's regions for the polling fallback; a polling phone counts as present."""
+    workshop, delegate = _membership(request, workshop_id)
+    services.poll_presence(workshop_id=workshop.pk, delegate_id=delegate.pk)
     return live_regions(request, workshop.pk, DELEGATE)
 
 
