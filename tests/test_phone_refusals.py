@@ -189,9 +189,7 @@ def test_a_bad_card_comes_back_with_its_message_and_typed_text(
     assert not Commitment.objects.exists()
 
 
-def test_a_card_over_the_limit_in_whitespace_only_fields_is_refused(
-    workshop, commit_step, delegate_client
-):
+def test_a_card_with_whitespace_only_fields_is_refused(workshop, commit_step, delegate_client):
     data = card(workshop, commit_step, first_step_when="   ", measure="  ")
     response = sent(delegate_client, "commit", workshop, data, htmx=True)
     assert response.status_code == 400
