@@ -77,6 +77,8 @@ class CommitmentForm(CommandForm):
         required=False,
         label="Follow me up: send me a few short check-in messages about this commitment",
     )
+    # What the card said when it was drawn: "1" when the room will see the name with it.
+    name_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, links=(), buddies=(), today: datetime.date | None = None, **kw):
         super().__init__(*args, **kw)
@@ -100,6 +102,7 @@ class CommitmentForm(CommandForm):
             help_wanted=tuple(data["help_wanted"]),
             email=data["email"] or "",
             consent=data["consent"],
+            name_shown=data["name_shown"],
         )
 
 

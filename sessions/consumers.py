@@ -11,7 +11,8 @@ through this process's fan-out (`sessions.fanout`, which hands each push to the 
 missed message.
 
 Accepts (JSON text frames, at most MAX_MESSAGE bytes):
-    {"type": "ping"}   answered with the text frame "pong" (the page's heartbeat)
+    {"type": "ping"}   answered with the text frame "pong" (the page's heartbeat, every 4 s
+                       from every page: answered at once, with no database work)
     {"type": "vote", "poll": id, "option": id, "action": ..., "value": n, "key": uuid}
                        from a delegate: the same form and service as the HTTP vote; answered
                        after commit with the delegate's #ballot carrying data-ack="<key>"

@@ -326,7 +326,7 @@ class IdeaForm(CommandForm):
     """A delegate's idea (the service checks its length and says so)."""
 
     board = forms.IntegerField(min_value=1)
-    text = forms.CharField(max_length=IDEA_INPUT_MAX, strip=False)
+    text = forms.CharField(max_length=IDEA_INPUT_MAX, required=False, strip=False)
 
 
 class BoardCommandForm(forms.Form):

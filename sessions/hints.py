@@ -35,9 +35,15 @@ HINTS = {
 }
 
 
+def without_i_will(text: str) -> str:
+    """`text` without a typed leading "I will": the card and everything that shows it print
+    "I will" before the action and "then I will" before the first step."""
+    return re.sub(r"^\s*i will\b\s*", "", text, flags=re.IGNORECASE)
+
+
 def action_hints(action: str) -> list[str]:
     """The hints that apply to an action as typed (after "I will")."""
-    text = re.sub(r"^\s*i will\b\s*", "", action.lower())
+    text = without_i_will(action.lower())
     words = re.findall(r"[\w£%]+", text)
     if not words:
         return []

@@ -3,11 +3,18 @@ from django.shortcuts import render
 
 from sessions.errors import Refused
 
+# The phone's forms. Refused as a plain POST (no script), they answer with the phone page:
+# the message in its flash area and what was typed still in the form (`request.refused_post`).
+PHONE_FORMS = frozenset({"idea_send", "suggest_theme", "pulse_answer", "vote", "commit"})
+
 
 class RefusalMiddleware:
     """Turn a `Refused` raised anywhere in a view into its 4xx answer with a clear message.
 
-    htmx requests get the message as an out-of-band #flash fragment; others get a full page.
+    htmx requests get the message as an out-of-band #flash fragment, with `HX-Reswap: none`
+    so that, whatever the requesting element's target, nothing but #flash changes (the page
+    and what was typed stay). A refused plain POST from a phone form gets the phone page
+    again with the message and the typed text; others get a page with the message.
     """
 
     def __init__(self, get_response) -> None:
@@ -21,8 +28,27 @@ class RefusalMiddleware:
             return None
         context = {"message": exception.message, "status": exception.status}
         if getattr(request, "htmx", False):
-            template = "workshops/flash.html"
             context["level"] = "error"
-        else:
-            template = "workshops/refused.html"
-        return render(request, template, context, status=exception.status)
+            response = render(request, "workshops/flash.html", context, status=exception.status)
+            response["HX-Reswap"] = "none"
+            return response
+        page = _phone_page_again(request, exception)
+        if page is not None:
+            return page
+        return render(request, "workshops/refused.html", context, status=exception.status)
+
+
+def _phone_page_again(request: HttpRequest, refusal: Refused) -> HttpResponse | None:
+    match = request.resolver_match
+    if request.method != "POST" or match is None or match.url_name not in PHONE_FORMS:
+        return None
+    if refusal.status not in (400, 409):
+        return None  # not this phone's workshop, or not joined: the page is not theirs
+    # The web layer's own page (this middleware is part of it, like the views).
+    from sessions.views.delegate import phone_page
+
+    request.refused_post = request.POST
+    try:
+        return phone_page(request, match.kwargs["workshop_id"], refusal)
+    except Refused:
+        return None

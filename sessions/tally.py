@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import NamedTuple
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from sessions.models import MATRIX_POINTS, Attendance, Ballot, Mark, Poll
+from sessions.models import MATRIX_POINTS, Attendance, Ballot, Mark, Poll, Presence
 
 SCALE_POINTS = 5
 
@@ -119,7 +122,13 @@ def tally_poll(poll: Poll) -> Tally:
 
 
 def _turnout(poll: Poll) -> tuple[int, int]:
-    """Delegates who have marked something, and delegates in the room: one query."""
+    """Delegates who have marked something, and the delegates they are out of: one query.
+
+    While the workshop runs, "of M" counts the delegates here now (a fresh presence: a
+    socket or the polling fallback) and those who voted and then left, so it is never
+    below the voters and does not count people long gone. Once the workshop has finished
+    nobody is "here": M is everyone who joined.
+    """
     voted = (
         Ballot.objects.filter(poll=OuterRef("pk"), spent__gt=0)
         .order_by()
@@ -127,22 +136,36 @@ def _turnout(poll: Poll) -> tuple[int, int]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    attending = (
-        Attendance.objects.filter(workshop=OuterRef("step__workshop"))
-        .order_by()
-        .values("workshop")
-        .annotate(n=Count("pk"))
-        .values("n")
+    joined = Attendance.objects.filter(workshop=OuterRef("step__workshop")).order_by()
+    fresh_after = timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
+    here = Presence.objects.filter(
+        workshop=OuterRef("workshop"), delegate=OuterRef("delegate"), seen_at__gte=fresh_after
     )
-    voters, eligible = (
+    voted_and_left = Ballot.objects.filter(
+        poll=OuterRef(OuterRef("pk")), delegate=OuterRef("delegate"), spent__gt=0
+    )
+    here_or_voted = joined.filter(Exists(here) | Exists(voted_and_left))
+
+    def counted(attendances):
+        return Coalesce(
+            Subquery(
+                attendances.values("workshop").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    voters, everyone, present, closed_at = (
         Poll.objects.filter(pk=poll.pk)
         .annotate(
             voters=Coalesce(Subquery(voted, output_field=IntegerField()), 0),
-            eligible=Coalesce(Subquery(attending, output_field=IntegerField()), 0),
+            everyone=counted(joined),
+            present=counted(here_or_voted),
         )
-        .values_list("voters", "eligible")
+        .values_list("voters", "everyone", "present", "step__workshop__closed_at")
         .get()
     )
+    eligible = everyone if closed_at is not None else present
     return voters, max(eligible, voters)
 
 

@@ -8,13 +8,14 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.core import mail
 from django.test import Client
 
 from sessions import services
 from sessions.hints import HINTS, action_hints
 from sessions.models import Commitment, FollowUp, Option, Poll, Step, Workshop
 from sessions.regions import PROJECTOR, render_regions
-from sessions.services import ideas, voting
+from sessions.services import commitments, ideas, voting
 from sessions.services.voting import PollSettings
 from tests.conftest import join
 from tests.test_consumers import receive_until, socket
@@ -78,7 +79,7 @@ class TestTheCard:
     def test_the_phone_shows_the_card_with_who_sees_what(self, workshop, step, delegate_client):
         page = delegate_client.get(f"/w/{workshop.pk}/commitments/", **HTMX).content.decode()
         assert "I will …" in page
-        assert "The room sees your action on the screen, without your name" in page
+        assert "The room will see your action on the screen, without your name" in page
         assert 'name="first_step_when"' in page
         assert 'name="consent"' in page
         default_done_by = today(workshop) + datetime.timedelta(days=30)
@@ -297,10 +298,11 @@ class TestTheWall:
     def test_the_facilitator_can_show_names(
         self, workshop, step, delegate_client, facilitator_client
     ):
-        commit(delegate_client, workshop, card(workshop, step))
         url = f"/console/workshops/{workshop.pk}/steps/{step.pk}/names/"
         response = facilitator_client.post(url, {"show_names": "on"}, **HTMX)
-        assert "Names are shown on the wall." in response.content.decode()
+        assert "Names are shown on the wall" in response.content.decode()
+        # A card drawn now says the room will see the name, and sends that promise.
+        commit(delegate_client, workshop, card(workshop, step, name_shown="1"))
         html = render_regions(workshop.pk, PROJECTOR, ("commitments",)).html["commitments"]
         assert "Dana" in html
 
@@ -377,3 +379,54 @@ class TestTheArchive:
         assert "I will =SUM(A1:A9) cheaper" in row  # "I will" leads: not a formula
         assert "'@risk down" in row
         assert "Dana" not in body
+
+
+@pytest.mark.django_db
+class TestNoDoubledWords:
+    def test_a_typed_i_will_is_taken_off_the_first_step(self, workshop, step, delegate_client):
+        data = card(workshop, step, first_step_then="I will  put a stopwatch by the press")
+        assert commit(delegate_client, workshop, data).status_code == 200
+        assert Commitment.objects.get().first_step_then == "put a stopwatch by the press"
+
+    def test_a_first_step_of_only_i_will_is_refused(self, workshop, step, delegate_client):
+        response = commit(delegate_client, workshop, card(workshop, step, first_step_then="I will"))
+        assert response.status_code == 400
+        assert "Say what your first step will be." in response.content.decode()
+        assert not Commitment.objects.exists()
+
+    def test_stored_first_steps_show_without_doubling_in_the_archive_and_emails(
+        self, workshop, step, delegate_client, facilitator_client
+    ):
+        from tests.test_followups import DAY0, made_at, run
+
+        made = made_at(workshop, DAY0)
+        # Made before a typed "I will" was taken off the first step.
+        Commitment.objects.filter(pk=made.pk).update(first_step_then="I will put a stopwatch")
+        run(DAY0 + datetime.timedelta(days=7, hours=1))
+        message = mail.outbox[-1]
+        html = message.alternatives[0][0]
+        for text in (message.body, html):
+            assert "then I will put a stopwatch" in text
+            assert "I will I will" not in text
+        archive = facilitator_client.get(f"/console/workshops/{workshop.pk}/archive/")
+        page = archive.content.decode()
+        assert "then I will put a stopwatch" in page
+        assert "I will I will" not in page
+
+
+@pytest.mark.django_db
+class TestEachChallengeOnce:
+    def test_clusters_voted_on_twice_are_listed_once(self, workshop, delegate_client):
+        ideas_step = ideas.add_ideas_step(workshop=workshop, title="Ideas", prompt="How?")
+        for name in ("Skills matrix", "Changeovers"):
+            ideas.create_cluster(board=ideas_step.board, name=name)
+        for kind in (Poll.Kind.DOTS, Poll.Kind.MATRIX):
+            settings = PollSettings(kind=kind, options=[], options_from=ideas_step.pk)
+            voting.add_vote_step(workshop=workshop, title=kind, body="", settings=settings)
+        step = commitments.add_commit_step(workshop=workshop, title="Commit")
+        services.show_step(workshop=workshop, step=step)
+        page = delegate_client.get(f"/w/{workshop.pk}/commitments/", **HTMX).content.decode()
+        assert page.count(">Skills matrix</option>") == 1
+        assert page.count(">Changeovers</option>") == 1
+        labels = [label for _, label in commitments.link_choices(workshop)]
+        assert labels == ["Skills matrix", "Changeovers"]

@@ -17,6 +17,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from sessions.hints import without_i_will
 from sessions.models.core import Cluster, Delegate, Option, Step
 
 ACTION_MAX = 140
@@ -91,6 +92,9 @@ class Commitment(models.Model):
     status_at = models.DateTimeField(null=True, blank=True)
     first_step_taken = models.BooleanField(null=True, blank=True)
     erased = models.BooleanField(default=False)
+    # What the card promised when it was made: the room may see the delegate's name with it
+    # only if the step showed names then. Switching names on later does not name it.
+    name_shown = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -123,6 +127,12 @@ class Commitment(models.Model):
         if self.status:
             return self.get_status_display()
         return "No response yet" if self.consent else "Not followed up"
+
+    @property
+    def first_step_action(self) -> str:
+        """The first step as shown after "then I will" (cards made before a typed "I will"
+        was removed from it may still start with one)."""
+        return without_i_will(self.first_step_then)
 
     @property
     def linked_to(self) -> str:

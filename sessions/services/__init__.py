@@ -178,23 +178,54 @@ def disconnect_presence(*, channel_name: str) -> None:
     _changed(row.workshop, {"presence"})
 
 
+# A phone on the polling fallback (no socket) is present while it polls: one row per delegate
+# and workshop, refreshed by each poll, stale after PRESENCE_STALE_SECONDS like a socket's.
+POLLING = "poll"
+
+
+@transaction.atomic
+def poll_presence(*, workshop_id: int, delegate_id: int) -> None:
+    """Count a polling phone as present (a delegate with a socket too still counts once).
+    One UPDATE per poll; broadcasts #presence on commit only when the phone was not already
+    counted as polling."""
+    now = timezone.now()
+    channel_name = f"{POLLING}:{workshop_id}:{delegate_id}"
+    fresh_after = now - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
+    if Presence.objects.filter(channel_name=channel_name, seen_at__gte=fresh_after).update(
+        seen_at=now
+    ):
+        return
+    Presence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={
+            "workshop_id": workshop_id,
+            "delegate_id": delegate_id,
+            "process": POLLING,  # no server process refreshes it: only its polls do
+            "seen_at": now,
+        },
+    )
+    changed(workshop_id, {"presence"})
+
+
 @transaction.atomic
 def refresh_presence(*, only_this_process: bool = False) -> list[int]:
-    """Keep this process's sockets fresh and remove stale ones (of processes that died).
+    """Keep this process's sockets fresh and remove stale ones (of processes that died, and
+    of phones that stopped polling).
 
     With `only_this_process` (one server process owns every socket, as with the in-memory
-    channel layer) every other row is stale at once. Broadcasts #presence to the workshops
+    channel layer) every other socket's row is stale at once. Broadcasts #presence to the workshops
     whose count changed; returns their ids.
     """
     now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
     mine = Presence.objects.filter(process=broadcast.PROCESS_ID)
     mine.update(seen_at=now)
     if only_this_process:
-        stale = Presence.objects.exclude(process=broadcast.PROCESS_ID)
-    else:
-        stale = Presence.objects.filter(
-            seen_at__lt=now - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
+        stale = Presence.objects.exclude(process=broadcast.PROCESS_ID).exclude(
+            process=POLLING, seen_at__gte=cutoff
         )
+    else:
+        stale = Presence.objects.filter(seen_at__lt=cutoff)
     workshop_ids = sorted(set(stale.values_list("workshop_id", flat=True)))
     stale.delete()
     for workshop in Workshop.objects.filter(pk__in=workshop_ids):

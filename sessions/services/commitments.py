@@ -8,12 +8,12 @@ followups`); without them it still counts in the room. The projector's and conso
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
 from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.hints import without_i_will
 from sessions.models import (
     ACTION_MAX,
     DONE_BY_MAX_DAYS,
@@ -35,13 +35,23 @@ NO_STEP = "Commitments are not being collected now."
 TOO_MANY = f"You have made {MAX_COMMITMENTS_PER_DELEGATE} commitments, the most one person can."
 WALL = {"commitments"}
 
-# What a commitment's card says about who sees what (shown on the card and the data page).
+# What a commitment's card says about who sees what. The first sentence is the step's setting
+# when the card is shown; a card keeps that promise (`Commitment.name_shown`).
 WHO_SEES = (
-    "The room sees your action on the screen, without your name. "
+    "The room will see your action on the screen, {names}. "
     "The organisers see your whole card with your name, to follow it up and to report "
     "anonymous totals to the event's funders. "
     "Your buddy is told nothing by us; ask them yourself."
 )
+
+
+def who_sees(show_names: bool) -> str:
+    return WHO_SEES.format(names="with your name" if show_names else "without your name")
+
+
+def names_shown(step: Step) -> bool:
+    """Whether the step shows names now: on the wall only for cards made while it did."""
+    return bool(step.config.get("show_names", False))
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class Card:
     help_wanted: tuple[str, ...] = field(default_factory=tuple)
     email: str = ""
     consent: bool = False
+    # The card said the room would see the name (the step showed names when it was drawn).
+    name_shown: bool = False
 
 
 @transaction.atomic
@@ -75,7 +87,7 @@ def add_commit_step(
 
 def action_text(text: str) -> str:
     """The action without a typed "I will" (the card prints it), refused when empty/long."""
-    text = re.sub(r"^i will\b\s*", "", " ".join(text.split()), flags=re.IGNORECASE)
+    text = without_i_will(" ".join(text.split()))
     if not text:
         raise InvalidInput("Say what you will do.", {"action": ["Say what you will do."]})
     if len(text) > ACTION_MAX:
@@ -84,18 +96,37 @@ def action_text(text: str) -> str:
     return text
 
 
+def first_step_text(text: str) -> str:
+    """The first step without a typed "I will" (the card prints "then I will"), refused when
+    nothing is left."""
+    text = without_i_will(" ".join(text.split()))
+    if not text:
+        raise _refuse("first_step_then", "Say what your first step will be.")
+    return text
+
+
 def link_choices(workshop: Workshop) -> list[tuple[str, str]]:
     """What a commitment can be about: the focus challenges first, then the other options of
-    the workshop's votes, then its clusters of ideas."""
+    the workshop's votes, then its clusters of ideas. Each challenge is listed once: votes
+    built from clusters (a dot vote, then a 2x2 of the same) repeat their names, and the
+    first place a name appears is the one kept."""
     focus = list(workshop.focus_options.order_by("position", "id"))
     focus_ids = {o.pk for o in focus}
     options = Option.objects.filter(poll__step__workshop=workshop).exclude(pk__in=focus_ids)
     clusters = Cluster.objects.filter(board__step__workshop=workshop)
-    return (
+    every = (
         [(f"option:{o.pk}", o.label) for o in focus]
         + [(f"option:{o.pk}", o.label) for o in options.order_by("poll__step__position", "id")]
         + [(f"cluster:{c.pk}", c.name) for c in clusters.order_by("board__step__position", "id")]
     )
+    seen: set[str] = set()
+    choices = []
+    for value, label in every:
+        name = " ".join(label.split()).casefold()
+        if name not in seen:
+            seen.add(name)
+            choices.append((value, label))
+    return choices
 
 
 def buddy_choices(workshop: Workshop, delegate_id: int) -> list[tuple[int, str]]:
@@ -119,8 +150,9 @@ def make_commitment(
     Refuses, changing nothing: a delegate who has not joined, a step that is not this
     workshop's commitment step, a finished workshop, a fourth commitment, dates outside the
     card's rules (in the event's time zone), a link, buddy or help choice that is not on
-    offer, consent without an address. Schedules the follow-ups when consented; broadcasts
-    #commitments on commit.
+    offer, consent without an address. The name may be shown with it only if the card said
+    so and the step shows names now (`name_shown`). Schedules the follow-ups when consented;
+    broadcasts #commitments on commit.
     """
     workshop = Workshop.objects.select_related("event").filter(pk=workshop_id).first()
     attendance = (
@@ -145,13 +177,14 @@ def make_commitment(
         delegate_id=delegate_id,
         action=action_text(card.action),
         first_step_when=card.first_step_when.strip(),
-        first_step_then=card.first_step_then.strip(),
+        first_step_then=first_step_text(card.first_step_then),
         measure=card.measure.strip(),
         **_checked_dates(workshop, card),
         **_checked_link(workshop, card.link),
         buddy_id=_checked_buddy(workshop, delegate_id, card.buddy_id),
         help_wanted=_checked_help(card.help_wanted),
         **_checked_contact(card),
+        name_shown=card.name_shown and names_shown(step),
     )
     commitment.save()
     if commitment.followed_up:

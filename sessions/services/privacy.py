@@ -76,7 +76,7 @@ def _commitment_data(c: Commitment) -> dict:
         "workshop": c.step.workshop.title,
         "action": f"I will {c.action}",
         "about": c.linked_to,
-        "first_step": f"{c.first_step_when}, then I will {c.first_step_then}",
+        "first_step": f"{c.first_step_when}, then I will {c.first_step_action}",
         "first_step_on": c.first_step_on.isoformat(),
         "measure": c.measure,
         "done_by": c.done_by.isoformat(),

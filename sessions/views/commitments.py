@@ -65,7 +65,8 @@ def render_card(request, workshop, step, delegate, form=None, sent=None) -> str:
         "action_max": ACTION_MAX,
         "hints": action_hints(typed) if form.is_bound else [],
         "hint_rules": json.dumps(hint_rules()),
-        "who_sees": commitments.WHO_SEES,
+        "who_sees": commitments.who_sees(commitments.names_shown(step)),
+        "names_promised": commitments.names_shown(step),
     }
     return render_to_string("workshops/commit/card.html", context, request=request)
 
@@ -131,7 +132,8 @@ def _posted_step(request: HttpRequest) -> int:
 @login_required
 @require_POST
 def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
-    """Show or hide delegates' names on the commitment wall."""
+    """Show or hide delegates' names on the commitment wall. Names apply only to cards made
+    while they are shown: a card made before said the room would not see its name."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     step = _commit_step(workshop, step_id)
     show = request.POST.get("show_names") == "on"
@@ -143,5 +145,9 @@ def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRe
         workshop_id=workshop.pk,
         audience=FACILITATOR,
         regions=("commitments",),
-        message="Names are shown on the wall." if show else "The wall shows no names.",
+        message=(
+            "Names are shown on the wall with the commitments made from now on."
+            if show
+            else "The wall shows no names."
+        ),
     )

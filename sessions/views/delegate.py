@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sessions import ratelimit, services
 from sessions.access import get_workshop_by_join_token, get_workshop_for_delegate
-from sessions.errors import Conflict, InvalidInput, NotFound, TooManyAttempts
+from sessions.errors import Conflict, InvalidInput, NotFound, Refused, TooManyAttempts
 from sessions.forms import JoinCodeForm, JoinForm, VoteForm
 from sessions.identity import read_delegate_key, remember_delegate
 from sessions.models import Attendance, Poll
@@ -84,8 +84,23 @@ def phone(request: HttpRequest, workshop_id: int) -> HttpResponse:
     return render(request, "workshops/phone.html", context)
 
 
+def phone_page(request: HttpRequest, workshop_id: int, refusal: Refused) -> HttpResponse:
+    """The phone page again after a refused plain POST from one of its forms: the message in
+    its flash area, what was typed back in its field (templates read `request.refused_post`).
+    Raises NotFound when the phone has not joined."""
+    workshop, delegate = _membership(request, workshop_id)
+    snapshot = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
+    context = {"workshop": workshop, "delegate": delegate, "regions": snapshot.html}
+    context["snapshot_link"] = own_link_path(delegate)
+    context["refusal"] = refusal.message
+    response = render(request, "workshops/phone.html", context, status=refusal.status)
+    return no_store(response)
+
+
 def phone_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
-    workshop, _ = _membership(request, workshop_id)
+    """The phone's regions for the polling fallback; a polling phone counts as present."""
+    workshop, delegate = _membership(request, workshop_id)
+    services.poll_presence(workshop_id=workshop.pk, delegate_id=delegate.pk)
     return live_regions(request, workshop.pk, DELEGATE)
 
 

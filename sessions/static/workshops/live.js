@@ -2,7 +2,9 @@
 //
 // - Reconnects with capped, jittered backoff after any unexpected close (the extension alone
 //   gives up on codes such as 1000 and 1001), never after a policy close (1008, 4400-4499).
-// - Sends a heartbeat; a socket that stops answering is replaced.
+// - Sends a heartbeat; a socket that stops answering is replaced, and "Live" is never shown
+//   when the last answer from the server is older than STALE_MS (a dead socket, or timers a
+//   background tab held back).
 // - Falls back to fetching the same fragments over HTTP when sockets cannot connect at all.
 // - Shows a calm "Live" / "Reconnecting" status, and says so when a write was not sent.
 // - Never lets an older snapshot replace a newer one (regions carry data-version).
@@ -10,8 +12,11 @@
   "use strict";
 
   var MAX_DELAY_MS = 10000;
-  var HEARTBEAT_MS = 15000;
-  var HEARTBEAT_TIMEOUT_MS = 8000;
+  // A dead socket is found within HEARTBEAT_MS + HEARTBEAT_TIMEOUT_MS (8 s); the server answers
+  // a ping with "pong" and no database work, so this rate is cheap even for a full hall.
+  var HEARTBEAT_MS = 4000;
+  var HEARTBEAT_TIMEOUT_MS = 4000;
+  var STALE_MS = 10000;
   var POLL_MS = 4000;
   var FAILURES_BEFORE_POLLING = 3;
   var RECONNECTED_BY_EXTENSION = [1006, 1011, 1012, 1013];
@@ -50,6 +55,7 @@
     everOpened: false,
     heartbeat: null,
     heartbeatTimeout: null,
+    lastAnswer: 0,
     poller: null,
     stopped: false,
   };
@@ -86,10 +92,20 @@
     state.heartbeat = setInterval(function () {
       if (!state.wrapper) return;
       state.wrapper.send(JSON.stringify({ type: "ping" }));
-      clearTimeout(state.heartbeatTimeout);
-      state.heartbeatTimeout = setTimeout(replaceDeadSocket, HEARTBEAT_TIMEOUT_MS);
+      // The deadline runs from the first unanswered ping: a later ping must not push it back.
+      if (!state.heartbeatTimeout) {
+        state.heartbeatTimeout = setTimeout(replaceDeadSocket, HEARTBEAT_TIMEOUT_MS);
+      }
     }, HEARTBEAT_MS);
   }
+
+  // The watchdog: a page showing "Live" whose socket has not answered for STALE_MS is not live.
+  function checkStale() {
+    if (document.body.dataset.connection !== "live") return;
+    if (Date.now() - state.lastAnswer > STALE_MS) replaceDeadSocket();
+  }
+  setInterval(checkStale, 1000);
+  document.addEventListener("visibilitychange", checkStale);
 
   function replaceDeadSocket() {
     stopHeartbeat();
@@ -131,6 +147,7 @@
     state.wrapper = event.detail.socketWrapper;
     state.failures = 0;
     state.everOpened = true;
+    state.lastAnswer = Date.now();
     stopPolling();
     setStatus("live", "Live");
     startHeartbeat();
@@ -156,6 +173,8 @@
 
   document.addEventListener("htmx:wsBeforeMessage", function (event) {
     clearTimeout(state.heartbeatTimeout);
+    state.heartbeatTimeout = null;
+    state.lastAnswer = Date.now();
     if (event.detail.message === "pong") event.preventDefault();
   });
 
