@@ -108,16 +108,21 @@ class TestSendingIdeas:
         assert wall(board) == []
 
     @pytest.mark.parametrize(
-        "data",
-        [{}, {"board": "x", "text": "a"}, {"board": 1}, {"board": 1, "text": "a", "key": "nope"}],
+        ("data", "message"),
+        [
+            ({}, "not understood"),
+            ({"board": "x", "text": "a"}, "not understood"),
+            ({"board": 1}, "Write your idea first."),
+            ({"board": 1, "text": "a", "key": "nope"}, "not understood"),
+        ],
     )
     def test_malformed_sends_are_refused_and_change_nothing(
-        self, workshop, facilitator_client, delegate_client, data
+        self, workshop, facilitator_client, delegate_client, data, message
     ):
         board = add_board(workshop, facilitator_client)
         response = delegate_client.post(f"/w/{workshop.pk}/ideas/send/", data, **HTMX)
         assert response.status_code == 400
-        assert "not understood" in response.content.decode()
+        assert message in response.content.decode()
         assert wall(board) == []
 
     def test_waiting_ideas_show_on_the_console_and_not_on_the_projector(
