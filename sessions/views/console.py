@@ -8,7 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from sessions import services
 from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
@@ -58,6 +63,7 @@ def _offer_ideas_steps(form: StepForm, workshop: Workshop) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def console_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
@@ -72,6 +78,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_event_for_facilitator(request.user, event_id)
     form = WorkshopForm(request.POST or None)
@@ -85,6 +92,7 @@ def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def console(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return _console_page(request, workshop, _new_step_form(workshop))
@@ -104,6 +112,7 @@ def _console_page(request, workshop, step_form, status=200) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def console_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return live_regions(request, workshop.pk, FACILITATOR)
@@ -191,6 +200,7 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
     """Edit a step's text, a vote's options and limits until anyone has voted, and an
     ideas step's prompt and settings."""

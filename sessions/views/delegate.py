@@ -3,7 +3,12 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from sessions import ratelimit, services
 from sessions.access import get_workshop_by_join_token, get_workshop_for_delegate
@@ -19,6 +24,7 @@ from sessions.views.common import live_regions, no_store
 TOO_MANY = "Too many wrong codes from this network. Wait a few minutes, or scan the QR code."
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "workshops/home.html")
 
@@ -71,6 +77,7 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "workshops/join.html", context, status=status)
 
 
+@require_safe
 def phone(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop, delegate = _membership(request, workshop_id)
     snapshot = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
@@ -79,6 +86,7 @@ def phone(request: HttpRequest, workshop_id: int) -> HttpResponse:
     return render(request, "workshops/phone.html", context)
 
 
+@require_GET
 def phone_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop, _ = _membership(request, workshop_id)
     return live_regions(request, workshop.pk, DELEGATE)
@@ -94,6 +102,7 @@ def _membership(request: HttpRequest, workshop_id: int):
         ) from None
 
 
+@require_GET
 def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ballot for the vote on screen (fetched after a vote opens)."""
     workshop, delegate = _membership(request, workshop_id)
