@@ -9,6 +9,20 @@ from dataclasses import dataclass
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
+METHODS_DECORATOR = "require_http_methods.<locals>.decorator.<locals>.inner"
+
+
+def declared_methods(view) -> list[str] | None:
+    """The methods a function view's `require_http_methods` (or require_GET, require_POST,
+    require_safe) lets through, found through the decorators' `__wrapped__` chain."""
+    while view is not None:
+        code = getattr(view, "__code__", None)
+        if code is not None and code.co_qualname == METHODS_DECORATOR:
+            cells = dict(zip(code.co_freevars, view.__closure__, strict=True))
+            return list(cells["request_method_list"].cell_contents)
+        view = getattr(view, "__wrapped__", None)
+    return None
+
 
 @dataclass(frozen=True)
 class Route:
@@ -19,6 +33,11 @@ class Route:
     @property
     def name(self) -> str:
         return f"{self.namespace}:{self.pattern.name}" if self.namespace else self.pattern.name
+
+    @property
+    def methods(self) -> list[str] | None:
+        """What the view's method decorator lets through (None if it has none)."""
+        return declared_methods(self.pattern.callback)
 
     @property
     def converters(self) -> dict[str, str]:

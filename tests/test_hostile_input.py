@@ -264,3 +264,23 @@ def test_a_commitment_card_for_a_step_that_is_not_a_whole_number_is_refused(
     assert commitments.NO_STEP in response.content.decode()
     assert not Commitment.objects.exists()
     assert Step.objects.filter(kind=Step.Kind.COMMIT).count() == 1
+
+
+# --- bodies over Django's limits ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/join", "/j/not-a-token!/", "/console/workshops/1/close/"])
+@pytest.mark.parametrize(
+    "data",
+    [{"text": "x" * 3_000_000}, {f"field{i}": "1" for i in range(1_200)}],
+    ids=["over the size limit", "over the field limit"],
+)
+def test_a_body_over_the_limits_is_a_400_even_with_a_csrf_cookie(path, data):
+    """With a CSRF cookie, Django's CSRF check reads the body first and its default error
+    view reads it again: that was a 500."""
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get("/join")
+    assert "csrftoken" in client.cookies
+    response = client.post(path, data)
+    assert response.status_code == 400
+    assert "That request was too large to read; nothing was changed." in response.content.decode()
