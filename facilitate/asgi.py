@@ -37,10 +37,39 @@ class ServerLoop:
         return await self.app(scope, receive, send)
 
 
+class HeadWithoutBody:
+    """An answer to an HTTP HEAD request is its status and headers only, whatever the view
+    sends: every body message is dropped and one empty final one sent in their place.
+
+    daphne drops only the first body message of a HEAD answer, and Django sends a page over
+    64 KiB (or a streamed response) in several, so the rest would reach a kept-alive
+    connection as the start of the next answer.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            return await self.app(scope, receive, send)
+        finished = False
+
+        async def send_head(message):
+            nonlocal finished
+            if message["type"] == "http.response.body":
+                if finished or message.get("more_body", False):
+                    return
+                finished = True
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        return await self.app(scope, receive, send_head)
+
+
 application = ServerLoop(
     ProtocolTypeRouter(
         {
-            "http": django_asgi_app,
+            "http": HeadWithoutBody(django_asgi_app),
             "websocket": AllowedHostsOriginValidator(
                 AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
             ),

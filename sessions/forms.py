@@ -20,6 +20,21 @@ from sessions.models import (
 from sessions.services.voting import ACTIONS, MAX_OPTIONS, PollSettings
 from sessions.tokens import JOIN_CODE_LENGTH, normalise_join_code
 
+# The most digits a whole number from a request may have: any id fits a bigint column.
+INT_MAX_DIGITS = 18
+
+
+def parse_int(value: object, *, max_digits: int = INT_MAX_DIGITS) -> int | None:
+    """`value` as a whole number if it is 1 to `max_digits` ASCII digits, else None.
+
+    The one parser for numbers a page sends outside a form field: `str.isdigit()` also takes
+    "²" (which int() refuses) and int() takes "٣" and thousands of digits, so neither is used.
+    """
+    text = str(value)
+    if 0 < len(text) <= max_digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
 
 class CommandForm(forms.Form):
     """Carries the client-generated key that makes a command safe to retry."""
@@ -346,7 +361,7 @@ class BoardCommandForm(forms.Form):
     def __init__(self, data, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         # Any ids: the service checks they are this board's.
-        self.fields["ideas"].valid_value = lambda value: str(value).isdigit()
+        self.fields["ideas"].valid_value = lambda value: parse_int(value) is not None
 
     def clean_do(self) -> tuple[str, str]:
         verb, _, target = self.cleaned_data["do"].partition(":")
@@ -358,9 +373,10 @@ class BoardCommandForm(forms.Form):
         value = self.cleaned_data["cluster"]
         if not value:
             return None
-        if not value.isdigit():
+        cluster_id = parse_int(value)
+        if cluster_id is None:
             raise forms.ValidationError("Unknown cluster.")
-        return int(value)
+        return cluster_id
 
 
 # --- delegates' cluster suggestions --------------------------------------------------------

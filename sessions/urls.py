@@ -1,5 +1,6 @@
 from django.urls import path
 
+import sessions.converters  # noqa: F401  (registers <token:...>)
 from sessions.views import (
     archive,
     commitments,
@@ -20,7 +21,7 @@ urlpatterns = [
     path("", delegate.home, name="home"),
     # Delegates
     path("join", delegate.join_with_code, name="join"),
-    path("j/<str:token>/", delegate.join_link, name="join_link"),
+    path("j/<token:token>/", delegate.join_link, name="join_link"),
     path("w/<int:workshop_id>/", delegate.phone, name="phone"),
     path("w/<int:workshop_id>/live/", delegate.phone_live, name="phone_live"),
     path("w/<int:workshop_id>/ballot/", delegate.ballot, name="ballot"),
@@ -30,22 +31,22 @@ urlpatterns = [
     path("w/<int:workshop_id>/commitments/", commitments.my_commitments, name="my_commitments"),
     path("w/<int:workshop_id>/commitments/new/", commitments.commit, name="commit"),
     # After the event: check-ins and a delegate's own data (no login)
-    path("c/<int:commitment_id>/<str:token>/", followup.check_in, name="check_in"),
-    path("me/<str:token>/", followup.my_data_link, name="my_data_link"),
+    path("c/<int:commitment_id>/<token:token>/", followup.check_in, name="check_in"),
+    path("me/<token:token>/", followup.my_data_link, name="my_data_link"),
     path(
-        "me/<str:token>/download/",
+        "me/<token:token>/download/",
         followup.my_data_link_download,
         name="my_data_link_download",
     ),
-    path("me/<str:token>/erase/", followup.my_data_link_erase, name="my_data_link_erase"),
+    path("me/<token:token>/erase/", followup.my_data_link_erase, name="my_data_link_erase"),
     path("e/<int:event_id>/my-data/", followup.my_data, name="my_data"),
     path("e/<int:event_id>/my-data/download/", followup.my_data_download, name="my_data_download"),
     path("e/<int:event_id>/my-data/erase/", followup.my_data_erase, name="my_data_erase"),
     path("privacy/", followup.privacy_request, name="privacy_request"),
     path("w/<int:workshop_id>/ideas/theme/", suggestions.suggest_theme, name="suggest_theme"),
     # Projector
-    path("display/<str:token>/", display.display, name="display"),
-    path("display/<str:token>/live/", display.display_live, name="display_live"),
+    path("display/<token:token>/", display.display, name="display"),
+    path("display/<token:token>/live/", display.display_live, name="display_live"),
     # Facilitator console
     path("console/", console.console_home, name="console_home"),
     path("console/events/<int:event_id>/workshops/new/", console.workshop_new, name="workshop_new"),
@@ -111,13 +112,13 @@ urlpatterns = [
         name="suggestion_decide",
     ),
     # The Productivity Snapshot
-    path("s/<str:token>/", snapshot.invite, name="snapshot_invite"),
-    path("snapshot/<str:token>/", snapshot.resume, name="snapshot_resume"),
-    path("snapshot/<str:token>/q/<int:number>/", snapshot.item, name="snapshot_item"),
-    path("snapshot/<str:token>/about/", snapshot.about, name="snapshot_about"),
-    path("snapshot/<str:token>/challenges/", snapshot.challenges, name="snapshot_challenges"),
-    path("snapshot/<str:token>/results/", snapshot.results, name="snapshot_results"),
-    path("snapshot/<str:token>/retake/", snapshot.retake, name="snapshot_retake"),
+    path("s/<token:token>/", snapshot.invite, name="snapshot_invite"),
+    path("snapshot/<token:token>/", snapshot.resume, name="snapshot_resume"),
+    path("snapshot/<token:token>/q/<int:number>/", snapshot.item, name="snapshot_item"),
+    path("snapshot/<token:token>/about/", snapshot.about, name="snapshot_about"),
+    path("snapshot/<token:token>/challenges/", snapshot.challenges, name="snapshot_challenges"),
+    path("snapshot/<token:token>/results/", snapshot.results, name="snapshot_results"),
+    path("snapshot/<token:token>/retake/", snapshot.retake, name="snapshot_retake"),
     path(
         "console/events/<int:event_id>/snapshot/",
         snapshot.organiser,
@@ -163,6 +164,6 @@ urlpatterns = [
         archive.export_csv,
         name="export_csv",
     ),
-    path("archive/<str:token>/", archive.archive_shared, name="archive_shared"),
-    path("archive/<str:token>/print/", archive.archive_shared_print, name="archive_shared_print"),
+    path("archive/<token:token>/", archive.archive_shared, name="archive_shared"),
+    path("archive/<token:token>/print/", archive.archive_shared_print, name="archive_shared_print"),
 ]

@@ -15,6 +15,7 @@ from sessions import services
 from sessions.access import get_workshop_for_facilitator
 from sessions.commitment_forms import CommitmentForm
 from sessions.errors import InvalidInput, NotFound
+from sessions.forms import parse_int
 from sessions.hints import action_hints, hint_rules
 from sessions.models import ACTION_MAX, MAX_COMMITMENTS_PER_DELEGATE, Commitment, Step
 from sessions.regions import FACILITATOR
@@ -123,10 +124,10 @@ def commit(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 def _posted_step(request: HttpRequest) -> int:
     """The card's step id; a missing or malformed one is no step of this workshop."""
-    value = request.POST.get("step", "")
-    if not (value.isdigit() and len(value) < 12):
+    step_id = parse_int(request.POST.get("step", ""))
+    if step_id is None:
         raise NotFound(commitments.NO_STEP)
-    return int(value)
+    return step_id
 
 
 @login_required

@@ -8,7 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from sessions import services
 from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
@@ -59,6 +64,7 @@ def _offer_ideas_steps(form: StepForm | PollForm, workshop: Workshop) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def console_home(request: HttpRequest) -> HttpResponse:
     user = request.user
     events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
@@ -73,6 +79,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
     event = get_event_for_facilitator(request.user, event_id)
     form = WorkshopForm(request.POST or None)
@@ -86,6 +93,7 @@ def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def console(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return _console_page(request, workshop, _new_step_form(workshop))
@@ -105,6 +113,7 @@ def _console_page(request, workshop, step_form, status=200) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def console_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return live_regions(request, workshop.pk, FACILITATOR)
@@ -192,6 +201,7 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
     """Edit a step's text, a vote's options and limits until anyone has voted, and an
     ideas step's prompt and settings."""

@@ -3,7 +3,12 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from sessions import ratelimit, services
 from sessions.access import get_workshop_by_join_token, get_workshop_for_delegate
@@ -21,6 +26,7 @@ TOO_MANY = (
 )
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "workshops/home.html")
 
@@ -76,27 +82,29 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "workshops/join.html", context, status=status)
 
 
+@require_safe
 def phone(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    return phone_page(request, workshop_id)
+
+
+def phone_page(
+    request: HttpRequest, workshop_id: int, refusal: Refused | None = None
+) -> HttpResponse:
+    """The phone page; after a refused plain POST from one of its forms, with the message in
+    its flash area and what was typed back in its field (templates read
+    `request.refused_post`). Raises NotFound when the phone has not joined."""
     workshop, delegate = _membership(request, workshop_id)
     snapshot = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
     context = {"workshop": workshop, "delegate": delegate, "regions": snapshot.html}
     context["snapshot_link"] = own_link_path(delegate)
-    return render(request, "workshops/phone.html", context)
-
-
-def phone_page(request: HttpRequest, workshop_id: int, refusal: Refused) -> HttpResponse:
-    """The phone page again after a refused plain POST from one of its forms: the message in
-    its flash area, what was typed back in its field (templates read `request.refused_post`).
-    Raises NotFound when the phone has not joined."""
-    workshop, delegate = _membership(request, workshop_id)
-    snapshot = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
-    context = {"workshop": workshop, "delegate": delegate, "regions": snapshot.html}
-    context["snapshot_link"] = own_link_path(delegate)
+    if refusal is None:
+        return render(request, "workshops/phone.html", context)
     context["refusal"] = refusal.message
     response = render(request, "workshops/phone.html", context, status=refusal.status)
     return no_store(response)
 
 
+@require_GET
 def phone_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The phone's regions for the polling fallback; a polling phone counts as present."""
     workshop, delegate = _membership(request, workshop_id)
@@ -114,6 +122,7 @@ def _membership(request: HttpRequest, workshop_id: int):
         ) from None
 
 
+@require_GET
 def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ballot for the vote on screen (fetched after a vote opens)."""
     workshop, delegate = _membership(request, workshop_id)

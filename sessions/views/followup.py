@@ -16,7 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from sessions.commitment_forms import AddressForm, CheckInForm, EraseForm
 from sessions.errors import InvalidInput, NotFound
@@ -121,6 +126,7 @@ def _erase(request: HttpRequest, delegate: Delegate) -> HttpResponse:
     return render(request, "workshops/followup/erased.html")
 
 
+@require_safe
 def my_data_link(request: HttpRequest, token: str) -> HttpResponse:
     delegate = _delegate_by_link(token)
     return _data_page(
@@ -133,6 +139,7 @@ def my_data_link(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+@require_GET
 def my_data_link_download(request: HttpRequest, token: str) -> HttpResponse:
     return _download(_delegate_by_link(token))
 
@@ -142,6 +149,7 @@ def my_data_link_erase(request: HttpRequest, token: str) -> HttpResponse:
     return _erase(request, _delegate_by_link(token))
 
 
+@require_safe
 def my_data(request: HttpRequest, event_id: int) -> HttpResponse:
     delegate = _delegate_by_cookie(request, event_id)
     return _data_page(
@@ -154,6 +162,7 @@ def my_data(request: HttpRequest, event_id: int) -> HttpResponse:
     )
 
 
+@require_GET
 def my_data_download(request: HttpRequest, event_id: int) -> HttpResponse:
     return _download(_delegate_by_cookie(request, event_id))
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sessions.access import get_workshop_for_facilitator
 from sessions.clustering import EXPLANATION, suggest_clusters
 from sessions.errors import InvalidInput, NotFound
-from sessions.forms import BoardCommandForm, IdeaForm
+from sessions.forms import BoardCommandForm, IdeaForm, parse_int
 from sessions.models import MAX_CLUSTERS, Board, Idea
 from sessions.regions import FACILITATOR, render_my_ideas
 from sessions.services import ideas
@@ -23,6 +23,7 @@ from sessions.views.common import answer, no_store
 from sessions.views.delegate import _membership
 
 NOT_UNDERSTOOD = "That was not understood; nothing was changed."
+STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is allowed
 
 
 # --- delegates -----------------------------------------------------------------------------
@@ -134,9 +135,10 @@ class _Command:
         self.cleaned, self.post, self.target = cleaned, post, target
 
     def target_id(self) -> int:
-        if not self.target.isdigit():
+        target_id = parse_int(self.target)
+        if target_id is None:
             raise InvalidInput(NOT_UNDERSTOOD)
-        return int(self.target)
+        return target_id
 
     def field(self, prefix: str) -> str:
         return self.post.get(f"{prefix}-{self.target_id()}", "")
@@ -166,9 +168,10 @@ def _stage(board: Board, command: _Command) -> str:
 
 def _durations(board: Board, command: _Command) -> str:
     raw = [command.post.get(f"stage-time-{i}", "") for i in range(len(board.stages))]
-    if not all(value.strip().isdigit() for value in raw):
+    stages = [parse_int(value.strip(), max_digits=STAGE_TIME_DIGITS) for value in raw]
+    if None in stages:
         raise InvalidInput("Give each stage a time in whole seconds.")
-    ideas.set_stage_durations(board=board, stages=[int(value) for value in raw])
+    ideas.set_stage_durations(board=board, stages=stages)
     return "Stage times saved."
 
 
@@ -198,17 +201,18 @@ def _assign(board: Board, command: _Command) -> str:
 
 def _accept(board: Board, command: _Command) -> str:
     post = command.post
-    try:
-        count = min(int(post.get("count", "0")), MAX_CLUSTERS)
-        groups = [
-            (
-                post.get(f"suggestion-name-{i}", ""),
-                [int(pk) for pk in post.getlist(f"suggestion-{i}")],
-            )
-            for i in range(count)
-        ]
-    except ValueError:
-        raise InvalidInput(NOT_UNDERSTOOD) from None
+    count = parse_int(post.get("count", "0"))
+    if count is None:
+        raise InvalidInput(NOT_UNDERSTOOD)
+    groups = [
+        (
+            post.get(f"suggestion-name-{i}", ""),
+            [parse_int(pk) for pk in post.getlist(f"suggestion-{i}")],
+        )
+        for i in range(min(count, MAX_CLUSTERS))
+    ]
+    if any(None in ids for _, ids in groups):
+        raise InvalidInput(NOT_UNDERSTOOD)
     groups = [(name, ids) for name, ids in groups if ids]
     if not groups:
         raise InvalidInput("No suggested cluster has any ticked idea; nothing was changed.")

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from sessions.access import get_event_for_facilitator
 from sessions.errors import InvalidInput, NotFound
@@ -46,6 +46,7 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "workshops/snapshot/invite.html", context)
 
 
+@require_safe
 def resume(request: HttpRequest, token: str) -> HttpResponse:
     """The delegate's own link: on to where they left off, from any device (which then
     knows them at this event too)."""
@@ -163,6 +164,7 @@ def challenges(request: HttpRequest, token: str) -> HttpResponse:
     return _flow(request, response, "challenges", form=form)
 
 
+@require_safe
 def results(request: HttpRequest, token: str) -> HttpResponse:
     response = services.response_by_token(token)
     if not response.is_complete:
@@ -217,6 +219,7 @@ def organiser(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def export(request: HttpRequest, event_id: int) -> HttpResponse:
     """Finished responses whose consent allows export, one row each, no names."""
     event = get_event_for_facilitator(request.user, event_id)
