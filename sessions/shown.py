@@ -7,9 +7,9 @@ filter (sessions/templatetags/console.py):
 
 - `"12"`: the room was on step 12 (`""`: on the waiting screen);
 - `"12:open-hidden"`: on step 12, and the thing the form controls (a vote, an ideas board, a
-  pulse, a commitment wall) was in that state. Forms whose commands depend on the state
-  (open shown while closed, start stage 2 shown while stage 1 ran) carry it; the others
-  (hiding an idea, say) carry the step only.
+  pulse, a commitment wall) was in that state. A form carries the aspects of the state its
+  buttons depend on (open shown while closed, start stage 2 shown while stage 1 ran), and
+  only those: the others (hiding an idea, say) carry the step only.
 
 `as_shown` carries out a command only while both still hold, checked with the workshop row
 locked so that no "show" can slip in between; otherwise it refuses (409) and nothing changes.
@@ -36,34 +36,40 @@ def _on_off(value: bool, on: str, off: str) -> str:
     return on if value else off
 
 
-def state_of(target: Poll | Board | Pulse | Step) -> str:
-    """The state a control's meaning depends on, as a short token."""
+def state_of(target: Poll | Board | Pulse | Step) -> dict[str, str]:
+    """The states a control's meaning may depend on, by aspect, each a short word (the words
+    differ across aspects, so a posted set of them is checked by inclusion)."""
     if isinstance(target, Poll | Pulse):
         is_open = target.accepting if isinstance(target, Poll) else target.is_open
-        return f"{_on_off(is_open, 'open', 'closed')}-{_on_off(target.revealed, 'shown', 'hidden')}"
+        return {
+            "open": _on_off(is_open, "open", "closed"),
+            "revealed": _on_off(target.revealed, "shown", "hidden"),
+        }
     if isinstance(target, Board):
-        stage = "none" if target.stage is None else str(target.stage)
-        return "-".join(
-            (
-                _on_off(target.is_open, "open", "closed"),
-                f"stage{stage}",
-                _on_off(target.show_names, "names", "nonames"),
-                _on_off(target.needs_approval, "approval", "noapproval"),
-            )
-        )
+        return {
+            "open": _on_off(target.is_open, "open", "closed"),
+            "stage": f"stage{'none' if target.stage is None else target.stage}",
+            "names": _on_off(target.show_names, "names", "nonames"),
+            "approval": _on_off(target.needs_approval, "approval", "noapproval"),
+        }
     if isinstance(target, Step):  # a commitment step: the wall shows names or not
-        return _on_off(target.config.get("show_names", False), "names", "nonames")
+        return {"names": _on_off(target.config.get("show_names", False), "names", "nonames")}
     raise TypeError(f"No console state for {type(target).__name__}")
 
 
 WHAT = {Poll: "The vote", Board: "The ideas step", Pulse: "The pulse", Step: "The commitment wall"}
 
 
-def token(target: Workshop | Poll | Board | Pulse | Step) -> str:
-    """The `shown` value for a form drawn now: the room's step, and the target's state."""
+def token(target: Workshop | Poll | Board | Pulse | Step, aspects: str = "") -> str:
+    """The `shown` value for a form drawn now: the room's step and, for a target, its state
+    in the comma-separated `aspects` its buttons depend on (all of them when empty). A form
+    carries only what its buttons mean: "Reveal" does not care whether voting is open, so
+    "Close" then a quick "Reveal" is not refused."""
     if isinstance(target, Workshop):
         return str(target.current_step_id or "")
-    return f"{_step_of(target)}:{state_of(target)}"
+    states = state_of(target)
+    wanted = [a.strip() for a in aspects.split(",") if a.strip()] or list(states)
+    return f"{_step_of(target)}:{'-'.join(states[aspect] for aspect in wanted)}"
 
 
 def _step_of(target: Poll | Board | Pulse | Step) -> int:
@@ -111,7 +117,7 @@ def as_shown(
             raise Conflict(moved_on(room.current_step))
         if seen_state is not None and target is not None:
             now = type(target).objects.get(pk=target.pk)
-            if state_of(now) != seen_state:
+            if not set(seen_state.split("-")) <= set(state_of(now).values()):
                 raise Conflict(
                     f"{WHAT[type(target)]} has changed since your screen showed it; "
                     "nothing was changed. Look again and choose."

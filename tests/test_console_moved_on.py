@@ -421,3 +421,29 @@ def test_every_console_command_form_says_what_it_was_shown_for(
                     assert fields.get("shown", "").split(":")[0] == str(step.pk if step else "")
                     checked += 1
     assert checked >= 12
+
+
+def test_close_then_a_quick_reveal_from_the_same_screen_is_carried_out(
+    workshop, vote, facilitator_client
+):
+    """A form carries only the state its buttons mean: revealing does not depend on whether
+    voting is open, so a "Reveal" pressed before the push redrew the page still counts."""
+    show(workshop, vote)
+    voting.open_poll(poll=poll_of(vote))
+    drawn = console(facilitator_client, workshop)
+    assert press(facilitator_client, drawn, "Close voting").status_code == 200
+    response = press(facilitator_client, drawn, "Reveal results")
+    assert response.status_code == 200
+    assert poll_of(vote).revealed
+    assert not poll_of(vote).is_open
+
+
+def test_a_reveal_shown_before_another_console_revealed_and_hid_is_still_refused_once_changed(
+    workshop, vote, facilitator_client
+):
+    show(workshop, vote)
+    drawn = console(facilitator_client, workshop)
+    voting.reveal_results(poll=poll_of(vote))  # another tab
+    response = press(facilitator_client, drawn, "Reveal results")
+    assert response.status_code == 409
+    assert poll_of(vote).revealed

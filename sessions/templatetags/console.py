@@ -8,9 +8,10 @@ register = template.Library()
 
 
 @register.filter
-def shown(target) -> str:
-    """The hidden `shown` value of a console command form (see sessions/shown.py)."""
-    return shown_module.token(target)
+def shown(target, aspects: str = "") -> str:
+    """The hidden `shown` value of a console command form (see sessions/shown.py); `aspects`
+    names the parts of the target's state the form's buttons depend on."""
+    return shown_module.token(target, aspects)
 
 
 @register.filter
