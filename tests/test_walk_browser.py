@@ -110,7 +110,9 @@ class Room:
         for screen in self.screens:
             fresh = screen.context.new_page()
             try:
-                fresh.goto(self.b.url + screen.path)
+                # From the long-open pages' own address: behind a proxy both processes are
+                # one host, and the join panel shows the address it was reached at.
+                fresh.goto(self.a.url + screen.path)
                 live(fresh)
                 self._agree(screen, fresh, after, within)
             finally:
@@ -159,7 +161,12 @@ def send_posts_to(context: BrowserContext, a: Daphne, b: Daphne) -> None:
         if request.method != "POST" or not request.url.startswith(a.url):
             route.continue_()
             return
-        answer = route.fetch(url=b.url + request.url[len(a.url) :], max_redirects=0)
+        # Like a proxy, pass on the address the page was reached at (CSRF checks the Origin
+        # against it).
+        headers = {**request.headers, "host": a.url.removeprefix("http://")}
+        answer = route.fetch(
+            url=b.url + request.url[len(a.url) :], headers=headers, max_redirects=0
+        )
         route.fulfill(response=answer)
 
     context.route("**/*", reroute)
