@@ -81,7 +81,7 @@ def test_display_live_answers_the_projector_regions(workshop):
     response = Client().get(live_url(workshop))
     body = response.content.decode()
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
     for region in ["status", "presence", "step", "join"]:
         assert f'id="{region}"' in body
     assert 'id="agenda"' not in body  # the facilitator's agenda is not for the room
