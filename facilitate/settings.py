@@ -208,6 +208,13 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Site-wide, by SecurityMiddleware: a page's address goes to this site only, never to another
+# (no Referer on a link out, an image or a script from elsewhere). Many addresses hold a
+# secret (check-in and data links, the projector's display link, a shared archive, the join
+# link), and one policy for every page cannot be forgotten on a new one. "no-referrer"
+# would also strip it from this site's own requests, which Django's CSRF check reads over
+# HTTPS when a browser sends no Origin.
+SECURE_REFERRER_POLICY = "same-origin"
 # HTTPS in production (see README, "Production"); off by default so that development and the
 # tests run on plain http. SECURE_PROXY_SSL_HEADER=1 trusts the proxy's X-Forwarded-Proto:
 # set it only when a proxy that sets that header (deploy/nginx.conf) is the only way in.

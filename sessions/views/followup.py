@@ -80,7 +80,6 @@ def _check_in_page(request, commitment, form, *, status=200, saved=False) -> Htt
     }
     response = render(request, "workshops/followup/check_in.html", context, status=status)
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
     return response
 
 
@@ -108,7 +107,6 @@ def _data_page(request, delegate: Delegate, actions: dict) -> HttpResponse:
     }
     response = render(request, "workshops/followup/my_data.html", context)
     add_never_cache_headers(response)
-    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
     return response
 
 
