@@ -12,6 +12,7 @@ audience draws the same points and labels (see `MatrixPlot`).
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -199,32 +200,6 @@ def quadrant_of(impact: float, effort: float) -> Quadrant:
     return THANKLESS_TASKS if effort >= MIDLINE else FILL_INS
 
 
-def quantile(counts: list[int], q: float) -> float | None:
-    """The q-quantile of ratings given as counts of 1, 2, ... (None without ratings).
-
-    Linear interpolation between the two nearest ratings (spreadsheets' QUARTILE.INC), so
-    the median of an even number of ratings is the mean of the middle two.
-    """
-    n = sum(counts)
-    if not n:
-        return None
-    position = (n - 1) * q
-    below = math.floor(position)
-    low = _nth(counts, below)
-    if position == below:
-        return float(low)
-    return low + (position - below) * (_nth(counts, below + 1) - low)
-
-
-def _nth(counts: list[int], index: int) -> int:
-    """The rating at `index` (from 0) of the ratings sorted from low to high."""
-    for rating, n in enumerate(counts, start=1):
-        if index < n:
-            return rating
-        index -= n
-    raise IndexError(index)
-
-
 def _number(value: float) -> str:
     return f"{round(value, 2):g}"
 
@@ -239,17 +214,32 @@ class Axis:
     def n(self) -> int:
         return sum(self.counts)
 
+    @cached_property
+    def quartiles(self) -> tuple[float, float, float] | None:
+        """Lower quartile, median and upper quartile; None without ratings.
+
+        Linear interpolation between the two nearest ratings (spreadsheets' QUARTILE.INC), so
+        the median of an even number of ratings is the mean of the middle two.
+        """
+        ratings = [rating for rating, n in enumerate(self.counts, start=1) for _ in range(n)]
+        if not ratings:
+            return None
+        if len(ratings) == 1:  # statistics.quantiles needs two; one rating is every quartile
+            return (float(ratings[0]),) * 3
+        q1, median, q3 = statistics.quantiles(ratings, n=4, method="inclusive")
+        return q1, median, q3
+
     @property
     def median(self) -> float | None:
-        return quantile(list(self.counts), 0.5)
+        return None if self.quartiles is None else self.quartiles[1]
 
     @property
     def q1(self) -> float | None:
-        return quantile(list(self.counts), 0.25)
+        return None if self.quartiles is None else self.quartiles[0]
 
     @property
     def q3(self) -> float | None:
-        return quantile(list(self.counts), 0.75)
+        return None if self.quartiles is None else self.quartiles[2]
 
     @property
     def iqr(self) -> float | None:
