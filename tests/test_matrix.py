@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from sessions import regions, services
 from sessions.errors import Conflict, NotFound
 from sessions.models import Ballot, Mark, Poll
+from sessions.plotting import Box, MatrixPlot, text_box, text_width
 from sessions.services import ideas, voting
 from sessions.tally import (
     FILL_INS,
@@ -19,13 +20,9 @@ from sessions.tally import (
     QUICK_WINS,
     THANKLESS_TASKS,
     Axis,
-    Box,
-    MatrixPlot,
     OptionResult,
     quadrant_of,
     tally_poll,
-    text_box,
-    text_width,
 )
 from tests.test_voting import HTMX, make_poll, option_id, phone, tap, text
 
