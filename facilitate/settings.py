@@ -198,11 +198,17 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Static files are served straight from the apps by WhiteNoise: no collectstatic step to
-# forget. STATIC_ROOT is only needed to run collectstatic for a separate web server.
-STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+# collectstatic (run by `make run` and the production steps) gives each file a name with a hash
+# of its content (live.3f2a9c1b7d4e.js), listed in a manifest: a page always loads the script
+# it was rendered with, so a phone never runs an old live.js against a new server, and those
+# names can be kept by browsers for a year. With DEBUG off, pages need that manifest; with it
+# on, they use the plain names and WhiteNoise serves the apps' files as they are edited
+# (WhiteNoise's defaults: WHITENOISE_USE_FINDERS and WHITENOISE_AUTOREFRESH follow DEBUG).
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -3,7 +3,12 @@ nothing behind a secret link (Django's never-cache headers)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import httpx
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -112,3 +117,21 @@ def test_check_in_and_data_pages_are_never_cached(workshop):
     assert never_cached(Client().get(f"/me/{token}/"))
     assert never_cached(phone.get(f"/e/{workshop.event_id}/my-data/"))
     assert never_cached(phone.get(f"/e/{workshop.event_id}/my-data/download/"))
+
+
+# --- static files ----------------------------------------------------------------------------
+
+
+def test_a_server_names_live_js_by_its_hash_and_lets_browsers_keep_it(server):
+    """A page always loads the script it was rendered with (a phone never runs an old live.js
+    against a new server), so that file may be kept for good."""
+    page = httpx.get(f"{server.url}/join")
+    assert page.status_code == 200
+    [script] = re.findall(r'<script src="(/static/workshops/live\.[0-9a-f]{12}\.js)"', page.text)
+    served = httpx.get(server.url + script, headers={"Accept-Encoding": "gzip"})
+    assert served.status_code == 200
+    assert "javascript" in served.headers["content-type"]
+    assert served.headers["cache-control"] == "max-age=315360000, public, immutable"
+    assert served.headers["content-encoding"] == "gzip"  # compressed once, by collectstatic
+    source = (Path(settings.BASE_DIR) / "sessions/static/workshops/live.js").read_text()
+    assert served.text == source
