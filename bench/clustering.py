@@ -8,6 +8,11 @@ phones. It prints the best and median time of `suggest_clusters` over the runs, 
 suggestions and of unclustered ideas, and, since the generator knows each idea's theme, how
 pure the suggestions are (the share of suggested ideas whose suggestion's main theme is their
 own). It needs no Django settings and no database. It is not a test and has no pass mark.
+
+`--scikit-learn` also times the same method done by scikit-learn (TF-IDF and average-link
+agglomerative clustering on the same stemmed words) and says whether it suggests the same
+groups; scikit-learn is not a dependency: run it from a virtualenv that has it
+(`pip install scikit-learn` there, then that venv's python on this file).
 """
 
 from __future__ import annotations
@@ -252,11 +257,53 @@ def generate(count: int, seed: int) -> tuple[list[tuple[int, str]], dict[int, st
     return ideas, themes
 
 
+def scikit_learn_groups(ideas: list[tuple[int, str]]) -> list[tuple[int, ...]]:
+    """Steps 2-4 of sessions.clustering done by scikit-learn, on the module's own words."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from sessions.clustering import SIMILARITY_THRESHOLD, _parse
+
+    parsed = [_parse(idea_id, text) for idea_id, text in sorted(ideas)]
+    tfidf = TfidfVectorizer(analyzer=list, sublinear_tf=True, min_df=2)
+    vectors = tfidf.fit_transform([list(p.stems.elements()) for p in parsed]).toarray()
+    worded = [i for i, vector in enumerate(vectors) if vector.any()]  # cosine needs a word
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="cosine",
+        linkage="average",
+        distance_threshold=1 - SIMILARITY_THRESHOLD,
+    ).fit_predict(vectors[worded])
+    groups: dict[int, list[int]] = {}
+    for i, label in zip(worded, labels, strict=True):
+        groups.setdefault(int(label), []).append(parsed[i].id)
+    return [tuple(group) for group in groups.values() if len(group) > 1]
+
+
+def compare_scikit_learn(ideas: list[tuple[int, str]], ours: list, runs: int) -> None:
+    started = time.perf_counter()
+    import sklearn  # noqa: F401  (the import's cost is part of the comparison)
+
+    imported = time.perf_counter() - started
+    timings: list[float] = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        groups = scikit_learn_groups(ideas)
+        timings.append(time.perf_counter() - started)
+    same = {frozenset(g) for g in groups} == {frozenset(s.idea_ids) for s in ours}
+    print(
+        f"scikit-learn: best {min(timings) * 1000:.1f} ms, "
+        f"median {statistics.median(timings) * 1000:.1f} ms, import {imported * 1000:.0f} ms; "
+        f"{len(groups)} groups, {'the same' if same else 'NOT the same'} as suggest_clusters"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ideas", type=int, default=300)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--scikit-learn", action="store_true", help="compare with scikit-learn")
     args = parser.parse_args()
     if args.runs < 1 or args.ideas < 1:
         parser.error("--runs and --ideas must be at least 1")
@@ -286,6 +333,8 @@ def main() -> None:
         print(f"  {len(s.idea_ids):3}  {s.name:<30} {', '.join(f'{t} {n}' for t, n in mix)}")
     if len(suggestions) > 12:
         print(f"  ... and {len(suggestions) - 12} more")
+    if args.scikit_learn:
+        compare_scikit_learn(ideas, suggestions, args.runs)
 
 
 if __name__ == "__main__":

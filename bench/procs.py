@@ -151,6 +151,16 @@ def migrate(env: dict[str, str]) -> None:
     )
 
 
+def collect_static(env: dict[str, str]) -> None:
+    """The hashed static files and their manifest, which pages need with DEBUG off."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
 # --- servers -----------------------------------------------------------------------------------
 
 

@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         procs.ensure_database(database_url)
         env = server_env(args, redis.url, database_url)
         procs.migrate(env)
+        procs.collect_static(env)
         room.setup_django(env)
         host = database_url.split("@")[-1].split("/")[0].split(":")[0]
         local = host in {"127.0.0.1", "localhost", ""}

@@ -198,16 +198,29 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# Static files are served straight from the apps by WhiteNoise: no collectstatic step to
-# forget. STATIC_ROOT is only needed to run collectstatic for a separate web server.
-STATIC_ROOT = os.environ.get("STATIC_ROOT") or None
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+# collectstatic (run by `make run` and the production steps) gives each file a name with a hash
+# of its content (live.3f2a9c1b7d4e.js), listed in a manifest: a page always loads the script
+# it was rendered with, so a phone never runs an old live.js against a new server, and those
+# names can be kept by browsers for a year. With DEBUG off, pages need that manifest; with it
+# on, they use the plain names and WhiteNoise serves the apps' files as they are edited
+# (WhiteNoise's defaults: WHITENOISE_USE_FINDERS and WHITENOISE_AUTOREFRESH follow DEBUG).
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Site-wide, by SecurityMiddleware: a page's address goes to this site only, never to another
+# (no Referer on a link out, an image or a script from elsewhere). Many addresses hold a
+# secret (check-in and data links, the projector's display link, a shared archive, the join
+# link), and one policy for every page cannot be forgotten on a new one. "no-referrer"
+# would also strip it from this site's own requests, which Django's CSRF check reads over
+# HTTPS when a browser sends no Origin.
+SECURE_REFERRER_POLICY = "same-origin"
 # HTTPS in production (see README, "Production"); off by default so that development and the
 # tests run on plain http. SECURE_PROXY_SSL_HEADER=1 trusts the proxy's X-Forwarded-Proto:
 # set it only when a proxy that sets that header (deploy/nginx.conf) is the only way in.

@@ -27,6 +27,21 @@ Determinism: ideas are processed sorted by id, every ordered structure is built 
 (never from iterating a set), similarities are rounded to 12 decimals before they are compared,
 and ties are broken by idea id (see `_average_link`). The same ideas in any order, under any
 hash seed, give the same output.
+
+Why not scikit-learn. Steps 2-4 are what scikit-learn's `TfidfVectorizer` and
+`AgglomerativeClustering(linkage="average", metric="cosine")` do, and `bench/clustering.py
+--scikit-learn` runs them on the same words (scikit-learn 1.9.1, on this project's 2-core
+machine shared with other work, so times vary by run). On 300 generated ideas both suggest the
+same 19 groups (95% of suggested ideas in their own theme's group); on 1,000 the same 22.
+This module takes 56-78 ms (best of 5) for 300 ideas, scikit-learn 16-28 ms plus 1.2-3.1 s to
+import numpy, scipy and scikit-learn once per process; at 1,000 ideas, 0.6-1.9 s against
+0.12-0.18 s. What the module needs: a few hundred short texts (20 ideas per delegate at most,
+one board at a time) suggested on a facilitator's click, where 78 ms is not felt; output
+that never depends on input order or hash seed, which this module guarantees by construction
+(tests/test_clustering.py) while scikit-learn documents no tie-breaking for equal distances;
+and nothing heavy or compiled for `make run`: scikit-learn brings numpy and scipy, about
+300 MB installed, against 2 MB for the pure-Python stemmer used here. The figures do not
+call for a switch; boards of thousands of ideas would (bench/README.md).
 """
 
 from __future__ import annotations

@@ -43,6 +43,16 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _static_files_by_plain_names(settings):
+    """Pages rendered in this process name static files as in development (no collectstatic
+    needed for a quick test); the servers that browsers and the multi-process tests drive
+    serve the collected, hashed files as production does (tests/servers.py)."""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}
+    settings.STATIC_ROOT = None  # nothing is collected for this process
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache_namespace():
     """Each test counts join failures afresh (without flushing a shared Redis)."""
     cache.key_prefix = f"test-{uuid.uuid4().hex}"

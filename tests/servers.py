@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import re
 import shutil
@@ -39,6 +41,28 @@ def test_database_url() -> str:
     return f"postgres://{auth}{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@functools.cache
+def collected_static_root() -> Path:
+    """collectstatic into a temporary STATIC_ROOT, once per test run and removed at its end:
+    servers run with DEBUG off, as production does, so their pages name the files by the
+    hashes of the manifest and need it (the test process itself renders with plain names,
+    see conftest)."""
+    root = Path(tempfile.mkdtemp(prefix="static-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env={**os.environ, "STATIC_ROOT": str(root), "DEBUG": "0"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"collectstatic failed:\n{done.stderr}")
+    return root
+
+
 class Daphne:
     """One daphne process serving facilitate.asgi on a free port of 127.0.0.1."""
 
@@ -61,6 +85,7 @@ class Daphne:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PYTHONUNBUFFERED": "1",
             "CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+            "STATIC_ROOT": str(collected_static_root()),
             **(extra_env or {}),
         }
         self.log_path = Path(tempfile.gettempdir()) / f"daphne-{uuid.uuid4().hex[:12]}.log"

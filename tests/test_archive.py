@@ -340,6 +340,7 @@ def test_sharing_gives_a_link_delegates_can_open_without_hidden_ideas(ran, facil
     shared = Client().get(reverse("workshops:archive_shared", args=[token]))
     html = text(shared)
     assert shared.status_code == 200
+    assert shared["Referrer-Policy"] == "same-origin"  # the link never leaves the site
     assert "Skills matrix" in html
     assert "Secret" not in html
     assert "facilitator only" not in html

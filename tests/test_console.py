@@ -793,7 +793,7 @@ def test_console_live_answers_every_facilitator_region(workshop, facilitator_cli
     response = facilitator_client.get(url("console_live", workshop.pk))
     body = html(response)
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
     for region in ["status", "presence", "agenda", "step", "join", "ideas", "commitments"]:
         assert f'id="{region}"' in body
     assert body.count('hx-swap-oob="true"') == 8

@@ -49,6 +49,10 @@ def test_projector_shows_title_qr_code_join_code_and_address(workshop):
     assert f'data-poll-url="{live_url(workshop)}"' in body
 
 
+def test_the_projectors_secret_address_is_never_sent_to_another_site(workshop):
+    assert Client().get(display_url(workshop))["Referrer-Policy"] == "same-origin"
+
+
 def test_projector_shows_the_waiting_screen_then_the_step(workshop):
     step = services.add_step(workshop=workshop, title="Pick the challenge", body="Which one?")
     waiting = Client().get(display_url(workshop)).content.decode()
@@ -81,7 +85,7 @@ def test_display_live_answers_the_projector_regions(workshop):
     response = Client().get(live_url(workshop))
     body = response.content.decode()
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
     for region in ["status", "presence", "step", "join"]:
         assert f'id="{region}"' in body
     assert 'id="agenda"' not in body  # the facilitator's agenda is not for the room

@@ -243,6 +243,12 @@ class TestLinks:
         made.refresh_from_db()
         assert made.status == ""
 
+    def test_pages_behind_a_link_never_send_their_address_to_another_site(self, workshop, client):
+        made, path = self.sent(workshop)
+        assert client.get(path)["Referrer-Policy"] == "same-origin"
+        token = followups.issue_link(purpose=AccessLink.Purpose.MY_DATA, delegate=made.delegate)
+        assert client.get(f"/me/{token}/")["Referrer-Policy"] == "same-origin"
+
     def test_a_data_link_is_not_a_check_in_link(self, workshop, client):
         made, _ = self.sent(workshop)
         token = followups.issue_link(purpose=AccessLink.Purpose.MY_DATA, delegate=made.delegate)

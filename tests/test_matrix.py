@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from sessions import regions, services
 from sessions.errors import Conflict, NotFound
 from sessions.models import Ballot, Mark, Poll
+from sessions.plotting import Box, MatrixPlot, text_box, text_width
 from sessions.services import ideas, voting
 from sessions.tally import (
     FILL_INS,
@@ -19,14 +20,9 @@ from sessions.tally import (
     QUICK_WINS,
     THANKLESS_TASKS,
     Axis,
-    Box,
-    MatrixPlot,
     OptionResult,
     quadrant_of,
-    quantile,
     tally_poll,
-    text_box,
-    text_width,
 )
 from tests.test_voting import HTMX, make_poll, option_id, phone, tap, text
 
@@ -218,11 +214,11 @@ def test_the_database_holds_ratings_to_1_to_5(workshop, delegate_client):
     ],
 )
 def test_medians_and_quartiles_interpolate_between_the_middle_ratings(values, median, q1, q3):
-    counts = [values.count(v) for v in range(1, 6)]
-    assert quantile(counts, 0.5) == median
-    assert quantile(counts, 0.25) == q1
-    assert quantile(counts, 0.75) == q3
-    assert quantile([0] * 5, 0.5) is None
+    axis = Axis(tuple(values.count(v) for v in range(1, 6)))
+    assert axis.median == median
+    assert axis.q1 == q1
+    assert axis.q3 == q3
+    assert Axis((0,) * 5).median is None
 
 
 def test_the_tally_gives_each_axis_its_median_spread_and_count(workshop):

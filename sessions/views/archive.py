@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_workshop_for_facilitator
@@ -22,7 +23,6 @@ from sessions.errors import InvalidInput, NotFound
 from sessions.exports import csv_response, zip_response
 from sessions.models import Workshop
 from sessions.services import archive as archive_service
-from sessions.views.common import no_store
 
 NOT_SHARED = (
     "This archive link is not valid: sharing was stopped, the link was mistyped, "
@@ -42,7 +42,8 @@ def _page(request, workshop: Workshop, *, facilitator: bool, printing: bool) -> 
         path = reverse("workshops:archive_shared", args=[workshop.archive_token])
         context["share_url"] = request.build_absolute_uri(path)
     response = render(request, "workshops/archive/page.html", context)
-    return no_store(response)
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

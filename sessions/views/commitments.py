@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions import services
@@ -21,7 +22,7 @@ from sessions.models import ACTION_MAX, MAX_COMMITMENTS_PER_DELEGATE, Commitment
 from sessions.regions import FACILITATOR
 from sessions.services import commitments
 from sessions.shown import as_shown
-from sessions.views.common import answer, no_store
+from sessions.views.common import answer
 from sessions.views.delegate import _membership
 
 
@@ -78,7 +79,8 @@ def _card_response(request, workshop, html: str, status: int = 200) -> HttpRespo
     else:
         context = {"workshop": workshop, "card": html}
         response = render(request, "workshops/commit/card_page.html", context, status=status)
-    return no_store(response)
+    add_never_cache_headers(response)
+    return response
 
 
 @require_GET

@@ -1,19 +1,13 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 from sessions.regions import REGIONS, render_regions
 
 
 def request_base_url(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
-
-
-def no_store(response: HttpResponse) -> HttpResponse:
-    """Mark an answer that is personal or changes by the second: no browser or proxy keeps
-    it (a phone's fragment, a live region, a page behind a magic link)."""
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def live_regions(
@@ -29,7 +23,9 @@ def live_regions(
     snapshot = render_regions(
         workshop_id, audience, regions, base_url=request_base_url(request), request=request
     )
-    return no_store(HttpResponse(snapshot.joined()))
+    response = HttpResponse(snapshot.joined())
+    add_never_cache_headers(response)  # changes by the second
+    return response
 
 
 def answer(

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -19,7 +20,7 @@ from sessions.models import Attendance, Poll
 from sessions.regions import DELEGATE, render_ballot, render_regions
 from sessions.services import voting
 from sessions.snapshot.services import own_link_path
-from sessions.views.common import live_regions, no_store
+from sessions.views.common import live_regions
 
 TOO_MANY = (
     "Too many wrong codes from this network. Wait {minutes} and try again, or scan the QR code."
@@ -101,7 +102,8 @@ def phone_page(
         return render(request, "workshops/phone.html", context)
     context["refusal"] = refusal.message
     response = render(request, "workshops/phone.html", context, status=refusal.status)
-    return no_store(response)
+    add_never_cache_headers(response)
+    return response
 
 
 @require_GET
@@ -130,7 +132,8 @@ def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     if poll is None:
         return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
     response = HttpResponse(render_ballot(poll, delegate.pk, request))
-    return no_store(response)
+    add_never_cache_headers(response)
+    return response
 
 
 @require_POST

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -28,7 +29,7 @@ from sessions.errors import InvalidInput, NotFound
 from sessions.identity import read_delegate_key
 from sessions.models import AccessLink, Commitment, Delegate, Status
 from sessions.services import followups, privacy
-from sessions.views.common import no_store, request_base_url
+from sessions.views.common import request_base_url
 
 log = logging.getLogger("facilitate.followups")
 
@@ -78,8 +79,7 @@ def _check_in_page(request, commitment, form, *, status=200, saved=False) -> Htt
         "key_value": form.key_to_send(),
     }
     response = render(request, "workshops/followup/check_in.html", context, status=status)
-    no_store(response)
-    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
+    add_never_cache_headers(response)
     return response
 
 
@@ -106,8 +106,7 @@ def _data_page(request, delegate: Delegate, actions: dict) -> HttpResponse:
         **actions,
     }
     response = render(request, "workshops/followup/my_data.html", context)
-    no_store(response)
-    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site
+    add_never_cache_headers(response)
     return response
 
 
@@ -115,7 +114,8 @@ def _download(delegate: Delegate) -> HttpResponse:
     body = json.dumps(privacy.my_data(delegate), indent=2, ensure_ascii=False)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-facilitate-data.json"'
-    return no_store(response)
+    add_never_cache_headers(response)
+    return response
 
 
 def _erase(request: HttpRequest, delegate: Delegate) -> HttpResponse:

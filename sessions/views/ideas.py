@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_workshop_for_facilitator
@@ -19,7 +20,7 @@ from sessions.models import MAX_CLUSTERS, Board, Idea
 from sessions.regions import FACILITATOR, render_my_ideas
 from sessions.services import ideas
 from sessions.shown import as_shown
-from sessions.views.common import answer, no_store
+from sessions.views.common import answer
 from sessions.views.delegate import _membership
 
 NOT_UNDERSTOOD = "That was not understood; nothing was changed."
@@ -37,11 +38,11 @@ def _current_board(workshop) -> Board:
 
 
 @require_GET
+@never_cache
 def my_ideas(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ideas and the form to send one (fetched when an ideas step shows)."""
     workshop, delegate = _membership(request, workshop_id)
-    response = HttpResponse(render_my_ideas(_current_board(workshop), delegate.pk, request))
-    return no_store(response)
+    return HttpResponse(render_my_ideas(_current_board(workshop), delegate.pk, request))
 
 
 @require_POST
@@ -78,6 +79,7 @@ def _board_for(request: HttpRequest, workshop_id: int, board_id: int):
 
 @login_required
 @require_GET
+@never_cache
 def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
     """Suggested clusters for the board's ideas on the wall, for this console only."""
     workshop, board = _board_for(request, workshop_id, board_id)
@@ -86,8 +88,7 @@ def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> Http
     suggestions = [
         {"name": s.name, "ideas": [visible[pk] for pk in s.idea_ids]} for s in found[:MAX_CLUSTERS]
     ]
-    response = HttpResponse(_suggestions(request, workshop, board, suggestions))
-    return no_store(response)
+    return HttpResponse(_suggestions(request, workshop, board, suggestions))
 
 
 def _suggestions(request, workshop, board, suggestions) -> str:

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_workshop_for_facilitator
@@ -17,7 +18,7 @@ from sessions.pulse import render_my_pulse
 from sessions.regions import FACILITATOR
 from sessions.services import pulse as pulse_service
 from sessions.shown import as_shown
-from sessions.views.common import answer, no_store
+from sessions.views.common import answer
 from sessions.views.delegate import _membership
 
 NOT_UNDERSTOOD = "That was not understood; nothing was changed."
@@ -34,11 +35,11 @@ def _current_pulse(workshop) -> Pulse:
 
 
 @require_GET
+@never_cache
 def my_pulse(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's pulse form with their answer (fetched when the pulse shows)."""
     workshop, delegate = _membership(request, workshop_id)
-    response = HttpResponse(render_my_pulse(_current_pulse(workshop), delegate.pk, request))
-    return no_store(response)
+    return HttpResponse(render_my_pulse(_current_pulse(workshop), delegate.pk, request))
 
 
 @require_POST

@@ -1,0 +1,137 @@
+"""What browsers and proxies may keep: nothing personal, nothing that changes by the second,
+nothing behind a secret link (Django's never-cache headers)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from sessions import services
+from sessions.models import AccessLink, Idea
+from sessions.services import archive, commitments, followups, ideas, voting
+from sessions.services import pulse as pulse_service
+from tests.conftest import join
+
+# django.utils.cache.add_never_cache_headers
+NEVER_CACHED = "max-age=0, no-cache, no-store, must-revalidate, private"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+pytestmark = pytest.mark.django_db
+
+
+def never_cached(response) -> bool:
+    assert response.status_code < 500, response.content
+    return response["Cache-Control"] == NEVER_CACHED and "Expires" in response
+
+
+def test_the_live_regions_of_every_audience_are_never_cached(
+    workshop, facilitator_client, delegate_client
+):
+    display = reverse("workshops:display_live", args=[workshop.display_token])
+    assert never_cached(Client().get(display))
+    assert never_cached(facilitator_client.get(f"/console/workshops/{workshop.pk}/live/"))
+    assert never_cached(delegate_client.get(f"/w/{workshop.pk}/live/"))
+
+
+def test_a_phones_own_fragments_are_never_cached(workshop, delegate_client):
+    def shown(step):
+        services.show_step(workshop=workshop, step=step)
+        workshop.refresh_from_db()
+
+    vote = voting.add_vote_step(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["One", "Two", "Three"]),
+    )
+    shown(vote)
+    assert never_cached(delegate_client.get(f"/w/{workshop.pk}/ballot/"))
+    shown(ideas.add_ideas_step(workshop=workshop, title="Ideas", prompt="How might we?"))
+    assert never_cached(delegate_client.get(f"/w/{workshop.pk}/ideas/"))
+    shown(commitments.add_commit_step(workshop=workshop, title="Commit"))
+    assert never_cached(delegate_client.get(f"/w/{workshop.pk}/commitments/", **HTMX))
+    assert never_cached(delegate_client.get(f"/w/{workshop.pk}/commitments/"))
+    shown(pulse_service.add_pulse_step(workshop=workshop))
+    assert never_cached(delegate_client.get(f"/w/{workshop.pk}/pulse/"))
+
+
+def test_a_refused_plain_post_answers_a_never_cached_phone_page(workshop, delegate_client):
+    response = delegate_client.post(f"/w/{workshop.pk}/ideas/send/", {"text": "x"})
+    assert response.status_code == 400
+    assert "<html" in response.content.decode()
+    assert never_cached(response)
+
+
+def test_the_suggested_clusters_are_never_cached(workshop, facilitator_client, delegate_client):
+    step = ideas.add_ideas_step(workshop=workshop, title="Ideas", prompt="How might we?")
+    board = ideas.open_board(board=step.board)
+    for text in ["Quick changeover on line 2", "Changeover checklist for line 2"]:
+        ideas.submit_idea(
+            workshop_id=workshop.pk,
+            delegate_id=delegate_client.delegate.pk,
+            board_id=board.pk,
+            text=text,
+        )
+    assert Idea.objects.count() == 2
+    path = f"/console/workshops/{workshop.pk}/boards/{board.pk}/suggest/"
+    assert never_cached(facilitator_client.get(path))
+
+
+def test_the_archive_and_its_shared_link_are_never_cached(workshop, facilitator_client):
+    assert never_cached(facilitator_client.get(f"/console/workshops/{workshop.pk}/archive/"))
+    services.close_workshop(workshop=workshop)
+    shared = archive.share_archive(workshop=workshop)
+    response = Client().get(f"/archive/{shared.archive_token}/")
+    assert response.status_code == 200
+    assert never_cached(response)
+
+
+def test_check_in_and_data_pages_are_never_cached(workshop):
+    phone = Client()
+    delegate = join(phone, workshop, "Dana")
+    step = commitments.add_commit_step(workshop=workshop, title="Commit")
+    made = commitments.make_commitment(
+        workshop_id=workshop.pk,
+        delegate_id=delegate.pk,
+        step_id=step.pk,
+        card=commitments.Card(
+            action="time every changeover on line 2",
+            first_step_when="When the Monday shift starts",
+            first_step_then="put a stopwatch by the press",
+            first_step_on=workshop.event.local_today(),
+            measure="changeovers under 20 minutes",
+            done_by=workshop.event.local_today(),
+            email="dana@example.com",
+            consent=True,
+        ),
+    )
+    token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
+    assert never_cached(Client().get(f"/c/{made.pk}/{token}/"))
+    token = followups.issue_link(purpose=AccessLink.Purpose.MY_DATA, delegate=delegate)
+    assert never_cached(Client().get(f"/me/{token}/"))
+    assert never_cached(phone.get(f"/e/{workshop.event_id}/my-data/"))
+    assert never_cached(phone.get(f"/e/{workshop.event_id}/my-data/download/"))
+
+
+# --- static files ----------------------------------------------------------------------------
+
+
+def test_a_server_names_live_js_by_its_hash_and_lets_browsers_keep_it(server):
+    """A page always loads the script it was rendered with (a phone never runs an old live.js
+    against a new server), so that file may be kept for good."""
+    page = httpx.get(f"{server.url}/join")
+    assert page.status_code == 200
+    [script] = re.findall(r'<script src="(/static/workshops/live\.[0-9a-f]{12}\.js)"', page.text)
+    served = httpx.get(server.url + script, headers={"Accept-Encoding": "gzip"})
+    assert served.status_code == 200
+    assert "javascript" in served.headers["content-type"]
+    assert served.headers["cache-control"] == "max-age=315360000, public, immutable"
+    assert served.headers["content-encoding"] == "gzip"  # compressed once, by collectstatic
+    source = (Path(settings.BASE_DIR) / "sessions/static/workshops/live.js").read_text()
+    assert served.text == source
