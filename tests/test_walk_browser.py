@@ -375,11 +375,17 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
         act(console, item.get_by_role("button", name="Approve"))
     room.check("three ideas approved")
 
+    # A smaller projector (a hotel room's 1280x720), opened in the middle of the step.
     late = projector_context.new_page()
+    late.set_viewport_size({"width": 1280, "height": 720})
     late.goto(a.url + display_path)
     live(late)
     room.screens[1].pages.append(late)
     room.check("a projector opened in the middle of the ideas step")
+    shot(projector, "walk-ideas-projector-1920")
+    shot(late, "walk-ideas-projector-1280")
+    shot(console, "walk-ideas-console-1366")
+    shot(ana, "walk-ideas-phone-390")
 
     console.get_by_label("Time every changeover").check()
     console.get_by_label("or a new cluster named").fill("Changeover discipline")
@@ -413,6 +419,8 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     ben.get_by_label("Done by").fill((today + datetime.timedelta(days=21)).isoformat())
     act(ben, button(ben, "Commit"))
     room.check("a commitment on the wall")
+    shot(projector, "walk-commitments-projector-1920")
+    shot(ben, "walk-commitments-phone-390")
 
     act(console, button(console, "Next →"))
     expect(console.locator("#step .now")).to_have_text(steps["pulse"].title)
@@ -432,4 +440,6 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     finish.close()
     expect(projector.locator("#status")).to_contain_text("This workshop has finished")
     room.check("finishing the workshop")
+    shot(late, "walk-finished-projector-1280")
+    shot(cleo, "walk-finished-phone-390")
     assert room.checks >= 40
