@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from sessions.services.followups import send_due_followups
+from sessions.commitments.followups import send_due_followups
 
 
 class Command(BaseCommand):
