@@ -24,11 +24,10 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.http import HttpRequest
 
-from sessions.errors import Conflict, InvalidInput
+from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
 from sessions.models import Board, Poll, Pulse, Step, Workshop
 
 FIELD = "shown"
-NOT_UNDERSTOOD = "That was not understood; nothing was changed."
 _TOKEN = re.compile(r"^(?P<step>[0-9]{1,12})?(?::(?P<state>[a-z0-9-]{1,60}))?$")
 
 

@@ -105,12 +105,12 @@ def console(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 def _console_page(request, workshop, step_form, status=200) -> HttpResponse:
-    snapshot = render_regions(
+    frame = render_regions(
         workshop.pk, FACILITATOR, base_url=request_base_url(request), request=request
     )
     context = {
         "workshop": workshop,
-        "regions": snapshot.html,
+        "regions": frame.html,
         "step_form": step_form,
         "prompt_starters": ideas.prompt_starters(workshop),
     }

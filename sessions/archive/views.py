@@ -19,7 +19,7 @@ from sessions.archive import services as archive_service
 from sessions.archive.exports import EXPORTS, zip_members
 from sessions.archive.forms import ShareForm
 from sessions.archive.read import archive_of
-from sessions.errors import InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.models import Workshop
 from sessions.responses import no_store
 from sessions.spreadsheet import csv_response, zip_response
@@ -85,7 +85,7 @@ def archive_share(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     form = ShareForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("That was not understood; nothing was changed.")
+        raise InvalidInput(NOT_UNDERSTOOD)
     if form.cleaned_data["do"] == "share":
         archive_service.share_archive(workshop=workshop)
     else:

@@ -20,7 +20,7 @@ from sessions.commitments import followups
 from sessions.commitments import services as commitments
 from sessions.commitments.forms import CheckInForm, CommitmentForm
 from sessions.commitments.hints import action_hints, hint_rules
-from sessions.errors import InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import (
@@ -88,9 +88,6 @@ def _card_response(request, workshop, html: str, status: int = 200) -> HttpRespo
         context = {"workshop": workshop, "card": html}
         response = render(request, "workshops/commit/card_page.html", context, status=status)
     return no_store(response)
-
-
-NOT_UNDERSTOOD = "That answer was not understood; nothing was saved. Please try again."
 
 
 @require_GET

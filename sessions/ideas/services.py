@@ -24,6 +24,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from sessions.access import NOT_FOUND
 from sessions.agenda.services import FINISHED, add_step, changed, lock_open_workshop
@@ -494,7 +495,7 @@ def create_cluster(*, board: Board, name: str, key: str | None = None) -> Cluste
         return None
     _check_name_free(board, name)
     _check_room_for(board, 1)
-    _snapshot(board, f'Created "{name}"')
+    _record_undo(board, f'Created "{name}"')
     return Cluster.objects.create(board=board, name=name, position=_next_position(board))
 
 
@@ -506,7 +507,7 @@ def rename_cluster(*, board: Board, cluster_id: int, name: str) -> Cluster:
     name = cluster_name(name)
     if name != cluster.name:
         _check_name_free(board, name, cluster_id=cluster.pk)
-        _snapshot(board, f'Renamed "{cluster.name}" to "{name}"')
+        _record_undo(board, f'Renamed "{cluster.name}" to "{name}"')
         cluster.name = name
         cluster.save(update_fields=["name"])
         changed(board.step.workshop_id, _wall(board))
@@ -518,7 +519,7 @@ def delete_cluster(*, board: Board, cluster_id: int) -> None:
     """Remove a cluster; its ideas become unclustered. Undoable. Broadcasts #ideas."""
     board = _locked(board)
     cluster = _cluster(board, cluster_id)
-    _snapshot(board, f'Deleted "{cluster.name}"')
+    _record_undo(board, f'Deleted "{cluster.name}"')
     cluster.delete()
     changed(board.step.workshop_id, _wall(board))
 
@@ -531,7 +532,7 @@ def merge_clusters(*, board: Board, cluster_id: int, into_id: int) -> Cluster:
         raise InvalidInput("A cluster cannot be merged into itself.")
     cluster = _cluster(board, cluster_id)
     into = _cluster(board, into_id)
-    _snapshot(board, f'Merged "{cluster.name}" into "{into.name}"')
+    _record_undo(board, f'Merged "{cluster.name}" into "{into.name}"')
     cluster.ideas.update(cluster=into)
     cluster.delete()
     changed(board.step.workshop_id, _wall(board))
@@ -564,11 +565,14 @@ def _assign(board: Board, idea_ids: Sequence[int], cluster_id: int | None) -> in
     moving = [idea.pk for idea in ideas if idea.cluster_id != cluster_id]
     if not moving:
         return 0
-    some = "an idea" if len(moving) == 1 else f"{len(moving)} ideas"
-    _snapshot(
-        board,
-        f'Put {some} in "{cluster.name}"' if cluster else f"Took {some} out of their clusters",
-    )
+    n = len(moving)
+    if cluster:
+        label = ngettext('Put an idea in "%(name)s"', 'Put %(n)d ideas in "%(name)s"', n)
+    else:
+        label = ngettext(
+            "Took an idea out of their clusters", "Took %(n)d ideas out of their clusters", n
+        )
+    _record_undo(board, label % {"n": n, "name": cluster.name if cluster else ""})
     Idea.objects.filter(pk__in=moving).update(cluster=cluster)
     changed(board.step.workshop_id, _wall(board))
     return len(moving)
@@ -593,7 +597,12 @@ def apply_suggestions(
         raise Conflict("None of the suggested ideas are on the wall any more, so nothing changed.")
     existing = {c.name.casefold(): c for c in board.clusters.all()}
     _check_room_for(board, len(plan.keys() - existing.keys()))
-    _snapshot(board, f"Accepted {_count(len(plan), 'suggested cluster')}")
+    n = len(plan)
+    _record_undo(
+        board,
+        ngettext("Accepted %(n)d suggested cluster", "Accepted %(n)d suggested clusters", n)
+        % {"n": n},
+    )
     position = _next_position(board)
     clusters = []
     for folded, (name, idea_ids) in plan.items():
@@ -641,7 +650,9 @@ def undo_clustering(*, board: Board, key: str | None = None) -> str | None:
     return undo.label
 
 
-def _snapshot(board: Board, label: str) -> None:
+def _record_undo(board: Board, label: str) -> None:
+    """Keep the board's clusters and which idea is in which, before a cluster change called
+    `label`, so undo can restore them (the newest UNDO_KEPT records are kept)."""
     clusters = list(board.clusters.order_by("id").values("id", "name", "position"))
     assigned = Idea.objects.for_board(board).filter(cluster__isnull=False)
     ideas = {str(i): c for i, c in assigned.order_by("id").values_list("id", "cluster_id")}
@@ -701,7 +712,3 @@ def _check_room_for(board: Board, new: int) -> None:
 def _next_position(board: Board) -> int:
     last = board.clusters.aggregate(last=Max("position"))["last"]
     return 0 if last is None else last + 1
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"

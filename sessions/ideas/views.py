@@ -9,12 +9,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_membership, get_workshop_for_facilitator
 from sessions.agenda.shown import as_shown
 from sessions.commands import parse_int
-from sessions.errors import InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.ideas import services as ideas
 from sessions.ideas import suggestions
 from sessions.ideas.clustering import EXPLANATION, suggest_clusters
@@ -31,7 +32,6 @@ from sessions.live.views import answer
 from sessions.models import MAX_CLUSTERS, Board, Idea
 from sessions.responses import no_store
 
-NOT_UNDERSTOOD = "That was not understood; nothing was changed."
 STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is allowed
 
 
@@ -60,7 +60,7 @@ def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop, delegate = get_membership(request, workshop_id)
     form = IdeaForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("That idea was not understood; nothing was sent.")
+        raise InvalidInput(NOT_UNDERSTOOD)
     data = form.cleaned_data
     idea = ideas.submit_idea(
         workshop_id=workshop.pk,
@@ -189,7 +189,8 @@ def _merge(board: Board, command: _Command) -> str:
     if not others:
         raise InvalidInput("Tick the ideas to merge into this one first.")
     ideas.merge_ideas(board=board, survivor_id=command.target_id(), other_ids=others)
-    return f"Merged {len(others)} idea{'s' if len(others) != 1 else ''}."
+    n = len(others)
+    return ngettext("Merged %(n)d idea.", "Merged %(n)d ideas.", n) % {"n": n}
 
 
 def _create(board: Board, command: _Command) -> str:
@@ -205,7 +206,7 @@ def _assign(board: Board, command: _Command) -> str:
     moved = ideas.assign_ideas(
         board=board, idea_ids=command.ticked(), cluster_id=command.cleaned["cluster"]
     )
-    return f"Moved {moved} idea{'s' if moved != 1 else ''}."
+    return ngettext("Moved %(n)d idea.", "Moved %(n)d ideas.", moved) % {"n": moved}
 
 
 def _accept(board: Board, command: _Command) -> str:
@@ -226,7 +227,8 @@ def _accept(board: Board, command: _Command) -> str:
     if not groups:
         raise InvalidInput("No suggested cluster has any ticked idea; nothing was changed.")
     ideas.apply_suggestions(board=board, groups=groups)
-    return f"Accepted {len(groups)} cluster{'s' if len(groups) != 1 else ''}."
+    n = len(groups)
+    return ngettext("Accepted %(n)d cluster.", "Accepted %(n)d clusters.", n) % {"n": n}
 
 
 def _undo(board: Board, command: _Command) -> str:
@@ -304,10 +306,8 @@ def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     message = "Already sent." if suggestion is None else "Thank you: the facilitator will see it."
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    snapshot = render_regions(
-        workshop.pk, DELEGATE, ("suggest",), request=request, delegate=delegate
-    )
-    return HttpResponse(snapshot.joined() + flash)
+    frame = render_regions(workshop.pk, DELEGATE, ("suggest",), request=request, delegate=delegate)
+    return HttpResponse(frame.joined() + flash)
 
 
 @login_required

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -53,7 +54,7 @@ def join_with_code(request: HttpRequest) -> HttpResponse:
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
-    return "a minute" if minutes == 1 else f"{minutes} minutes"
+    return ngettext("a minute", "%(n)d minutes", minutes) % {"n": minutes}
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,8 +96,8 @@ def phone_page(
     its flash area and what was typed back in its field (templates read
     `request.refused_post`). Raises NotFound when the phone has not joined."""
     workshop, delegate = get_membership(request, workshop_id)
-    snapshot = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
-    context = {"workshop": workshop, "delegate": delegate, "regions": snapshot.html}
+    frame = render_regions(workshop.pk, DELEGATE, request=request, delegate=delegate)
+    context = {"workshop": workshop, "delegate": delegate, "regions": frame.html}
     context["snapshot_link"] = own_link_path(delegate)
     if refusal is None:
         return render(request, "workshops/phone.html", context)

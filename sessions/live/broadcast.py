@@ -1,10 +1,10 @@
 """The one place that pushes to sockets (the only caller of `group_send`).
 
 Services call `regions_changed` inside their transaction; nothing is sent unless and until it
-commits. Pushes are snapshots of whole regions, never deltas, so a lost message is healed by
-the next one. They are coalesced per workshop and audience: at most one snapshot per
+commits. Pushes are frames of whole regions, never deltas, so a lost message is healed by
+the next one. They are coalesced per workshop and audience: at most one frame per
 `PUSH_INTERVAL_SECONDS[audience]`, sent at once when the audience has been quiet, and always
-a trailing one after the last change. Each snapshot is rendered once per audience and the
+a trailing one after the last change. Each frame is rendered once per audience and the
 same bytes go to every socket in the group.
 
 The coalescer lives on the server's event loop (recorded by `facilitate.asgi`). Where no
@@ -45,7 +45,7 @@ def group_name(workshop_id: int, audience: str) -> str:
 
 def regions_changed(workshop_id: int, regions: set[str], *, delay: float = 0) -> None:
     """After the current transaction commits (and `delay` seconds more, where a server loop
-    runs), push fresh snapshots of `regions`."""
+    runs), push fresh frames of `regions`."""
     wanted = frozenset(regions)
     transaction.on_commit(partial(_publish, workshop_id, wanted, delay))
 
@@ -84,8 +84,8 @@ def _publish(
         wanted = tuple(name for name in names if name in regions)
         appends = appended if APPENDABLE in names else frozenset()
         if wanted or appends:
-            snapshot = render_regions(workshop_id, audience, wanted, appended=appends)
-            _send_now(group_name(workshop_id, audience), push_message(snapshot))
+            frame = render_regions(workshop_id, audience, wanted, appended=appends)
+            _send_now(group_name(workshop_id, audience), push_message(frame))
 
 
 def _send_now(group: str, message: dict) -> None:
@@ -103,8 +103,8 @@ def _send_now(group: str, message: dict) -> None:
         task.add_done_callback(_background.discard)
 
 
-def push_message(snapshot) -> dict:
-    return {"type": PUSH, "version": snapshot.version, "html": snapshot.html}
+def push_message(frame) -> dict:
+    return {"type": PUSH, "version": frame.version, "html": frame.html}
 
 
 class Coalescer:
@@ -162,11 +162,11 @@ class Coalescer:
         self.last_sent[key] = asyncio.get_running_loop().time()
         names = tuple(name for name in REGIONS[audience] if name in wanted)
         try:
-            snapshot = await database_sync_to_async(render_regions)(
+            frame = await database_sync_to_async(render_regions)(
                 workshop_id, audience, names, appended=appended
             )
             await get_channel_layer().group_send(
-                group_name(workshop_id, audience), push_message(snapshot)
+                group_name(workshop_id, audience), push_message(frame)
             )
             self.pushes_sent += 1
         except Exception:

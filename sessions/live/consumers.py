@@ -7,11 +7,11 @@ Paths (see `sessions.routing`):
 
 It accepts at once, then checks access (`sessions.access`), joins the audience's group
 through this process's fan-out (`sessions.live.fanout`, which hands each push to the consumer's
-`deliver`), and sends a full snapshot of every live region, so a reconnect never needs a
+`deliver`), and sends a full frame of every live region, so a reconnect never needs a
 missed message.
 
-Accepts (JSON text frames, at most MAX_MESSAGE bytes):
-    {"type": "ping"}   answered with the text frame "pong" (the page's heartbeat, every 4 s
+Accepts (JSON text messages, at most MAX_MESSAGE bytes):
+    {"type": "ping"}   answered with the text message "pong" (the page's heartbeat, every 4 s
                        from every page: answered at once, with no database work)
     {"type": "vote", "poll": id, "option": id, "action": ..., "value": n, "key": uuid}
                        from a delegate: the same form and service as the HTTP vote; answered
@@ -19,7 +19,7 @@ Accepts (JSON text frames, at most MAX_MESSAGE bytes):
                        (the acknowledgement), or an #flash error naming the key.
 Anything else is answered with an #flash error fragment and changes nothing.
 
-Sends: HTML text frames of out-of-band fragments (the regions' partials, each root carrying
+Sends: HTML text messages of out-of-band fragments (the regions' partials, each root carrying
 its id and data-version) and "pong". A region is never sent at an older version than the
 socket already has.
 
@@ -39,7 +39,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from sessions import access
-from sessions.errors import NotFound, Refused
+from sessions.errors import NOT_UNDERSTOOD, NotFound, Refused
 from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
@@ -53,7 +53,6 @@ from sessions.voting.read import render_ballot
 log = logging.getLogger(__name__)
 
 NOT_ALLOWED = 4403
-NOT_UNDERSTOOD = "That message was not understood; nothing was changed."
 MAX_MESSAGE = 4096
 
 
@@ -79,13 +78,13 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         except NotFound:
             await self.close(code=NOT_ALLOWED)
             return
-        # Join before rendering the snapshot, so no push between the two is missed.
+        # Join before rendering the frame, so no push between the two is missed.
         self.group = broadcast.group_name(self.workshop_id, self.audience)
         await fanout.join(self.group, self)
-        snapshot = await database_sync_to_async(render_regions)(
+        frame = await database_sync_to_async(render_regions)(
             self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
         )
-        await self.region_push(broadcast.push_message(snapshot))
+        await self.region_push(broadcast.push_message(frame))
 
     def identify_and_register(self) -> None:
         self.identify()
@@ -181,7 +180,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.own_ideas_changed(message)
 
     async def region_push(self, event: dict) -> None:
-        """Send the regions of a snapshot that are not older than what this socket has."""
+        """Send the regions of a frame that are not older than what this socket has."""
         version = event["version"]
         fresh = [name for name in event["html"] if version >= self.sent_versions.get(name, 0)]
         if not fresh:

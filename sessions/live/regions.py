@@ -2,7 +2,7 @@
 
 Every region is a named partial in `templates/workshops/live/<audience>.html` whose root
 element has a stable id and a `data-version`. The full page, the HTTP polling fallback, the
-snapshot a socket gets on connect and the pushed updates all render through
+frame a socket gets on connect and the pushed updates all render through
 `render_regions`, once per audience: nothing here depends on who is asking within an
 audience.
 """
@@ -35,7 +35,10 @@ from sessions.voting.read import vote_context
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class Frame:
+    """One audience's rendered regions (name to HTML) at one version of the workshop: what a
+    page draws, a poll answers and a push or a socket's first message carries."""
+
     version: int
     html: dict[str, str]
 
@@ -67,14 +70,14 @@ def render_regions(
     request=None,
     delegate=None,
     appended: frozenset[int] = frozenset(),
-) -> Snapshot:
+) -> Frame:
     """Render `regions` (default: all of the audience's) from the database's current state.
 
     The version is read before the state, so the state shown is at least that new.
     `base_url` (scheme and host phones use) is needed to draw the join QR code; without it
     the join region renders as a stub that fetches itself over HTTP. With `request` (a
     page or an HTTP answer) forms also carry the CSRF token for plain, script-free posts.
-    With `delegate` (a phone's page or its socket's first snapshot) the step carries that
+    With `delegate` (a phone's page or its socket's first frame) the step carries that
     delegate's own ballot; pushed to every phone, it carries a stub that fetches it.
     `appended` (ids of new ideas), when #ideas itself is not asked for, renders an append of
     just those ideas under the name "ideas".
@@ -100,7 +103,7 @@ def render_regions(
         context.update(vote_context(workshop.current_step, names, delegate, request))
     if workshop.current_step and workshop.current_step.kind == Step.Kind.IDEAS:
         context.update(ideas_context(workshop.current_step, names, audience))
-        # Only a page carries the delegate's ideas and form; a socket's snapshot (connect,
+        # Only a page carries the delegate's ideas and form; a socket's frame (connect,
         # reconnect) carries the stub, whose hx-preserve keeps what the delegate is typing.
         board = context.get("board")
         if board and audience == DELEGATE and {"step", "suggest"}.intersection(names):
@@ -125,7 +128,7 @@ def render_regions(
         context["new_ideas"] = new_ideas(context["board"], appended, audience)
         context["idea_count"] = Idea.objects.for_board(context["board"]).visible().count()
         html[APPENDABLE] = render_to_string(f"{template}#ideas_appended", context, request=request)
-    return Snapshot(version=version, html=html)
+    return Frame(version=version, html=html)
 
 
 def join_context(workshop: Workshop, base_url: str | None) -> dict:

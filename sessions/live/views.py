@@ -16,10 +16,10 @@ from sessions.responses import no_store, request_base_url
 @require_safe
 def display(request: HttpRequest, token: str) -> HttpResponse:
     workshop = get_workshop_for_display(token)
-    snapshot = render_regions(
+    frame = render_regions(
         workshop.pk, PROJECTOR, base_url=request_base_url(request), request=request
     )
-    context = {"workshop": workshop, "regions": snapshot.html, "token": token}
+    context = {"workshop": workshop, "regions": frame.html, "token": token}
     return render(request, "workshops/display.html", context)
 
 
@@ -40,10 +40,10 @@ def live_regions(
     asked = request.GET.get("region")
     if regions is None and asked in REGIONS[audience]:
         regions = (asked,)
-    snapshot = render_regions(
+    frame = render_regions(
         workshop_id, audience, regions, base_url=request_base_url(request), request=request
     )
-    return no_store(HttpResponse(snapshot.joined()))
+    return no_store(HttpResponse(frame.joined()))
 
 
 def answer(
@@ -63,8 +63,8 @@ def answer(
     """
     if not request.htmx:
         return redirect(redirect_to)
-    snapshot = render_regions(
+    frame = render_regions(
         workshop_id, audience, regions, base_url=request_base_url(request), request=request
     )
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    return HttpResponse(snapshot.joined() + flash + extra)
+    return HttpResponse(frame.joined() + flash + extra)

@@ -202,11 +202,11 @@ class ChangeQuerySet(models.QuerySet):
 class Change(models.Model):
     """One committed change to what a workshop's screens show.
 
-    A workshop's version is the number of its committed changes: pushed snapshots carry it
+    A workshop's version is the number of its committed changes: pushed frames carry it
     and a screen never replaces a region with an older one. A count, not the latest id:
     ids are handed out when a row is inserted, not when it commits, so a change with a
     lower id can commit after a higher one; the count still rises when it does, so a
-    snapshot that includes it always outranks one that does not. Inserting a row (rather
+    frame that includes it always outranks one that does not. Inserting a row (rather
     than bumping a counter on the workshop) keeps concurrent writers, such as a room full
     of voters, from queuing on one row. `key` is the client-generated key of the command
     that made the change: a replayed command finds its key taken and does nothing.

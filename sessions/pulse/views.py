@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_membership, get_workshop_for_facilitator
 from sessions.agenda.shown import as_shown
-from sessions.errors import InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import Pulse, PulseAnswer, Step
@@ -19,9 +19,6 @@ from sessions.pulse import services as pulse_service
 from sessions.pulse.forms import PulseAnswerForm, PulseControlForm
 from sessions.pulse.read import render_my_pulse
 from sessions.responses import no_store
-
-NOT_UNDERSTOOD = "That was not understood; nothing was changed."
-
 
 # --- delegates -----------------------------------------------------------------------------
 
