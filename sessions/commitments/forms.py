@@ -1,4 +1,4 @@
-"""Forms of the commitment card, the follow-up check-in and the privacy pages.
+"""Forms of the commitment card and the follow-up check-in.
 
 Lengths and formats are checked here; the services check the rules that depend on the
 workshop (dates in the event's time zone, what can be linked, who can be a buddy).

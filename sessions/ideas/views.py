@@ -1,4 +1,5 @@
-"""Ideas steps: delegates send ideas; the facilitator moderates and clusters them."""
+"""Ideas steps: delegates send ideas and suggest themes for them; the facilitator moderates
+and clusters them and takes or dismisses the suggestions."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Forms of the pulse, closing and the archive (validated here; ranges and the one-word
-rule are the service's, which says what was wrong)."""
+"""Forms of the pulse: a delegate's answer and the console's control (validated here;
+ranges and the one-word rule are the service's, which says what was wrong)."""
 
 from django import forms
 

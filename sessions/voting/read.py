@@ -1,4 +1,5 @@
-"""A poll's results, from a constant number of queries whatever the room's size.
+"""What a vote's screens show: a poll's results (from a constant number of queries whatever
+the room's size), the vote step's context and a delegate's own ballot.
 
 One place computes results: the projector, the console, the phones, the archive and the
 tests all read them from `tally_poll`. Three queries at most (the options, the marks grouped
