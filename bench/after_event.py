@@ -36,11 +36,13 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from sessions import services  # noqa: E402
-from sessions.funnel import funnel  # noqa: E402
+from sessions.agenda import services  # noqa: E402
+from sessions.commitments import followups  # noqa: E402
+from sessions.commitments import services as commitments  # noqa: E402
+from sessions.commitments.funnel import funnel  # noqa: E402
 from sessions.models import Attendance, Commitment, Delegate, Poll  # noqa: E402
-from sessions.services import commitments, followups, voting  # noqa: E402
-from sessions.services.voting import PollSettings  # noqa: E402
+from sessions.voting import services as voting  # noqa: E402
+from sessions.voting.services import PollSettings  # noqa: E402
 
 
 def build(n: int):

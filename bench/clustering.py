@@ -28,7 +28,7 @@ from pathlib import Path
 # Run as a script from the project root, so make `sessions` importable without Django.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sessions.clustering import suggest_clusters
+from sessions.ideas.clustering import suggest_clusters
 
 MAX_LENGTH = 200
 

@@ -43,7 +43,7 @@ def setup_django(env: dict[str, str]) -> None:
 def make_room(phones: int, label: str) -> Room:
     from django.contrib.auth import get_user_model
 
-    from sessions import services
+    from sessions.agenda import services
     from sessions.identity import cookie_name, signed_cookie_value
     from sessions.models import Attendance, Delegate
 
@@ -61,9 +61,9 @@ def make_room(phones: int, label: str) -> Room:
 
 def open_vote(workshop_id: int, title: str) -> Vote:
     """Add a dot vote with live results, show it and open it (as a facilitator would)."""
-    from sessions import services
+    from sessions.agenda import services
     from sessions.models import Workshop
-    from sessions.services import voting
+    from sessions.voting import services as voting
 
     workshop = Workshop.objects.get(pk=workshop_id)
     settings = voting.PollSettings(

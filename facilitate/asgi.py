@@ -12,9 +12,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from sessions.broadcast import coalescer  # noqa: E402
-from sessions.consumers import presence_heartbeat  # noqa: E402
-from sessions.routing import websocket_urlpatterns  # noqa: E402
+from sessions.live.broadcast import coalescer  # noqa: E402
+from sessions.live.consumers import presence_heartbeat  # noqa: E402
+from sessions.live.routing import websocket_urlpatterns  # noqa: E402
 
 
 class ServerLoop:

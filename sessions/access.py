@@ -6,11 +6,17 @@ not the requester's gets exactly the same answer as one that does not exist.
 
 from collections.abc import Mapping
 
+from django.http import HttpRequest
+
 from sessions.errors import NotFound
 from sessions.identity import read_delegate_key
 from sessions.models import Delegate, Event, Step, Workshop
 
 NOT_FOUND = "That workshop does not exist, or you do not have access to it."
+NOT_JOINED = (
+    "This phone has not joined that workshop. Scan the QR code or type the code "
+    "shown on the screen to join."
+)
 
 
 def get_event_for_facilitator(user, event_id: int) -> Event:
@@ -49,6 +55,15 @@ def get_workshop_for_delegate(
     if delegate is None:
         raise NotFound(NOT_FOUND)
     return workshop, delegate
+
+
+def get_membership(request: HttpRequest, workshop_id: int) -> tuple[Workshop, Delegate]:
+    """The workshop and this phone's delegate, for a delegate's page or command; the refusal
+    says how to join."""
+    try:
+        return get_workshop_for_delegate(request.COOKIES, workshop_id)
+    except NotFound:
+        raise NotFound(NOT_JOINED) from None
 
 
 def get_workshop_for_display(token: str) -> Workshop:

@@ -4,6 +4,11 @@ Views let these propagate; `sessions.middleware.RefusalMiddleware` turns them in
 (or an error fragment for htmx). Consumers turn them into a policy close code.
 """
 
+from django.utils.translation import gettext_lazy
+
+# The one answer to input no form of ours sends (a tampered or garbled request).
+NOT_UNDERSTOOD = gettext_lazy("That was not understood; nothing was changed.")
+
 
 class Refused(Exception):
     status = 400

@@ -45,7 +45,7 @@ def _phone_page_again(request: HttpRequest, refusal: Refused) -> HttpResponse | 
     if refusal.status not in (400, 409):
         return None  # not this phone's workshop, or not joined: the page is not theirs
     # The web layer's own page (this middleware is part of it, like the views).
-    from sessions.views.delegate import phone_page
+    from sessions.joining.views import phone_page
 
     request.refused_post = request.POST
     try:

@@ -3,7 +3,7 @@
 Computed here rather than in the template so that it is computed once per rendering and
 every audience (projector, console, phones, the archive) draws the same picture. Units are
 the SVG's viewBox units; the template (workshops/vote/matrix.html) scales the whole drawing to
-the screen. The results come from sessions.tally (`Tally.plot`).
+the screen. The results come from sessions.voting.read (`Tally.plot`).
 
 The Productivity Snapshot's rows (workshops/snapshot/row_svg.html) need no geometry: their
 viewBox is the 0-100 score scale itself, so scores are coordinates as they are.
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from sessions.models import MATRIX_POINTS
-from sessions.tally import FILL_INS, MAJOR_PROJECTS, MIDLINE, QUICK_WINS, THANKLESS_TASKS
+from sessions.voting.read import FILL_INS, MAJOR_PROJECTS, MIDLINE, QUICK_WINS, THANKLESS_TASKS
 
 if TYPE_CHECKING:
-    from sessions.tally import OptionResult
+    from sessions.voting.read import OptionResult
 
 # Wider than tall: labels run sideways, and the projector's results area is wide.
 PLOT_WIDTH = 1480

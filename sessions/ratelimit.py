@@ -42,6 +42,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext_lazy
 
 log = logging.getLogger(__name__)
 
@@ -145,9 +146,12 @@ def _first_time_this_window(key: str, window: int) -> bool:
 
 # --- facilitator sign-in (django-axes) ------------------------------------------------------
 
-LOGIN_LOCKED_OUT = (
+LOGIN_LOCKED_OUT = ngettext_lazy(
     "Too many failed sign-ins for this username from your address. "
-    "Wait {minutes} minutes and try again, or ask an organiser to reset your password."
+    "Wait %(minutes)d minute and try again, or ask an organiser to reset your password.",
+    "Too many failed sign-ins for this username from your address. "
+    "Wait %(minutes)d minutes and try again, or ask an organiser to reset your password.",
+    "minutes",
 )
 
 
@@ -156,7 +160,7 @@ def login_locked_out(request: HttpRequest, response=None, credentials=None) -> H
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     context = {
         "form": AuthenticationForm(request),
-        "locked_out": LOGIN_LOCKED_OUT.format(minutes=minutes),
+        "locked_out": LOGIN_LOCKED_OUT % {"minutes": minutes},
         "next": request.POST.get("next", ""),
     }
     return render(request, "registration/login.html", context, status=429)

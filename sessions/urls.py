@@ -1,88 +1,86 @@
 from django.urls import path
 
 import sessions.converters  # noqa: F401  (registers <token:...>)
-from sessions.views import (
-    archive,
-    commitments,
-    console,
-    dashboard,
-    delegate,
-    display,
-    followup,
-    ideas,
-    pulse,
-    snapshot,
-    suggestions,
-)
+from sessions.agenda import views as agenda
+from sessions.archive import views as archive
+from sessions.commitments import dashboard
+from sessions.commitments import views as commitments
+from sessions.ideas import views as ideas
+from sessions.joining import views as joining
+from sessions.live import views as live
+from sessions.privacy import views as privacy
+from sessions.pulse import views as pulse
+from sessions.snapshot import views as snapshot
+from sessions.voting import views as voting
 
 app_name = "workshops"
 
 urlpatterns = [
-    path("", delegate.home, name="home"),
+    path("", joining.home, name="home"),
     # Delegates
-    path("join", delegate.join_with_code, name="join"),
-    path("j/<token:token>/", delegate.join_link, name="join_link"),
-    path("w/<int:workshop_id>/", delegate.phone, name="phone"),
-    path("w/<int:workshop_id>/live/", delegate.phone_live, name="phone_live"),
-    path("w/<int:workshop_id>/ballot/", delegate.ballot, name="ballot"),
-    path("w/<int:workshop_id>/vote/", delegate.vote, name="vote"),
+    path("join", joining.join_with_code, name="join"),
+    path("j/<token:token>/", joining.join_link, name="join_link"),
+    path("w/<int:workshop_id>/", joining.phone, name="phone"),
+    path("w/<int:workshop_id>/live/", joining.phone_live, name="phone_live"),
+    path("w/<int:workshop_id>/ballot/", voting.ballot, name="ballot"),
+    path("w/<int:workshop_id>/vote/", voting.vote, name="vote"),
     path("w/<int:workshop_id>/ideas/", ideas.my_ideas, name="my_ideas"),
     path("w/<int:workshop_id>/ideas/send/", ideas.idea_send, name="idea_send"),
     path("w/<int:workshop_id>/commitments/", commitments.my_commitments, name="my_commitments"),
     path("w/<int:workshop_id>/commitments/new/", commitments.commit, name="commit"),
     # After the event: check-ins and a delegate's own data (no login)
-    path("c/<int:commitment_id>/<token:token>/", followup.check_in, name="check_in"),
-    path("me/<token:token>/", followup.my_data_link, name="my_data_link"),
+    path("c/<int:commitment_id>/<token:token>/", commitments.check_in, name="check_in"),
+    path("me/<token:token>/", privacy.my_data_link, name="my_data_link"),
     path(
         "me/<token:token>/download/",
-        followup.my_data_link_download,
+        privacy.my_data_link_download,
         name="my_data_link_download",
     ),
-    path("me/<token:token>/erase/", followup.my_data_link_erase, name="my_data_link_erase"),
-    path("e/<int:event_id>/my-data/", followup.my_data, name="my_data"),
-    path("e/<int:event_id>/my-data/download/", followup.my_data_download, name="my_data_download"),
-    path("e/<int:event_id>/my-data/erase/", followup.my_data_erase, name="my_data_erase"),
-    path("privacy/", followup.privacy_request, name="privacy_request"),
-    path("w/<int:workshop_id>/ideas/theme/", suggestions.suggest_theme, name="suggest_theme"),
+    path("me/<token:token>/erase/", privacy.my_data_link_erase, name="my_data_link_erase"),
+    path("e/<int:event_id>/my-data/", privacy.my_data, name="my_data"),
+    path("e/<int:event_id>/my-data/download/", privacy.my_data_download, name="my_data_download"),
+    path("e/<int:event_id>/my-data/erase/", privacy.my_data_erase, name="my_data_erase"),
+    path("privacy/", privacy.privacy_request, name="privacy_request"),
+    path("w/<int:workshop_id>/ideas/theme/", ideas.suggest_theme, name="suggest_theme"),
     # Projector
-    path("display/<token:token>/", display.display, name="display"),
-    path("display/<token:token>/live/", display.display_live, name="display_live"),
+    path("display/<token:token>/", live.display, name="display"),
+    path("display/<token:token>/live/", live.display_live, name="display_live"),
     # Facilitator console
-    path("console/", console.console_home, name="console_home"),
-    path("console/events/<int:event_id>/workshops/new/", console.workshop_new, name="workshop_new"),
-    path("console/workshops/<int:workshop_id>/", console.console, name="console"),
-    path("console/workshops/<int:workshop_id>/live/", console.console_live, name="console_live"),
-    path("console/workshops/<int:workshop_id>/steps/", console.step_add, name="step_add"),
+    path("console/", agenda.console_home, name="console_home"),
+    path("console/events/<int:event_id>/workshops/new/", agenda.workshop_new, name="workshop_new"),
+    path("console/workshops/<int:workshop_id>/", agenda.console, name="console"),
+    path("console/workshops/<int:workshop_id>/live/", agenda.console_live, name="console_live"),
+    path("console/workshops/<int:workshop_id>/steps/", agenda.step_add, name="step_add"),
     path(
         "console/workshops/<int:workshop_id>/steps/<int:step_id>/edit/",
-        console.step_edit,
+        agenda.step_edit,
         name="step_edit",
     ),
     path(
         "console/workshops/<int:workshop_id>/steps/<int:step_id>/delete/",
-        console.step_delete,
+        agenda.step_delete,
         name="step_delete",
     ),
     path(
         "console/workshops/<int:workshop_id>/steps/<int:step_id>/move/",
-        console.step_move,
+        agenda.step_move,
         name="step_move",
     ),
-    path("console/workshops/<int:workshop_id>/show/", console.show, name="show"),
+    path("console/workshops/<int:workshop_id>/show/", agenda.show, name="show"),
     path(
         "console/workshops/<int:workshop_id>/join-code/",
-        console.join_code_renew,
+        agenda.join_code_renew,
         name="join_code_renew",
     ),
     path(
         "console/workshops/<int:workshop_id>/display/revoke/",
-        console.display_revoke,
+        agenda.display_revoke,
         name="display_revoke",
     ),
-    path("console/workshops/<int:workshop_id>/close/", console.close, name="close"),
+    path("console/workshops/<int:workshop_id>/close/", agenda.close, name="close"),
     path(
         "console/workshops/<int:workshop_id>/polls/<int:poll_id>/",
-        console.poll_control,
+        voting.poll_control,
         name="poll_control",
     ),
     path(
@@ -108,7 +106,7 @@ urlpatterns = [
     ),
     path(
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/suggestions/",
-        suggestions.suggestion_decide,
+        ideas.suggestion_decide,
         name="suggestion_decide",
     ),
     # The Productivity Snapshot

@@ -17,7 +17,7 @@ import redis
 from django.core.cache import cache
 from django.test import Client
 
-from sessions import services
+from sessions.agenda import services
 from sessions.identity import cookie_name, read_delegate_key, signed_cookie_value
 from sessions.models import Delegate, Event, Workshop
 from tests.servers import Daphne, RedisServer

@@ -12,7 +12,11 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 from django.urls import reverse
 
-from sessions import services
+from sessions.agenda import services
+from sessions.archive import services as archive
+from sessions.ideas import services as ideas
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
+from sessions.live.regions import render_regions
 from sessions.models import (
     Attendance,
     Ballot,
@@ -26,9 +30,8 @@ from sessions.models import (
     Step,
     Workshop,
 )
-from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_regions
-from sessions.services import archive, ideas, voting
-from sessions.services import pulse as pulse_service
+from sessions.pulse import services as pulse_service
+from sessions.voting import services as voting
 from tests.conftest import delegate_cookie_header, join
 
 HOSTILE_IDEA = '=HYPERLINK("http://evil.example","<script>x</script>")'

@@ -9,9 +9,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services
+from sessions.agenda import services
 from sessions.models import PulseAnswer, Workshop
-from sessions.services import voting
+from sessions.voting import services as voting
 from tests.browser import PHONE, PROJECTOR, join_by_qr_link, live, open_console, shot
 from tests.test_archive import run_workshop
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services
+from sessions.agenda import services
 from tests.browser import PHONE, PROJECTOR, join_by_qr_link, live, open_console, shot
 from tests.servers import Daphne
 

@@ -12,10 +12,14 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from sessions import services
+from sessions.agenda import services
+from sessions.archive import services as archive
+from sessions.commitments import followups
+from sessions.commitments import services as commitments
+from sessions.ideas import services as ideas
 from sessions.models import AccessLink, Idea
-from sessions.services import archive, commitments, followups, ideas, voting
-from sessions.services import pulse as pulse_service
+from sessions.pulse import services as pulse_service
+from sessions.voting import services as voting
 from tests.conftest import join
 
 # django.utils.cache.add_never_cache_headers

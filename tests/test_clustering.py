@@ -1,6 +1,6 @@
 """Cluster suggestions from ideas' text: sensible on a hand-made set, deterministic, robust.
 
-Pure tests of `sessions.clustering`: plain data in, suggestions out, no database.
+Pure tests of `sessions.ideas.clustering`: plain data in, suggestions out, no database.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sessions import clustering
-from sessions.clustering import EXPLANATION, Suggestion, _average_link, suggest_clusters
+from sessions.ideas import clustering
+from sessions.ideas.clustering import EXPLANATION, Suggestion, _average_link, suggest_clusters
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,7 +142,7 @@ def test_the_suggestions_do_not_depend_on_the_hash_seed():
     ideas += [(1, "Paper forms"), (2, "Paper forms"), (3, "Forms on paper")]  # ties
     script = (
         "import dataclasses, json, sys\n"
-        "from sessions.clustering import suggest_clusters\n"
+        "from sessions.ideas.clustering import suggest_clusters\n"
         "ideas = [tuple(idea) for idea in json.loads(sys.stdin.read())]\n"
         "print(json.dumps([dataclasses.astuple(s) for s in suggest_clusters(ideas)]))\n"
     )

@@ -9,9 +9,10 @@ import re
 import pytest
 from django.test import Client
 
-from sessions import services
+from sessions.agenda import services
+from sessions.live.audiences import FACILITATOR, PROJECTOR
+from sessions.live.regions import render_regions
 from sessions.models import Commitment
-from sessions.regions import FACILITATOR, PROJECTOR, render_regions
 from tests.conftest import join
 from tests.test_commitments import HTMX, add_commit_step, card, commit
 

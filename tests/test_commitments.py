@@ -11,12 +11,15 @@ from asgiref.sync import sync_to_async
 from django.core import mail
 from django.test import Client
 
-from sessions import services
-from sessions.hints import HINTS, action_hints
+from sessions.agenda import services
+from sessions.commitments import services as commitments
+from sessions.commitments.hints import HINTS, action_hints
+from sessions.ideas import services as ideas
+from sessions.live.audiences import PROJECTOR
+from sessions.live.regions import render_regions
 from sessions.models import Commitment, FollowUp, Option, Poll, Step, Workshop
-from sessions.regions import PROJECTOR, render_regions
-from sessions.services import commitments, ideas, voting
-from sessions.services.voting import PollSettings
+from sessions.voting import services as voting
+from sessions.voting.services import PollSettings
 from tests.conftest import join
 from tests.test_consumers import receive_until, socket
 

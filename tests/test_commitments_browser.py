@@ -9,10 +9,12 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from sessions import services
+from sessions.agenda import services
+from sessions.commitments import followups
+from sessions.commitments import services as commitments
 from sessions.models import Commitment, Poll
-from sessions.services import commitments, followups, voting
-from sessions.services.voting import PollSettings
+from sessions.voting import services as voting
+from sessions.voting.services import PollSettings
 from tests.browser import LAPTOP, PHONE, PROJECTOR, join_by_qr_link, live, open_console, shot
 from tests.conftest import session_for
 

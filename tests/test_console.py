@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import services
 from sessions.access import NOT_FOUND
+from sessions.agenda import services
 from sessions.models import Event, Step, Workshop
 
 pytestmark = pytest.mark.django_db

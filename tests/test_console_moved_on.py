@@ -13,9 +13,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions import services
+from sessions.agenda import services
+from sessions.commitments import services as commitments
+from sessions.ideas import services as ideas
 from sessions.models import Board, Change, Idea, Poll, Pulse, Step, Workshop
-from sessions.services import commitments, ideas, pulse, voting
+from sessions.pulse import services as pulse
+from sessions.voting import services as voting
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from facilitate.asgi import application
-from sessions import broadcast, services
+from sessions.agenda import services
+from sessions.live import broadcast
 from sessions.models import Workshop
 from tests.conftest import delegate_cookie_header, join
 
@@ -233,7 +234,7 @@ async def test_a_burst_of_changes_is_coalesced_into_few_snapshots(workshop, sett
 
 async def test_a_vote_over_the_socket_is_acknowledged_once_and_reaches_the_projector(workshop):
     from sessions.models import Mark
-    from sessions.services import voting
+    from sessions.voting import services as voting
 
     step = await sync_to_async(voting.add_vote_step)(
         workshop=workshop,

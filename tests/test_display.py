@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions import regions, services
+from sessions.agenda import services
+from sessions.live import audiences, presence, regions
 from sessions.models import Workshop
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,7 @@ def live_url(workshop: Workshop) -> str:
 
 def projector_join(workshop: Workshop, base_url: str | None = None) -> str:
     return regions.render_regions(
-        workshop.pk, regions.PROJECTOR, ("join",), base_url=base_url
+        workshop.pk, audiences.PROJECTOR, ("join",), base_url=base_url
     ).html["join"]
 
 
@@ -65,7 +66,7 @@ def test_projector_shows_the_waiting_screen_then_the_step(workshop):
 
 
 def test_projector_counts_present_delegates(workshop, delegate_client):
-    services.connect_presence(
+    presence.connect_presence(
         workshop_id=workshop.pk, delegate_id=delegate_client.delegate.pk, channel_name="phone-1"
     )
     body = Client().get(display_url(workshop)).content.decode()

@@ -11,13 +11,13 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from sessions import services
-from sessions.exports import csv_response, safe_cell, zip_response
+from sessions.agenda import services
+from sessions.ideas import services as ideas
 from sessions.models import Idea
-from sessions.services import ideas
+from sessions.spreadsheet import csv_response, safe_cell, zip_response
 from tests.test_archive import run_workshop
 
-# --- sessions.exports itself ------------------------------------------------------------------
+# --- sessions.spreadsheet itself -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import asyncio
 
 from channels.layers import get_channel_layer
 
-from sessions import fanout as fanout_module
-from sessions.fanout import Fanout
+from sessions.live import fanout as fanout_module
+from sessions.live.fanout import Fanout
 
 
 class Recorder:

@@ -18,7 +18,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from sessions.funnel import funnel
+from sessions.commitments import followups
+from sessions.commitments import services as commitments
+from sessions.commitments.funnel import funnel
+from sessions.commitments.services import Card
+from sessions.ideas import services as ideas
 from sessions.identity import cookie_name, signed_cookie_value
 from sessions.models import (
     AccessLink,
@@ -33,9 +37,8 @@ from sessions.models import (
     SnapshotSetup,
     Status,
 )
-from sessions.services import commitments, followups, ideas, privacy
-from sessions.services import pulse as pulse_services
-from sessions.services.commitments import Card
+from sessions.privacy import services as privacy
+from sessions.pulse import services as pulse_services
 from tests.conftest import join
 
 ZONE = ZoneInfo("Europe/London")

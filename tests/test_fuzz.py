@@ -22,15 +22,25 @@ import pytest
 from django import forms
 from django.test import Client
 
-import sessions.closing_forms
-import sessions.commitment_forms
-import sessions.forms
+import sessions.agenda.forms
+import sessions.archive.forms
+import sessions.commitments.forms
+import sessions.ideas.forms
+import sessions.joining.forms
+import sessions.privacy.forms
+import sessions.pulse.forms
 import sessions.snapshot.forms
-from sessions import services
+import sessions.voting.forms
+from sessions.agenda import services
+from sessions.archive import services as archive
+from sessions.commitments import followups
+from sessions.commitments import services as commitments
+from sessions.ideas import services as ideas
 from sessions.models import AccessLink, Commitment, Idea
-from sessions.services import archive, commitments, followups, ideas, pulse, voting
-from sessions.services.voting import PollSettings
+from sessions.pulse import services as pulse
 from sessions.snapshot import services as snapshot
+from sessions.voting import services as voting
+from sessions.voting.services import PollSettings
 from tests.conftest import join
 from tests.routes import Route, app_routes, fill
 
@@ -180,7 +190,7 @@ def field_values() -> dict[str, list[str]]:
         for name, form_field in form.base_fields.items():
             choices = [str(value) for value, _ in getattr(form_field, "choices", []) or []]
             fields.setdefault(name, []).extend(c for c in choices if c)
-    verbs = sessions.forms.BoardCommandForm.VERBS
+    verbs = sessions.ideas.forms.BoardCommandForm.VERBS
     fields["do"] = [*fields.get("do", []), *verbs, *(f"{v}:{{id}}" for v in verbs)]
     # Fields the views read by hand, outside a form.
     for name in ("count", "suggestion-0", "suggestion-name-0", "text-{id}", "name-{id}"):

@@ -9,9 +9,10 @@ import uuid
 import pytest
 
 from facilitate.asgi import HeadWithoutBody
-from sessions import services
+from sessions.agenda import services
+from sessions.ideas import services as ideas
+from sessions.joining import services as joining
 from sessions.models import Workshop
-from sessions.services import ideas
 from tests.conftest import session_for
 from tests.routes import app_routes
 
@@ -79,7 +80,7 @@ def crowded_console(workshop: Workshop) -> None:
     step = ideas.add_ideas_step(workshop=workshop, title="Ideas", prompt="How might we?")
     ideas.open_board(board=step.board)
     for n in range(10):
-        delegate = services.join_workshop(
+        delegate = joining.join_workshop(
             workshop=workshop, delegate_key=None, display_name=f"Delegate {n}"
         )
         for i in range(20):

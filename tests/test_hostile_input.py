@@ -15,11 +15,13 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from facilitate.asgi import application
-from sessions import services
-from sessions.consumers import NOT_ALLOWED
-from sessions.forms import parse_int
+from sessions.agenda import services
+from sessions.commands import parse_int
+from sessions.commitments import services as commitments
+from sessions.ideas import services as ideas
+from sessions.joining import services as joining
+from sessions.live.consumers import NOT_ALLOWED
 from sessions.models import Board, Change, Cluster, Commitment, Idea, Step
-from sessions.services import commitments, ideas
 from tests.routes import app_routes, fill
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +163,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def board(workshop) -> Board:
     step = ideas.add_ideas_step(workshop=workshop, title="Ideas", prompt="How might we?")
     ideas.open_board(board=step.board)
-    delegate = services.join_workshop(workshop=workshop, delegate_key=None, display_name="D")
+    delegate = joining.join_workshop(workshop=workshop, delegate_key=None, display_name="D")
     for text in ("Shorter meetings", "Fewer meetings"):
         ideas.submit_idea(
             workshop_id=workshop.pk,

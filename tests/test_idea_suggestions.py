@@ -9,19 +9,15 @@ import uuid
 import pytest
 from django.test import Client
 
-from sessions import regions, services
 from sessions.access import NOT_FOUND
+from sessions.agenda import services
+from sessions.agenda.services import FINISHED
 from sessions.errors import Conflict, InvalidInput, NotFound, Refused
+from sessions.ideas import services as ideas
+from sessions.ideas import suggestions
+from sessions.ideas.suggestions import CHOOSE, CLOSED, NO_THEME, NOT_ASKED, NOT_BOTH, NOT_ON_WALL
+from sessions.live import audiences
 from sessions.models import CLUSTER_NAME_MAX, Board, Change, Cluster, ClusterSuggestion, Idea
-from sessions.services import FINISHED, ideas, suggestions
-from sessions.services.suggestions import (
-    CHOOSE,
-    CLOSED,
-    NO_THEME,
-    NOT_ASKED,
-    NOT_BOTH,
-    NOT_ON_WALL,
-)
 from tests.conftest import join
 from tests.test_ideas import NO_IDEA, make_board, new_delegate, send
 from tests.test_services import listening
@@ -320,8 +316,8 @@ class TestPushes:
         dana = new_delegate(workshop)
         training = cluster(board, "Training").pk
         with (
-            listening(workshop, regions.FACILITATOR) as console,
-            listening(workshop, regions.DELEGATE) as phones,
+            listening(workshop, audiences.FACILITATOR) as console,
+            listening(workshop, audiences.DELEGATE) as phones,
         ):
             with django_capture_on_commit_callbacks(execute=True):
                 suggest(board, dana, "Skills matrix", training)
@@ -334,7 +330,7 @@ class TestPushes:
         self, board, workshop, django_capture_on_commit_callbacks
     ):
         target = idea(board, "Skills matrix").pk
-        with listening(workshop, regions.DELEGATE) as phones:
+        with listening(workshop, audiences.DELEGATE) as phones:
             with django_capture_on_commit_callbacks(execute=True):
                 ideas.assign_idea(
                     board=board, idea_id=target, cluster_id=cluster(board, "Training").pk
@@ -344,7 +340,7 @@ class TestPushes:
         assert "Shadow boards" in push["html"]["suggest"]
         assert "Skills matrix" not in push["html"]["suggest"]  # it has a cluster now
         Board.objects.filter(pk=board.pk).update(delegates_suggest=False)
-        with listening(workshop, regions.DELEGATE) as phones:
+        with listening(workshop, audiences.DELEGATE) as phones:
             with django_capture_on_commit_callbacks(execute=True):
                 ideas.assign_idea(board=board, idea_id=target, cluster_id=None)
             assert phones() == []
@@ -352,7 +348,7 @@ class TestPushes:
     def test_a_new_idea_reaches_the_phones_list(
         self, board, workshop, django_capture_on_commit_callbacks
     ):
-        with listening(workshop, regions.DELEGATE) as phones:
+        with listening(workshop, audiences.DELEGATE) as phones:
             with django_capture_on_commit_callbacks(execute=True):
                 send(board, new_delegate(workshop), "Kanban cards")
             pushed = "".join(m["html"].get("suggest", "") for m in phones())

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services
-from sessions.services import ideas
+from sessions.agenda import services
+from sessions.ideas import services as ideas
 from tests.browser import join_by_qr_link, open_console, shot
 from tests.test_ideas_browser import HOSTILE, open_projector, send_idea
 

@@ -13,9 +13,13 @@ import pytest
 from django.db import DataError, IntegrityError, connections, transaction
 from django.utils import timezone
 
-from sessions import broadcast, services
 from sessions.access import NOT_FOUND
+from sessions.agenda import services
+from sessions.agenda.services import FINISHED
 from sessions.errors import Conflict, InvalidInput, NotFound, Refused
+from sessions.ideas import services as ideas
+from sessions.joining import services as joining
+from sessions.live import broadcast
 from sessions.models import (
     IDEA_MAX,
     MAX_CLUSTERS,
@@ -29,7 +33,7 @@ from sessions.models import (
     Step,
     Workshop,
 )
-from sessions.services import FINISHED, ideas, voting
+from sessions.voting import services as voting
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +53,7 @@ def make_board(workshop: Workshop, open_: bool = True, **settings) -> Board:
 
 
 def new_delegate(workshop: Workshop, name: str = "") -> Delegate:
-    return services.join_workshop(workshop=workshop, delegate_key=None, display_name=name)
+    return joining.join_workshop(workshop=workshop, delegate_key=None, display_name=name)
 
 
 def send(board: Board, delegate: Delegate, text: str, key: str | None = None) -> Idea | None:
@@ -396,7 +400,7 @@ def test_ideas_are_anonymous_unless_the_step_shows_names(workshop, dana):
     ideas.configure_board(
         board=anonymous, prompt=PROMPT, show_names=True, needs_approval=False, staged=False
     )
-    services.join_workshop(workshop=workshop, delegate_key=dana.key, display_name="Dee")
+    joining.join_workshop(workshop=workshop, delegate_key=dana.key, display_name="Dee")
     assert Idea.objects.get(text="Anonymous idea").author_name == ""
     assert Idea.objects.get(text="Named idea").author_name == "Dana"
 

@@ -9,9 +9,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
 
-from sessions import services
+from sessions.agenda import services
+from sessions.ideas import services as ideas
 from sessions.models import Board, Cluster, Idea, Workshop
-from sessions.services import ideas
 from tests.conftest import join
 from tests.test_consumers import frames_until_quiet, receive_until, socket
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from sessions import services
+from sessions.agenda import services
 from sessions.models import Attendance, Delegate
 from sessions.tokens import JOIN_CODE_ALPHABET
 from tests.conftest import join

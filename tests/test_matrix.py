@@ -9,12 +9,14 @@ import uuid
 import pytest
 from django.db import IntegrityError, transaction
 
-from sessions import regions, services
+from sessions.agenda import services
 from sessions.errors import Conflict, NotFound
+from sessions.ideas import services as ideas
+from sessions.live import audiences, regions
 from sessions.models import Ballot, Mark, Poll
 from sessions.plotting import Box, MatrixPlot, text_box, text_width
-from sessions.services import ideas, voting
-from sessions.tally import (
+from sessions.voting import services as voting
+from sessions.voting.read import (
     FILL_INS,
     MAJOR_PROJECTS,
     QUICK_WINS,
@@ -22,6 +24,7 @@ from sessions.tally import (
     Axis,
     OptionResult,
     quadrant_of,
+    render_ballot,
     tally_poll,
 )
 from tests.test_voting import HTMX, make_poll, option_id, phone, tap, text
@@ -309,7 +312,7 @@ def test_the_plot_shows_every_option_and_its_numbers_on_the_console(workshop):
     rate(poll, "Training", 4, 2)
     rate(poll, "Changeovers", 2, 4)
     rate(poll, "Data entry", 5, 5)
-    html = regions.render_regions(workshop.pk, regions.FACILITATOR, ("results",)).joined()
+    html = regions.render_regions(workshop.pk, audiences.FACILITATOR, ("results",)).joined()
     svg = svg_of(html)
     for label in THEMES:
         assert f">{label} <tspan" in svg  # a label next to its point
@@ -327,7 +330,7 @@ def test_hostile_labels_show_as_escaped_text_in_the_plot_and_the_table(workshop)
     for n, label in enumerate(hostile):
         rate(poll, label, n + 2, 4 - n)
     voting.reveal_results(poll=poll)
-    for audience in (regions.FACILITATOR, regions.PROJECTOR, regions.DELEGATE):
+    for audience in (audiences.FACILITATOR, audiences.PROJECTOR, audiences.DELEGATE):
         html = regions.render_regions(workshop.pk, audience, ("results",)).joined()
         assert "<script>" not in html
         assert "<b onmouseover" not in html
@@ -341,16 +344,16 @@ def test_hostile_labels_show_as_escaped_text_in_the_plot_and_the_table(workshop)
 def test_the_projector_and_phones_show_the_plot_only_once_revealed(workshop, delegate_client):
     poll = matrix_poll(workshop)
     rate(poll, "Training", 4, 2, client=delegate_client)
-    projector = regions.render_regions(workshop.pk, regions.PROJECTOR, ("results",)).joined()
+    projector = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("results",)).joined()
     assert "<svg" not in projector
     assert "Training" not in projector
     assert re.search(r'data-voted="1">1</strong> of 1 delegate have voted', projector)
-    phones = regions.render_regions(workshop.pk, regions.DELEGATE, ("results",)).joined()
+    phones = regions.render_regions(workshop.pk, audiences.DELEGATE, ("results",)).joined()
     assert "<svg" not in phones
-    console = regions.render_regions(workshop.pk, regions.FACILITATOR, ("results",)).joined()
+    console = regions.render_regions(workshop.pk, audiences.FACILITATOR, ("results",)).joined()
     assert "Training" in svg_of(console)
     voting.reveal_results(poll=poll)
-    for audience in (regions.PROJECTOR, regions.DELEGATE):
+    for audience in (audiences.PROJECTOR, audiences.DELEGATE):
         shown = regions.render_regions(workshop.pk, audience, ("results",)).joined()
         assert "Training" in svg_of(shown)
 
@@ -358,7 +361,7 @@ def test_the_projector_and_phones_show_the_plot_only_once_revealed(workshop, del
 def test_show_live_shows_the_plot_while_rating(workshop):
     poll = matrix_poll(workshop, show_live=True)
     rate(poll, "Training", 4, 2)
-    shown = regions.render_regions(workshop.pk, regions.PROJECTOR, ("results",)).joined()
+    shown = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("results",)).joined()
     assert "Training" in svg_of(shown)
 
 
@@ -409,7 +412,7 @@ def test_options_without_a_label_on_the_plot_are_listed_by_number(workshop):
     poll = matrix_poll(workshop, options=labels)
     for label in labels:
         rate(poll, label, 3, 3)
-    html = regions.render_regions(workshop.pk, regions.FACILITATOR, ("results",)).joined()
+    html = regions.render_regions(workshop.pk, audiences.FACILITATOR, ("results",)).joined()
     plot = tally_poll(poll).plot
     assert plot.unlabelled
     assert "On the plot by number:" in html
@@ -422,7 +425,7 @@ def test_options_without_a_label_on_the_plot_are_listed_by_number(workshop):
 
 def test_the_ballot_has_two_rows_of_five_buttons_per_option(workshop, delegate_client):
     poll = matrix_poll(workshop)
-    ballot = regions.render_ballot(poll, delegate_client.delegate.pk)
+    ballot = render_ballot(poll, delegate_client.delegate.pk)
     assert ballot.count('name="action" value="impact"') == len(THEMES)
     assert ballot.count('name="action" value="effort"') == len(THEMES)
     assert ballot.count('aria-pressed="false"') == 10 * len(THEMES)

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from sessions import services
+from sessions.agenda import services
 from tests.conftest import session_for
 from tests.servers import ROOT, Daphne, Nginx, nginx_executable
 

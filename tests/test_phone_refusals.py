@@ -13,7 +13,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions import services
+from sessions.agenda import services
+from sessions.ideas import services as ideas
 from sessions.models import (
     CLUSTER_NAME_MAX,
     IDEA_MAX,
@@ -27,9 +28,9 @@ from sessions.models import (
     Poll,
     PulseAnswer,
 )
-from sessions.services import ideas, voting
-from sessions.services import pulse as pulse_service
-from sessions.services.voting import PollSettings
+from sessions.pulse import services as pulse_service
+from sessions.voting import services as voting
+from sessions.voting.services import PollSettings
 from tests.test_commitments import add_commit_step, card
 from tests.test_idea_suggestions import cluster, idea
 from tests.test_ideas import make_board, new_delegate, send

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services
+from sessions.agenda import services
+from sessions.ideas import services as ideas
 from sessions.models import IDEA_MAX, Idea
-from sessions.services import ideas
 from tests.browser import PHONE, join_by_qr_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -12,10 +12,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions import services
+from sessions.agenda import services
+from sessions.ideas import services as ideas
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
+from sessions.live.regions import render_regions
 from sessions.models import Poll, Step
-from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_regions
-from sessions.services import ideas, voting
+from sessions.voting import services as voting
 from tests.test_console_moved_on import console, press
 
 pytestmark = pytest.mark.django_db

@@ -10,12 +10,14 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from sessions import services
+from sessions.agenda import services
+from sessions.live import presence
+from sessions.live.audiences import PROJECTOR
+from sessions.live.regions import present_count, render_regions
 from sessions.models import Poll, Presence
-from sessions.regions import PROJECTOR, present_count, render_regions
-from sessions.services import voting
-from sessions.services.voting import PollSettings
-from sessions.tally import tally_poll
+from sessions.voting import services as voting
+from sessions.voting.read import tally_poll
+from sessions.voting.services import PollSettings
 from tests.conftest import join
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +35,7 @@ def poll_live(client: Client, workshop) -> None:
 def age_polls(seconds: int) -> None:
     """The test clock: every polling row last seen `seconds` ago."""
     then = timezone.now() - timedelta(seconds=seconds)
-    Presence.objects.filter(process=services.POLLING).update(seen_at=then)
+    Presence.objects.filter(process=presence.POLLING).update(seen_at=then)
 
 
 def test_a_phone_that_only_polls_counts_as_here(workshop, delegate_client):
@@ -51,7 +53,7 @@ def test_polling_again_keeps_one_row(workshop, delegate_client):
 
 
 def test_a_phone_with_a_socket_and_polling_counts_once(workshop, delegate_client):
-    services.connect_presence(
+    presence.connect_presence(
         workshop_id=workshop.pk,
         delegate_id=delegate_client.delegate.pk,
         channel_name="specific.socket!1",
@@ -80,17 +82,17 @@ def test_a_phone_that_stops_polling_drops_out_after_the_stale_time(workshop, del
 def test_the_servers_sweep_removes_a_stopped_poller_and_tells_the_room(workshop, delegate_client):
     poll_live(delegate_client, workshop)
     age_polls(settings.PRESENCE_STALE_SECONDS + 1)
-    assert services.refresh_presence() == [workshop.pk]
+    assert presence.refresh_presence() == [workshop.pk]
     assert not Presence.objects.exists()
 
 
 def test_a_single_process_server_keeps_fresh_pollers_at_start(workshop, delegate_client):
     """At start the in-memory server drops every other process's sockets, not the pollers."""
     poll_live(delegate_client, workshop)
-    services.refresh_presence(only_this_process=True)
+    presence.refresh_presence(only_this_process=True)
     assert present_count(workshop.pk) == 1
     age_polls(settings.PRESENCE_STALE_SECONDS + 1)
-    services.refresh_presence(only_this_process=True)
+    presence.refresh_presence(only_this_process=True)
     assert not Presence.objects.exists()
 
 

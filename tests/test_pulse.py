@@ -9,11 +9,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sessions import services
+from sessions.agenda import services
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
+from sessions.live.regions import render_regions
 from sessions.models import Change, PulseAnswer, Step
-from sessions.pulse import pulse_results
-from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_regions
-from sessions.services import pulse as pulse_service
+from sessions.pulse import services as pulse_service
+from sessions.pulse.read import pulse_results
 from tests.conftest import join
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,10 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from sessions import broadcast, regions, services
+from sessions.agenda import services
 from sessions.errors import Conflict, NotFound
+from sessions.joining import services as joining
+from sessions.live import audiences, broadcast, presence, regions
 from sessions.models import Attendance, Delegate, Presence, Step, Workshop
 
 pytestmark = pytest.mark.django_db
@@ -33,11 +35,11 @@ def add_steps(workshop: Workshop, *titles: str) -> list[Step]:
 
 
 def new_delegate(workshop: Workshop, name: str = "") -> Delegate:
-    return services.join_workshop(workshop=workshop, delegate_key=None, display_name=name)
+    return joining.join_workshop(workshop=workshop, delegate_key=None, display_name=name)
 
 
 def connect(workshop: Workshop, delegate: Delegate, channel_name: str) -> None:
-    services.connect_presence(
+    presence.connect_presence(
         workshop_id=workshop.pk, delegate_id=delegate.pk, channel_name=channel_name
     )
 
@@ -75,8 +77,8 @@ def listening(workshop: Workshop, audience: str) -> Iterator[Callable[[], list[d
 
 def test_joining_again_with_the_key_is_the_same_delegate(workshop):
     first = new_delegate(workshop, "Dana")
-    again = services.join_workshop(workshop=workshop, delegate_key=first.key, display_name="")
-    renamed = services.join_workshop(workshop=workshop, delegate_key=first.key, display_name="Di")
+    again = joining.join_workshop(workshop=workshop, delegate_key=first.key, display_name="")
+    renamed = joining.join_workshop(workshop=workshop, delegate_key=first.key, display_name="Di")
     assert first.pk == again.pk == renamed.pk
     assert Delegate.objects.count() == 1
     assert Attendance.objects.filter(workshop=workshop, delegate=first).count() == 1
@@ -85,43 +87,41 @@ def test_joining_again_with_the_key_is_the_same_delegate(workshop):
 
 def test_an_empty_name_keeps_the_name_given_before(workshop):
     first = new_delegate(workshop, "Dana")
-    services.join_workshop(workshop=workshop, delegate_key=first.key, display_name="")
+    joining.join_workshop(workshop=workshop, delegate_key=first.key, display_name="")
     assert Delegate.objects.get(pk=first.pk).display_name == "Dana"
 
 
 def test_one_delegate_can_attend_several_workshops_of_the_event(workshop, event):
     second = services.create_workshop(event=event, title="Afternoon")
     dana = new_delegate(workshop, "Dana")
-    again = services.join_workshop(workshop=second, delegate_key=dana.key, display_name="")
+    again = joining.join_workshop(workshop=second, delegate_key=dana.key, display_name="")
     assert again.pk == dana.pk
     assert set(dana.attendances.values_list("workshop_id", flat=True)) == {workshop.pk, second.pk}
 
 
 def test_a_key_from_another_event_is_not_reused(workshop, other_workshop):
     elsewhere = new_delegate(other_workshop, "Dana")
-    here = services.join_workshop(
-        workshop=workshop, delegate_key=elsewhere.key, display_name="Dana"
-    )
+    here = joining.join_workshop(workshop=workshop, delegate_key=elsewhere.key, display_name="Dana")
     assert here.pk != elsewhere.pk
     assert here.event_id == workshop.event_id
     assert Delegate.objects.count() == 2
 
 
 def test_an_unknown_key_makes_a_new_delegate(workshop):
-    delegate = services.join_workshop(workshop=workshop, delegate_key="forged", display_name="")
+    delegate = joining.join_workshop(workshop=workshop, delegate_key="forged", display_name="")
     assert delegate.key != "forged"
     assert Attendance.objects.filter(workshop=workshop).count() == 1
 
 
 def test_an_expired_or_unknown_code_is_not_found(workshop):
-    assert services.workshop_for_join_code(workshop.join_code) == workshop
+    assert joining.workshop_for_join_code(workshop.join_code) == workshop
     with pytest.raises(NotFound):
-        services.workshop_for_join_code("QQQQQQ")
+        joining.workshop_for_join_code("QQQQQQ")
     Workshop.objects.filter(pk=workshop.pk).update(
         join_code_expires_at=timezone.now() - timedelta(seconds=1)
     )
     with pytest.raises(NotFound):
-        services.workshop_for_join_code(workshop.join_code)
+        joining.workshop_for_join_code(workshop.join_code)
 
 
 # --- events and workshops ------------------------------------------------------------------
@@ -156,7 +156,7 @@ def test_revoking_the_display_link_updates_every_console(
     workshop, django_capture_on_commit_callbacks
 ):
     before = version(workshop)
-    with listening(workshop, regions.FACILITATOR) as received:
+    with listening(workshop, audiences.FACILITATOR) as received:
         with django_capture_on_commit_callbacks(execute=True):
             revoked = services.revoke_display_link(workshop=workshop)
         pushed = "".join(html for message in received() for html in message["html"].values())
@@ -165,7 +165,9 @@ def test_revoking_the_display_link_updates_every_console(
     # the host); what it fetches shows the new link.
     assert 'id="join"' in pushed
     assert f"/console/workshops/{workshop.pk}/live/?region=join" in pushed
-    fresh = regions.render_regions(workshop.pk, regions.FACILITATOR, ("join",), base_url="http://x")
+    fresh = regions.render_regions(
+        workshop.pk, audiences.FACILITATOR, ("join",), base_url="http://x"
+    )
     assert revoked.display_token in fresh.joined()
 
 
@@ -306,7 +308,7 @@ REFUSED_AFTER_CLOSING = {
     "clear_step": lambda w, s: services.show_step(workshop=w, step=None),
     "advance": lambda w, s: services.advance(workshop=w, seen_current=None, offset=1),
     "renew_join_code": lambda w, s: services.renew_join_code(workshop=w),
-    "join_workshop": lambda w, s: services.join_workshop(
+    "join_workshop": lambda w, s: joining.join_workshop(
         workshop=w, delegate_key=None, display_name="Late"
     ),
 }
@@ -348,9 +350,9 @@ def test_presence_counts_distinct_delegates(workshop):
     assert regions.present_count(workshop.pk) == 1
     connect(workshop, eli, "eli-phone")
     assert regions.present_count(workshop.pk) == 2
-    services.disconnect_presence(channel_name="dana-phone")
+    presence.disconnect_presence(channel_name="dana-phone")
     assert regions.present_count(workshop.pk) == 2
-    services.disconnect_presence(channel_name="dana-laptop")
+    presence.disconnect_presence(channel_name="dana-laptop")
     assert regions.present_count(workshop.pk) == 1
     assert Presence.objects.count() == 1
 
@@ -377,10 +379,10 @@ def test_each_presence_change_bumps_the_version(workshop):
     connect(workshop, dana, "dana-phone")
     connected = version(workshop)
     assert connected > before
-    services.disconnect_presence(channel_name="dana-phone")
+    presence.disconnect_presence(channel_name="dana-phone")
     left = version(workshop)
     assert left > connected
-    services.disconnect_presence(channel_name="dana-phone")  # already gone: no change
+    presence.disconnect_presence(channel_name="dana-phone")  # already gone: no change
     assert version(workshop) == left
 
 
@@ -391,7 +393,7 @@ def test_refresh_for_one_process_removes_other_processes_rows(workshop, event):
     connect(workshop, eli, "eli-phone")
     Presence.objects.filter(channel_name="eli-phone").update(process="a-process-that-died")
     before, untouched = version(workshop), version(second)
-    changed = services.refresh_presence(only_this_process=True)
+    changed = presence.refresh_presence(only_this_process=True)
     assert changed == [workshop.pk]
     assert list(Presence.objects.values_list("channel_name", flat=True)) == ["dana-phone"]
     assert regions.present_count(workshop.pk) == 1
@@ -411,7 +413,7 @@ def test_stale_rows_are_not_counted_and_are_removed(workshop, settings):
     assert regions.present_count(workshop.pk) == 1
     assert Presence.objects.count() == 2
     before = version(workshop)
-    assert services.refresh_presence() == [workshop.pk]
+    assert presence.refresh_presence() == [workshop.pk]
     assert list(Presence.objects.values_list("channel_name", flat=True)) == ["dana-phone"]
     assert regions.present_count(workshop.pk) == 1
     assert version(workshop) > before
@@ -424,7 +426,7 @@ def test_refresh_keeps_this_process_rows_fresh(workshop, settings):
     Presence.objects.update(seen_at=timezone.now() - timedelta(minutes=5))
     assert regions.present_count(workshop.pk) == 0
     before = version(workshop)
-    assert services.refresh_presence() == []
+    assert presence.refresh_presence() == []
     assert regions.present_count(workshop.pk) == 1
     assert version(workshop) == before  # the row was ours: nothing removed, nothing pushed
 
@@ -433,7 +435,7 @@ def test_recent_rows_of_another_process_survive_a_normal_refresh(workshop):
     dana = new_delegate(workshop)
     connect(workshop, dana, "dana-phone")
     Presence.objects.update(process="another-live-process")
-    assert services.refresh_presence() == []
+    assert presence.refresh_presence() == []
     assert Presence.objects.count() == 1
     assert regions.present_count(workshop.pk) == 1
 
@@ -442,7 +444,7 @@ def test_recent_rows_of_another_process_survive_a_normal_refresh(workshop):
 
 
 def test_a_change_is_broadcast_once_it_commits(workshop, django_capture_on_commit_callbacks):
-    with listening(workshop, regions.FACILITATOR) as received:
+    with listening(workshop, audiences.FACILITATOR) as received:
         with django_capture_on_commit_callbacks() as callbacks:
             services.add_step(workshop=workshop, title="Welcome")
         assert len(callbacks) == 1
@@ -488,7 +490,7 @@ def test_a_rolled_back_change_schedules_nothing(workshop, django_capture_on_comm
 
 def test_presence_changes_are_pushed_to_the_projector(workshop, django_capture_on_commit_callbacks):
     dana = new_delegate(workshop)
-    with listening(workshop, regions.PROJECTOR) as received:
+    with listening(workshop, audiences.PROJECTOR) as received:
         with django_capture_on_commit_callbacks(execute=True):
             connect(workshop, dana, "dana-phone")
         (push,) = received()
@@ -497,7 +499,7 @@ def test_presence_changes_are_pushed_to_the_projector(workshop, django_capture_o
 
 
 def test_closing_pushes_the_finished_status(workshop, django_capture_on_commit_callbacks):
-    with listening(workshop, regions.DELEGATE) as received:
+    with listening(workshop, audiences.DELEGATE) as received:
         with django_capture_on_commit_callbacks(execute=True):
             services.close_workshop(workshop=workshop)
         (push,) = received()
@@ -505,7 +507,7 @@ def test_closing_pushes_the_finished_status(workshop, django_capture_on_commit_c
 
 
 def test_closing_pushes_the_closed_join_panel(workshop, django_capture_on_commit_callbacks):
-    with listening(workshop, regions.PROJECTOR) as received:
+    with listening(workshop, audiences.PROJECTOR) as received:
         with django_capture_on_commit_callbacks(execute=True):
             services.close_workshop(workshop=workshop)
         pushed = {name for message in received() for name in message["html"]}

@@ -13,7 +13,7 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sessions import services as workshop_services
+from sessions.agenda import services as workshop_services
 from sessions.models import Delegate, Poll, SnapshotAnswer, SnapshotResponse, SnapshotSetup, Step
 from sessions.snapshot import scoring, services
 from sessions.snapshot.bank import CORE_CODES, DIMENSIONS, EDITABLE_CODES, ITEMS

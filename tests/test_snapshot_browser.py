@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services as workshop_services
+from sessions.agenda import services as workshop_services
 from sessions.models import SnapshotAnswer, SnapshotResponse, Step
 from sessions.snapshot import services
 from sessions.snapshot.demo import DEMO_CHALLENGES, seed_snapshots

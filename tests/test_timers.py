@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sessions import services
+from sessions.agenda import services
+from sessions.ideas import services as ideas
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
+from sessions.live.regions import render_regions
 from sessions.models import Board, Poll
-from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, render_regions
-from sessions.services import ideas, voting
+from sessions.voting import services as voting
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services
+from sessions.agenda import services
+from sessions.ideas import services as ideas
 from sessions.models import Board
-from sessions.services import ideas, voting
+from sessions.voting import services as voting
 from tests.browser import PROJECTOR, join_by_qr_link, live, open_console, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

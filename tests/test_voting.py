@@ -10,10 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from sessions import regions, services
+from sessions.agenda import services
+from sessions.live import audiences, regions
 from sessions.models import Ballot, Mark, Poll
-from sessions.services import voting
-from sessions.tally import tally_poll
+from sessions.voting import services as voting
+from sessions.voting.read import render_ballot, tally_poll
 from tests.conftest import join
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +213,7 @@ def test_scale_results_show_mean_and_distribution(workshop):
     assert result.score == 3.5
     assert result.voters == 4
     assert result.distribution == [1, 0, 0, 2, 1]
-    snapshot = regions.render_regions(workshop.pk, regions.FACILITATOR, ("results",))
+    snapshot = regions.render_regions(workshop.pk, audiences.FACILITATOR, ("results",))
     assert "1: 1 · 2: 0 · 3: 0 · 4: 2 · 5: 1" in snapshot.joined()
 
 
@@ -274,7 +275,7 @@ def test_the_countdown_closes_the_vote(workshop, delegate_client):
     voting.open_poll(poll=poll, seconds=60)
     poll.refresh_from_db()
     assert poll.closes_at > timezone.now()
-    page = regions.render_regions(workshop.pk, regions.PROJECTOR, ("step",)).joined()
+    page = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("step",)).joined()
     assert "data-countdown=" in page
     Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(seconds=1))
     refused = tap(delegate_client, poll, "Training", "add")
@@ -285,24 +286,24 @@ def test_the_countdown_closes_the_vote(workshop, delegate_client):
 def test_results_stay_hidden_until_revealed(workshop, delegate_client):
     poll = make_poll(workshop)
     tap(delegate_client, poll, "Training", "add")
-    hidden = regions.render_regions(workshop.pk, regions.PROJECTOR, ("results",)).joined()
+    hidden = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("results",)).joined()
     assert "Training" not in hidden
     assert re.search(r'data-voted="1">1</strong> of 1 delegate have voted', hidden)
-    phone_hidden = regions.render_regions(workshop.pk, regions.DELEGATE, ("results",)).joined()
+    phone_hidden = regions.render_regions(workshop.pk, audiences.DELEGATE, ("results",)).joined()
     assert "Training" not in phone_hidden
-    console = regions.render_regions(workshop.pk, regions.FACILITATOR, ("results",)).joined()
+    console = regions.render_regions(workshop.pk, audiences.FACILITATOR, ("results",)).joined()
     assert "Training" in console  # the facilitator sees the live tally at all times
     voting.reveal_results(poll=poll)
-    shown = regions.render_regions(workshop.pk, regions.PROJECTOR, ("results",)).joined()
+    shown = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("results",)).joined()
     assert "Training" in shown
     assert 'data-score="1"' in shown
-    assert "Training" in regions.render_regions(workshop.pk, regions.DELEGATE).joined()
+    assert "Training" in regions.render_regions(workshop.pk, audiences.DELEGATE).joined()
 
 
 def test_show_live_shows_results_while_voting(workshop, delegate_client):
     poll = make_poll(workshop, show_live=True)
     tap(delegate_client, poll, "Quality", "add")
-    shown = regions.render_regions(workshop.pk, regions.PROJECTOR, ("results",)).joined()
+    shown = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("results",)).joined()
     assert "Quality" in shown
 
 
@@ -346,7 +347,7 @@ def test_the_top_options_carry_forward_as_the_focus(workshop, facilitator_client
     ]
     following = services.add_step(workshop=workshop, title="Reframe")
     services.show_step(workshop=workshop, step=following)
-    projector = regions.render_regions(workshop.pk, regions.PROJECTOR, ("step",)).joined()
+    projector = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("step",)).joined()
     assert "Our focus:" in projector
     assert "Quality" in projector
 
@@ -469,15 +470,15 @@ def keys_in(html: str) -> list[str]:
 def test_ballot_keys_survive_a_redraw_and_change_with_the_ballot(workshop, delegate_client):
     poll = make_poll(workshop)
     delegate = delegate_client.delegate
-    first = keys_in(regions.render_ballot(poll, delegate.pk))
-    again = keys_in(regions.render_ballot(poll, delegate.pk))  # e.g. after a reconnect
+    first = keys_in(render_ballot(poll, delegate.pk))
+    again = keys_in(render_ballot(poll, delegate.pk))  # e.g. after a reconnect
     assert first == again
     assert len(set(first)) == len(first) == len(OPTIONS)  # one per option (no clear yet)
     tap(delegate_client, poll, "Training", "add", key=first[1])
-    after = keys_in(regions.render_ballot(poll, delegate.pk))
+    after = keys_in(render_ballot(poll, delegate.pk))
     assert not set(after) & set(first)
     other = join(Client(), workshop)
-    assert not set(keys_in(regions.render_ballot(poll, other.pk))) & set(first)
+    assert not set(keys_in(render_ballot(poll, other.pk))) & set(first)
 
 
 def test_one_delegates_key_cannot_block_another_delegates_vote(workshop, delegate_client):

@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from sessions import services
+from sessions.agenda import services
 from sessions.models import Mark, Poll
-from sessions.services import voting
-from sessions.tally import tally_poll
+from sessions.voting import services as voting
+from sessions.voting.read import tally_poll
 from tests.browser import PROJECTOR, join_by_qr_link, live, open_console, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

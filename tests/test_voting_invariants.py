@@ -22,11 +22,13 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sessions import regions, services
+from sessions.agenda import services
 from sessions.errors import Refused
+from sessions.joining import services as joining
+from sessions.live import audiences, regions
 from sessions.models import Ballot, Delegate, Mark, Poll
-from sessions.services import voting
-from sessions.tally import tally_poll
+from sessions.voting import services as voting
+from sessions.voting.read import tally_poll
 
 OPTIONS = ["Changeovers", "Training", "Data entry", "Maintenance", "Scheduling"]
 BUDGET = 4
@@ -48,7 +50,7 @@ def dots_poll(workshop) -> Poll:
 
 
 def projector_scores(workshop) -> dict[int, int]:
-    html = regions.render_regions(workshop.pk, regions.PROJECTOR, ("results",)).joined()
+    html = regions.render_regions(workshop.pk, audiences.PROJECTOR, ("results",)).joined()
     return {
         int(option): int(float(score))
         for option, score in re.findall(r'data-option="(\d+)" data-score="([\d.]+)"', html)
@@ -83,7 +85,7 @@ def test_projector_tally_equals_stored_ballots_equals_what_was_accepted(workshop
     delegates = list(Delegate.objects.filter(event=workshop.event)[:4])
     while len(delegates) < 4:
         delegates.append(
-            services.join_workshop(workshop=workshop, delegate_key=None, display_name="")
+            joining.join_workshop(workshop=workshop, delegate_key=None, display_name="")
         )
     option_ids = list(poll.options.values_list("pk", flat=True))
     model = {d.pk: Counter() for d in delegates}
@@ -158,7 +160,7 @@ def run_threads(target, arguments: list[tuple]) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_taps_from_one_delegate_never_pass_the_limits(workshop):
     poll = dots_poll(workshop)
-    delegate = services.join_workshop(workshop=workshop, delegate_key=None, display_name="")
+    delegate = joining.join_workshop(workshop=workshop, delegate_key=None, display_name="")
     option_ids = list(poll.options.values_list("pk", flat=True))
     accepted, refused = [], []
     lock = threading.Lock()
@@ -192,7 +194,7 @@ def test_concurrent_taps_from_one_delegate_never_pass_the_limits(workshop):
 def test_many_delegates_voting_at_once_are_each_counted_exactly_once(workshop):
     poll = dots_poll(workshop)
     delegates = [
-        services.join_workshop(workshop=workshop, delegate_key=None, display_name="")
+        joining.join_workshop(workshop=workshop, delegate_key=None, display_name="")
         for _ in range(16)
     ]
     option_ids = list(poll.options.values_list("pk", flat=True))
@@ -229,7 +231,7 @@ def test_many_delegates_voting_at_once_are_each_counted_exactly_once(workshop):
 def test_no_vote_lands_after_the_close_commits(workshop):
     poll = dots_poll(workshop)
     delegates = [
-        services.join_workshop(workshop=workshop, delegate_key=None, display_name="")
+        joining.join_workshop(workshop=workshop, delegate_key=None, display_name="")
         for _ in range(12)
     ]
     option = poll.options.first().pk

@@ -25,10 +25,13 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from sessions import services
+from sessions.agenda import services
+from sessions.commitments import services as commitments
+from sessions.ideas import services as ideas
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, REGIONS
 from sessions.models import Step
-from sessions.regions import DELEGATE, FACILITATOR, PROJECTOR, REGIONS
-from sessions.services import commitments, ideas, pulse, voting
+from sessions.pulse import services as pulse
+from sessions.voting import services as voting
 from tests.browser import LAPTOP, PHONE, live, shot
 from tests.browser import PROJECTOR as PROJECTOR_VIEW
 from tests.conftest import session_for

@@ -1,11 +1,5 @@
 """The app's models, one module per area; everything is importable from `sessions.models`."""
 
-from sessions.models.archive import (
-    PULSE_POINTS,
-    PULSE_WORD_MAX,
-    Pulse,
-    PulseAnswer,
-)
 from sessions.models.commitments import (
     ACTION_MAX,
     DONE_BY_DEFAULT_DAYS,
@@ -26,44 +20,42 @@ from sessions.models.commitments import (
     hash_token,
 )
 from sessions.models.core import (
-    CLUSTER_NAME_MAX,
     DEFAULT_RETENTION_DAYS,
+    NAME_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    Attendance,
+    Change,
+    ChangeQuerySet,
+    Delegate,
+    Event,
+    Presence,
+    Step,
+    Workshop,
+    WorkshopQuerySet,
+    default_time_zone,
+    join_code_expiry,
+)
+from sessions.models.ideas import (
+    CLUSTER_NAME_MAX,
     DEFAULT_STAGE_SECONDS,
     IDEA_MAX,
-    MATRIX_POINTS,
     MAX_CLUSTERS,
     MAX_IDEAS_PER_DELEGATE,
-    NAME_MAX,
     PROMPT_MAX,
     STAGE_SECONDS_MAX,
     STAGE_SECONDS_MIN,
     STAGES,
-    TEXT_MAX,
-    TITLE_MAX,
-    Attendance,
-    Ballot,
     Board,
-    Change,
-    ChangeQuerySet,
     Cluster,
     ClusterUndo,
-    Delegate,
-    Event,
     Idea,
     IdeaQuerySet,
     IdeaStatus,
-    Mark,
-    Option,
-    Poll,
-    Presence,
     Stage,
-    Step,
-    Workshop,
-    WorkshopQuerySet,
     default_stage_seconds,
-    default_time_zone,
-    join_code_expiry,
 )
+from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
 from sessions.models.snapshot import (
     CHALLENGE_MAX,
     ITEM_TEXT_MAX,
@@ -74,6 +66,7 @@ from sessions.models.snapshot import (
     SnapshotSetup,
 )
 from sessions.models.suggestions import ClusterSuggestion, SuggestionQuerySet
+from sessions.models.voting import MATRIX_POINTS, Ballot, Mark, Option, Poll
 
 __all__ = [
     "ACTION_MAX",

@@ -17,8 +17,10 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from sessions.hints import without_i_will
-from sessions.models.core import Cluster, Delegate, Option, Step
+from sessions.commitments.hints import without_i_will
+from sessions.models.core import Delegate, Step
+from sessions.models.ideas import Cluster
+from sessions.models.voting import Option
 
 ACTION_MAX = 140
 FIRST_STEP_MAX = 140

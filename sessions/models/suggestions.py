@@ -12,7 +12,8 @@ from django.db.models import Case, Count, Min, Value, When
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThan
 
-from sessions.models.core import CLUSTER_NAME_MAX, Board, Cluster, Delegate, Idea
+from sessions.models.core import Delegate
+from sessions.models.ideas import CLUSTER_NAME_MAX, Board, Cluster, Idea
 
 
 class SuggestionQuerySet(models.QuerySet):

@@ -1,8 +1,8 @@
 from django import template
 
-from sessions import shown as shown_module
+from sessions.agenda import shown as shown_module
 from sessions.models import Step
-from sessions.services.voting import planned_source
+from sessions.voting.services import planned_source
 
 register = template.Library()
 

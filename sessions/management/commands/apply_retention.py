@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from sessions.services.privacy import apply_retention
+from sessions.privacy.services import apply_retention
 
 
 class Command(BaseCommand):

@@ -6,11 +6,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions import services
+from sessions.agenda import services
+from sessions.commitments import services as commitments
+from sessions.ideas import services as ideas
 from sessions.models import Event, Poll, Step, Workshop
-from sessions.services import commitments, ideas, pulse, voting
-from sessions.services.voting import PollSettings
+from sessions.pulse import services as pulse
 from sessions.snapshot.demo import seed_snapshots
+from sessions.voting import services as voting
+from sessions.voting.services import PollSettings
 
 USERNAME = "facilitator"
 PASSWORD = "small-steps-demo"  # noqa: S105  (a demo account, printed on purpose)

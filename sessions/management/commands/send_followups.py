@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import ngettext
 
-from sessions.services.followups import send_due_followups
+from sessions.commitments.followups import send_due_followups
 
 
 class Command(BaseCommand):
@@ -36,4 +37,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"sent {message.kind} for commitment {message.commitment_id} to {message.to}"
             )
-        self.stdout.write(f"{len(sent)} message{'s' if len(sent) != 1 else ''} sent.")
+        n = len(sent)
+        self.stdout.write(ngettext("%(n)d message sent.", "%(n)d messages sent.", n) % {"n": n})

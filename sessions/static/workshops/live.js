@@ -7,7 +7,7 @@
 //   background tab held back).
 // - Falls back to fetching the same fragments over HTTP when sockets cannot connect at all.
 // - Shows a calm "Live" / "Reconnecting" status, and says so when a write was not sent.
-// - Never lets an older snapshot replace a newer one (regions carry data-version).
+// - Never lets an older frame replace a newer one (regions carry data-version).
 (function () {
   "use strict";
 
@@ -187,7 +187,7 @@
     });
   });
 
-  // Version guard: a region is only replaced by a snapshot at least as new.
+  // Version guard: a region is only replaced by a frame at least as new.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
     var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
     var current = event.detail.target;

@@ -1,0 +1,111 @@
+"""The agenda's forms: events, workshops, adding, editing, moving and showing steps.
+
+Every feature's forms validate its commands' input, for HTML forms and htmx alike."""
+
+import zoneinfo
+
+from django import forms
+
+from sessions.commands import CommandForm
+from sessions.ideas.forms import IdeasFieldsMixin
+from sessions.models import (
+    DEFAULT_RETENTION_DAYS,
+    TEXT_MAX,
+    TITLE_MAX,
+    Event,
+    Step,
+    Workshop,
+    default_time_zone,
+)
+from sessions.voting.forms import PollFieldsMixin
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = ["name", "date", "venue", "time_zone", "retention_days"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        labels = {"retention_days": "Keep personal data for (days after the event)"}
+        help_texts = {
+            "time_zone": "Commitment dates and the hour follow-up messages go out follow it, "
+            "e.g. Europe/London.",
+            "retention_days": "After this, contact details and the links between delegates "
+            "and their words are removed; totals stay.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left empty: the server's zone and the default retention.
+        self.fields["time_zone"].required = False
+        self.fields["retention_days"].required = False
+        self.fields["retention_days"].max_value = 3650
+
+    def clean_time_zone(self) -> str:
+        zone = (self.cleaned_data["time_zone"] or "").strip() or default_time_zone()
+        if zone not in zoneinfo.available_timezones():
+            raise forms.ValidationError("Give a time zone such as Europe/London.")
+        return zone
+
+    def clean_retention_days(self) -> int:
+        days = self.cleaned_data["retention_days"]
+        return DEFAULT_RETENTION_DAYS if days is None else days
+
+
+class WorkshopForm(forms.ModelForm):
+    class Meta:
+        model = Workshop
+        fields = ["title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX})}
+
+
+class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
+    kind = forms.ChoiceField(choices=Step.Kind.choices, initial=Step.Kind.MESSAGE)
+    title = forms.CharField(max_length=TITLE_MAX)
+    body = forms.CharField(
+        max_length=TEXT_MAX,
+        required=False,
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    field_order = ["key", "kind", "title", "body"]
+
+    def clean(self):
+        data = super().clean()
+        typed = len(data.get("options") or [])
+        seeded = data.get("options_from") or data.get("options_from_snapshot")
+        if data.get("kind") == Step.Kind.VOTE and not seeded and typed < 2:
+            self.add_error("options", "A vote needs at least 2 options, one per line.")
+        if data.get("kind") == Step.Kind.IDEAS and not (data.get("prompt") or "").strip():
+            self.add_error("prompt", "An ideas step needs a prompt.")
+        return data
+
+
+class StepEditForm(forms.Form):
+    title = forms.CharField(max_length=TITLE_MAX)
+    body = forms.CharField(
+        max_length=TEXT_MAX, required=False, label="Text", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class MoveForm(forms.Form):
+    direction = forms.ChoiceField(choices=[("up", "Up"), ("down", "Down")])
+
+    def offset(self) -> int:
+        return -1 if self.cleaned_data["direction"] == "up" else 1
+
+
+class ShowStepForm(forms.Form):
+    """Move the room. `current` is the step the console showed, so repeats change nothing."""
+
+    step = forms.IntegerField(required=False, min_value=1)
+    current = forms.IntegerField(required=False, min_value=1)
+    go = forms.ChoiceField(
+        choices=[
+            ("step", "Show step"),
+            ("next", "Next"),
+            ("previous", "Previous"),
+            ("none", "Clear"),
+        ],
+        initial="step",
+    )

@@ -1,0 +1,237 @@
+"""The agenda's verbs (events, workshops, steps, the room's position) and the helpers every
+feature's verbs share (`lock_open_workshop`, `changed`).
+
+Every change to workshop state happens in a feature's `services` module (votes in
+`sessions.voting.services`, ideas in `sessions.ideas.services`, ...).
+
+Each verb is keyword-only, runs in one transaction, records a `Change` (the workshop's new
+version) when any screen shows the change, and schedules its broadcast with
+`transaction.on_commit` (so a socket never sees something that was rolled back). Callers
+translate `Refused` into a 4xx answer or a socket close code.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sessions.errors import Conflict, NotFound
+from sessions.live import broadcast
+from sessions.live.audiences import STEP_REGIONS
+from sessions.models import (
+    Change,
+    Event,
+    Step,
+    Workshop,
+    join_code_expiry,
+)
+from sessions.tokens import new_join_code, new_token
+
+FINISHED = "This workshop has finished, so nothing more can be changed."
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def lock_open_workshop(workshop_id: int) -> Workshop:
+    """The workshop row, locked for this transaction; refuses a finished workshop."""
+    workshop = Workshop.objects.select_for_update().get(pk=workshop_id)
+    if workshop.is_closed:
+        raise Conflict(FINISHED)
+    return workshop
+
+
+def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> Change | None:
+    """Record a change (the workshop's new version) and push `regions` once it commits.
+
+    With a client-generated `key`, a command already carried out records and pushes
+    nothing and returns None: the caller must then change nothing either.
+    """
+    try:
+        with transaction.atomic():
+            change = Change.objects.create(workshop_id=workshop_id, key=key or None)
+    except IntegrityError:
+        return None
+    broadcast.regions_changed(workshop_id, regions)
+    return change
+
+
+def _changed(workshop: Workshop, regions: set[str]) -> None:
+    changed(workshop.pk, regions)
+
+
+# --- events and workshops ------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_event(*, user, name: str, date: datetime.date, venue: str = "", **settings) -> Event:
+    """A new event facilitated by `user`; `settings` are Event fields (time_zone,
+    retention_days) left at their defaults when not given."""
+    event = Event.objects.create(name=name, date=date, venue=venue, **settings)
+    event.facilitators.add(user)
+    return event
+
+
+@transaction.atomic
+def create_workshop(*, event: Event, title: str, description: str = "") -> Workshop:
+    return Workshop.objects.create(event=event, title=title, description=description)
+
+
+@transaction.atomic
+def renew_join_code(*, workshop: Workshop) -> Workshop:
+    """A fresh short code with a fresh expiry; broadcasts #join on commit."""
+    locked = lock_open_workshop(workshop.pk)
+    code = new_join_code()
+    while Workshop.objects.filter(join_code=code).exists():
+        code = new_join_code()
+    locked.join_code = code
+    locked.join_code_expires_at = join_code_expiry()
+    locked.save(update_fields=["join_code", "join_code_expires_at"])
+    _changed(locked, {"join"})
+    return locked
+
+
+@transaction.atomic
+def revoke_display_link(*, workshop: Workshop) -> Workshop:
+    """Replace the projector link; sockets opened with the old one are closed on commit."""
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    old_token = locked.display_token
+    locked.display_token = new_token()
+    locked.save(update_fields=["display_token"])
+    broadcast.display_revoked(locked.pk, old_token)
+    _changed(locked, {"join"})  # consoles show the projector link
+    return locked
+
+
+@transaction.atomic
+def close_workshop(*, workshop: Workshop) -> Workshop:
+    """Finish the workshop: every later write is refused. Broadcasts every region on commit."""
+    locked = Workshop.objects.select_for_update().get(pk=workshop.pk)
+    if locked.is_closed:
+        return locked
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["closed_at"])
+    _changed(locked, set(STEP_REGIONS | {"status", "join"}))
+    return locked
+
+
+# --- the agenda ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_step(
+    *,
+    workshop: Workshop,
+    title: str,
+    body: str = "",
+    kind: str = Step.Kind.MESSAGE,
+    key: str | None = None,
+) -> Step | None:
+    """Append a step to the agenda. A replayed `key` adds nothing and returns None.
+
+    Broadcasts #agenda on commit.
+    """
+    locked = lock_open_workshop(workshop.pk)
+    if not changed(locked.pk, {"agenda"}, key=key):
+        return None
+    last = locked.steps.aggregate(last=Max("position"))["last"]
+    return Step.objects.create(
+        workshop=locked,
+        position=0 if last is None else last + 1,
+        kind=kind,
+        title=title,
+        body=body,
+    )
+
+
+@transaction.atomic
+def set_step_config(*, workshop: Workshop, step: Step, changes: dict) -> Step:
+    """Change some of a step's settings; broadcasts the step's regions on commit."""
+    lock_open_workshop(workshop.pk)
+    step = Step.objects.select_for_update().get(pk=step.pk, workshop=workshop)
+    step.config = {**step.config, **changes}
+    step.save(update_fields=["config"])
+    changed(workshop.pk, {"step", "commitments"})
+    return step
+
+
+@transaction.atomic
+def edit_step(*, step: Step, title: str, body: str) -> Step:
+    """Change a step's text; broadcasts #agenda and, if it is showing, #step."""
+    workshop = lock_open_workshop(step.workshop_id)
+    step.title = title
+    step.body = body
+    step.save(update_fields=["title", "body"])
+    _changed(workshop, {"agenda", "step"} if workshop.current_step_id == step.pk else {"agenda"})
+    return step
+
+
+@transaction.atomic
+def delete_step(*, step: Step) -> None:
+    """Remove a step; if the room was on it, the room waits. Broadcasts on commit."""
+    workshop = lock_open_workshop(step.workshop_id)
+    showing = workshop.current_step_id == step.pk
+    step.delete()
+    _renumber(workshop)
+    _changed(workshop, set(STEP_REGIONS) if showing else {"agenda"})
+
+
+@transaction.atomic
+def move_step(*, step: Step, offset: int) -> None:
+    """Move a step up (-1) or down (+1) the agenda; broadcasts #agenda on commit."""
+    workshop = lock_open_workshop(step.workshop_id)
+    steps = list(workshop.steps.all())
+    index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
+    target = index + offset
+    if not 0 <= target < len(steps):
+        return
+    steps.insert(target, steps.pop(index))
+    _renumber(workshop, steps)
+    _changed(workshop, {"agenda"})
+
+
+def _renumber(workshop: Workshop, steps: list[Step] | None = None) -> None:
+    ordered = steps if steps is not None else list(workshop.steps.all())
+    for position, each in enumerate(ordered):
+        if each.position != position:
+            each.position = position
+            each.save(update_fields=["position"])
+
+
+@transaction.atomic
+def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
+    """Move the room to `step` (None: back to the waiting screen).
+
+    Broadcasts every region that depends on the step (`STEP_REGIONS`) on commit.
+    """
+    locked = lock_open_workshop(workshop.pk)
+    if step is not None and step.workshop_id != locked.pk:
+        raise NotFound("That step is not part of this workshop.")
+    if locked.current_step_id != (step.pk if step else None):
+        locked.current_step = step
+        locked.save(update_fields=["current_step"])
+        _changed(locked, set(STEP_REGIONS))
+    return locked
+
+
+@transaction.atomic
+def advance(*, workshop: Workshop, seen_current: int | None, offset: int) -> Step | None:
+    """Move the room `offset` steps from `seen_current`, the step the console showed.
+
+    If the room has moved since (another tab, a double tap), nothing happens, so a repeated
+    "next" never skips a step. Returns the step now showing; broadcasts on commit.
+    """
+    locked = lock_open_workshop(workshop.pk)
+    if locked.current_step_id != seen_current:
+        return locked.current_step
+    steps = list(locked.steps.all())
+    ids = [s.pk for s in steps]
+    # From the waiting screen, "next" is the first step and "previous" goes nowhere.
+    start = ids.index(seen_current) if seen_current in ids else -1
+    index = start + offset
+    if not 0 <= index < len(steps):
+        return locked.current_step
+    return show_step(workshop=locked, step=steps[index]).current_step

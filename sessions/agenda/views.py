@@ -1,0 +1,354 @@
+"""The facilitator's console: events, workshops, the agenda and the room's controls."""
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
+
+from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
+from sessions.agenda import services
+from sessions.agenda.forms import (
+    EventForm,
+    MoveForm,
+    ShowStepForm,
+    StepEditForm,
+    StepForm,
+    WorkshopForm,
+)
+from sessions.agenda.shown import as_shown
+from sessions.commands import invalid_form
+from sessions.commitments import services as commitments
+from sessions.errors import InvalidInput
+from sessions.ideas import services as ideas
+from sessions.ideas.forms import BoardEditForm
+from sessions.live.audiences import FACILITATOR
+from sessions.live.regions import render_regions
+from sessions.live.views import answer, live_regions
+from sessions.models import Board, Event, Poll, Step, Workshop
+from sessions.pulse import services as pulse
+from sessions.responses import request_base_url
+from sessions.voting import services as voting
+from sessions.voting.forms import PollForm
+
+
+def _console_url(workshop: Workshop) -> str:
+    return reverse("workshops:console", args=[workshop.pk])
+
+
+def _done(request: HttpRequest, workshop: Workshop, regions: tuple[str, ...], **kwargs):
+    """Acknowledge a console command: the changed regions for htmx, else back to the console."""
+    return answer(
+        request,
+        _console_url(workshop),
+        workshop_id=workshop.pk,
+        audience=FACILITATOR,
+        regions=regions,
+        **kwargs,
+    )
+
+
+def _new_step_form(workshop: Workshop) -> StepForm:
+    form = StepForm(initial={"key": uuid.uuid4()})
+    _offer_ideas_steps(form, workshop)
+    return form
+
+
+def _offer_ideas_steps(form: StepForm | PollForm, workshop: Workshop) -> None:
+    """A vote may take its options from the clusters of one of the workshop's ideas steps."""
+    form.offer_ideas_steps(workshop.steps.filter(kind=Step.Kind.IDEAS))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def console_home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
+    form = EventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        event = services.create_event(user=user, **form.cleaned_data)
+        return redirect(reverse("workshops:workshop_new", args=[event.pk]))
+    context = {"events": events.prefetch_related("workshops"), "form": form}
+    return render(
+        request, "workshops/console_home.html", context, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = get_event_for_facilitator(request.user, event_id)
+    form = WorkshopForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workshop = services.create_workshop(event=event, **form.cleaned_data)
+        return redirect(_console_url(workshop))
+    status = 400 if form.errors else 200
+    return render(
+        request, "workshops/workshop_new.html", {"event": event, "form": form}, status=status
+    )
+
+
+@login_required
+@require_safe
+def console(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    return _console_page(request, workshop, _new_step_form(workshop))
+
+
+def _console_page(request, workshop, step_form, status=200) -> HttpResponse:
+    frame = render_regions(
+        workshop.pk, FACILITATOR, base_url=request_base_url(request), request=request
+    )
+    context = {
+        "workshop": workshop,
+        "regions": frame.html,
+        "step_form": step_form,
+        "prompt_starters": ideas.prompt_starters(workshop),
+    }
+    return render(request, "workshops/console.html", context, status=status)
+
+
+@login_required
+@require_GET
+def console_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    return live_regions(request, workshop.pk, FACILITATOR)
+
+
+@login_required
+@require_POST
+def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = StepForm(request.POST)
+    _offer_ideas_steps(form, workshop)
+    if not form.is_valid():
+        if not request.htmx:
+            return _console_page(request, workshop, form, status=400)
+        html = render_to_string(
+            "workshops/step_form.html",
+            {
+                "workshop": workshop,
+                "step_form": form,
+                "prompt_starters": ideas.prompt_starters(workshop),
+            },
+            request=request,
+        )
+        return HttpResponse(html, status=400)
+    data = form.cleaned_data
+    if data["kind"] == Step.Kind.VOTE:
+        voting.add_vote_step(
+            workshop=workshop,
+            title=data["title"],
+            body=data["body"],
+            settings=form.poll_settings(),
+            key=form.command_key(),
+        )
+    elif data["kind"] == Step.Kind.IDEAS:
+        ideas.add_ideas_step(
+            workshop=workshop,
+            title=data["title"],
+            prompt=data["prompt"],
+            show_names=data["show_names"],
+            needs_approval=data["needs_approval"],
+            staged=data["staged"],
+            delegates_suggest=data["delegates_suggest"],
+            key=form.command_key(),
+        )
+    elif data["kind"] == Step.Kind.PULSE:
+        pulse.add_pulse_step(
+            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
+        )
+    elif data["kind"] == Step.Kind.COMMIT:
+        commitments.add_commit_step(
+            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
+        )
+    else:  # a message, or a "Where we are" step (it draws the event's Snapshot cohort)
+        services.add_step(
+            workshop=workshop,
+            title=data["title"],
+            body=data["body"],
+            kind=data["kind"],
+            key=form.command_key(),
+        )
+    fresh = render_to_string(
+        "workshops/step_form.html",
+        {
+            "workshop": workshop,
+            "step_form": _new_step_form(workshop),
+            "prompt_starters": ideas.prompt_starters(workshop),
+        },
+        request=request,
+    )
+    return _done(
+        request,
+        workshop,
+        ("agenda",),
+        message="Step added.",
+        extra=fresh,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+    """Edit a step's text, a vote's options and limits until anyone has voted, and an
+    ideas step's prompt and settings."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    step = get_step(workshop, step_id)
+    poll = Poll.objects.filter(step=step).first()
+    board = Board.objects.filter(step=step).first()
+    data = request.POST or None
+    form = StepEditForm(data, initial={"title": step.title, "body": step.body})
+    poll_form = PollForm(data, initial=_poll_initial(poll)) if poll else None
+    if poll_form is not None:
+        _offer_ideas_steps(poll_form, workshop)
+    board_form = BoardEditForm(data, initial=_board_initial(board)) if board else None
+    extra_forms = [f for f in (poll_form, board_form) if f is not None]
+    if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
+        with transaction.atomic():
+            services.edit_step(step=step, **form.cleaned_data)
+            if poll_form is not None:
+                voting.configure_poll(poll=poll, settings=poll_form.poll_settings())
+            if board_form is not None:
+                ideas.configure_board(board=board, **board_form.cleaned_data)
+        return redirect(_console_url(workshop))
+    status = 400 if form.errors or any(f.errors for f in extra_forms) else 200
+    context = {
+        "workshop": workshop,
+        "step": step,
+        "form": form,
+        "poll_form": poll_form,
+        "board_form": board_form,
+    }
+    return render(request, "workshops/step_edit.html", context, status=status)
+
+
+def _board_initial(board: Board | None) -> dict:
+    if board is None:
+        return {}
+    fields = ("prompt", "staged", "show_names", "needs_approval", "delegates_suggest")
+    return {name: getattr(board, name) for name in fields}
+
+
+def _poll_initial(poll: Poll | None) -> dict:
+    if poll is None:
+        return {}
+    return {
+        "poll_kind": poll.kind,
+        "options": "\n".join(poll.options.values_list("label", flat=True)),
+        "options_from": voting.planned_source(poll.step),
+        "budget": poll.budget,
+        "per_option_max": poll.per_option_max,
+        "max_picks": poll.max_picks,
+        "show_live": poll.show_live,
+        "scale_low_label": poll.scale_low_label,
+        "scale_high_label": poll.scale_high_label,
+    }
+
+
+@login_required
+@require_POST
+def step_delete(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    services.delete_step(step=get_step(workshop, step_id))
+    return _done(
+        request,
+        workshop,
+        ("agenda", "step"),
+        message="Step deleted.",
+    )
+
+
+@login_required
+@require_POST
+def step_move(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    step = get_step(workshop, step_id)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        raise invalid_form(form)
+    services.move_step(step=step, offset=form.offset())
+    return _done(
+        request,
+        workshop,
+        ("agenda",),
+    )
+
+
+@login_required
+@require_POST
+def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Move the room: a chosen step, next, previous, or back to the waiting screen."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = ShowStepForm(request.POST)
+    if not form.is_valid():
+        raise invalid_form(form)
+    go = form.cleaned_data["go"]
+    with as_shown(request, workshop):
+        if go == "step":
+            if form.cleaned_data["step"] is None:
+                raise InvalidInput("Choose a step to show.")
+            step = get_step(workshop, form.cleaned_data["step"])
+            services.show_step(workshop=workshop, step=step)
+        elif go == "none":
+            services.show_step(workshop=workshop, step=None)
+        else:
+            services.advance(
+                workshop=workshop,
+                seen_current=form.cleaned_data["current"],
+                offset=1 if go == "next" else -1,
+            )
+    return _done(
+        request,
+        workshop,
+        ("agenda", "step"),
+    )
+
+
+@login_required
+@require_POST
+def join_code_renew(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    services.renew_join_code(workshop=workshop)
+    return _done(
+        request,
+        workshop,
+        ("join",),
+        message="New join code issued; the old one no longer works.",
+    )
+
+
+@login_required
+@require_POST
+def display_revoke(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    services.revoke_display_link(workshop=workshop)
+    return _done(
+        request,
+        workshop,
+        ("join",),
+        message="Projector link revoked: screens using it have stopped. Open the new link.",
+    )
+
+
+@login_required
+@require_POST
+def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    with as_shown(request, workshop):
+        services.close_workshop(workshop=workshop)
+    return _done(
+        request,
+        workshop,
+        ("status", "agenda", "step", "results", "join"),
+        message="The workshop is finished.",
+    )

@@ -1,0 +1,1 @@
+"""The archive of a finished workshop: its record, share link and exports."""

@@ -1,0 +1,1 @@
+"""Commitments: the cards delegates fill in, their wall, follow-ups, check-ins, the dashboard."""

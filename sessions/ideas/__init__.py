@@ -1,0 +1,1 @@
+"""Ideas: boards, ideas, clusters, the clustering suggestions and delegates' theme suggestions."""

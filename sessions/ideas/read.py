@@ -1,0 +1,160 @@
+"""What the ideas screens show: the wall, the delegates own ideas, the ideas to suggest a
+theme for and the suggestions tallied for the facilitator."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.db.models import F
+from django.template.loader import render_to_string
+
+from sessions.live.audiences import APPENDABLE, DELEGATE, FACILITATOR
+from sessions.models import (
+    CLUSTER_NAME_MAX,
+    IDEA_MAX,
+    MAX_IDEAS_PER_DELEGATE,
+    Board,
+    Cluster,
+    ClusterSuggestion,
+    ClusterUndo,
+    Idea,
+    Step,
+)
+
+
+def ideas_context(step: Step, names: tuple[str, ...], audience: str) -> dict:
+    board = Board.objects.filter(step=step).first()
+    if board is None:
+        return {}
+    context = {"board": board, "stage": board.current_stage, "idea_max": IDEA_MAX}
+    if APPENDABLE in names and audience != DELEGATE:
+        context.update(wall_context(board, facilitator=audience == FACILITATOR))
+    return context
+
+
+def wall_context(board: Board, *, facilitator: bool) -> dict:
+    """The board's clusters with their ideas, the unclustered ideas, and for the facilitator
+    the queue, the hidden and merged ideas and what undo would undo: four queries."""
+    ideas = list(Idea.objects.for_board(board).select_related("merged_into").order_by("id"))
+    clusters = list(Cluster.objects.filter(board=board).order_by("position", "id"))
+    visible = [i for i in ideas if i.status == Idea.Status.SHOWN and i.merged_into_id is None]
+    merged: dict[int, list[Idea]] = {}
+    for idea in ideas:
+        if idea.merged_into_id is not None:
+            merged.setdefault(idea.merged_into_id, []).append(idea)
+    for idea in visible:
+        idea.merged_texts = merged.get(idea.pk, [])
+    by_cluster: dict[int, list[Idea]] = {c.pk: [] for c in clusters}
+    for idea in visible:
+        if idea.cluster_id in by_cluster:
+            by_cluster[idea.cluster_id].append(idea)
+    context = {
+        "clusters": [(cluster, by_cluster[cluster.pk]) for cluster in clusters],
+        "unclustered": [i for i in visible if i.cluster_id not in by_cluster],
+        "idea_count": len(visible),
+    }
+    if facilitator:
+        context["queue"] = [
+            i for i in ideas if i.status == Idea.Status.PENDING and i.merged_into_id is None
+        ]
+        context["hidden"] = [
+            i for i in ideas if i.status == Idea.Status.HIDDEN or i.merged_into_id is not None
+        ]
+        context["visible"] = visible
+        context["undo"] = ClusterUndo.objects.filter(board=board).order_by("-id").first()
+        attach_suggestion_tallies(board, visible, clusters)
+    return context
+
+
+def new_ideas(board: Board, idea_ids: frozenset[int], audience: str) -> list[Idea]:
+    """The ideas of an append that this audience sees (the facilitator also gets the queue)."""
+    ideas = Idea.objects.filter(board=board, pk__in=idea_ids, merged_into__isnull=True)
+    statuses = [Idea.Status.SHOWN]
+    if audience == FACILITATOR:
+        statuses.append(Idea.Status.PENDING)
+    return list(ideas.filter(status__in=statuses).order_by("id"))
+
+
+def render_my_ideas(board: Board, delegate_id: int, request=None, sent: bool = False) -> str:
+    """A delegate's own ideas on this board and the form to send another. The form's key is
+    new with each drawing: a retried send of the same form lands once."""
+    mine = list(Idea.objects.filter(board=board, delegate_id=delegate_id).order_by("id"))
+    context = {
+        "board": board,
+        "mine": mine,
+        "left": max(MAX_IDEAS_PER_DELEGATE - len(mine), 0),
+        "idea_max": IDEA_MAX,
+        "key": uuid.uuid4(),
+        "workshop_id": board.step.workshop_id,
+        "sent": sent,
+    }
+    return render_to_string("workshops/ideas/mine.html", context, request=request)
+
+
+def render_own_ideas(workshop_id: int, delegate_id: int) -> str:
+    """A delegate's own list of ideas on the board showing now, alone (out of band), or ""
+    when no ideas step is showing."""
+    board = Board.objects.filter(
+        step__workshop_id=workshop_id, step__workshop__current_step=F("step")
+    ).first()
+    if board is None:
+        return ""
+    mine = list(Idea.objects.filter(board=board, delegate_id=delegate_id).order_by("id"))
+    context = {"board": board, "mine": mine, "oob": True}
+    return render_to_string("workshops/ideas/mine_list.html", context)
+
+
+# Ideas a phone lists to suggest a theme for: every phone gets the list at each change, so
+# it is kept short; the others come up as these find a cluster.
+SUGGEST_LIST_MAX = 40
+
+
+def suggest_context(board: Board, delegate=None) -> dict:
+    """The phones' ideas to suggest a theme for: the visible ideas in no cluster, while the
+    board is open, asks for suggestions and has clusters. With `delegate` (their page, or
+    the answer to their suggestion) each idea carries that delegate's own suggestion and
+    nothing is kept from the screen (`personal`); otherwise the forms on screen are kept
+    (hx-preserve) unless the clusters changed, which changes their ids (`themes_sig`)."""
+    if not (board.delegates_suggest and board.is_open):
+        return {"themes": None}
+    themes = list(Cluster.objects.filter(board=board).order_by("position", "id"))
+    if not themes:
+        return {"themes": None}
+    waiting = Idea.objects.for_board(board).visible().filter(cluster=None).order_by("id")
+    listed = list(waiting[:SUGGEST_LIST_MAX])
+    mine = {}
+    if delegate is not None:
+        own = ClusterSuggestion.objects.filter(delegate=delegate, idea__in=listed)
+        mine = {s.idea_id: s for s in own.select_related("cluster")}
+    for idea in listed:
+        idea.suggest_key = uuid.uuid4()
+        idea.my_suggestion = mine.get(idea.pk)
+    drawn = repr([(theme.pk, theme.name) for theme in themes]).encode()
+    return {
+        "themes": themes,
+        "theme_ideas": listed,
+        "more_ideas": waiting.count() - len(listed) if len(listed) == SUGGEST_LIST_MAX else 0,
+        "themes_sig": hashlib.blake2s(drawn, digest_size=6).hexdigest(),
+        "theme_max": CLUSTER_NAME_MAX,
+        "personal": delegate is not None,
+    }
+
+
+def attach_suggestion_tallies(board: Board, visible: list[Idea], clusters: list[Cluster]) -> None:
+    """Give each visible idea `suggestion_tally`: its delegates' suggestions counted by choice
+    (see `SuggestionQuerySet.tallies`), each with the name to show (a cluster's current
+    name), whether it is a new theme and whether the idea is in that cluster already."""
+    tallies = ClusterSuggestion.objects.tallies(board)
+    names = {cluster.pk: cluster.name for cluster in clusters}
+    for idea in visible:
+        rows = tallies.get(idea.pk, [])
+        current = names.get(idea.cluster_id, "").casefold()
+        for row in rows:
+            row["new"] = row["cluster_id"] is None
+            row["label"] = names.get(row["cluster_id"], row["shown"])
+            if row["new"]:
+                row["taken"] = bool(current) and row["label"].casefold() == current
+            else:
+                row["taken"] = row["cluster_id"] == idea.cluster_id
+        idea.suggestion_tally = rows

@@ -1,0 +1,150 @@
+"""Delegates suggest a cluster (a theme) for an idea; the facilitator accepts or dismisses.
+
+Regions pushed on commit: #ideas, where the console shows each idea's tally (the projector
+shares the region but shows no suggestions: the facilitator decides what the wall shows).
+Phones are sent nothing: nobody sees anyone else's suggestions. Accepting goes through the
+ordinary clustering verbs, so it is undone like any clustering action.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from sessions.access import NOT_FOUND
+from sessions.agenda.services import FINISHED, changed, lock_open_workshop
+from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.ideas.services import NO_IDEA, WALL, apply_suggestions, assign_idea, clean_text
+from sessions.models import (
+    CLUSTER_NAME_MAX,
+    Attendance,
+    Board,
+    Cluster,
+    ClusterSuggestion,
+    Idea,
+    Workshop,
+)
+
+NOT_ASKED = "The facilitator has not asked for theme suggestions on this step."
+CLOSED = "Theme suggestions are closed: ideas are closed for this step."
+NOT_ON_WALL = "That idea is no longer on the wall (it was hidden or merged)."
+NO_THEME = "That theme is no longer on this step's board. Choose another."
+CHOOSE = "Choose a theme, or write a new one."
+NOT_BOTH = "Choose a theme or write a new one, not both."
+NO_SUGGESTION = "That suggestion is no longer there; nothing was changed."
+
+
+@transaction.atomic
+def suggest_cluster(
+    *,
+    workshop_id: int,
+    delegate_id: int,
+    idea_id: int,
+    cluster_id: int | None,
+    name: str = "",
+    key: str | None = None,
+) -> ClusterSuggestion | None:
+    """A delegate suggests one of the board's clusters (`cluster_id`) or a new theme (`name`)
+    for a visible idea, replacing their earlier suggestion for it. A replayed `key` changes
+    nothing and returns None. A new theme named like a cluster (ignoring case) is that cluster.
+
+    Refuses, changing nothing, when the delegate has not joined, the idea is not one of the
+    workshop's or is not on the wall, the workshop has finished, the board does not ask for
+    suggestions or is closed, or the choice is missing, ambiguous, another board's or too
+    long. Broadcasts #ideas (the console's tallies) on commit.
+    """
+    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
+    joined = Attendance.objects.filter(workshop_id=workshop_id, delegate_id=delegate_id)
+    if workshop is None or not joined.exists():
+        raise NotFound(NOT_FOUND)
+    idea = (
+        Idea.objects.select_related("board")
+        .filter(pk=idea_id, board__step__workshop_id=workshop_id)
+        .first()
+    )
+    if idea is None:
+        raise NotFound(NO_IDEA)
+    # Keys are scoped to the delegate: nobody can spend another delegate's key.
+    if not changed(workshop_id, WALL, key=f"{delegate_id}:{key}" if key else None):
+        return None
+    _check_taking(workshop, idea)
+    cluster, name = _choice(idea.board, cluster_id, name)
+    suggestion, _ = ClusterSuggestion.objects.update_or_create(
+        idea=idea, delegate_id=delegate_id, defaults={"cluster": cluster, "name": name}
+    )
+    return suggestion
+
+
+def _check_taking(workshop: Workshop, idea: Idea) -> None:
+    if workshop.is_closed:
+        raise Conflict(FINISHED)
+    if not idea.board.delegates_suggest:
+        raise Conflict(NOT_ASKED)
+    if not idea.board.is_open:
+        raise Conflict(CLOSED)
+    if idea.status != Idea.Status.SHOWN or idea.merged_into_id is not None:
+        raise Conflict(NOT_ON_WALL)
+
+
+def _choice(board: Board, cluster_id: int | None, name: str) -> tuple[Cluster | None, str]:
+    """The suggested cluster (None for a new theme) and the name to keep with it."""
+    name = clean_text(name)
+    if cluster_id is None and not name:
+        raise InvalidInput(CHOOSE, {"cluster": [CHOOSE]})
+    if cluster_id is not None and name:
+        raise InvalidInput(NOT_BOTH, {"name": [NOT_BOTH]})
+    if cluster_id is not None:
+        cluster = Cluster.objects.filter(pk=cluster_id, board=board).first()
+        if cluster is None:
+            raise NotFound(NO_THEME)
+        return cluster, cluster.name
+    if len(name) > CLUSTER_NAME_MAX:
+        message = f"A theme can be at most {CLUSTER_NAME_MAX} characters; this one has {len(name)}."
+        raise InvalidInput(message, {"name": [message]})
+    folded = name.casefold()
+    same = next((c for c in board.clusters.all() if c.name.casefold() == folded), None)
+    return (same, same.name) if same else (None, name)
+
+
+@transaction.atomic
+def accept_suggestion(*, board: Board, suggestion_id: int) -> ClusterSuggestion:
+    """Put the suggestion's idea in the suggested cluster (`assign_idea`), or in a new cluster
+    of the suggested name (`apply_suggestions`): one undoable clustering action either way,
+    and none when the idea is there already (a double click). The suggestions stay, so the
+    console can show which was taken. Broadcasts #ideas on commit.
+    """
+    lock_open_workshop(board.step.workshop_id)
+    suggestion = (
+        ClusterSuggestion.objects.select_related("idea", "cluster")
+        .filter(pk=suggestion_id, idea__board=board)
+        .first()
+    )
+    if suggestion is None:
+        raise NotFound(NO_SUGGESTION)
+    idea = suggestion.idea
+    if idea.status != Idea.Status.SHOWN or idea.merged_into_id is not None:
+        raise Conflict(NOT_ON_WALL)
+    if suggestion.cluster_id is not None:
+        assign_idea(board=board, idea_id=idea.pk, cluster_id=suggestion.cluster_id)
+    elif not _in_cluster_named(idea, suggestion.name):
+        apply_suggestions(board=board, groups=[(suggestion.name, [idea.pk])])
+    return suggestion
+
+
+def _in_cluster_named(idea: Idea, name: str) -> bool:
+    cluster = Cluster.objects.filter(pk=idea.cluster_id).first() if idea.cluster_id else None
+    return cluster is not None and cluster.name.casefold() == name.casefold()
+
+
+@transaction.atomic
+def dismiss_suggestions(*, board: Board, idea_id: int) -> int:
+    """Remove every suggestion for one of the board's ideas; returns how many there were.
+
+    Broadcasts #ideas on commit when there were any.
+    """
+    lock_open_workshop(board.step.workshop_id)
+    if not Idea.objects.filter(pk=idea_id, board=board).exists():
+        raise NotFound(NO_IDEA)
+    removed, _ = ClusterSuggestion.objects.filter(idea_id=idea_id).delete()
+    if removed:
+        changed(board.step.workshop_id, WALL)
+    return removed

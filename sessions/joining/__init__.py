@@ -1,0 +1,1 @@
+"""Joining: the home page, joining by link or code, and the phone page."""

@@ -1,0 +1,1 @@
+"""The real-time layer, knowing no feature: regions, broadcast, fan-out, sockets, presence."""

@@ -1,0 +1,47 @@
+"""The audiences of a workshop and the live regions each one sees.
+
+Every region is a named partial in `templates/workshops/live/<audience>.html`; see
+`sessions.live.regions` for how they are rendered.
+"""
+
+from __future__ import annotations
+
+DELEGATE = "delegate"
+
+
+PROJECTOR = "projector"
+
+
+FACILITATOR = "facilitator"
+
+
+REGIONS: dict[str, tuple[str, ...]] = {
+    # "suggest" (the ideas to suggest a theme for) is also drawn by the step region.
+    DELEGATE: ("status", "step", "results", "suggest"),
+    PROJECTOR: ("status", "presence", "step", "results", "ideas", "commitments", "join"),
+    FACILITATOR: (
+        "status",
+        "presence",
+        "agenda",
+        "step",
+        "results",
+        "ideas",
+        "commitments",
+        "join",
+    ),
+}
+
+
+# What each region shows depends on the step on screen, except these: moving the room to
+# another step (or finishing) redraws every other region, so a screen open since the start
+# shows exactly what a freshly loaded one does.
+STEP_INDEPENDENT = frozenset({"status", "presence", "join"})
+
+
+STEP_REGIONS = frozenset(
+    name for names in REGIONS.values() for name in names if name not in STEP_INDEPENDENT
+)
+
+
+# New ideas reach this region as appends (its partial `ideas_appended`), not as a fresh one.
+APPENDABLE = "ideas"

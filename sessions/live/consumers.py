@@ -1,0 +1,221 @@
+"""The one WebSocket consumer: every page (phone, projector, console) opens one socket.
+
+Paths (see `sessions.routing`):
+    /ws/phone/<workshop_id>/     a delegate, identified by their signed cookie
+    /ws/display/<token>/         the projector, by its revocable display link
+    /ws/console/<workshop_id>/   a facilitator, by their login session
+
+It accepts at once, then checks access (`sessions.access`), joins the audience's group
+through this process's fan-out (`sessions.live.fanout`, which hands each push to the consumer's
+`deliver`), and sends a full frame of every live region, so a reconnect never needs a
+missed message.
+
+Accepts (JSON text messages, at most MAX_MESSAGE bytes):
+    {"type": "ping"}   answered with the text message "pong" (the page's heartbeat, every 4 s
+                       from every page: answered at once, with no database work)
+    {"type": "vote", "poll": id, "option": id, "action": ..., "value": n, "key": uuid}
+                       from a delegate: the same form and service as the HTTP vote; answered
+                       after commit with the delegate's #ballot carrying data-ack="<key>"
+                       (the acknowledgement), or an #flash error naming the key.
+Anything else is answered with an #flash error fragment and changes nothing.
+
+Sends: HTML text messages of out-of-band fragments (the regions' partials, each root carrying
+its id and data-version) and "pong". A region is never sent at an older version than the
+socket already has.
+
+Close codes: 4403 not allowed (no such workshop, not a member, revoked display link); the
+page does not reconnect after a 44xx close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from channels.db import aclose_old_connections, database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from sessions import access
+from sessions.errors import NOT_UNDERSTOOD, NotFound, Refused
+from sessions.ideas.read import render_own_ideas
+from sessions.live import broadcast, presence
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
+from sessions.live.fanout import fanout
+from sessions.live.regions import render_regions
+from sessions.models import Poll
+from sessions.voting import services as voting
+from sessions.voting.forms import VoteForm
+from sessions.voting.read import render_ballot
+
+log = logging.getLogger(__name__)
+
+NOT_ALLOWED = 4403
+MAX_MESSAGE = 4096
+
+
+class WorkshopConsumer(AsyncWebsocketConsumer):
+    audience: str
+    workshop_id: int
+    display_token: str | None = None
+    delegate_id: int | None = None
+    delegate = None
+
+    async def dispatch(self, message: dict) -> None:
+        if message.get("type") == "websocket.connect":
+            # Accept before any database work: daphne drops a socket not accepted within
+            # a few seconds, and in a reconnect storm the database thread has a queue.
+            await self.accept()
+        await super().dispatch(message)
+
+    async def connect(self) -> None:
+        self.sent_versions: dict[str, int] = {}
+        self.group: str | None = None
+        try:
+            await database_sync_to_async(self.identify_and_register)()
+        except NotFound:
+            await self.close(code=NOT_ALLOWED)
+            return
+        # Join before rendering the frame, so no push between the two is missed.
+        self.group = broadcast.group_name(self.workshop_id, self.audience)
+        await fanout.join(self.group, self)
+        frame = await database_sync_to_async(render_regions)(
+            self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
+        )
+        await self.region_push(broadcast.push_message(frame))
+
+    def identify_and_register(self) -> None:
+        self.identify()
+        if self.delegate_id is not None:
+            presence.connect_presence(
+                workshop_id=self.workshop_id,
+                delegate_id=self.delegate_id,
+                channel_name=self.channel_name,
+            )
+
+    def identify(self) -> None:
+        """Sets audience and workshop from the path and credentials; NotFound if not allowed."""
+        kwargs = self.scope["url_route"]["kwargs"]
+        if "token" in kwargs:
+            workshop = access.get_workshop_for_display(kwargs["token"])
+            self.audience, self.display_token = PROJECTOR, kwargs["token"]
+        elif self.scope["path"].startswith("/ws/console/"):
+            workshop = access.get_workshop_for_facilitator(
+                self.scope["user"], kwargs["workshop_id"]
+            )
+            self.audience = FACILITATOR
+        else:
+            cookies = self.scope.get("cookies", {})
+            workshop, delegate = access.get_workshop_for_delegate(cookies, kwargs["workshop_id"])
+            self.audience, self.delegate_id, self.delegate = DELEGATE, delegate.pk, delegate
+        self.workshop_id = workshop.pk
+
+    def base_url(self) -> str | None:
+        headers = dict(self.scope.get("headers", []))
+        host = headers.get(b"host", b"").decode("latin-1")
+        if not host:
+            return None
+        scheme = "https" if self.scope.get("scheme") == "wss" else "http"
+        return f"{scheme}://{host}"
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "group", None):
+            fanout.leave(self.group, self)
+        if self.delegate_id is not None:
+            await database_sync_to_async(presence.disconnect_presence)(
+                channel_name=self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        message = self.parse(text_data)
+        kind = message.get("type") if message else None
+        if kind == "ping":
+            await self.send(text_data="pong")
+        elif kind == "vote" and self.delegate_id is not None:
+            await aclose_old_connections()
+            await self.send(text_data=await database_sync_to_async(self.vote)(message))
+        else:
+            await self.send(text_data=self.flash(NOT_UNDERSTOOD))
+
+    def vote(self, message: dict) -> str:
+        """Cast a vote sent over the socket; the answer is the ack or an error fragment."""
+        form = VoteForm(message)
+        if not form.is_valid():
+            return self.flash(NOT_UNDERSTOOD)
+        try:
+            outcome = voting.cast(
+                workshop_id=self.workshop_id, delegate_id=self.delegate_id, **form.command()
+            )
+        except Refused as refusal:
+            return self.flash(refusal.message, key=form.command_key())
+        poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
+        ack = {"key": form.command_key() or "", "change": outcome.change_id}
+        return render_ballot(poll, self.delegate_id, ack=ack)
+
+    @staticmethod
+    def flash(message: str, key: str | None = None) -> str:
+        context = {"message": message, "level": "error", "key": key}
+        return render_to_string("workshops/flash.html", context)
+
+    @staticmethod
+    def parse(text_data: str | None) -> dict | None:
+        if not text_data or len(text_data) > MAX_MESSAGE:
+            return None
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            return None
+        return message if isinstance(message, dict) else None
+
+    # --- events from sessions.live.broadcast, handed over by sessions.live.fanout ---------
+
+    async def deliver(self, message: dict) -> None:
+        if message["type"] == broadcast.PUSH:
+            await self.region_push(message)
+        elif message["type"] == broadcast.DISPLAY_REVOKED:
+            await self.display_revoked(message)
+        elif message["type"] == broadcast.OWN_IDEAS:
+            await self.own_ideas_changed(message)
+
+    async def region_push(self, event: dict) -> None:
+        """Send the regions of a frame that are not older than what this socket has."""
+        version = event["version"]
+        fresh = [name for name in event["html"] if version >= self.sent_versions.get(name, 0)]
+        if not fresh:
+            return
+        for name in fresh:
+            self.sent_versions[name] = version
+        if len(fresh) == len(event["html"]):
+            html = "".join(event["html"].values())
+        else:
+            html = "".join(event["html"][name] for name in fresh)
+        await self.send(text_data=html)
+
+    async def own_ideas_changed(self, event: dict) -> None:
+        """The facilitator approved, hid or edited one of this delegate's ideas."""
+        if self.delegate_id not in event["delegates"]:
+            return
+        html = await database_sync_to_async(render_own_ideas)(self.workshop_id, self.delegate_id)
+        if html:
+            await self.send(text_data=html)
+
+    async def display_revoked(self, event: dict) -> None:
+        if self.display_token == event["token"]:
+            await self.close(code=NOT_ALLOWED)
+
+
+async def presence_heartbeat() -> None:
+    """Per process: keep this process's presence rows fresh and drop dead processes' rows."""
+    only_this_process = "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    while True:
+        try:
+            await aclose_old_connections()
+            await database_sync_to_async(presence.refresh_presence)(
+                only_this_process=only_this_process
+            )
+            only_this_process = False  # other rows are gone; from now on, only stale ones
+        except Exception:
+            log.exception("presence heartbeat failed")
+        await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)

@@ -1,0 +1,1 @@
+"""A delegate's own data: see, download and erase it; retention."""

@@ -1,0 +1,140 @@
+"""The closing pulse (delegates answer, the facilitator runs it) and finishing a workshop."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.agenda.shown import as_shown
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
+from sessions.live.audiences import FACILITATOR
+from sessions.live.views import answer
+from sessions.models import Pulse, PulseAnswer, Step
+from sessions.pulse import services as pulse_service
+from sessions.pulse.forms import PulseAnswerForm, PulseControlForm
+from sessions.pulse.read import render_my_pulse
+
+# --- delegates -----------------------------------------------------------------------------
+
+
+def _current_pulse(workshop) -> Pulse:
+    pulse = Pulse.objects.select_related("step").filter(step_id=workshop.current_step_id).first()
+    if pulse is None:
+        raise NotFound("The room has moved on: the pulse is not on screen now.")
+    return pulse
+
+
+@require_GET
+def my_pulse(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """The delegate's pulse form with their answer (fetched when the pulse shows)."""
+    workshop, delegate = get_membership(request, workshop_id)
+    response = HttpResponse(render_my_pulse(_current_pulse(workshop), delegate.pk, request))
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+def pulse_answer(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Answer (or change the answer to) the pulse. Answers with the delegate's form showing
+    what was stored, or what was wrong (400) with what they typed kept."""
+    workshop, delegate = get_membership(request, workshop_id)
+    form = PulseAnswerForm(request.POST)
+    if not form.is_valid():
+        if "pulse" in form.errors or not request.htmx:
+            message = "; ".join(" ".join(e) for e in form.errors.values())
+            raise InvalidInput(message or NOT_UNDERSTOOD, form.errors)
+        return _form_again(request, workshop, delegate, form.errors)
+    data = form.cleaned_data
+    try:
+        stored = pulse_service.answer_pulse(
+            workshop_id=workshop.pk,
+            delegate_id=delegate.pk,
+            pulse_id=data["pulse"],
+            usefulness=data["usefulness"],
+            word=data["word"],
+            key=form.command_key(),
+        )
+    except InvalidInput as refusal:
+        if not request.htmx:
+            raise
+        return _form_again(request, workshop, delegate, refusal.errors)
+    if not request.htmx:
+        return redirect("workshops:phone", workshop_id=workshop.pk)
+    pulse = Pulse.objects.select_related("step").get(pk=data["pulse"])
+    message = "Already counted." if stored is None else ""
+    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    return HttpResponse(render_my_pulse(pulse, delegate.pk, request, sent=True) + flash)
+
+
+def _form_again(request, workshop, delegate, errors) -> HttpResponse:
+    message = "; ".join(" ".join(e) for e in errors.values()) or NOT_UNDERSTOOD
+    html = render_my_pulse(
+        _current_pulse(workshop), delegate.pk, request, errors=errors, data=request.POST
+    )
+    flash = render_to_string("workshops/flash.html", {"message": message, "level": "error"})
+    return HttpResponse(html + flash, status=400)
+
+
+# --- the facilitator -----------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def pulse_control(request: HttpRequest, workshop_id: int, pulse_id: int) -> HttpResponse:
+    """Open, close, reveal or hide the pulse."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    pulse = pulse_service.pulse_for(workshop, pulse_id)
+    form = PulseControlForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    action = form.cleaned_data["action"]
+    with as_shown(request, workshop, pulse):
+        if action in {"open", "close"}:
+            verb = pulse_service.open_pulse if action == "open" else pulse_service.close_pulse
+            verb(pulse=pulse)
+        else:
+            pulse_service.reveal_pulse(pulse=pulse, revealed=action == "reveal")
+    message = {
+        "open": "The pulse is open.",
+        "close": "The pulse is closed.",
+        "reveal": "Pulse results are on the projector.",
+        "hide": "Pulse results are hidden.",
+    }[action]
+    return answer(
+        request,
+        reverse("workshops:console", args=[workshop.pk]),
+        workshop_id=workshop.pk,
+        audience=FACILITATOR,
+        regions=("step", "results", "agenda"),
+        message=message,
+    )
+
+
+@login_required
+@require_GET
+def finish(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Finishing asks first: take the pulse (adding the step if the agenda has none), or
+    close now."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    pulse_step = (
+        Step.objects.filter(workshop=workshop, kind=Step.Kind.PULSE).order_by("-position").first()
+    )
+    answers = PulseAnswer.objects.filter(pulse__step=pulse_step).count() if pulse_step else 0
+    context = {"workshop": workshop, "pulse_step": pulse_step, "answers": answers}
+    return render(request, "workshops/finish.html", context)
+
+
+@login_required
+@require_POST
+def pulse_first(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Put the pulse on screen and open it (adding a pulse step if there is none)."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    with as_shown(request, workshop):
+        pulse_service.pulse_before_closing(workshop=workshop)
+    return redirect("workshops:console", workshop_id=workshop.pk)

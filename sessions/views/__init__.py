@@ -1,1 +1,0 @@
-"""HTTP views, by audience: delegates (phones), the projector display, the facilitator console."""

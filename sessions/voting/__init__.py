@@ -1,0 +1,1 @@
+"""Votes: polls, ballots, tallies and the focus they carry forward."""

@@ -1,0 +1,378 @@
+"""What a vote's screens show: a poll's results (from a constant number of queries whatever
+the room's size), the vote step's context and a delegate's own ballot.
+
+One place computes results: the projector, the console, the phones, the archive and the
+tests all read them from `tally_poll`. Three queries at most (the options, the marks grouped
+by value, and the turnout), whatever the number of delegates or options.
+
+A 2x2 (impact and effort) vote summarises each option by the median and the interquartile
+range of each axis and places it in a quadrant; `Tally.plot` lays out its plot
+(sessions.plotting), so every audience draws the same points and labels.
+"""
+
+from __future__ import annotations
+
+import statistics
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple
+
+from django.conf import settings
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from sessions.models import MATRIX_POINTS, Attendance, Ballot, Mark, Poll, Presence, Step
+
+if TYPE_CHECKING:
+    from sessions.plotting import MatrixPlot
+
+SCALE_POINTS = 5
+
+
+@dataclass
+class OptionResult:
+    option_id: int
+    label: str
+    score: float = 0  # dots, votes, mean rating or Borda points: what the bars show
+    voters: int = 0  # ballots that marked this option
+    distribution: list[int] = field(default_factory=list)  # scale: how many gave 1..5
+    share: int = 0  # the bar's length, as a percentage of the top score
+    # 2x2 only: each axis's summary, and the quadrant (None until both axes are rated).
+    impact: Axis | None = None
+    effort: Axis | None = None
+    quadrant: Quadrant | None = None
+
+    @property
+    def mean(self) -> float | None:
+        return self.score if self.voters else None
+
+
+@dataclass
+class Tally:
+    kind: str
+    method: str
+    voters: int
+    eligible: int
+    results: list[OptionResult]
+
+    HEADLINE = 8  # bars the projector draws; more would not be legible across a hall
+
+    @property
+    def headline(self) -> list[OptionResult]:
+        return self.results[: self.HEADLINE]
+
+    @property
+    def more(self) -> int:
+        return max(len(self.results) - self.HEADLINE, 0)
+
+    @property
+    def top_score(self) -> float:
+        return max((r.score for r in self.results), default=0)
+
+    def as_dict(self) -> dict[int, float]:
+        return {r.option_id: r.score for r in self.results}
+
+    @cached_property
+    def plot(self) -> MatrixPlot | None:
+        """The 2x2 plot's geometry (2x2 votes only); no queries."""
+        from sessions.plotting import MatrixPlot  # it reads this module's quadrants
+
+        return MatrixPlot(self.results) if self.kind == Poll.Kind.MATRIX else None
+
+
+METHODS = {
+    Poll.Kind.DOTS: "Dots placed",
+    Poll.Kind.SINGLE: "Votes",
+    Poll.Kind.MULTIPLE: "Votes",
+    Poll.Kind.SCALE: "Mean rating (1 to 5)",
+    Poll.Kind.RANKING: "Borda count: first place scores {k} points, the next {k_1}, and so on",
+    Poll.Kind.MATRIX: (
+        "Points: median ratings · bars: the middle half of the ratings (interquartile range)"
+        " · n: number of ratings · midline at 3: a median of 3 or more counts as high"
+    ),
+}
+
+
+def tally_poll(poll: Poll) -> Tally:
+    """Results ranked by score (ties in the options' order); 2x2 results by quadrant."""
+    options = list(poll.options.all())
+    if poll.kind == Poll.Kind.MATRIX:
+        return _tally_matrix(poll, options)
+    results = {o.pk: OptionResult(o.pk, o.label, distribution=[0] * SCALE_POINTS) for o in options}
+    rows = (
+        Mark.objects.filter(ballot__poll=poll)
+        .values_list("option_id", "value")
+        .annotate(n=Count("id"))
+    )
+    for option_id, value, n in rows:
+        result = results.get(option_id)
+        if result is None:
+            continue
+        result.voters += n
+        result.score += _points(poll, value) * n
+        if poll.kind == Poll.Kind.SCALE and 1 <= value <= SCALE_POINTS:
+            result.distribution[value - 1] += n
+    if poll.kind == Poll.Kind.SCALE:
+        for result in results.values():
+            result.score = round(result.score / result.voters, 2) if result.voters else 0
+    order = {o.pk: i for i, o in enumerate(options)}
+    ranked = sorted(results.values(), key=lambda r: (-r.score, order[r.option_id]))
+    top = max((r.score for r in ranked), default=0)
+    for result in ranked:
+        result.share = round(100 * result.score / top) if top else 0
+    voters, eligible = _turnout(poll)
+    method = METHODS[poll.kind].format(k=poll.max_picks, k_1=max(poll.max_picks - 1, 0))
+    return Tally(poll.kind, method, voters, eligible, ranked)
+
+
+def _turnout(poll: Poll) -> tuple[int, int]:
+    """Delegates who have marked something, and the delegates they are out of: one query.
+
+    While the workshop runs, "of M" counts the delegates here now (a fresh presence: a
+    socket or the polling fallback) and those who voted and then left, so it is never
+    below the voters and does not count people long gone. Once the workshop has finished
+    nobody is "here": M is everyone who joined.
+    """
+    voted = (
+        Ballot.objects.filter(poll=OuterRef("pk"), spent__gt=0)
+        .order_by()
+        .values("poll")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    joined = Attendance.objects.filter(workshop=OuterRef("step__workshop")).order_by()
+    fresh_after = timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
+    here = Presence.objects.filter(
+        workshop=OuterRef("workshop"), delegate=OuterRef("delegate"), seen_at__gte=fresh_after
+    )
+    voted_and_left = Ballot.objects.filter(
+        poll=OuterRef(OuterRef("pk")), delegate=OuterRef("delegate"), spent__gt=0
+    )
+    here_or_voted = joined.filter(Exists(here) | Exists(voted_and_left))
+
+    def counted(attendances):
+        return Coalesce(
+            Subquery(
+                attendances.values("workshop").annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    voters, everyone, present, closed_at = (
+        Poll.objects.filter(pk=poll.pk)
+        .annotate(
+            voters=Coalesce(Subquery(voted, output_field=IntegerField()), 0),
+            everyone=counted(joined),
+            present=counted(here_or_voted),
+        )
+        .values_list("voters", "everyone", "present", "step__workshop__closed_at")
+        .get()
+    )
+    eligible = everyone if closed_at is not None else present
+    return voters, max(eligible, voters)
+
+
+def _points(poll: Poll, value: int) -> int:
+    if poll.kind == Poll.Kind.RANKING:
+        return poll.max_picks - value + 1
+    return value
+
+
+# --- 2x2: impact and effort ----------------------------------------------------------------
+
+MIDLINE = 3  # a median of MIDLINE or more is high
+
+
+class Quadrant(NamedTuple):
+    slug: str
+    name: str
+
+
+QUICK_WINS = Quadrant("quick-wins", "Quick wins")  # high impact, low effort
+MAJOR_PROJECTS = Quadrant("major-projects", "Major projects")  # high impact, high effort
+FILL_INS = Quadrant("fill-ins", "Fill-ins")  # low impact, low effort
+THANKLESS_TASKS = Quadrant("thankless-tasks", "Thankless tasks")  # low impact, high effort
+QUADRANTS = (QUICK_WINS, MAJOR_PROJECTS, FILL_INS, THANKLESS_TASKS)
+
+
+def quadrant_of(impact: float, effort: float) -> Quadrant:
+    """Where medians fall, 3 being the midline: exactly 3 counts as high, on either axis."""
+    if impact >= MIDLINE:
+        return MAJOR_PROJECTS if effort >= MIDLINE else QUICK_WINS
+    return THANKLESS_TASKS if effort >= MIDLINE else FILL_INS
+
+
+def _number(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of an option's 2x2 ratings: how many, their median and quartiles."""
+
+    counts: tuple[int, ...]  # how many gave 1..5
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts)
+
+    @cached_property
+    def quartiles(self) -> tuple[float, float, float] | None:
+        """Lower quartile, median and upper quartile; None without ratings.
+
+        Linear interpolation between the two nearest ratings (spreadsheets' QUARTILE.INC), so
+        the median of an even number of ratings is the mean of the middle two.
+        """
+        ratings = [rating for rating, n in enumerate(self.counts, start=1) for _ in range(n)]
+        if not ratings:
+            return None
+        if len(ratings) == 1:  # statistics.quantiles needs two; one rating is every quartile
+            return (float(ratings[0]),) * 3
+        q1, median, q3 = statistics.quantiles(ratings, n=4, method="inclusive")
+        return q1, median, q3
+
+    @property
+    def median(self) -> float | None:
+        return None if self.quartiles is None else self.quartiles[1]
+
+    @property
+    def q1(self) -> float | None:
+        return None if self.quartiles is None else self.quartiles[0]
+
+    @property
+    def q3(self) -> float | None:
+        return None if self.quartiles is None else self.quartiles[2]
+
+    @property
+    def iqr(self) -> float | None:
+        return None if self.n == 0 else self.q3 - self.q1
+
+    @property
+    def median_text(self) -> str:
+        """The median as people read it ("3.5", "4"); empty without ratings."""
+        return "" if self.median is None else _number(self.median)
+
+    @property
+    def spread_text(self) -> str:
+        """The interquartile range as "3 to 4.5" (or "4" when it is one rating wide);
+        empty without ratings."""
+        if self.n == 0:
+            return ""
+        if self.q1 == self.q3:
+            return _number(self.q1)
+        return f"{_number(self.q1)} to {_number(self.q3)}"
+
+
+def _tally_matrix(poll: Poll, options: list) -> Tally:
+    counts = {o.pk: ([0] * MATRIX_POINTS, [0] * MATRIX_POINTS) for o in options}
+    raters = dict.fromkeys(counts, 0)  # one mark per ballot and option: a delegate each
+    rows = (
+        Mark.objects.filter(ballot__poll=poll)
+        .order_by()
+        .values_list("option_id", "value", "effort")
+        .annotate(n=Count("id"))
+    )
+    for option_id, impact, effort, n in rows:
+        if option_id not in counts:
+            continue
+        raters[option_id] += n
+        if 1 <= impact <= MATRIX_POINTS:
+            counts[option_id][0][impact - 1] += n
+        if effort is not None and 1 <= effort <= MATRIX_POINTS:
+            counts[option_id][1][effort - 1] += n
+    results = []
+    for option in options:
+        impact, effort = (Axis(tuple(c)) for c in counts[option.pk])
+        result = OptionResult(option.pk, option.label, impact=impact, effort=effort)
+        result.voters = raters[option.pk]
+        result.score = impact.median or 0
+        if impact.n and effort.n:
+            result.quadrant = quadrant_of(impact.median, effort.median)
+        results.append(result)
+    order = {o.pk: i for i, o in enumerate(options)}
+    results.sort(key=lambda r: _matrix_rank(r, order[r.option_id]))
+    voters, eligible = _turnout(poll)
+    return Tally(poll.kind, METHODS[poll.kind], voters, eligible, results)
+
+
+def _matrix_rank(result: OptionResult, position: int) -> tuple:
+    """Quick wins first, then major projects, fill-ins, thankless tasks and the unplaced;
+    within a quadrant higher impact, then lower effort, then the options' order."""
+    if result.quadrant is None:
+        return (len(QUADRANTS), 0, 0, position)
+    return (
+        QUADRANTS.index(result.quadrant),
+        -result.impact.median,
+        result.effort.median,
+        position,
+    )
+
+
+# --- what the screens show of a vote ------------------------------------------------------
+
+
+def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
+    poll = Poll.objects.prefetch_related("options").get(step=step)
+    context = {"poll": poll, "accepting": poll.accepting}
+    if "results" in names or "step" in names:
+        context["tally"] = tally_poll(poll)
+    if delegate is not None and "step" in names:
+        context["ballot_html"] = render_ballot(poll, delegate.pk, request)
+    return context
+
+
+def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None = None) -> str:
+    """The delegate's own ballot: their marks, what they have left, one form per option.
+
+    Each option's form carries a command key, so a double tap or a retried request lands
+    once. Keys are derived (with the server's secret) from the ballot's revision: drawn
+    again for an unchanged ballot, say after a reconnect, the forms keep their keys, so a
+    tap whose answer was lost still lands once when retried. `ack` (the command's key and
+    change id) marks the answer to a vote.
+    """
+    revision = (
+        Ballot.objects.filter(poll=poll, delegate_id=delegate_id)
+        .values_list("revision", flat=True)
+        .first()
+        or 0
+    )
+
+    def key(target) -> uuid.UUID:
+        message = f"{delegate_id}:{poll.pk}:{target}:{revision}"
+        return uuid.UUID(hex=salted_hmac("facilitate.ballot-key", message).hexdigest()[:32])
+
+    stored = Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id)
+    efforts: dict[int, int | None] = {}
+    marks: dict[int, int] = {}
+    for option_id, value, effort in stored.values_list("option_id", "value", "effort"):
+        marks[option_id], efforts[option_id] = value, effort
+    rows = [
+        {
+            "option": option,
+            "value": marks.get(option.pk, 0),
+            "effort": efforts.get(option.pk),
+            "dots": range(marks.get(option.pk, 0)),
+            "key": key(option.pk),
+        }
+        for option in poll.options.all()
+    ]
+    used = sum(marks.values()) if poll.kind == Poll.Kind.DOTS else len(marks)
+    context = {
+        "poll": poll,
+        "rows": rows,
+        "used": used,
+        "left": max(poll.allowance(len(rows)) - used, 0),
+        "accepting": poll.accepting,
+        "workshop_id": poll.step.workshop_id,
+        "clear_key": key("clear"),
+        "scale": range(1, 6),
+        "next_rank": len(marks) + 1,
+        "ack": ack,
+    }
+    return render_to_string("workshops/vote/ballot.html", context, request=request)

@@ -1,0 +1,455 @@
+"""Votes: setting up a vote step, running it, and casting marks.
+
+The invariants hold in the database as well as here: one ballot per delegate per poll
+(unique), marks within their cap and ballots within their allowance (check constraints),
+one option per rank (unique), 2x2 ratings 1-5 on each axis (check constraints). A ballot is
+changed only with its row locked, and on PostgreSQL every vote holds a share lock on the poll
+row, so closing a poll waits for the votes in flight and no vote lands after the close
+commits (SQLite serialises writers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from sessions.agenda.services import add_step, changed, lock_open_workshop
+from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.live import broadcast
+from sessions.models import MATRIX_POINTS, Ballot, Cluster, Mark, Option, Poll, Step, Workshop
+from sessions.snapshot.services import challenge_labels_for_vote
+
+MAX_OPTIONS = 30
+VOTE_REGIONS = {"results"}
+CLOSED = "This vote is closed, so your vote was not changed."
+NOT_OPEN_YET = "This vote has not opened yet."
+DOES_NOT_FIT = "That action does not fit this kind of vote."
+NO_IDEAS_STEP = "That ideas step is not part of this workshop."
+NO_CLUSTERS = "That ideas step has no clusters yet."
+# Step.config key of a vote whose options are taken from an ideas step's clusters when it
+# opens: the settings it was planned with (`PollSettings` as a dict).
+PLANNED = "planned_options"
+
+
+def default_budget(option_count: int) -> int:
+    """clamp(round(options / 3), 3, 5) dots each."""
+    return min(max(round(option_count / 3), 3), 5)
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    kind: str
+    options: list[str]
+    budget: int | None = None
+    per_option_max: int = 2
+    max_picks: int = 3
+    show_live: bool = False
+    scale_low_label: str = "Not at all"
+    scale_high_label: str = "Very much"
+    # An ideas step of the same workshop: its clusters' names are the options (the typed
+    # `options` are then ignored), taken again each time the vote opens until the first
+    # vote is cast, so a rename before then is followed. With no clusters yet, the vote is
+    # planned with no options and cannot open until there are some.
+    options_from: int | None = None
+    # The challenges delegates picked in the event's Productivity Snapshot, most picked first.
+    options_from_snapshot: bool = False
+
+
+# --- setting up ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_vote_step(
+    *, workshop: Workshop, title: str, body: str, settings: PollSettings, key: str | None = None
+) -> Step | None:
+    """Append a vote step with its options. A replayed `key` adds nothing (returns None)."""
+    step = add_step(workshop=workshop, title=title, body=body, kind=Step.Kind.VOTE, key=key)
+    if step is None:
+        return None
+    poll = Poll.objects.create(step=step)
+    _apply_settings(poll, settings)
+    return step
+
+
+@transaction.atomic
+def configure_poll(*, poll: Poll, settings: PollSettings) -> Poll:
+    """Change a poll's kind, options and limits: only before anyone has voted."""
+    poll, workshop = _locked_poll(poll.pk)
+    if poll.ballots.exists():
+        raise Conflict("People have voted already, so the options and limits are fixed.")
+    _apply_settings(poll, settings)
+    changed(workshop.pk, {"step", "results", "agenda"})
+    return poll
+
+
+def _apply_settings(poll: Poll, settings: PollSettings, *, opening: bool = False) -> None:
+    """Store the vote's kind, limits and options. Options from an ideas step's clusters are
+    remembered as planned (`PLANNED` in the step's config) and may be missing until the vote
+    opens (`opening`), when they must exist."""
+    options = settings.options
+    if settings.options_from is not None:
+        options = _planned_labels(poll.step, settings.options_from, opening=opening)
+    elif settings.options_from_snapshot:
+        options = challenge_labels_for_vote(poll.step.workshop.event)
+    labels = [label.strip() for label in options if label.strip()]
+    planned_later = settings.options_from is not None and not labels
+    if not planned_later and not 2 <= len(labels) <= MAX_OPTIONS:
+        raise InvalidInput(f"A vote needs between 2 and {MAX_OPTIONS} options.")
+    if len({label.casefold() for label in labels}) != len(labels):
+        raise InvalidInput("Two options have the same text; make each option different.")
+    poll.kind = settings.kind
+    poll.budget = settings.budget or default_budget(len(labels))
+    poll.per_option_max = settings.per_option_max
+    poll.max_picks = min(settings.max_picks, len(labels) or settings.max_picks)
+    poll.show_live = settings.show_live
+    poll.scale_low_label = settings.scale_low_label
+    poll.scale_high_label = settings.scale_high_label
+    poll.save()
+    if list(poll.options.values_list("label", flat=True)) != labels:
+        poll.options.all().delete()
+        Option.objects.bulk_create(
+            Option(poll=poll, position=i, label=label) for i, label in enumerate(labels)
+        )
+    _remember_plan(poll.step, settings if settings.options_from is not None else None)
+
+
+def _planned_labels(step: Step, ideas_step_id: int, *, opening: bool) -> list[str]:
+    """The clusters' names now; none yet is fine while planning, not when opening."""
+    try:
+        return cluster_labels(step.workshop, ideas_step_id)
+    except Conflict:
+        if not opening:
+            return []
+        title = Step.objects.get(pk=ideas_step_id).title
+        raise Conflict(
+            f"This vote takes its options from the clusters of “{title}”, which has none yet: "
+            "cluster the ideas first. The vote was not opened."
+        ) from None
+
+
+def _remember_plan(step: Step, settings: PollSettings | None) -> None:
+    config = {key: value for key, value in step.config.items() if key != PLANNED}
+    if settings is not None:
+        config[PLANNED] = asdict(settings)
+    if config != step.config:
+        step.config = config
+        step.save(update_fields=["config"])
+
+
+def planned_source(step: Step) -> int | None:
+    """The ideas step whose clusters a vote step takes its options from, if planned so."""
+    return (step.config.get(PLANNED) or {}).get("options_from")
+
+
+def _take_planned_options(poll: Poll) -> None:
+    """Before the first vote, a planned vote's options become the clusters' current names."""
+    planned = poll.step.config.get(PLANNED)
+    if planned and not poll.ballots.exists():
+        _apply_settings(poll, PollSettings(**planned), opening=True)
+
+
+def cluster_labels(workshop: Workshop, step_id: int) -> list[str]:
+    """The names of the clusters of one of `workshop`'s ideas steps, in the board's order.
+
+    Another workshop's step answers like a missing one; so does a step that is not an ideas
+    step. Refuses (Conflict) when the step has no clusters yet.
+    """
+    step = Step.objects.filter(pk=step_id, workshop=workshop, kind=Step.Kind.IDEAS).first()
+    if step is None:
+        raise NotFound(NO_IDEAS_STEP)
+    names = list(Cluster.objects.filter(board__step=step).values_list("name", flat=True))
+    if not names:
+        raise Conflict(NO_CLUSTERS)
+    return names
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+def _locked_poll(poll_id: int) -> tuple[Poll, Workshop]:
+    """The poll and its workshop, locked for a facilitator's command.
+
+    The workshop row is taken first in NO KEY UPDATE mode (on PostgreSQL): other console
+    commands, which take it first too (`sessions.agenda.shown`), queue there, while votes in flight,
+    which only reference the row, pass; then the poll, which waits for those votes. One order
+    everywhere, so two commands never deadlock.
+    """
+    workshop_id = Poll.objects.filter(pk=poll_id).values_list("step__workshop_id", flat=True)
+    queue = Workshop.objects.select_for_update(no_key=True).filter(pk__in=workshop_id)
+    list(queue.values_list("pk", flat=True))
+    poll = Poll.objects.select_for_update().select_related("step").get(pk=poll_id)
+    return poll, lock_open_workshop(poll.step.workshop_id)
+
+
+@transaction.atomic
+def open_poll(*, poll: Poll, seconds: int | None = None) -> Poll:
+    """Open (or reopen) the vote, optionally closing by itself after `seconds`. A vote
+    planned on an ideas step's clusters takes their current names as its options first
+    (until the first vote is cast); refused (Conflict) while that step has no clusters.
+
+    Broadcasts the step and results on commit, and again when the countdown ends.
+    """
+    poll, workshop = _locked_poll(poll.pk)
+    _take_planned_options(poll)
+    now = timezone.now()
+    poll.is_open = True
+    poll.opened_at = now
+    poll.closes_at = now + timedelta(seconds=seconds) if seconds else None
+    poll.save(update_fields=["is_open", "opened_at", "closes_at"])
+    changed(workshop.pk, {"step", "results", "agenda"})
+    if seconds:
+        # The countdown's end is a change of state without a command: push it then.
+        broadcast.regions_changed(workshop.pk, {"step", "results"}, delay=seconds + 0.2)
+    return poll
+
+
+@transaction.atomic
+def close_poll(*, poll: Poll) -> Poll:
+    """Stop accepting votes; waits for votes in flight. Broadcasts on commit."""
+    poll, workshop = _locked_poll(poll.pk)
+    poll.is_open = False
+    if poll.closes_at and poll.closes_at > timezone.now():
+        poll.closes_at = None
+    poll.save(update_fields=["is_open", "closes_at"])
+    changed(workshop.pk, {"step", "results", "agenda"})
+    return poll
+
+
+@transaction.atomic
+def reveal_results(*, poll: Poll, revealed: bool = True) -> Poll:
+    """Show (or hide again) the results on the projector and phones."""
+    poll, workshop = _locked_poll(poll.pk)
+    poll.revealed = revealed
+    poll.save(update_fields=["revealed"])
+    changed(workshop.pk, {"step", "results"})
+    return poll
+
+
+@transaction.atomic
+def set_focus(*, poll: Poll, top: int) -> list[Option]:
+    """Make the top `top` options of this vote the focus of the steps that follow."""
+    from sessions.voting.read import tally_poll
+
+    poll, workshop = _locked_poll(poll.pk)
+    ranked = [r.option_id for r in tally_poll(poll).results[:top]]
+    focus = list(Option.objects.filter(pk__in=ranked))
+    focus.sort(key=lambda o: ranked.index(o.pk))
+    workshop.focus_options.set(focus)
+    changed(workshop.pk, {"step", "agenda"})
+    return focus
+
+
+# --- casting -------------------------------------------------------------------------------
+
+AXES = ("impact", "effort")
+ACTIONS = {"add", "remove", "pick", "rate", "rank", "unrank", "clear", *AXES}
+# A 2x2 rating: (impact, or 0 while only effort is rated; effort, or None while unrated).
+Rating = tuple[int, int | None]
+
+
+@dataclass
+class CastResult:
+    ballot: Ballot | None
+    change_id: int | None = None  # the workshop version that includes this vote
+    replayed: bool = False
+
+
+@transaction.atomic
+def cast(
+    *,
+    poll_id: int,
+    workshop_id: int,
+    delegate_id: int,
+    option_id: int | None,
+    action: str,
+    value: int | None = None,
+    key: str | None = None,
+) -> CastResult:
+    """Change one delegate's ballot by one action; a replayed `key` changes nothing.
+
+    Actions: dots `add`/`remove` a dot on the option; single and multiple `pick` (toggle);
+    scale `rate` (value 1-5); ranking `rank` (next place) and `unrank`; 2x2 `impact` and
+    `effort` (value 1-5, in either order) and `clear` with an option (that option's
+    ratings); any kind `clear` without an option (the whole ballot).
+    Refuses, changing nothing, when the vote is not open, the option is not the poll's, or
+    a limit would be passed. Broadcasts #results on commit.
+    """
+    poll = _poll_for_vote(poll_id, workshop_id)
+    matrix = poll.kind == Poll.Kind.MATRIX
+    change = changed(workshop_id, VOTE_REGIONS, key=_scoped_key(key, delegate_id, action, matrix))
+    if change is None:
+        ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
+        return CastResult(ballot, replayed=True)
+    options = {o.pk: o for o in poll.options.all()}
+    names_option = action != "clear" or (matrix and option_id is not None)
+    if names_option and option_id not in options:
+        raise NotFound("That option is not part of this vote.")
+    ballot, _ = Ballot.objects.get_or_create(
+        poll=poll, delegate_id=delegate_id, defaults={"allowance": poll.allowance(len(options))}
+    )
+    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    if matrix:
+        ratings = _ratings(ballot)
+        _store_ratings(ballot, ratings, rate_matrix(ratings, option_id, action, value))
+        return CastResult(ballot, change.pk)
+    marks = dict(Mark.objects.filter(ballot=ballot).values_list("option_id", "value"))
+    wanted = apply_action(poll, marks, option_id, action, value, len(options))
+    _store(ballot, marks, wanted, poll.cap, kind=poll.kind)
+    return CastResult(ballot, change.pk)
+
+
+def _scoped_key(key: str | None, delegate_id: int, action: str, matrix: bool) -> str | None:
+    """The key a command is recorded under. Scoped to the delegate: nobody can spend another
+    delegate's key. On a 2x2 ballot an option's impact, effort and clear forms carry the
+    option's one key, so the action is part of the command's name: tapping effort while the
+    impact tap is still on its way is a second command, not a replay of the first."""
+    if not key:
+        return None
+    return f"{delegate_id}:{key}:{action}" if matrix else f"{delegate_id}:{key}"
+
+
+def _poll_for_vote(poll_id: int, workshop_id: int) -> Poll:
+    if connection.vendor == "postgresql":
+        # A share lock: votes run side by side, but a close waits for them to commit.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM workshops_poll WHERE id = %s FOR SHARE", [poll_id])
+    poll = Poll.objects.select_related("step__workshop").filter(pk=poll_id).first()
+    if poll is None or poll.step.workshop_id != workshop_id:
+        raise NotFound("That vote is not part of this workshop.")
+    if poll.step.workshop.is_closed:
+        raise Conflict("This workshop has finished, so nothing more can be changed.")
+    if not poll.accepting:
+        raise Conflict(CLOSED if poll.opened_at else NOT_OPEN_YET)
+    return poll
+
+
+def apply_action(
+    poll: Poll, marks: dict[int, int], option_id, action: str, value, option_count: int
+) -> dict[int, int]:
+    """The ballot's marks after `action`, or Refused with the limit it would pass."""
+    wanted = dict(marks)
+    if action == "clear":
+        return {}
+    kind = poll.kind
+    if kind == Poll.Kind.DOTS and action in {"add", "remove"}:
+        current = wanted.get(option_id, 0)
+        if action == "add":
+            if sum(wanted.values()) >= poll.budget:
+                raise Conflict(
+                    f"You have used all {poll.budget} dots. Take one off another option first."
+                )
+            if current >= poll.per_option_max:
+                raise Conflict(f"At most {poll.per_option_max} dots can go on one option.")
+            wanted[option_id] = current + 1
+        elif current:
+            wanted[option_id] = current - 1
+        return {o: v for o, v in wanted.items() if v}
+    if kind == Poll.Kind.SINGLE and action == "pick":
+        return {} if option_id in wanted else {option_id: 1}
+    if kind == Poll.Kind.MULTIPLE and action == "pick":
+        if option_id in wanted:
+            del wanted[option_id]
+        elif len(wanted) >= poll.max_picks:
+            raise Conflict(f"You can pick at most {poll.max_picks}. Unpick one first.")
+        else:
+            wanted[option_id] = 1
+        return wanted
+    if kind == Poll.Kind.SCALE and action == "rate":
+        if value is None or not 1 <= value <= 5:
+            raise InvalidInput("A rating is a whole number from 1 to 5.")
+        wanted[option_id] = value
+        return wanted
+    if kind == Poll.Kind.RANKING and action in {"rank", "unrank"}:
+        return _rerank(poll, wanted, option_id, action)
+    raise InvalidInput(DOES_NOT_FIT)
+
+
+def _rerank(poll: Poll, wanted: dict[int, int], option_id: int, action: str) -> dict[int, int]:
+    order = sorted(wanted, key=wanted.get)
+    if action == "unrank":
+        order = [o for o in order if o != option_id]
+    elif option_id not in order:
+        if len(order) >= poll.max_picks:
+            raise Conflict(f"Your top {poll.max_picks} are already chosen. Remove one first.")
+        order.append(option_id)
+    return {o: place for place, o in enumerate(order, start=1)}
+
+
+def _store(
+    ballot: Ballot, before: dict[int, int], after: dict[int, int], cap: int, *, kind
+) -> None:
+    if before == after:
+        return
+    ranking = kind == Poll.Kind.RANKING
+    removed = [o for o in before if o not in after]
+    changed_marks = {o: v for o, v in after.items() if o in before and before[o] != v}
+    if removed or (ranking and changed_marks):
+        # Ranks shift: clear the moved ones first so the unique rank never collides.
+        Mark.objects.filter(ballot=ballot, option_id__in=removed + list(changed_marks)).delete()
+        created = {o: v for o, v in after.items() if o not in before or o in changed_marks}
+    else:
+        for option_id, v in changed_marks.items():
+            Mark.objects.filter(ballot=ballot, option_id=option_id).update(value=v)
+        created = {o: v for o, v in after.items() if o not in before}
+    Mark.objects.bulk_create(
+        Mark(ballot=ballot, option_id=o, value=v, cap=cap, rank=v if ranking else None)
+        for o, v in created.items()
+    )
+    ballot.spent = sum(after.values()) if kind == Poll.Kind.DOTS else len(after)
+    ballot.revision += 1
+    ballot.save(update_fields=["spent", "revision", "updated_at"])
+
+
+# --- 2x2 ratings ---------------------------------------------------------------------------
+
+
+def rate_matrix(
+    ratings: dict[int, Rating], option_id: int | None, action: str, value: int | None
+) -> dict[int, Rating]:
+    """The ballot's 2x2 ratings after `action`, or Refused with what was wrong.
+
+    `impact` and `effort` set one axis of the option (the other keeps its rating or stays
+    unrated); `clear` with an option removes its ratings, without one every rating.
+    """
+    wanted = dict(ratings)
+    if action == "clear":
+        if option_id is None:
+            return {}
+        wanted.pop(option_id, None)
+        return wanted
+    if action not in AXES:
+        raise InvalidInput(DOES_NOT_FIT)
+    if value is None or isinstance(value, bool) or not 1 <= value <= MATRIX_POINTS:
+        raise InvalidInput(f"An {action} rating is a whole number from 1 to {MATRIX_POINTS}.")
+    impact, effort = wanted.get(option_id, (0, None))
+    wanted[option_id] = (value, effort) if action == "impact" else (impact, value)
+    return wanted
+
+
+def _ratings(ballot: Ballot) -> dict[int, Rating]:
+    rows = Mark.objects.filter(ballot=ballot).values_list("option_id", "value", "effort")
+    return {option_id: (impact, effort) for option_id, impact, effort in rows}
+
+
+def _store_ratings(ballot: Ballot, before: dict[int, Rating], after: dict[int, Rating]) -> None:
+    if before == after:
+        return
+    removed = [o for o in before if o not in after]
+    if removed:
+        Mark.objects.filter(ballot=ballot, option_id__in=removed).delete()
+    for option_id, (impact, effort) in after.items():
+        if option_id in before and before[option_id] != (impact, effort):
+            Mark.objects.filter(ballot=ballot, option_id=option_id).update(
+                value=impact, effort=effort
+            )
+    Mark.objects.bulk_create(
+        Mark(ballot=ballot, option_id=o, value=impact, effort=effort, cap=MATRIX_POINTS)
+        for o, (impact, effort) in after.items()
+        if o not in before
+    )
+    ballot.spent = len(after)
+    ballot.revision += 1
+    ballot.save(update_fields=["spent", "revision", "updated_at"])
