@@ -14,8 +14,8 @@ from sessions.errors import Conflict, NotFound
 from sessions.ideas import services as ideas
 from sessions.live import audiences, regions
 from sessions.models import Ballot, Mark, Poll
-from sessions.plotting import Box, MatrixPlot, text_box, text_width
 from sessions.voting import services as voting
+from sessions.voting.plotting import Box, MatrixPlot, text_box, text_width
 from sessions.voting.read import (
     FILL_INS,
     MAJOR_PROJECTS,

@@ -7,7 +7,7 @@ by value, and the turnout), whatever the number of delegates or options.
 
 A 2x2 (impact and effort) vote summarises each option by the median and the interquartile
 range of each axis and places it in a quadrant; `Tally.plot` lays out its plot
-(sessions.plotting), so every audience draws the same points and labels.
+(sessions.voting.plotting), so every audience draws the same points and labels.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from django.utils.crypto import salted_hmac
 from sessions.models import MATRIX_POINTS, Attendance, Ballot, Mark, Poll, Presence, Step
 
 if TYPE_CHECKING:
-    from sessions.plotting import MatrixPlot
+    from sessions.voting.plotting import MatrixPlot
 
 SCALE_POINTS = 5
 
@@ -80,7 +80,7 @@ class Tally:
     @cached_property
     def plot(self) -> MatrixPlot | None:
         """The 2x2 plot's geometry (2x2 votes only); no queries."""
-        from sessions.plotting import MatrixPlot  # it reads this module's quadrants
+        from sessions.voting.plotting import MatrixPlot  # it reads this module's quadrants
 
         return MatrixPlot(self.results) if self.kind == Poll.Kind.MATRIX else None
 
