@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_membership, get_workshop_for_facilitator
@@ -46,13 +47,12 @@ def _current_board(workshop) -> Board:
     return board
 
 
+@never_cache
 @require_GET
 def my_ideas(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ideas and the form to send one (fetched when an ideas step shows)."""
     workshop, delegate = get_membership(request, workshop_id)
-    response = HttpResponse(render_my_ideas(_current_board(workshop), delegate.pk, request))
-    add_never_cache_headers(response)
-    return response
+    return HttpResponse(render_my_ideas(_current_board(workshop), delegate.pk, request))
 
 
 @require_POST

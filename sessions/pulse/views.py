@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_membership, get_workshop_for_facilitator
@@ -30,13 +30,12 @@ def _current_pulse(workshop) -> Pulse:
     return pulse
 
 
+@never_cache
 @require_GET
 def my_pulse(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's pulse form with their answer (fetched when the pulse shows)."""
     workshop, delegate = get_membership(request, workshop_id)
-    response = HttpResponse(render_my_pulse(_current_pulse(workshop), delegate.pk, request))
-    add_never_cache_headers(response)
-    return response
+    return HttpResponse(render_my_pulse(_current_pulse(workshop), delegate.pk, request))
 
 
 @require_POST
