@@ -112,7 +112,7 @@ class TestSendingIdeas:
         [
             ({}, "not understood"),
             ({"board": "x", "text": "a"}, "not understood"),
-            ({"board": 1}, "Write your idea first."),
+            ({"board": "this board"}, "Write your idea first."),
             ({"board": 1, "text": "a", "key": "nope"}, "not understood"),
         ],
     )
@@ -120,6 +120,8 @@ class TestSendingIdeas:
         self, workshop, facilitator_client, delegate_client, data, message
     ):
         board = add_board(workshop, facilitator_client)
+        if data.get("board") == "this board":
+            data = {**data, "board": board.pk}
         response = delegate_client.post(f"/w/{workshop.pk}/ideas/send/", data, **HTMX)
         assert response.status_code == 400
         assert message in response.content.decode()
