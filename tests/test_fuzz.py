@@ -531,7 +531,7 @@ class Presser:
         mutation = "none (pressed as drawn)"
         if self.rng.random() > 0.08:
             mutations = []
-            for _ in range(2 if self.rng.random() < 0.15 else 1):
+            for _ in range(2 if self.rng.random() < 0.1 else 1):
                 address, fields, what = self.mutate(group.key, address, fields)
                 mutations.append(what)
             mutation = "; ".join(mutations)
@@ -587,6 +587,8 @@ class Presser:
         swapped for a forged or foreign one."""
         numbers = re.findall(r"/(\d+)/", address)
         names = sorted({name for name, _ in fields}) + (["<address>"] if numbers else [])
+        if len(names) > 1 and self.rng.random() > 0.05:  # Django's CSRF check stops it first
+            names = [name for name in names if name != "csrfmiddlewaretoken"]
         if not names:
             return address, [("do", self.rng.choice(HOSTILE_TEXT))], "a field added"
         target = self.cycle((group, "field"), names)
