@@ -47,14 +47,14 @@ from sessions.agenda import services
 from sessions.archive import services as archive
 from sessions.commitments import followups
 from sessions.commitments import services as commitments
-from sessions.identity import read_delegate_key
 from sessions.ideas import services as ideas
+from sessions.identity import read_delegate_key
 from sessions.joining import services as joining
 from sessions.models import AccessLink, Commitment, Delegate, Idea, Step, Workshop
 from sessions.pulse import services as pulse
+from sessions.snapshot import services as snapshot
 from sessions.voting import services as voting
 from sessions.voting.services import PollSettings
-from sessions.snapshot import services as snapshot
 from tests.conftest import join
 from tests.routes import (
     Button,
