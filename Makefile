@@ -1,11 +1,12 @@
-# facilitate: `make run` starts the app with a demo workshop; `make test` runs every check.
+# facilitate: `make run` starts the app with a demo workshop; `make test` runs every check;
+# `make check` is the fast lane (everything but the browser and multi-process tests).
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint chromium nginx deploy-check bench clean
+.PHONY: run test check lint chromium nginx deploy-check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +60,13 @@ test: lint chromium nginx
 	# The test process closes its SQLite connections after each use, so that test databases
 	# can be dropped at the end; the servers the tests start keep theirs, as in production.
 	DB_CONN_MAX_AGE=0 $(BIN)/pytest
+
+## check: the fast lane, a few minutes: lint, Django's checks, migrations up to date, and every
+## test except the browser and multi-process ones (no Chromium, nginx or Redis needed)
+check: lint
+	$(BIN)/python manage.py check --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DB_CONN_MAX_AGE=0 $(BIN)/pytest -m "not browser and not multiprocess"
 
 ## bench: the load benchmark as production runs (daphne, Redis, PostgreSQL); see bench/README.md
 ## e.g. make bench BENCH_ARGS="--phones 5000 --processes 1 --transports socket"

@@ -38,12 +38,13 @@ async def socket(path: str, *headers: tuple[bytes, bytes], origin=ORIGIN):
         await communicator.disconnect()
 
 
-async def receive_until(communicator, predicate, within: float = 5.0) -> str:
-    """Frames until one satisfies `predicate`; fails with what arrived if none does.
+async def receive_until(communicator, predicate, seen=None, within: float = 5.0) -> str:
+    """Frames until one satisfies `predicate`; fails with what arrived if none does. Every
+    frame received, the matching one last, is appended to `seen` if given.
 
     Waits with receive_nothing: a receive timeout would cancel the consumer.
     """
-    seen = []
+    seen = [] if seen is None else seen
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while loop.time() < deadline:
@@ -66,6 +67,17 @@ async def frames_until_quiet(communicator, quiet: float = 1.0) -> list[str]:
 def count_in(frame: str) -> int | None:
     match = re.search(r'data-count="(\d+)"', frame)
     return int(match.group(1)) if match else None
+
+
+def version_in(frame: str) -> int | None:
+    match = re.search(r'data-version="(\d+)"', frame)
+    return int(match.group(1)) if match else None
+
+
+def presence_version(frame: str) -> int:
+    """The version #presence was drawn at in `frame` (-1 if it does not carry #presence)."""
+    match = re.search(r'id="presence"[^>]*data-version="(\d+)"', frame)
+    return int(match.group(1)) if match else -1
 
 
 def presence_is(n: int):
@@ -100,11 +112,19 @@ async def test_a_delegate_joining_raises_the_projector_count_and_leaving_lowers_
         async with socket(f"/ws/phone/{workshop.pk}/", cookie) as phone:
             assert phone is not None
             await receive_until(projector, presence_is(1))
-            # A second tab of the same phone is still one delegate.
+            # A second tab of the same phone is still one delegate. Its first snapshot is
+            # drawn after its socket was counted; the projector's #presence drawn at that
+            # version or later must say 1, and nothing before it may have said otherwise.
             async with socket(f"/ws/phone/{workshop.pk}/", cookie) as second_tab:
                 assert second_tab is not None
-                await asyncio.sleep(0.3)
-                await receive_until(projector, presence_is(1))
+                counted = version_in(
+                    await receive_until(second_tab, lambda f: version_in(f) is not None)
+                )
+                frame = await receive_until(
+                    projector,
+                    lambda f: count_in(f) not in (None, 1) or presence_version(f) >= counted,
+                )
+                assert count_in(frame) == 1, frame
         await receive_until(projector, presence_is(0))
 
 
@@ -204,10 +224,12 @@ async def test_a_socket_never_receives_an_older_snapshot_than_it_has(workshop):
         stale = {"type": broadcast.PUSH, "version": version - 1, "html": {"step": "OLD"}}
         newer = {"type": broadcast.PUSH, "version": version + 5, "html": {"step": "NEW"}}
         older_than_newer = {"type": broadcast.PUSH, "version": version + 4, "html": {"step": "X"}}
-        for message in (stale, newer, older_than_newer):
+        # Sent last: once it arrives, anything sent before it has arrived or been dropped.
+        marker = {"type": broadcast.PUSH, "version": version + 6, "html": {"step": "MARK"}}
+        for message in (stale, newer, older_than_newer, marker):
             await layer.group_send(group, message)
         assert await projector.receive_from(timeout=5) == "NEW"
-        assert await projector.receive_nothing(timeout=0.5)
+        assert await projector.receive_from(timeout=5) == "MARK"
 
 
 async def test_a_burst_of_changes_is_coalesced_into_few_snapshots(workshop, settings):
@@ -216,6 +238,7 @@ async def test_a_burst_of_changes_is_coalesced_into_few_snapshots(workshop, sett
         await sync_to_async(services.add_step)(workshop=workshop, title=f"Step {i}")
         for i in range(30)
     ]
+    afterwards = await sync_to_async(services.add_step)(workshop=workshop, title="Afterwards")
     async with socket(f"/ws/display/{workshop.display_token}/") as projector:
         await receive_until(projector, lambda f: 'id="join"' in f)
         loop = asyncio.get_running_loop()
@@ -223,13 +246,18 @@ async def test_a_burst_of_changes_is_coalesced_into_few_snapshots(workshop, sett
         for step in steps:
             await sync_to_async(services.show_step)(workshop=workshop, step=step)
         burst = loop.time() - started
-        frames = await frames_until_quiet(projector)
+        final = await sync_to_async(Workshop.objects.get)(pk=workshop.pk)
+        assert final.current_step_id == steps[-1].pk
+        seen: list[str] = []
+        await receive_until(projector, lambda f: "Step 29" in f, seen)
+        # One change after the burst: every snapshot of the burst comes before its frame.
+        await sync_to_async(services.show_step)(workshop=workshop, step=afterwards)
+        await receive_until(projector, lambda f: "Afterwards" in f, seen)
+        frames = seen[:-1]
     # At most one snapshot per 0.2 s while the burst lasts, plus the leading and trailing ones.
     assert 1 <= len(frames) <= burst / 0.2 + 2, (len(frames), burst)
     assert len(frames) < len(steps)
-    assert "Step 29" in frames[-1]  # the trailing snapshot shows the final state
-    final = await sync_to_async(Workshop.objects.get)(pk=workshop.pk)
-    assert final.current_step_id == steps[-1].pk
+    assert "Step 29" in frames[-1]  # the trailing snapshot shows the burst's final state
 
 
 async def test_a_vote_over_the_socket_is_acknowledged_once_and_reaches_the_projector(workshop):

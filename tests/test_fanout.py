@@ -11,24 +11,31 @@ from sessions.live.fanout import Fanout
 
 
 class Recorder:
-    """A stand-in socket that notes, in one shared list, when it was handed a message."""
+    """A stand-in socket that notes, in one shared list, when it was handed a message: its
+    name, or "name:marker" for a message sent as a marker."""
 
     def __init__(self, name: str, log: list[str]) -> None:
         self.name, self.log = name, log
 
     async def deliver(self, message: dict) -> None:
-        self.log.append(self.name)
+        marker = message.get("marker")
+        self.log.append(f"{self.name}:{marker}" if marker else self.name)
 
 
-async def settle(until=None, within: float = 3.0) -> None:
-    """Let deliveries through the channel layer (in memory, or Redis in CI) arrive: until
-    `until()` holds, or for a short while when nothing more is expected."""
-    if until is None:
-        until, within = (lambda: False), 0.3
+# Sent after the messages under test: a group's subscription hands messages to its members one
+# at a time, in the order the layer delivers them, so once a member has the marker every
+# earlier message has been handed to everyone it was going to reach.
+MARKER = {"type": "region.push", "marker": "end"}
+
+
+async def settle(until, within: float = 3.0) -> None:
+    """Wait for deliveries through the channel layer (in memory, or Redis in CI) until
+    `until()` holds; fail if it does not within `within` seconds."""
     for _ in range(int(within / 0.01)):
         if until():
             return
         await asyncio.sleep(0.01)
+    assert until(), f"not settled within {within} s"
 
 
 async def test_a_push_reaches_every_local_member_once_through_one_subscription():
@@ -37,10 +44,11 @@ async def test_a_push_reaches_every_local_member_once_through_one_subscription()
     for member in members:
         await hub.join("workshop.1.delegate", member)
     assert len(hub.subscriptions) == 1
-    await get_channel_layer().group_send("workshop.1.delegate", {"type": "region.push"})
-    await settle(lambda: len(log) >= 5)
-    await settle()
-    assert sorted(log) == sorted(m.name for m in members)
+    layer = get_channel_layer()
+    await layer.group_send("workshop.1.delegate", {"type": "region.push"})
+    await layer.group_send("workshop.1.delegate", MARKER)
+    await settle(lambda: sum(entry.endswith(":end") for entry in log) == 5)
+    assert sorted(log) == sorted([m.name for m in members] + [f"{m.name}:end" for m in members])
 
 
 async def test_a_projector_push_goes_out_between_slices_of_a_large_phone_push(monkeypatch):
@@ -69,18 +77,18 @@ async def test_members_that_left_get_nothing_and_an_idle_group_is_unsubscribed(m
     await hub.join("workshop.3.delegate", staying)
     await hub.join("workshop.3.delegate", leaving)
     hub.leave("workshop.3.delegate", leaving)
-    await get_channel_layer().group_send("workshop.3.delegate", {"type": "region.push"})
-    await settle(lambda: len(log) >= 1)
-    await settle()
-    assert log == ["staying"]
+    layer = get_channel_layer()
+    await layer.group_send("workshop.3.delegate", {"type": "region.push"})
+    await layer.group_send("workshop.3.delegate", MARKER)
+    await settle(lambda: "staying:end" in log)
+    assert log == ["staying", "staying:end"]
     hub.leave("workshop.3.delegate", staying)
-    await asyncio.sleep(0.2)
-    assert hub.subscriptions == {}
+    await settle(lambda: hub.subscriptions == {})
     # A new socket subscribes again and gets the next push.
     await hub.join("workshop.3.delegate", staying)
-    await get_channel_layer().group_send("workshop.3.delegate", {"type": "region.push"})
-    await settle(lambda: len(log) >= 2)
-    assert log == ["staying", "staying"]
+    await layer.group_send("workshop.3.delegate", {"type": "region.push"})
+    await settle(lambda: len(log) >= 3)
+    assert log == ["staying", "staying:end", "staying"]
 
 
 async def test_one_failing_socket_does_not_stop_delivery_to_the_others():

@@ -50,20 +50,22 @@ def listening(workshop: Workshop, audience: str) -> Iterator[Callable[[], list[d
 
     The receiving side keeps to one event loop of its own (a Redis layer's receive buffers
     belong to the loop that made them); services send from theirs, as in a real server.
+    Without a server loop a service's push is sent before it returns, so a marker sent to the
+    group afterwards arrives after it: what came before the marker is everything sent so far.
     """
     layer = get_channel_layer()
     group = broadcast.group_name(workshop.pk, audience)
     loop = asyncio.new_event_loop()
     channel = loop.run_until_complete(layer.new_channel())
     loop.run_until_complete(layer.group_add(group, channel))
+    marker = {"type": "test.marker"}
 
     async def drain() -> list[dict]:
+        await layer.group_send(group, marker)
         arrived = []
-        while True:
-            try:
-                arrived.append(await asyncio.wait_for(layer.receive(channel), 0.2))
-            except TimeoutError:
-                return arrived
+        while (message := await asyncio.wait_for(layer.receive(channel), 5)) != marker:
+            arrived.append(message)
+        return arrived
 
     try:
         yield lambda: loop.run_until_complete(drain())
