@@ -10,3 +10,6 @@ class WorkshopsConfig(AppConfig):
 
     def ready(self) -> None:
         from sessions import checks  # noqa: F401  (registers the system checks)
+        from sessions.steps import load
+
+        load()  # each step kind registers itself (sessions/steps.py)

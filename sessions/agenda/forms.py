@@ -17,6 +17,7 @@ from sessions.models import (
     Workshop,
     default_time_zone,
 )
+from sessions.steps import kind_of
 from sessions.voting.forms import PollFieldsMixin
 
 
@@ -72,12 +73,8 @@ class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
 
     def clean(self):
         data = super().clean()
-        typed = len(data.get("options") or [])
-        seeded = data.get("options_from") or data.get("options_from_snapshot")
-        if data.get("kind") == Step.Kind.VOTE and not seeded and typed < 2:
-            self.add_error("options", "A vote needs at least 2 options, one per line.")
-        if data.get("kind") == Step.Kind.IDEAS and not (data.get("prompt") or "").strip():
-            self.add_error("prompt", "An ideas step needs a prompt.")
+        if data.get("kind") in Step.Kind.values:
+            kind_of(data["kind"]).clean(self, data)  # what that kind needs of the form
         return data
 
 

@@ -27,7 +27,6 @@ from sessions.agenda.forms import (
 )
 from sessions.agenda.shown import as_shown
 from sessions.commands import invalid_form
-from sessions.commitments import services as commitments
 from sessions.errors import InvalidInput
 from sessions.ideas import services as ideas
 from sessions.ideas.forms import BoardEditForm
@@ -35,8 +34,8 @@ from sessions.live.audiences import FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
 from sessions.models import Board, Event, Poll, Step, Workshop
-from sessions.pulse import services as pulse
 from sessions.responses import request_base_url
+from sessions.steps import kind_of
 from sessions.voting import services as voting
 from sessions.voting.forms import PollForm
 
@@ -143,42 +142,7 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
             request=request,
         )
         return HttpResponse(html, status=400)
-    data = form.cleaned_data
-    if data["kind"] == Step.Kind.VOTE:
-        voting.add_vote_step(
-            workshop=workshop,
-            title=data["title"],
-            body=data["body"],
-            settings=form.poll_settings(),
-            key=form.command_key(),
-        )
-    elif data["kind"] == Step.Kind.IDEAS:
-        ideas.add_ideas_step(
-            workshop=workshop,
-            title=data["title"],
-            prompt=data["prompt"],
-            show_names=data["show_names"],
-            needs_approval=data["needs_approval"],
-            staged=data["staged"],
-            delegates_suggest=data["delegates_suggest"],
-            key=form.command_key(),
-        )
-    elif data["kind"] == Step.Kind.PULSE:
-        pulse.add_pulse_step(
-            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
-        )
-    elif data["kind"] == Step.Kind.COMMIT:
-        commitments.add_commit_step(
-            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
-        )
-    else:  # a message, or a "Where we are" step (it draws the event's Snapshot cohort)
-        services.add_step(
-            workshop=workshop,
-            title=data["title"],
-            body=data["body"],
-            kind=data["kind"],
-            key=form.command_key(),
-        )
+    kind_of(form.cleaned_data["kind"]).add(workshop, form)
     fresh = render_to_string(
         "workshops/step_form.html",
         {

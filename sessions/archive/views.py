@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_workshop_for_facilitator
 from sessions.archive import services as archive_service
-from sessions.archive.exports import EXPORTS, zip_members
+from sessions.archive.exports import exports, zip_members
 from sessions.archive.forms import ShareForm
 from sessions.archive.read import archive_of
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
@@ -36,7 +36,7 @@ def _page(request, workshop: Workshop, *, facilitator: bool, printing: bool) -> 
         "records": archive_of(workshop, facilitator=facilitator),
         "facilitator": facilitator,
         "printing": printing,
-        "exports": EXPORTS.values(),
+        "exports": exports().values(),
     }
     if facilitator and workshop.archive_token:
         path = reverse("workshops:archive_shared", args=[workshop.archive_token])
@@ -98,7 +98,7 @@ def archive_share(request: HttpRequest, workshop_id: int) -> HttpResponse:
 @require_GET
 def export_csv(request: HttpRequest, workshop_id: int, kind: str):
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
-    export = EXPORTS.get(kind)
+    export = exports().get(kind)
     if export is None:
         raise NotFound("There is no such export.")
     return csv_response(export.filename(workshop), export.header, export.rows(workshop))

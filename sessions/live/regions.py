@@ -19,9 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions.commitments.read import commitments_context
-from sessions.ideas.read import ideas_context, new_ideas, render_my_ideas, suggest_context
-from sessions.live.audiences import APPENDABLE, DELEGATE, REGIONS
+from sessions.ideas.read import new_ideas
+from sessions.live.audiences import APPENDABLE, REGIONS
 from sessions.models import (
     Change,
     Idea,
@@ -29,9 +28,7 @@ from sessions.models import (
     Step,
     Workshop,
 )
-from sessions.pulse.read import pulse_context
-from sessions.snapshot.services import room_profile
-from sessions.voting.read import vote_context
+from sessions.steps import kind_of
 
 
 @dataclass(frozen=True)
@@ -99,24 +96,13 @@ def render_regions(
         context["steps"] = list(Step.objects.filter(workshop_id=workshop_id))
     if "join" in names:
         context.update(join_context(workshop, context["base_url"]))
-    if workshop.current_step and workshop.current_step.kind == Step.Kind.VOTE:
-        context.update(vote_context(workshop.current_step, names, delegate, request))
-    if workshop.current_step and workshop.current_step.kind == Step.Kind.IDEAS:
-        context.update(ideas_context(workshop.current_step, names, audience))
-        # Only a page carries the delegate's ideas and form; a socket's frame (connect,
-        # reconnect) carries the stub, whose hx-preserve keeps what the delegate is typing.
-        board = context.get("board")
-        if board and audience == DELEGATE and {"step", "suggest"}.intersection(names):
-            personal = delegate if request is not None else None
-            context.update(suggest_context(board, personal), suggest_in_step="step" in names)
-        if board and delegate is not None and request is not None and "step" in names:
-            context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
-    if workshop.current_step and workshop.current_step.kind == Step.Kind.COMMIT:
-        context.update(commitments_context(workshop.current_step, names, audience))
-    if workshop.current_step and workshop.current_step.kind == Step.Kind.BENCHMARK:
-        context["room"] = room_profile(workshop.event)  # the Snapshot's cohort, suppressed
-    if workshop.current_step and workshop.current_step.kind == Step.Kind.PULSE:
-        context.update(pulse_context(workshop.current_step, names, delegate, request))
+    step = workshop.current_step
+    if step is not None:
+        step.workshop = workshop  # already loaded, with its event
+        kind = kind_of(step.kind)
+        context.update(kind.context(step, names, audience, delegate, request))
+        context["kind_step"] = kind.partial(audience, "step")
+        context["kind_results"] = kind.partial(audience, "results")
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"

@@ -1,0 +1,37 @@
+"""The commitment step: the delegate's card on the phones, the walls (the "commitments"
+regions), every commitment in the archive, and the commitments' export."""
+
+from __future__ import annotations
+
+from sessions.commitments import services
+from sessions.commitments.exports import COMMITMENTS
+from sessions.commitments.read import commitments_context
+from sessions.models import Commitment, Step
+from sessions.steps import StepKind, register
+
+
+class CommitKind(StepKind):
+    value = Step.Kind.COMMIT
+    partials = {"delegate.step": "workshops/commit/live.html#delegate_step"}
+    archive_template = "workshops/archive/commitments.html"
+    exports = (COMMITMENTS,)
+
+    def add(self, workshop, form) -> Step:
+        data = form.cleaned_data
+        return services.add_commit_step(
+            workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
+        )
+
+    def context(self, step, names, audience, delegate, request) -> dict:
+        return commitments_context(step, names, audience)
+
+    def record(self, step, *, facilitator):
+        made = Commitment.objects.filter(step=step).select_related(
+            "delegate", "challenge", "cluster"
+        )
+        commitments = list(made.order_by("created_at", "id"))
+        people = len({c.delegate_id for c in commitments} - {None})
+        return {"commitments": commitments, "committed_people": people}
+
+
+COMMIT = register(CommitKind())

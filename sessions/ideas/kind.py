@@ -1,0 +1,72 @@
+"""The ideas step: the delegate's own ideas and theme suggestions on the phones, the board's
+state on every screen (the wall and the console's board are the "ideas" regions), the wall
+in the archive, and the ideas' export."""
+
+from __future__ import annotations
+
+from sessions.ideas import services
+from sessions.ideas.exports import IDEAS
+from sessions.ideas.read import ideas_context, render_my_ideas, suggest_context, wall_context
+from sessions.live.audiences import DELEGATE
+from sessions.models import Board, Idea, Step
+from sessions.steps import StepKind, register
+
+LIVE = "workshops/ideas/live.html"
+
+
+class IdeasKind(StepKind):
+    value = Step.Kind.IDEAS
+    partials = {
+        f"{audience}.step": f"{LIVE}#{audience}_step"
+        for audience in ("delegate", "projector", "facilitator")
+    }
+    archive_template = "workshops/archive/ideas.html"
+    exports = (IDEAS,)
+    related = ("board",)
+
+    def add(self, workshop, form) -> Step:
+        data = form.cleaned_data
+        return services.add_ideas_step(
+            workshop=workshop,
+            title=data["title"],
+            prompt=data["prompt"],
+            show_names=data["show_names"],
+            needs_approval=data["needs_approval"],
+            staged=data["staged"],
+            delegates_suggest=data["delegates_suggest"],
+            key=form.command_key(),
+        )
+
+    def clean(self, form, data) -> None:
+        if not (data.get("prompt") or "").strip():
+            form.add_error("prompt", "An ideas step needs a prompt.")
+
+    def context(self, step, names, audience, delegate, request) -> dict:
+        context = ideas_context(step, names, audience)
+        # Only a page carries the delegate's ideas and form; a socket's frame (connect,
+        # reconnect) carries the stub, whose hx-preserve keeps what the delegate is typing.
+        board = context.get("board")
+        if board and audience == DELEGATE and {"step", "suggest"}.intersection(names):
+            personal = delegate if request is not None else None
+            context.update(suggest_context(board, personal), suggest_in_step="step" in names)
+        if board and delegate is not None and request is not None and "step" in names:
+            context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
+        return context
+
+    def record(self, step, *, facilitator):
+        board: Board | None = getattr(step, "board", None)
+        if board is None:
+            return None
+        wall = wall_context(board, facilitator=facilitator)
+        record: dict = {"board": board, "wall": wall, "hidden": [], "pending": []}
+        if facilitator:
+            record["pending"] = wall["queue"]
+            record["hidden"] = [
+                i
+                for i in wall["hidden"]
+                if i.status == Idea.Status.HIDDEN and i.merged_into_id is None
+            ]
+        return record
+
+
+IDEAS_KIND = register(IdeasKind())

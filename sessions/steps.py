@@ -1,0 +1,131 @@
+"""Step kinds: what each kind of agenda step does, and the registry that finds it.
+
+A `Step.Kind` value names a kind; the feature that owns the kind provides one `StepKind`
+object (in its package's `kind.py`) that knows how to add such a step from the console's
+add-step form, what each audience's live regions need while it is on screen, which
+partials those regions include, its record in the archive and its CSV exports. The live
+regions, the console's `step_add` and the archive ask `kind_of(...)` instead of branching
+on the kind.
+
+Each kind module registers its object with `register`; `load()` imports the modules named
+in `KIND_MODULES` (from the app's `ready()`), so this module imports no feature and every
+feature's `kind.py` imports it: imports run one way. Adding a kind is one module and one
+line in `KIND_MODULES` (see the README).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sessions.models import Step, Workshop
+
+# The modules that register a kind, in the order their exports are listed.
+KIND_MODULES = (
+    "sessions.agenda.kind",
+    "sessions.voting.kind",
+    "sessions.ideas.kind",
+    "sessions.pulse.kind",
+    "sessions.commitments.kind",
+    "sessions.snapshot.kind",
+)
+
+# The regions a kind may fill, in each audience's page (the partials it includes there).
+KIND_REGIONS = ("step", "results")
+
+CHUNK = 500  # rows fetched at a time by an export
+
+
+@dataclass(frozen=True)
+class Export:
+    """One CSV file of a workshop's data: its rows are a generator over the database."""
+
+    slug: str
+    label: str
+    header: Sequence[str]
+    rows: Callable[[Workshop], Iterator[Sequence]]
+
+    def filename(self, workshop: Workshop) -> str:
+        return f"workshop-{workshop.pk}-{self.slug}.csv"
+
+
+class StepKind(abc.ABC):
+    """What one kind of step does. Every hook is required: a kind with nothing to add to a
+    screen or the archive says so (an empty dict, None, no partial)."""
+
+    value: ClassVar[str]  # the `Step.Kind` value
+    # "<audience>.<region>" to the partial included in that region while a step of this
+    # kind is on screen, e.g. {"projector.step": "workshops/vote/live.html#projector_step"}.
+    partials: ClassVar[dict[str, str]] = {}
+    # What the archive page includes for a step of this kind (None: the title and text only).
+    archive_template: ClassVar[str | None] = None
+    exports: ClassVar[tuple[Export, ...]] = ()
+    # The step's one-to-one rows that `record` reads (the archive loads them with the steps).
+    related: ClassVar[tuple[str, ...]] = ()
+
+    @abc.abstractmethod
+    def add(self, workshop: Workshop, form: Any) -> Step:
+        """Add a step of this kind from the console's valid add-step form (`StepForm`)."""
+
+    @abc.abstractmethod
+    def context(
+        self,
+        step: Step,
+        names: tuple[str, ...],
+        audience: str,
+        delegate: Any,
+        request: HttpRequest | None,
+    ) -> dict:
+        """What `names` (regions of `audience`) need while `step` is on screen; with
+        `delegate` and `request` (a phone's page) that delegate's own fragment too."""
+
+    @abc.abstractmethod
+    def record(self, step: Step, *, facilitator: bool) -> dict | None:
+        """The step's results for the archive (what `archive_template` reads as
+        `record.details`), or None when there is nothing to show but its text."""
+
+    def clean(self, form: Any, data: dict) -> None:
+        """Refuse, with `form.add_error`, an add-step form this kind cannot be added from
+        (the fields every step has are checked already). Most kinds need nothing more."""
+        return
+
+    def partial(self, audience: str, region: str) -> str | None:
+        return self.partials.get(f"{audience}.{region}")
+
+
+class UnknownStepKind(LookupError):
+    """A step's kind has no registered `StepKind`: a programming error, never a quiet
+    empty screen."""
+
+
+KINDS: dict[str, StepKind] = {}
+
+
+def register(kind: StepKind) -> StepKind:
+    if kind.value in KINDS:
+        raise ValueError(f"Step kind {kind.value!r} is registered twice.")
+    KINDS[kind.value] = kind
+    return kind
+
+
+def load() -> None:
+    """Import every kind module (each registers its kind); run once, at start-up."""
+    for name in KIND_MODULES:
+        import_module(name)
+
+
+def kind_of(value: str) -> StepKind:
+    """The registered kind for a `Step.Kind` value; fails loudly for one nobody registered."""
+    try:
+        return KINDS[value]
+    except KeyError:
+        raise UnknownStepKind(
+            f"No step kind is registered for {value!r}: add its module to "
+            "sessions.steps.KIND_MODULES and call register() in it."
+        ) from None

@@ -1,0 +1,52 @@
+"""The vote step: its state and the delegate's ballot on the phones, the tally on every
+screen, the final tally in the archive, and the votes and ballots exports."""
+
+from __future__ import annotations
+
+from sessions.models import Poll, Step
+from sessions.steps import StepKind, register
+from sessions.voting import services
+from sessions.voting.exports import BALLOTS, VOTES
+from sessions.voting.read import tally_poll, vote_context
+
+LIVE = "workshops/vote/live.html"
+
+
+class VoteKind(StepKind):
+    value = Step.Kind.VOTE
+    partials = {
+        f"{audience}.{region}": f"{LIVE}#{audience}_{region}"
+        for audience in ("delegate", "projector", "facilitator")
+        for region in ("step", "results")
+    }
+    archive_template = "workshops/archive/vote.html"
+    exports = (VOTES, BALLOTS)
+    related = ("poll",)
+
+    def add(self, workshop, form) -> Step:
+        data = form.cleaned_data
+        return services.add_vote_step(
+            workshop=workshop,
+            title=data["title"],
+            body=data["body"],
+            settings=form.poll_settings(),
+            key=form.command_key(),
+        )
+
+    def clean(self, form, data) -> None:
+        typed = len(data.get("options") or [])
+        seeded = data.get("options_from") or data.get("options_from_snapshot")
+        if not seeded and typed < 2:
+            form.add_error("options", "A vote needs at least 2 options, one per line.")
+
+    def context(self, step, names, audience, delegate, request) -> dict:
+        return vote_context(step, names, delegate, request)
+
+    def record(self, step, *, facilitator):
+        poll: Poll | None = getattr(step, "poll", None)
+        if poll is None:
+            return None
+        return {"poll": poll, "tally": tally_poll(poll)}
+
+
+VOTE = register(VoteKind())
