@@ -66,6 +66,7 @@ NORMALISE = """(ids) => {
         if (name.startsWith("htmx-")) node.classList.remove(name);
       }
       if (node.getAttribute("class") === "") node.removeAttribute("class");
+      if (node.getAttribute("style") === "") node.removeAttribute("style");
       if (node.matches("input[name=key]")) node.removeAttribute("value");
       if (node.hasAttribute("data-countdown")) node.textContent = "";
     }
