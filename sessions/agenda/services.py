@@ -13,15 +13,18 @@ translate `Refused` into a 4xx answer or a socket close code.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from sessions.access import NOT_FOUND
 from sessions.errors import Conflict, NotFound
 from sessions.live import broadcast
 from sessions.live.audiences import STEP_REGIONS
 from sessions.models import (
+    Attendance,
     Change,
     Event,
     Step,
@@ -30,7 +33,14 @@ from sessions.models import (
 )
 from sessions.tokens import new_join_code, new_token
 
+# The refusals of delegate commands, one wording each (see `delegate_command`).
 FINISHED = "This workshop has finished, so nothing more can be changed."
+VOTE_CLOSED = "This vote is closed, so your vote was not changed."
+VOTE_NOT_OPEN_YET = "This vote has not opened yet."
+IDEAS_CLOSED = "Ideas are closed for this step."
+THEMES_CLOSED = "Theme suggestions are closed: ideas are closed for this step."
+PULSE_CLOSED = "The pulse is closed, so your answer was not changed."
+PULSE_NOT_OPEN_YET = "The pulse has not opened yet."
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -61,6 +71,81 @@ def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> C
 
 def _changed(workshop: Workshop, regions: set[str]) -> None:
     changed(workshop.pk, regions)
+
+
+# --- delegate commands ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DelegateCommand:
+    """A delegate's command under way: their workshop (shared-locked, not finished) and their
+    attendance (locked), and the key the command was sent with."""
+
+    workshop: Workshop
+    attendance: Attendance
+    key: str | None
+
+    def record(self, regions: set[str], *, scope: str = "") -> Change | None:
+        """Record the command as a change of the workshop, under the delegate's scoped key.
+
+        None when that key was used already: the command was carried out before (a double
+        tap, a retry), so the caller changes nothing and answers as before. This comes before
+        any "not open" refusal, so a command that landed is answered as landed even once its
+        vote, board or pulse has closed.
+        """
+        return changed(self.workshop.pk, regions, key=command_key(self.attendance, self.key, scope))
+
+
+def command_key(attendance: Attendance, key: str | None, scope: str = "") -> str | None:
+    """The key a delegate's command is recorded under. Scoped to the delegate: nobody can
+    spend another delegate's key. `scope` names one of several commands one form's key
+    stands for (a 2x2 option's impact, effort and clear)."""
+    if not key:
+        return None
+    scoped = f"{attendance.delegate_id}:{key}"
+    return f"{scoped}:{scope}" if scope else scoped
+
+
+def delegate_command(*, workshop_id: int, delegate_id: int, key: str | None) -> DelegateCommand:
+    """The preamble of every delegate write (a vote, an idea, a theme, a commitment, a pulse
+    answer), run first in its transaction.
+
+    Locks the workshop row in SHARE mode on PostgreSQL. `close_workshop` (like every console
+    command) locks the row for update, which conflicts with SHARE: a close waits for the
+    writes in flight to commit, and a write that arrives while a close runs waits for it and
+    then reads the workshop as finished. So no write can commit after the close has committed.
+    SHARE and not NO KEY UPDATE because SHARE locks do not conflict with each other: a room
+    of delegates still writes side by side, each queuing only behind the console. (SQLite
+    runs one writing transaction at a time, which gives the same order.)
+
+    Then refuses (NotFound) a delegate who has not joined the workshop, and (Conflict) a
+    finished workshop. The attendance row is locked for the rest of the transaction, so one
+    delegate's commands (double taps, two tabs) run one at a time and their caps hold.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Workshop._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [workshop_id])  # noqa: S608
+    # A fresh statement after the lock: it sees a close that committed while this one waited.
+    workshop = Workshop.objects.select_related("event").filter(pk=workshop_id).first()
+    attendance = (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("delegate")
+        .filter(workshop_id=workshop_id, delegate_id=delegate_id)
+        .first()
+    )
+    if workshop is None or attendance is None:
+        raise NotFound(NOT_FOUND)
+    if workshop.is_closed:
+        raise Conflict(FINISHED)
+    return DelegateCommand(workshop=workshop, attendance=attendance, key=key)
+
+
+def refuse_unless_open(is_open: bool, closed: str, *, not_yet: str = "", opened: bool = True):
+    """Refuses (Conflict) a command to something not taking input: `closed` once it has been
+    open, `not_yet` (when given) before it ever was."""
+    if not is_open:
+        raise Conflict(not_yet if not_yet and not opened else closed)
 
 
 # --- events and workshops ------------------------------------------------------------------

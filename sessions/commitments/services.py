@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sessions.agenda.services import FINISHED, add_step, changed
+from sessions.agenda.services import add_step, delegate_command
 from sessions.commitments.followups import schedule_followups
 from sessions.commitments.hints import without_i_will
 from sessions.errors import Conflict, InvalidInput, NotFound
@@ -30,7 +30,6 @@ from sessions.models import (
     Workshop,
 )
 
-NOT_FOUND = "That workshop does not exist, or you do not have access to it."
 NO_STEP = "Commitments are not being collected now."
 TOO_MANY = f"You have made {MAX_COMMITMENTS_PER_DELEGATE} commitments, the most one person can."
 WALL = {"commitments"}
@@ -154,21 +153,13 @@ def make_commitment(
     so and the step shows names now (`name_shown`). Schedules the follow-ups when consented;
     broadcasts #commitments on commit.
     """
-    workshop = Workshop.objects.select_related("event").filter(pk=workshop_id).first()
-    attendance = (
-        Attendance.objects.select_for_update()
-        .filter(workshop_id=workshop_id, delegate_id=delegate_id)
-        .first()
-    )
-    if workshop is None or attendance is None:
-        raise NotFound(NOT_FOUND)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
+    workshop = command.workshop
     step = Step.objects.filter(pk=step_id, workshop=workshop, kind=Step.Kind.COMMIT).first()
     if step is None:
         raise NotFound(NO_STEP)
-    if not changed(workshop_id, WALL, key=f"{delegate_id}:{key}" if key else None):
+    if not command.record(WALL):
         return None
-    if workshop.is_closed:
-        raise Conflict(FINISHED)
     mine = Commitment.objects.filter(step__workshop=workshop, delegate_id=delegate_id)
     if mine.count() >= MAX_COMMITMENTS_PER_DELEGATE:
         raise Conflict(TOO_MANY)

@@ -5,11 +5,11 @@ facilitator's board with its queue), #step and #agenda (the board's state: open,
 running). A new idea is pushed as an append to the wall (`broadcast.ideas_added`), never as
 a fresh wall.
 
-Sending an idea does not take the workshop row for update, so a room of delegates sends ideas
-side by side: on PostgreSQL it holds a share lock on the row instead, so the facilitator's
-actions (which lock it for update, as every verb here does) wait for the ideas in flight and
-no idea lands after a close commits (SQLite serialises writers). The delegate's attendance
-row is locked while they send, so their cap holds against double taps and several tabs.
+Sending an idea is a delegate command (`delegate_command`): it holds a share lock on the
+workshop row, so a room of delegates sends ideas side by side while the facilitator's actions
+(which lock the row for update, as every verb here does) wait for the ideas in flight and no
+idea lands after a close commits. The delegate's attendance row is locked while they send, so
+their cap holds against double taps and several tabs.
 
 Each clustering action first records the board's clusters and assignments (`ClusterUndo`);
 undo restores the latest record and removes it, so one undo reverses one action.
@@ -21,13 +21,19 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from sessions.access import NOT_FOUND
-from sessions.agenda.services import FINISHED, add_step, changed, lock_open_workshop
+from sessions.agenda.services import (
+    IDEAS_CLOSED,
+    add_step,
+    changed,
+    delegate_command,
+    lock_open_workshop,
+    refuse_unless_open,
+)
 from sessions.errors import Conflict, InvalidInput, NotFound
 from sessions.live import broadcast
 from sessions.models import (
@@ -39,7 +45,6 @@ from sessions.models import (
     STAGE_SECONDS_MAX,
     STAGE_SECONDS_MIN,
     STAGES,
-    Attendance,
     Board,
     Cluster,
     ClusterUndo,
@@ -56,7 +61,7 @@ UNDO_KEPT = 50
 NO_BOARD = "That ideas step is not part of this workshop."
 NO_IDEA = "That idea is not part of this step."
 NO_CLUSTER = "That cluster is not part of this step."
-CLOSED = "Ideas are closed for this step."
+CLOSED = IDEAS_CLOSED
 TOO_MANY = f"You have sent {MAX_IDEAS_PER_DELEGATE} ideas, the most one person can send here."
 
 
@@ -319,33 +324,22 @@ def submit_idea(
     their most. Waits for approval when the board asks for it. On commit the idea is appended
     to the wall (or, while it waits, to the facilitator's queue).
     """
-    workshop = _shared_workshop(workshop_id)
-    attendance = (
-        Attendance.objects.select_for_update()
-        .select_related("delegate")
-        .filter(workshop_id=workshop_id, delegate_id=delegate_id)
-        .first()
-    )
-    if attendance is None:
-        raise NotFound(NOT_FOUND)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     board = Board.objects.filter(pk=board_id, step__workshop_id=workshop_id).first()
     if board is None:
         raise NotFound(NO_BOARD)
-    # Keys are scoped to the delegate: nobody can spend another delegate's key. The idea is
-    # pushed as an append (below), not as a fresh wall.
-    if not changed(workshop_id, set(), key=f"{delegate_id}:{key}" if key else None):
+    # The idea is pushed as an append (below), not as a fresh wall.
+    if not command.record(set()):
         return None
-    if workshop.is_closed:
-        raise Conflict(FINISHED)
-    if not board.is_open:
-        raise Conflict(CLOSED)
+    refuse_unless_open(board.is_open, CLOSED)
     text = idea_text(text)
     if Idea.objects.filter(board=board, delegate_id=delegate_id).count() >= MAX_IDEAS_PER_DELEGATE:
         raise Conflict(TOO_MANY)
+    delegate = command.attendance.delegate
     idea = Idea.objects.create(
         board=board,
-        delegate=attendance.delegate,
-        author_name=attendance.delegate.display_name if board.show_names else "",
+        delegate=delegate,
+        author_name=delegate.display_name if board.show_names else "",
         text=text,
         status=Idea.Status.PENDING if board.needs_approval else Idea.Status.SHOWN,
     )
@@ -353,18 +347,6 @@ def submit_idea(
     if board.delegates_suggest and idea.status == Idea.Status.SHOWN:
         broadcast.regions_changed(workshop_id, {"suggest"})  # phones list it to suggest a theme
     return idea
-
-
-def _shared_workshop(workshop_id: int) -> Workshop:
-    if connection.vendor == "postgresql":
-        # A share lock: ideas are sent side by side, but a facilitator's action waits for them.
-        table = connection.ops.quote_name(Workshop._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR SHARE", [workshop_id])  # noqa: S608
-    workshop = Workshop.objects.filter(pk=workshop_id).first()
-    if workshop is None:
-        raise NotFound(NOT_FOUND)
-    return workshop
 
 
 # --- moderation ----------------------------------------------------------------------------

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from sessions.access import NOT_FOUND
-from sessions.agenda.services import FINISHED, changed, lock_open_workshop
+from sessions.agenda.services import (
+    THEMES_CLOSED,
+    changed,
+    delegate_command,
+    lock_open_workshop,
+    refuse_unless_open,
+)
 from sessions.errors import Conflict, InvalidInput, NotFound
 from sessions.ideas.services import NO_IDEA, WALL, apply_suggestions, assign_idea, clean_text
 from sessions.models import (
     CLUSTER_NAME_MAX,
-    Attendance,
     Board,
     Cluster,
     ClusterSuggestion,
     Idea,
-    Workshop,
 )
 
 NOT_ASKED = "The facilitator has not asked for theme suggestions on this step."
-CLOSED = "Theme suggestions are closed: ideas are closed for this step."
+CLOSED = THEMES_CLOSED
 NOT_ON_WALL = "That idea is no longer on the wall (it was hidden or merged)."
 NO_THEME = "That theme is no longer on this step's board. Choose another."
 CHOOSE = "Choose a theme, or write a new one."
@@ -52,10 +55,7 @@ def suggest_cluster(
     suggestions or is closed, or the choice is missing, ambiguous, another board's or too
     long. Broadcasts #ideas (the console's tallies) on commit.
     """
-    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
-    joined = Attendance.objects.filter(workshop_id=workshop_id, delegate_id=delegate_id)
-    if workshop is None or not joined.exists():
-        raise NotFound(NOT_FOUND)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     idea = (
         Idea.objects.select_related("board")
         .filter(pk=idea_id, board__step__workshop_id=workshop_id)
@@ -63,10 +63,9 @@ def suggest_cluster(
     )
     if idea is None:
         raise NotFound(NO_IDEA)
-    # Keys are scoped to the delegate: nobody can spend another delegate's key.
-    if not changed(workshop_id, WALL, key=f"{delegate_id}:{key}" if key else None):
+    if not command.record(WALL):
         return None
-    _check_taking(workshop, idea)
+    _check_taking(idea)
     cluster, name = _choice(idea.board, cluster_id, name)
     suggestion, _ = ClusterSuggestion.objects.update_or_create(
         idea=idea, delegate_id=delegate_id, defaults={"cluster": cluster, "name": name}
@@ -74,13 +73,10 @@ def suggest_cluster(
     return suggestion
 
 
-def _check_taking(workshop: Workshop, idea: Idea) -> None:
-    if workshop.is_closed:
-        raise Conflict(FINISHED)
+def _check_taking(idea: Idea) -> None:
     if not idea.board.delegates_suggest:
         raise Conflict(NOT_ASKED)
-    if not idea.board.is_open:
-        raise Conflict(CLOSED)
+    refuse_unless_open(idea.board.is_open, CLOSED)
     if idea.status != Idea.Status.SHOWN or idea.merged_into_id is not None:
         raise Conflict(NOT_ON_WALL)
 

@@ -10,12 +10,20 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from sessions.agenda.services import add_step, changed, lock_open_workshop, show_step
-from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.agenda.services import (
+    PULSE_CLOSED,
+    PULSE_NOT_OPEN_YET,
+    add_step,
+    changed,
+    delegate_command,
+    lock_open_workshop,
+    refuse_unless_open,
+    show_step,
+)
+from sessions.errors import InvalidInput, NotFound
 from sessions.models import (
     PULSE_POINTS,
     PULSE_WORD_MAX,
-    Attendance,
     Pulse,
     PulseAnswer,
     Step,
@@ -25,8 +33,8 @@ from sessions.models import (
 PULSE_TITLE = "Pulse"
 PULSE_BODY = "Two quick questions before we close."
 NO_PULSE = "That pulse is not part of this workshop."
-CLOSED = "The pulse is closed, so your answer was not changed."
-NOT_OPEN_YET = "The pulse has not opened yet."
+CLOSED = PULSE_CLOSED
+NOT_OPEN_YET = PULSE_NOT_OPEN_YET
 USEFULNESS = f"Choose how useful the workshop was, from 1 to {PULSE_POINTS}."
 ONE_WORD = "Please give just one word (no spaces)."
 WORD_TOO_LONG = f"One word of at most {PULSE_WORD_MAX} characters, please."
@@ -128,18 +136,14 @@ def answer_pulse(
     it, the pulse is not its own or not open, or the input is out of range. Broadcasts
     #results (the count, and the results once revealed) on commit.
     """
-    lock_open_workshop(workshop_id)
-    if not Attendance.objects.filter(workshop_id=workshop_id, delegate_id=delegate_id).exists():
-        raise NotFound(NO_PULSE)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     pulse = Pulse.objects.filter(pk=pulse_id, step__workshop_id=workshop_id).first()
     if pulse is None:
         raise NotFound(NO_PULSE)
-    if not pulse.is_open:
-        raise Conflict(CLOSED if pulse.opened_at else NOT_OPEN_YET)
-    usefulness, word = clean_usefulness(usefulness), clean_word(word)
-    scoped = f"{delegate_id}:{key}" if key else None
-    if not changed(workshop_id, ANSWER_REGIONS, key=scoped):
+    if not command.record(ANSWER_REGIONS):
         return None
+    refuse_unless_open(pulse.is_open, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(pulse.opened_at))
+    usefulness, word = clean_usefulness(usefulness), clean_word(word)
     answer, _ = PulseAnswer.objects.update_or_create(
         pulse=pulse, delegate_id=delegate_id, defaults={"usefulness": usefulness, "word": word}
     )
