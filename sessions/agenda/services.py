@@ -21,8 +21,7 @@ from django.utils import timezone
 
 from sessions.access import NOT_FOUND
 from sessions.errors import Conflict, NotFound
-from sessions.live import broadcast
-from sessions.live.audiences import STEP_REGIONS
+from sessions.live import broadcast, events
 from sessions.models import (
     Attendance,
     Change,
@@ -54,8 +53,9 @@ def lock_open_workshop(workshop_id: int) -> Workshop:
     return workshop
 
 
-def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> Change | None:
-    """Record a change (the workshop's new version) and push `regions` once it commits.
+def changed(workshop_id: int, *happened: str, key: str | None = None) -> Change | None:
+    """Record a change (the workshop's new version) and, once it commits, push what
+    `happened` (events of `sessions.live.events`) to the screens showing it.
 
     With a client-generated `key`, a command already carried out records and pushes
     nothing and returns None: the caller must then change nothing either.
@@ -65,12 +65,12 @@ def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> C
             change = Change.objects.create(workshop_id=workshop_id, key=key or None)
     except IntegrityError:
         return None
-    broadcast.regions_changed(workshop_id, regions)
+    broadcast.happened(workshop_id, *happened)
     return change
 
 
-def _changed(workshop: Workshop, regions: set[str]) -> None:
-    changed(workshop.pk, regions)
+def _changed(workshop: Workshop, *happened: str) -> None:
+    changed(workshop.pk, *happened)
 
 
 # --- delegate commands ---------------------------------------------------------------------
@@ -85,7 +85,7 @@ class DelegateCommand:
     attendance: Attendance
     key: str | None
 
-    def record(self, regions: set[str], *, scope: str = "") -> Change | None:
+    def record(self, *happened: str, scope: str = "") -> Change | None:
         """Record the command as a change of the workshop, under the delegate's scoped key.
 
         None when that key was used already: the command was carried out before (a double
@@ -93,7 +93,8 @@ class DelegateCommand:
         any "not open" refusal, so a command that landed is answered as landed even once its
         vote, board or pulse has closed.
         """
-        return changed(self.workshop.pk, regions, key=command_key(self.attendance, self.key, scope))
+        key = command_key(self.attendance, self.key, scope)
+        return changed(self.workshop.pk, *happened, key=key)
 
 
 def command_key(attendance: Attendance, key: str | None, scope: str = "") -> str | None:
@@ -167,7 +168,7 @@ def create_workshop(*, event: Event, title: str, description: str = "") -> Works
 
 @transaction.atomic
 def renew_join_code(*, workshop: Workshop) -> Workshop:
-    """A fresh short code with a fresh expiry; broadcasts #join on commit."""
+    """A fresh short code with a fresh expiry; broadcasts on commit."""
     locked = lock_open_workshop(workshop.pk)
     code = new_join_code()
     while Workshop.objects.filter(join_code=code).exists():
@@ -175,7 +176,7 @@ def renew_join_code(*, workshop: Workshop) -> Workshop:
     locked.join_code = code
     locked.join_code_expires_at = join_code_expiry()
     locked.save(update_fields=["join_code", "join_code_expires_at"])
-    _changed(locked, {"join"})
+    _changed(locked, events.JOIN_CODE_RENEWED)
     return locked
 
 
@@ -187,7 +188,7 @@ def revoke_display_link(*, workshop: Workshop) -> Workshop:
     locked.display_token = new_token()
     locked.save(update_fields=["display_token"])
     broadcast.display_revoked(locked.pk, old_token)
-    _changed(locked, {"join"})  # consoles show the projector link
+    _changed(locked, events.DISPLAY_LINK_RENEWED)
     return locked
 
 
@@ -199,7 +200,7 @@ def close_workshop(*, workshop: Workshop) -> Workshop:
         return locked
     locked.closed_at = timezone.now()
     locked.save(update_fields=["closed_at"])
-    _changed(locked, set(STEP_REGIONS | {"status", "join"}))
+    _changed(locked, events.WORKSHOP_FINISHED)
     return locked
 
 
@@ -217,10 +218,10 @@ def add_step(
 ) -> Step | None:
     """Append a step to the agenda. A replayed `key` adds nothing and returns None.
 
-    Broadcasts #agenda on commit.
+    Broadcasts on commit.
     """
     locked = lock_open_workshop(workshop.pk)
-    if not changed(locked.pk, {"agenda"}, key=key):
+    if not changed(locked.pk, events.STEP_ADDED, key=key):
         return None
     last = locked.steps.aggregate(last=Max("position"))["last"]
     return Step.objects.create(
@@ -234,23 +235,24 @@ def add_step(
 
 @transaction.atomic
 def set_step_config(*, workshop: Workshop, step: Step, changes: dict) -> Step:
-    """Change some of a step's settings; broadcasts the step's regions on commit."""
+    """Change some of a step's settings; broadcasts on commit."""
     lock_open_workshop(workshop.pk)
     step = Step.objects.select_for_update().get(pk=step.pk, workshop=workshop)
     step.config = {**step.config, **changes}
     step.save(update_fields=["config"])
-    changed(workshop.pk, {"step", "commitments"})
+    changed(workshop.pk, events.STEP_SETTINGS_CHANGED)
     return step
 
 
 @transaction.atomic
 def edit_step(*, step: Step, title: str, body: str) -> Step:
-    """Change a step's text; broadcasts #agenda and, if it is showing, #step."""
+    """Change a step's text; broadcasts on commit."""
     workshop = lock_open_workshop(step.workshop_id)
     step.title = title
     step.body = body
     step.save(update_fields=["title", "body"])
-    _changed(workshop, {"agenda", "step"} if workshop.current_step_id == step.pk else {"agenda"})
+    showing = workshop.current_step_id == step.pk
+    _changed(workshop, events.SHOWN_STEP_EDITED if showing else events.STEP_EDITED)
     return step
 
 
@@ -261,12 +263,12 @@ def delete_step(*, step: Step) -> None:
     showing = workshop.current_step_id == step.pk
     step.delete()
     _renumber(workshop)
-    _changed(workshop, set(STEP_REGIONS) if showing else {"agenda"})
+    _changed(workshop, events.SHOWN_STEP_DELETED if showing else events.STEP_DELETED)
 
 
 @transaction.atomic
 def move_step(*, step: Step, offset: int) -> None:
-    """Move a step up (-1) or down (+1) the agenda; broadcasts #agenda on commit."""
+    """Move a step up (-1) or down (+1) the agenda; broadcasts on commit."""
     workshop = lock_open_workshop(step.workshop_id)
     steps = list(workshop.steps.all())
     index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
@@ -275,7 +277,7 @@ def move_step(*, step: Step, offset: int) -> None:
         return
     steps.insert(target, steps.pop(index))
     _renumber(workshop, steps)
-    _changed(workshop, {"agenda"})
+    _changed(workshop, events.STEP_MOVED)
 
 
 def _renumber(workshop: Workshop, steps: list[Step] | None = None) -> None:
@@ -290,7 +292,7 @@ def _renumber(workshop: Workshop, steps: list[Step] | None = None) -> None:
 def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     """Move the room to `step` (None: back to the waiting screen).
 
-    Broadcasts every region that depends on the step (`STEP_REGIONS`) on commit.
+    Broadcasts every region that depends on the step on commit.
     """
     locked = lock_open_workshop(workshop.pk)
     if step is not None and step.workshop_id != locked.pk:
@@ -298,7 +300,7 @@ def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     if locked.current_step_id != (step.pk if step else None):
         locked.current_step = step
         locked.save(update_fields=["current_step"])
-        _changed(locked, set(STEP_REGIONS))
+        _changed(locked, events.STEP_SHOWN)
     return locked
 
 

@@ -1,8 +1,8 @@
 """Delegates suggest a cluster (a theme) for an idea; the facilitator accepts or dismisses.
 
-Regions pushed on commit: #ideas, where the console shows each idea's tally (the projector
-shares the region but shows no suggestions: the facilitator decides what the wall shows).
-Phones are sent nothing: nobody sees anyone else's suggestions. Accepting goes through the
+A suggestion is shown to the facilitator only, as each idea's tally on the console (the
+projector shows none: the facilitator decides what the wall shows); nobody sees anyone
+else's suggestions. Accepting goes through the
 ordinary clustering verbs, so it is undone like any clustering action.
 """
 
@@ -18,7 +18,8 @@ from sessions.agenda.services import (
     refuse_unless_open,
 )
 from sessions.errors import Conflict, InvalidInput, NotFound
-from sessions.ideas.services import NO_IDEA, WALL, apply_suggestions, assign_idea, clean_text
+from sessions.ideas.services import NO_IDEA, apply_suggestions, assign_idea, clean_text
+from sessions.live import events
 from sessions.models import (
     CLUSTER_NAME_MAX,
     Board,
@@ -53,7 +54,7 @@ def suggest_cluster(
     Refuses, changing nothing, when the delegate has not joined, the idea is not one of the
     workshop's or is not on the wall, the workshop has finished, the board does not ask for
     suggestions or is closed, or the choice is missing, ambiguous, another board's or too
-    long. Broadcasts #ideas (the console's tallies) on commit.
+    long. Broadcasts the console's tallies on commit.
     """
     command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     idea = (
@@ -63,7 +64,7 @@ def suggest_cluster(
     )
     if idea is None:
         raise NotFound(NO_IDEA)
-    if not command.record(WALL):
+    if not command.record(events.THEME_SUGGESTED):
         return None
     _check_taking(idea)
     cluster, name = _choice(idea.board, cluster_id, name)
@@ -106,7 +107,7 @@ def accept_suggestion(*, board: Board, suggestion_id: int) -> ClusterSuggestion:
     """Put the suggestion's idea in the suggested cluster (`assign_idea`), or in a new cluster
     of the suggested name (`apply_suggestions`): one undoable clustering action either way,
     and none when the idea is there already (a double click). The suggestions stay, so the
-    console can show which was taken. Broadcasts #ideas on commit.
+    console can show which was taken. Broadcasts on commit.
     """
     lock_open_workshop(board.step.workshop_id)
     suggestion = (
@@ -135,12 +136,12 @@ def _in_cluster_named(idea: Idea, name: str) -> bool:
 def dismiss_suggestions(*, board: Board, idea_id: int) -> int:
     """Remove every suggestion for one of the board's ideas; returns how many there were.
 
-    Broadcasts #ideas on commit when there were any.
+    Broadcasts on commit when there were any.
     """
     lock_open_workshop(board.step.workshop_id)
     if not Idea.objects.filter(pk=idea_id, board=board).exists():
         raise NotFound(NO_IDEA)
     removed, _ = ClusterSuggestion.objects.filter(idea_id=idea_id).delete()
     if removed:
-        changed(board.step.workshop_id, WALL)
+        changed(board.step.workshop_id, events.SUGGESTIONS_DISMISSED)
     return removed

@@ -21,6 +21,7 @@ from sessions.agenda.services import (
     show_step,
 )
 from sessions.errors import InvalidInput, NotFound
+from sessions.live import events
 from sessions.models import (
     PULSE_POINTS,
     PULSE_WORD_MAX,
@@ -38,9 +39,6 @@ NOT_OPEN_YET = PULSE_NOT_OPEN_YET
 USEFULNESS = f"Choose how useful the workshop was, from 1 to {PULSE_POINTS}."
 ONE_WORD = "Please give just one word (no spaces)."
 WORD_TOO_LONG = f"One word of at most {PULSE_WORD_MAX} characters, please."
-# What the pulse's answers change on screen: the count (and, once revealed, the results).
-ANSWER_REGIONS = {"results"}
-CONTROL_REGIONS = {"step", "results", "agenda"}
 
 
 def clean_word(word: str) -> str:
@@ -93,7 +91,7 @@ def open_pulse(*, pulse: Pulse) -> Pulse:
     pulse.is_open = True
     pulse.opened_at = pulse.opened_at or timezone.now()
     pulse.save(update_fields=["is_open", "opened_at"])
-    changed(workshop.pk, CONTROL_REGIONS)
+    changed(workshop.pk, events.PULSE_OPENED)
     return pulse
 
 
@@ -103,7 +101,7 @@ def close_pulse(*, pulse: Pulse) -> Pulse:
     pulse, workshop = _locked(pulse)
     pulse.is_open = False
     pulse.save(update_fields=["is_open"])
-    changed(workshop.pk, CONTROL_REGIONS)
+    changed(workshop.pk, events.PULSE_CLOSED)
     return pulse
 
 
@@ -113,7 +111,7 @@ def reveal_pulse(*, pulse: Pulse, revealed: bool = True) -> Pulse:
     pulse, workshop = _locked(pulse)
     pulse.revealed = revealed
     pulse.save(update_fields=["revealed"])
-    changed(workshop.pk, CONTROL_REGIONS)
+    changed(workshop.pk, events.PULSE_REVEALED)
     return pulse
 
 
@@ -133,14 +131,14 @@ def answer_pulse(
     """Record (or replace) a delegate's answer; a replayed `key` changes nothing (None).
 
     Refuses, changing nothing, when the workshop has finished, the delegate has not joined
-    it, the pulse is not its own or not open, or the input is out of range. Broadcasts
-    #results (the count, and the results once revealed) on commit.
+    it, the pulse is not its own or not open, or the input is out of range. Broadcasts the
+    new count (and the results once revealed) on commit.
     """
     command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     pulse = Pulse.objects.filter(pk=pulse_id, step__workshop_id=workshop_id).first()
     if pulse is None:
         raise NotFound(NO_PULSE)
-    if not command.record(ANSWER_REGIONS):
+    if not command.record(events.PULSE_ANSWERED):
         return None
     refuse_unless_open(pulse.is_open, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(pulse.opened_at))
     usefulness, word = clean_usefulness(usefulness), clean_word(word)

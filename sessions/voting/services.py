@@ -26,12 +26,11 @@ from sessions.agenda.services import (
     refuse_unless_open,
 )
 from sessions.errors import Conflict, InvalidInput, NotFound
-from sessions.live import broadcast
+from sessions.live import broadcast, events
 from sessions.models import MATRIX_POINTS, Ballot, Cluster, Mark, Option, Poll, Step, Workshop
 from sessions.snapshot.services import challenge_labels_for_vote
 
 MAX_OPTIONS = 30
-VOTE_REGIONS = {"results"}
 CLOSED = VOTE_CLOSED
 NOT_OPEN_YET = VOTE_NOT_OPEN_YET
 DOES_NOT_FIT = "That action does not fit this kind of vote."
@@ -89,7 +88,7 @@ def configure_poll(*, poll: Poll, settings: PollSettings) -> Poll:
     if poll.ballots.exists():
         raise Conflict("People have voted already, so the options and limits are fixed.")
     _apply_settings(poll, settings)
-    changed(workshop.pk, {"step", "results", "agenda"})
+    changed(workshop.pk, events.VOTE_CONFIGURED)
     return poll
 
 
@@ -207,10 +206,10 @@ def open_poll(*, poll: Poll, seconds: int | None = None) -> Poll:
     poll.opened_at = now
     poll.closes_at = now + timedelta(seconds=seconds) if seconds else None
     poll.save(update_fields=["is_open", "opened_at", "closes_at"])
-    changed(workshop.pk, {"step", "results", "agenda"})
+    changed(workshop.pk, events.VOTE_OPENED)
     if seconds:
         # The countdown's end is a change of state without a command: push it then.
-        broadcast.regions_changed(workshop.pk, {"step", "results"}, delay=seconds + 0.2)
+        broadcast.happened(workshop.pk, events.VOTE_COUNTDOWN_ENDED, delay=seconds + 0.2)
     return poll
 
 
@@ -222,7 +221,7 @@ def close_poll(*, poll: Poll) -> Poll:
     if poll.closes_at and poll.closes_at > timezone.now():
         poll.closes_at = None
     poll.save(update_fields=["is_open", "closes_at"])
-    changed(workshop.pk, {"step", "results", "agenda"})
+    changed(workshop.pk, events.VOTE_CLOSED)
     return poll
 
 
@@ -232,7 +231,7 @@ def reveal_results(*, poll: Poll, revealed: bool = True) -> Poll:
     poll, workshop = _locked_poll(poll.pk)
     poll.revealed = revealed
     poll.save(update_fields=["revealed"])
-    changed(workshop.pk, {"step", "results"})
+    changed(workshop.pk, events.RESULTS_REVEALED)
     return poll
 
 
@@ -246,7 +245,7 @@ def set_focus(*, poll: Poll, top: int) -> list[Option]:
     focus = list(Option.objects.filter(pk__in=ranked))
     focus.sort(key=lambda o: ranked.index(o.pk))
     workshop.focus_options.set(focus)
-    changed(workshop.pk, {"step", "agenda"})
+    changed(workshop.pk, events.FOCUS_SET)
     return focus
 
 
@@ -284,7 +283,7 @@ def cast(
     ratings); any kind `clear` without an option (the whole ballot).
     Refuses, changing nothing, when the delegate has not joined, the workshop has finished,
     the vote is not open, the option is not the poll's, or a limit would be passed.
-    Broadcasts #results on commit.
+    Broadcasts on commit.
     """
     command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     poll = Poll.objects.select_related("step").filter(pk=poll_id).first()
@@ -294,7 +293,7 @@ def cast(
     # On a 2x2 ballot an option's impact, effort and clear forms carry the option's one key,
     # so the action is part of the command's name: tapping effort while the impact tap is
     # still on its way is a second command, not a replay of the first.
-    change = command.record(VOTE_REGIONS, scope=action if matrix else "")
+    change = command.record(events.VOTE_CAST, scope=action if matrix else "")
     if change is None:
         ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
         return CastResult(ballot, replayed=True)
