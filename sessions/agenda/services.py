@@ -13,15 +13,17 @@ translate `Refused` into a 4xx answer or a socket close code.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from sessions.access import NOT_FOUND
 from sessions.errors import Conflict, NotFound
-from sessions.live import broadcast
-from sessions.live.audiences import STEP_REGIONS
+from sessions.live import broadcast, events
 from sessions.models import (
+    Attendance,
     Change,
     Event,
     Step,
@@ -30,7 +32,14 @@ from sessions.models import (
 )
 from sessions.tokens import new_join_code, new_token
 
+# The refusals of delegate commands, one wording each (see `delegate_command`).
 FINISHED = "This workshop has finished, so nothing more can be changed."
+VOTE_CLOSED = "This vote is closed, so your vote was not changed."
+VOTE_NOT_OPEN_YET = "This vote has not opened yet."
+IDEAS_CLOSED = "Ideas are closed for this step."
+THEMES_CLOSED = "Theme suggestions are closed: ideas are closed for this step."
+PULSE_CLOSED = "The pulse is closed, so your answer was not changed."
+PULSE_NOT_OPEN_YET = "The pulse has not opened yet."
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -44,8 +53,9 @@ def lock_open_workshop(workshop_id: int) -> Workshop:
     return workshop
 
 
-def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> Change | None:
-    """Record a change (the workshop's new version) and push `regions` once it commits.
+def changed(workshop_id: int, *happened: str, key: str | None = None) -> Change | None:
+    """Record a change (the workshop's new version) and, once it commits, push what
+    `happened` (events of `sessions.live.events`) to the screens showing it.
 
     With a client-generated `key`, a command already carried out records and pushes
     nothing and returns None: the caller must then change nothing either.
@@ -55,12 +65,88 @@ def changed(workshop_id: int, regions: set[str], *, key: str | None = None) -> C
             change = Change.objects.create(workshop_id=workshop_id, key=key or None)
     except IntegrityError:
         return None
-    broadcast.regions_changed(workshop_id, regions)
+    broadcast.happened(workshop_id, *happened)
     return change
 
 
-def _changed(workshop: Workshop, regions: set[str]) -> None:
-    changed(workshop.pk, regions)
+def _changed(workshop: Workshop, *happened: str) -> None:
+    changed(workshop.pk, *happened)
+
+
+# --- delegate commands ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DelegateCommand:
+    """A delegate's command under way: their workshop (shared-locked, not finished) and their
+    attendance (locked), and the key the command was sent with."""
+
+    workshop: Workshop
+    attendance: Attendance
+    key: str | None
+
+    def record(self, *happened: str, scope: str = "") -> Change | None:
+        """Record the command as a change of the workshop, under the delegate's scoped key.
+
+        None when that key was used already: the command was carried out before (a double
+        tap, a retry), so the caller changes nothing and answers as before. This comes before
+        any "not open" refusal, so a command that landed is answered as landed even once its
+        vote, board or pulse has closed.
+        """
+        key = command_key(self.attendance, self.key, scope)
+        return changed(self.workshop.pk, *happened, key=key)
+
+
+def command_key(attendance: Attendance, key: str | None, scope: str = "") -> str | None:
+    """The key a delegate's command is recorded under. Scoped to the delegate: nobody can
+    spend another delegate's key. `scope` names one of several commands one form's key
+    stands for (a 2x2 option's impact, effort and clear)."""
+    if not key:
+        return None
+    scoped = f"{attendance.delegate_id}:{key}"
+    return f"{scoped}:{scope}" if scope else scoped
+
+
+def delegate_command(*, workshop_id: int, delegate_id: int, key: str | None) -> DelegateCommand:
+    """The preamble of every delegate write (a vote, an idea, a theme, a commitment, a pulse
+    answer), run first in its transaction.
+
+    Locks the workshop row in SHARE mode on PostgreSQL. `close_workshop` (like every console
+    command) locks the row for update, which conflicts with SHARE: a close waits for the
+    writes in flight to commit, and a write that arrives while a close runs waits for it and
+    then reads the workshop as finished. So no write can commit after the close has committed.
+    SHARE and not NO KEY UPDATE because SHARE locks do not conflict with each other: a room
+    of delegates still writes side by side, each queuing only behind the console. (SQLite
+    runs one writing transaction at a time, which gives the same order.)
+
+    Then refuses (NotFound) a delegate who has not joined the workshop, and (Conflict) a
+    finished workshop. The attendance row is locked for the rest of the transaction, so one
+    delegate's commands (double taps, two tabs) run one at a time and their caps hold.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Workshop._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [workshop_id])  # noqa: S608
+    # A fresh statement after the lock: it sees a close that committed while this one waited.
+    workshop = Workshop.objects.select_related("event").filter(pk=workshop_id).first()
+    attendance = (
+        Attendance.objects.select_for_update(of=("self",))
+        .select_related("delegate")
+        .filter(workshop_id=workshop_id, delegate_id=delegate_id)
+        .first()
+    )
+    if workshop is None or attendance is None:
+        raise NotFound(NOT_FOUND)
+    if workshop.is_closed:
+        raise Conflict(FINISHED)
+    return DelegateCommand(workshop=workshop, attendance=attendance, key=key)
+
+
+def refuse_unless_open(is_open: bool, closed: str, *, not_yet: str = "", opened: bool = True):
+    """Refuses (Conflict) a command to something not taking input: `closed` once it has been
+    open, `not_yet` (when given) before it ever was."""
+    if not is_open:
+        raise Conflict(not_yet if not_yet and not opened else closed)
 
 
 # --- events and workshops ------------------------------------------------------------------
@@ -82,7 +168,7 @@ def create_workshop(*, event: Event, title: str, description: str = "") -> Works
 
 @transaction.atomic
 def renew_join_code(*, workshop: Workshop) -> Workshop:
-    """A fresh short code with a fresh expiry; broadcasts #join on commit."""
+    """A fresh short code with a fresh expiry; broadcasts on commit."""
     locked = lock_open_workshop(workshop.pk)
     code = new_join_code()
     while Workshop.objects.filter(join_code=code).exists():
@@ -90,7 +176,7 @@ def renew_join_code(*, workshop: Workshop) -> Workshop:
     locked.join_code = code
     locked.join_code_expires_at = join_code_expiry()
     locked.save(update_fields=["join_code", "join_code_expires_at"])
-    _changed(locked, {"join"})
+    _changed(locked, events.JOIN_CODE_RENEWED)
     return locked
 
 
@@ -102,7 +188,7 @@ def revoke_display_link(*, workshop: Workshop) -> Workshop:
     locked.display_token = new_token()
     locked.save(update_fields=["display_token"])
     broadcast.display_revoked(locked.pk, old_token)
-    _changed(locked, {"join"})  # consoles show the projector link
+    _changed(locked, events.DISPLAY_LINK_RENEWED)
     return locked
 
 
@@ -114,7 +200,7 @@ def close_workshop(*, workshop: Workshop) -> Workshop:
         return locked
     locked.closed_at = timezone.now()
     locked.save(update_fields=["closed_at"])
-    _changed(locked, set(STEP_REGIONS | {"status", "join"}))
+    _changed(locked, events.WORKSHOP_FINISHED)
     return locked
 
 
@@ -132,10 +218,10 @@ def add_step(
 ) -> Step | None:
     """Append a step to the agenda. A replayed `key` adds nothing and returns None.
 
-    Broadcasts #agenda on commit.
+    Broadcasts on commit.
     """
     locked = lock_open_workshop(workshop.pk)
-    if not changed(locked.pk, {"agenda"}, key=key):
+    if not changed(locked.pk, events.STEP_ADDED, key=key):
         return None
     last = locked.steps.aggregate(last=Max("position"))["last"]
     return Step.objects.create(
@@ -149,23 +235,24 @@ def add_step(
 
 @transaction.atomic
 def set_step_config(*, workshop: Workshop, step: Step, changes: dict) -> Step:
-    """Change some of a step's settings; broadcasts the step's regions on commit."""
+    """Change some of a step's settings; broadcasts on commit."""
     lock_open_workshop(workshop.pk)
     step = Step.objects.select_for_update().get(pk=step.pk, workshop=workshop)
     step.config = {**step.config, **changes}
     step.save(update_fields=["config"])
-    changed(workshop.pk, {"step", "commitments"})
+    changed(workshop.pk, events.STEP_SETTINGS_CHANGED)
     return step
 
 
 @transaction.atomic
 def edit_step(*, step: Step, title: str, body: str) -> Step:
-    """Change a step's text; broadcasts #agenda and, if it is showing, #step."""
+    """Change a step's text; broadcasts on commit."""
     workshop = lock_open_workshop(step.workshop_id)
     step.title = title
     step.body = body
     step.save(update_fields=["title", "body"])
-    _changed(workshop, {"agenda", "step"} if workshop.current_step_id == step.pk else {"agenda"})
+    showing = workshop.current_step_id == step.pk
+    _changed(workshop, events.SHOWN_STEP_EDITED if showing else events.STEP_EDITED)
     return step
 
 
@@ -176,12 +263,12 @@ def delete_step(*, step: Step) -> None:
     showing = workshop.current_step_id == step.pk
     step.delete()
     _renumber(workshop)
-    _changed(workshop, set(STEP_REGIONS) if showing else {"agenda"})
+    _changed(workshop, events.SHOWN_STEP_DELETED if showing else events.STEP_DELETED)
 
 
 @transaction.atomic
 def move_step(*, step: Step, offset: int) -> None:
-    """Move a step up (-1) or down (+1) the agenda; broadcasts #agenda on commit."""
+    """Move a step up (-1) or down (+1) the agenda; broadcasts on commit."""
     workshop = lock_open_workshop(step.workshop_id)
     steps = list(workshop.steps.all())
     index = next(i for i, s in enumerate(steps) if s.pk == step.pk)
@@ -190,7 +277,7 @@ def move_step(*, step: Step, offset: int) -> None:
         return
     steps.insert(target, steps.pop(index))
     _renumber(workshop, steps)
-    _changed(workshop, {"agenda"})
+    _changed(workshop, events.STEP_MOVED)
 
 
 def _renumber(workshop: Workshop, steps: list[Step] | None = None) -> None:
@@ -205,7 +292,7 @@ def _renumber(workshop: Workshop, steps: list[Step] | None = None) -> None:
 def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     """Move the room to `step` (None: back to the waiting screen).
 
-    Broadcasts every region that depends on the step (`STEP_REGIONS`) on commit.
+    Broadcasts every region that depends on the step on commit.
     """
     locked = lock_open_workshop(workshop.pk)
     if step is not None and step.workshop_id != locked.pk:
@@ -213,7 +300,7 @@ def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     if locked.current_step_id != (step.pk if step else None):
         locked.current_step = step
         locked.save(update_fields=["current_step"])
-        _changed(locked, set(STEP_REGIONS))
+        _changed(locked, events.STEP_SHOWN)
     return locked
 
 

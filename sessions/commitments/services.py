@@ -1,8 +1,8 @@
 """Commitment steps: each delegate commits to up to three small experiments.
 
 A commitment with an address and consent gets the follow-up cadence (`sessions.
-commitments.followups`); without them it still counts in the room. The projector's and consoles'
-#commitments region shows the room's commitments as they arrive.
+commitments.followups`); without them it still counts in the room. The projector and consoles
+show the room's commitments as they arrive.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from sessions.agenda.services import FINISHED, add_step, changed
+from sessions.agenda.services import add_step, delegate_command
 from sessions.commitments.followups import schedule_followups
 from sessions.commitments.hints import without_i_will
 from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.live import events
 from sessions.models import (
     ACTION_MAX,
     DONE_BY_MAX_DAYS,
@@ -30,10 +31,8 @@ from sessions.models import (
     Workshop,
 )
 
-NOT_FOUND = "That workshop does not exist, or you do not have access to it."
 NO_STEP = "Commitments are not being collected now."
 TOO_MANY = f"You have made {MAX_COMMITMENTS_PER_DELEGATE} commitments, the most one person can."
-WALL = {"commitments"}
 
 # What a commitment's card says about who sees what. The first sentence is the step's setting
 # when the card is shown; a card keeps that promise (`Commitment.name_shown`).
@@ -77,7 +76,7 @@ class Card:
 def add_commit_step(
     *, workshop: Workshop, title: str, body: str = "", show_names: bool = False, key=None
 ) -> Step | None:
-    """Append a commitment step. A replayed `key` adds nothing (None). Broadcasts #agenda."""
+    """Append a commitment step. A replayed `key` adds nothing (None). Broadcasts on commit."""
     step = add_step(workshop=workshop, title=title, body=body, kind=Step.Kind.COMMIT, key=key)
     if step is not None and show_names:
         step.config = {"show_names": True}
@@ -152,23 +151,15 @@ def make_commitment(
     card's rules (in the event's time zone), a link, buddy or help choice that is not on
     offer, consent without an address. The name may be shown with it only if the card said
     so and the step shows names now (`name_shown`). Schedules the follow-ups when consented;
-    broadcasts #commitments on commit.
+    broadcasts on commit.
     """
-    workshop = Workshop.objects.select_related("event").filter(pk=workshop_id).first()
-    attendance = (
-        Attendance.objects.select_for_update()
-        .filter(workshop_id=workshop_id, delegate_id=delegate_id)
-        .first()
-    )
-    if workshop is None or attendance is None:
-        raise NotFound(NOT_FOUND)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
+    workshop = command.workshop
     step = Step.objects.filter(pk=step_id, workshop=workshop, kind=Step.Kind.COMMIT).first()
     if step is None:
         raise NotFound(NO_STEP)
-    if not changed(workshop_id, WALL, key=f"{delegate_id}:{key}" if key else None):
+    if not command.record(events.COMMITMENT_MADE):
         return None
-    if workshop.is_closed:
-        raise Conflict(FINISHED)
     mine = Commitment.objects.filter(step__workshop=workshop, delegate_id=delegate_id)
     if mine.count() >= MAX_COMMITMENTS_PER_DELEGATE:
         raise Conflict(TOO_MANY)

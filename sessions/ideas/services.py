@@ -1,15 +1,14 @@
 """Ideas steps: the board and its settings, sending ideas, moderating them, and clustering.
 
-Regions pushed on commit: #ideas (the projector's idea wall with its clusters; the
-facilitator's board with its queue), #step and #agenda (the board's state: open, the stage
-running). A new idea is pushed as an append to the wall (`broadcast.ideas_added`), never as
-a fresh wall.
+Every verb says what happened (`sessions.live.events`) and the screens showing it are
+redrawn on commit. A new idea is pushed as an append to the wall (`broadcast.ideas_added`),
+never as a fresh wall.
 
-Sending an idea does not take the workshop row for update, so a room of delegates sends ideas
-side by side: on PostgreSQL it holds a share lock on the row instead, so the facilitator's
-actions (which lock it for update, as every verb here does) wait for the ideas in flight and
-no idea lands after a close commits (SQLite serialises writers). The delegate's attendance
-row is locked while they send, so their cap holds against double taps and several tabs.
+Sending an idea is a delegate command (`delegate_command`): it holds a share lock on the
+workshop row, so a room of delegates sends ideas side by side while the facilitator's actions
+(which lock the row for update, as every verb here does) wait for the ideas in flight and no
+idea lands after a close commits. The delegate's attendance row is locked while they send, so
+their cap holds against double taps and several tabs.
 
 Each clustering action first records the board's clusters and assignments (`ClusterUndo`);
 undo restores the latest record and removes it, so one undo reverses one action.
@@ -21,15 +20,21 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from sessions.access import NOT_FOUND
-from sessions.agenda.services import FINISHED, add_step, changed, lock_open_workshop
+from sessions.agenda.services import (
+    IDEAS_CLOSED,
+    add_step,
+    changed,
+    delegate_command,
+    lock_open_workshop,
+    refuse_unless_open,
+)
 from sessions.errors import Conflict, InvalidInput, NotFound
-from sessions.live import broadcast
+from sessions.live import broadcast, events
 from sessions.models import (
     CLUSTER_NAME_MAX,
     IDEA_MAX,
@@ -39,7 +44,6 @@ from sessions.models import (
     STAGE_SECONDS_MAX,
     STAGE_SECONDS_MIN,
     STAGES,
-    Attendance,
     Board,
     Cluster,
     ClusterUndo,
@@ -48,15 +52,12 @@ from sessions.models import (
     Workshop,
 )
 
-# The wall (projector) and the facilitator's board, queue included, are one region: #ideas.
-WALL = {"ideas"}
-STATE = {"step", "agenda"}
 UNDO_KEPT = 50
 
 NO_BOARD = "That ideas step is not part of this workshop."
 NO_IDEA = "That idea is not part of this step."
 NO_CLUSTER = "That cluster is not part of this step."
-CLOSED = "Ideas are closed for this step."
+CLOSED = IDEAS_CLOSED
 TOO_MANY = f"You have sent {MAX_IDEAS_PER_DELEGATE} ideas, the most one person can send here."
 
 
@@ -161,7 +162,7 @@ def add_ideas_step(
 ) -> Step | None:
     """Append an ideas step, closed until opened. A replayed `key` adds nothing (None).
 
-    Broadcasts #agenda on commit.
+    Broadcasts on commit.
     """
     prompt = board_prompt(prompt)
     durations = stage_seconds(stages) if stages is not None else None
@@ -193,7 +194,7 @@ def configure_board(
     stages: Sequence[int] | None = None,
     delegates_suggest: bool | None = None,
 ) -> Board:
-    """Change the prompt and settings; broadcasts #step, #ideas on commit.
+    """Change the prompt and settings; broadcasts on commit.
 
     Names show only on ideas sent while names were shown. Turning approval off leaves
     waiting ideas waiting (nothing reaches the screen unapproved that was sent to be
@@ -212,18 +213,18 @@ def configure_board(
     if not staged:
         board.stage = board.stage_ends_at = None
     board.save()
-    changed(board.step.workshop_id, {"step"} | WALL)
+    changed(board.step.workshop_id, events.BOARD_CONFIGURED)
     return board
 
 
 @transaction.atomic
 def open_board(*, board: Board) -> Board:
-    """Start taking ideas; broadcasts #step and #agenda on commit (nothing if already open)."""
+    """Start taking ideas; broadcasts on commit (nothing if already open)."""
     board = _locked(board)
     if not board.is_open:
         board.is_open = True
         board.save(update_fields=["is_open"])
-        changed(board.step.workshop_id, STATE)
+        changed(board.step.workshop_id, events.BOARD_OPENED)
     return board
 
 
@@ -235,7 +236,7 @@ def close_board(*, board: Board) -> Board:
         board.is_open = False
         board.stage = board.stage_ends_at = None
         board.save(update_fields=["is_open", "stage", "stage_ends_at"])
-        changed(board.step.workshop_id, STATE)
+        changed(board.step.workshop_id, events.BOARD_CLOSED)
     return board
 
 
@@ -243,7 +244,7 @@ def close_board(*, board: Board) -> Board:
 def start_stage(*, board: Board, stage: int) -> Board:
     """Run 1-2-4-All stage `stage` (0 to 3) with its countdown, opening the board if closed.
 
-    Broadcasts #step on commit and again when the countdown ends.
+    Broadcasts on commit and again when the countdown ends.
     """
     board = _locked(board)
     if not board.staged:
@@ -256,36 +257,37 @@ def start_stage(*, board: Board, stage: int) -> Board:
     board.stage_ends_at = timezone.now() + timedelta(seconds=seconds)
     board.save(update_fields=["is_open", "stage", "stage_ends_at"])
     workshop_id = board.step.workshop_id
-    changed(workshop_id, STATE)
+    changed(workshop_id, events.STAGE_STARTED)
     # The countdown's end changes what screens show without a command: push it then.
-    broadcast.regions_changed(workshop_id, {"step"}, delay=seconds + 0.2)
+    broadcast.happened(workshop_id, events.STAGE_ENDED, delay=seconds + 0.2)
     return board
 
 
 @transaction.atomic
 def stop_stages(*, board: Board) -> Board:
-    """End the running stage; the board stays open. Broadcasts #step on commit."""
+    """End the running stage; the board stays open. Broadcasts on commit."""
     board = _locked(board)
     if board.stage is not None:
         board.stage = board.stage_ends_at = None
         board.save(update_fields=["stage", "stage_ends_at"])
-        changed(board.step.workshop_id, {"step"})
+        changed(board.step.workshop_id, events.STAGES_STOPPED)
     return board
 
 
 @transaction.atomic
 def set_stage_durations(*, board: Board, stages: Sequence[int]) -> Board:
-    """New stage times, used from the next stage started. Broadcasts #step on commit."""
+    """New stage times, used from the next stage started. Broadcasts on commit."""
     board = _locked(board)
     board.stages = stage_seconds(stages)
     board.save(update_fields=["stages"])
-    changed(board.step.workshop_id, {"step"})
+    changed(board.step.workshop_id, events.STAGE_TIMES_CHANGED)
     return board
 
 
-def _wall(board: Board) -> set[str]:
-    """#ideas, and the phones' ideas to suggest a theme for when the board asks for that."""
-    return WALL | {"suggest"} if board.delegates_suggest else WALL
+def _wall(board: Board, happened: str) -> tuple[str, ...]:
+    """What a change of the wall is: `happened`, and a change of the ideas and themes the
+    delegates choose from when the board asks them to suggest themes."""
+    return (happened, events.THEME_CHOICES_CHANGED) if board.delegates_suggest else (happened,)
 
 
 def _locked(board: Board) -> Board:
@@ -319,52 +321,29 @@ def submit_idea(
     their most. Waits for approval when the board asks for it. On commit the idea is appended
     to the wall (or, while it waits, to the facilitator's queue).
     """
-    workshop = _shared_workshop(workshop_id)
-    attendance = (
-        Attendance.objects.select_for_update()
-        .select_related("delegate")
-        .filter(workshop_id=workshop_id, delegate_id=delegate_id)
-        .first()
-    )
-    if attendance is None:
-        raise NotFound(NOT_FOUND)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     board = Board.objects.filter(pk=board_id, step__workshop_id=workshop_id).first()
     if board is None:
         raise NotFound(NO_BOARD)
-    # Keys are scoped to the delegate: nobody can spend another delegate's key. The idea is
-    # pushed as an append (below), not as a fresh wall.
-    if not changed(workshop_id, set(), key=f"{delegate_id}:{key}" if key else None):
+    # The idea is pushed as an append (below), not as a fresh wall.
+    if not command.record(events.IDEA_SENT):
         return None
-    if workshop.is_closed:
-        raise Conflict(FINISHED)
-    if not board.is_open:
-        raise Conflict(CLOSED)
+    refuse_unless_open(board.is_open, CLOSED)
     text = idea_text(text)
     if Idea.objects.filter(board=board, delegate_id=delegate_id).count() >= MAX_IDEAS_PER_DELEGATE:
         raise Conflict(TOO_MANY)
+    delegate = command.attendance.delegate
     idea = Idea.objects.create(
         board=board,
-        delegate=attendance.delegate,
-        author_name=attendance.delegate.display_name if board.show_names else "",
+        delegate=delegate,
+        author_name=delegate.display_name if board.show_names else "",
         text=text,
         status=Idea.Status.PENDING if board.needs_approval else Idea.Status.SHOWN,
     )
     broadcast.ideas_added(workshop_id, [idea.pk])
     if board.delegates_suggest and idea.status == Idea.Status.SHOWN:
-        broadcast.regions_changed(workshop_id, {"suggest"})  # phones list it to suggest a theme
+        broadcast.happened(workshop_id, events.THEME_CHOICES_CHANGED)
     return idea
-
-
-def _shared_workshop(workshop_id: int) -> Workshop:
-    if connection.vendor == "postgresql":
-        # A share lock: ideas are sent side by side, but a facilitator's action waits for them.
-        table = connection.ops.quote_name(Workshop._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR SHARE", [workshop_id])  # noqa: S608
-    workshop = Workshop.objects.filter(pk=workshop_id).first()
-    if workshop is None:
-        raise NotFound(NOT_FOUND)
-    return workshop
 
 
 # --- moderation ----------------------------------------------------------------------------
@@ -378,13 +357,13 @@ def hide_idea(*, board: Board, idea_id: int) -> Idea:
 
 @transaction.atomic
 def restore_idea(*, board: Board, idea_id: int) -> Idea:
-    """Show a hidden idea again. Broadcasts #ideas on commit."""
+    """Show a hidden idea again. Broadcasts on commit."""
     return _set_status(_locked(board), idea_id, Idea.Status.SHOWN)
 
 
 @transaction.atomic
 def approve_idea(*, board: Board, idea_id: int) -> Idea:
-    """Let a waiting idea onto the screens. Broadcasts #ideas on commit."""
+    """Let a waiting idea onto the screens. Broadcasts on commit."""
     return _set_status(_locked(board), idea_id, Idea.Status.SHOWN)
 
 
@@ -393,7 +372,7 @@ def _set_status(board: Board, idea_id: int, status: str) -> Idea:
     if idea.status != status:
         idea.status = status
         idea.save(update_fields=["status"])
-        changed(board.step.workshop_id, _wall(board))
+        changed(board.step.workshop_id, *_wall(board, events.IDEA_MODERATED))
         _tell_author(board, idea)
     return idea
 
@@ -408,7 +387,7 @@ def _tell_author(board: Board, idea: Idea) -> None:
 def edit_idea(*, board: Board, idea_id: int, text: str) -> Idea:
     """Correct an idea's text (within the same limits); it is marked edited.
 
-    Broadcasts #ideas on commit.
+    Broadcasts on commit.
     """
     board = _locked(board)
     idea = _idea(board, idea_id)
@@ -417,7 +396,7 @@ def edit_idea(*, board: Board, idea_id: int, text: str) -> Idea:
         idea.text = text
         idea.edited = True
         idea.save(update_fields=["text", "edited"])
-        changed(board.step.workshop_id, _wall(board))
+        changed(board.step.workshop_id, *_wall(board, events.IDEA_MODERATED))
         _tell_author(board, idea)
     return idea
 
@@ -427,7 +406,7 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
     """Merge duplicates into `survivor`: they leave every screen and are listed under it.
 
     Ideas already merged into one of `other_ids` follow it, so merges stay one level deep.
-    Broadcasts #ideas on commit.
+    Broadcasts on commit.
     """
     board = _locked(board)
     if not other_ids:
@@ -447,19 +426,19 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
         .update(merged_into=survivor)
     )
     if moved:
-        changed(board.step.workshop_id, _wall(board))
+        changed(board.step.workshop_id, *_wall(board, events.IDEA_MODERATED))
     return survivor
 
 
 @transaction.atomic
 def unmerge_idea(*, board: Board, idea_id: int) -> Idea:
-    """Give a merged idea its own place again. Broadcasts #ideas on commit."""
+    """Give a merged idea its own place again. Broadcasts on commit."""
     board = _locked(board)
     idea = _idea(board, idea_id)
     if idea.merged_into_id is not None:
         idea.merged_into = None
         idea.save(update_fields=["merged_into"])
-        changed(board.step.workshop_id, _wall(board))
+        changed(board.step.workshop_id, *_wall(board, events.IDEA_MODERATED))
     return idea
 
 
@@ -487,11 +466,11 @@ def _ideas(board: Board, idea_ids: Iterable[int]) -> list[Idea]:
 def create_cluster(*, board: Board, name: str, key: str | None = None) -> Cluster | None:
     """Add an empty cluster at the end; a replayed `key` adds nothing (None).
 
-    Undoable. Broadcasts #ideas on commit.
+    Undoable. Broadcasts on commit.
     """
     board = _locked(board)
     name = cluster_name(name)
-    if not changed(board.step.workshop_id, _wall(board), key=key):
+    if not changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED), key=key):
         return None
     _check_name_free(board, name)
     _check_room_for(board, 1)
@@ -510,18 +489,18 @@ def rename_cluster(*, board: Board, cluster_id: int, name: str) -> Cluster:
         _record_undo(board, f'Renamed "{cluster.name}" to "{name}"')
         cluster.name = name
         cluster.save(update_fields=["name"])
-        changed(board.step.workshop_id, _wall(board))
+        changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED))
     return cluster
 
 
 @transaction.atomic
 def delete_cluster(*, board: Board, cluster_id: int) -> None:
-    """Remove a cluster; its ideas become unclustered. Undoable. Broadcasts #ideas."""
+    """Remove a cluster; its ideas become unclustered. Undoable. Broadcasts on commit."""
     board = _locked(board)
     cluster = _cluster(board, cluster_id)
     _record_undo(board, f'Deleted "{cluster.name}"')
     cluster.delete()
-    changed(board.step.workshop_id, _wall(board))
+    changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED))
 
 
 @transaction.atomic
@@ -535,7 +514,7 @@ def merge_clusters(*, board: Board, cluster_id: int, into_id: int) -> Cluster:
     _record_undo(board, f'Merged "{cluster.name}" into "{into.name}"')
     cluster.ideas.update(cluster=into)
     cluster.delete()
-    changed(board.step.workshop_id, _wall(board))
+    changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED))
     return into
 
 
@@ -551,7 +530,7 @@ def assign_idea(*, board: Board, idea_id: int, cluster_id: int | None) -> Idea:
 def assign_ideas(*, board: Board, idea_ids: Sequence[int], cluster_id: int | None) -> int:
     """Put several ideas in one cluster (None: out of their clusters), as one undoable action.
 
-    Returns how many ideas moved. Broadcasts #ideas on commit when any did.
+    Returns how many ideas moved. Broadcasts on commit when any did.
     """
     board = _locked(board)
     if not idea_ids:
@@ -574,7 +553,7 @@ def _assign(board: Board, idea_ids: Sequence[int], cluster_id: int | None) -> in
         )
     _record_undo(board, label % {"n": n, "name": cluster.name if cluster else ""})
     Idea.objects.filter(pk__in=moving).update(cluster=cluster)
-    changed(board.step.workshop_id, _wall(board))
+    changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED))
     return len(moving)
 
 
@@ -587,11 +566,11 @@ def apply_suggestions(
 
     Ids that are not visible ideas of this board are ignored, an idea listed twice goes to
     its first group, and a group left with no ideas makes no cluster. A replayed `key`
-    changes nothing (None). Broadcasts #ideas on commit.
+    changes nothing (None). Broadcasts on commit.
     """
     board = _locked(board)
     plan = _plan(board, groups)
-    if not changed(board.step.workshop_id, _wall(board), key=key):
+    if not changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED), key=key):
         return None
     if not plan:
         raise Conflict("None of the suggested ideas are on the wall any more, so nothing changed.")
@@ -637,10 +616,10 @@ def undo_clustering(*, board: Board, key: str | None = None) -> str | None:
     there is none). A replayed `key` (a double tap) undoes nothing more and returns None.
 
     Clusters removed since are recreated, names, positions and assignments restored, and
-    clusters created since removed. Broadcasts #ideas on commit.
+    clusters created since removed. Broadcasts on commit.
     """
     board = _locked(board)
-    if not changed(board.step.workshop_id, _wall(board), key=key):
+    if not changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED), key=key):
         return None
     undo = board.undos.first()
     if undo is None:

@@ -1,8 +1,8 @@
 """Delegates suggest a cluster (a theme) for an idea; the facilitator accepts or dismisses.
 
-Regions pushed on commit: #ideas, where the console shows each idea's tally (the projector
-shares the region but shows no suggestions: the facilitator decides what the wall shows).
-Phones are sent nothing: nobody sees anyone else's suggestions. Accepting goes through the
+A suggestion is shown to the facilitator only, as each idea's tally on the console (the
+projector shows none: the facilitator decides what the wall shows); nobody sees anyone
+else's suggestions. Accepting goes through the
 ordinary clustering verbs, so it is undone like any clustering action.
 """
 
@@ -10,22 +10,26 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from sessions.access import NOT_FOUND
-from sessions.agenda.services import FINISHED, changed, lock_open_workshop
+from sessions.agenda.services import (
+    THEMES_CLOSED,
+    changed,
+    delegate_command,
+    lock_open_workshop,
+    refuse_unless_open,
+)
 from sessions.errors import Conflict, InvalidInput, NotFound
-from sessions.ideas.services import NO_IDEA, WALL, apply_suggestions, assign_idea, clean_text
+from sessions.ideas.services import NO_IDEA, apply_suggestions, assign_idea, clean_text
+from sessions.live import events
 from sessions.models import (
     CLUSTER_NAME_MAX,
-    Attendance,
     Board,
     Cluster,
     ClusterSuggestion,
     Idea,
-    Workshop,
 )
 
 NOT_ASKED = "The facilitator has not asked for theme suggestions on this step."
-CLOSED = "Theme suggestions are closed: ideas are closed for this step."
+CLOSED = THEMES_CLOSED
 NOT_ON_WALL = "That idea is no longer on the wall (it was hidden or merged)."
 NO_THEME = "That theme is no longer on this step's board. Choose another."
 CHOOSE = "Choose a theme, or write a new one."
@@ -50,12 +54,9 @@ def suggest_cluster(
     Refuses, changing nothing, when the delegate has not joined, the idea is not one of the
     workshop's or is not on the wall, the workshop has finished, the board does not ask for
     suggestions or is closed, or the choice is missing, ambiguous, another board's or too
-    long. Broadcasts #ideas (the console's tallies) on commit.
+    long. Broadcasts the console's tallies on commit.
     """
-    workshop = Workshop.objects.select_for_update().filter(pk=workshop_id).first()
-    joined = Attendance.objects.filter(workshop_id=workshop_id, delegate_id=delegate_id)
-    if workshop is None or not joined.exists():
-        raise NotFound(NOT_FOUND)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     idea = (
         Idea.objects.select_related("board")
         .filter(pk=idea_id, board__step__workshop_id=workshop_id)
@@ -63,10 +64,9 @@ def suggest_cluster(
     )
     if idea is None:
         raise NotFound(NO_IDEA)
-    # Keys are scoped to the delegate: nobody can spend another delegate's key.
-    if not changed(workshop_id, WALL, key=f"{delegate_id}:{key}" if key else None):
+    if not command.record(events.THEME_SUGGESTED):
         return None
-    _check_taking(workshop, idea)
+    _check_taking(idea)
     cluster, name = _choice(idea.board, cluster_id, name)
     suggestion, _ = ClusterSuggestion.objects.update_or_create(
         idea=idea, delegate_id=delegate_id, defaults={"cluster": cluster, "name": name}
@@ -74,13 +74,10 @@ def suggest_cluster(
     return suggestion
 
 
-def _check_taking(workshop: Workshop, idea: Idea) -> None:
-    if workshop.is_closed:
-        raise Conflict(FINISHED)
+def _check_taking(idea: Idea) -> None:
     if not idea.board.delegates_suggest:
         raise Conflict(NOT_ASKED)
-    if not idea.board.is_open:
-        raise Conflict(CLOSED)
+    refuse_unless_open(idea.board.is_open, CLOSED)
     if idea.status != Idea.Status.SHOWN or idea.merged_into_id is not None:
         raise Conflict(NOT_ON_WALL)
 
@@ -110,7 +107,7 @@ def accept_suggestion(*, board: Board, suggestion_id: int) -> ClusterSuggestion:
     """Put the suggestion's idea in the suggested cluster (`assign_idea`), or in a new cluster
     of the suggested name (`apply_suggestions`): one undoable clustering action either way,
     and none when the idea is there already (a double click). The suggestions stay, so the
-    console can show which was taken. Broadcasts #ideas on commit.
+    console can show which was taken. Broadcasts on commit.
     """
     lock_open_workshop(board.step.workshop_id)
     suggestion = (
@@ -139,12 +136,12 @@ def _in_cluster_named(idea: Idea, name: str) -> bool:
 def dismiss_suggestions(*, board: Board, idea_id: int) -> int:
     """Remove every suggestion for one of the board's ideas; returns how many there were.
 
-    Broadcasts #ideas on commit when there were any.
+    Broadcasts on commit when there were any.
     """
     lock_open_workshop(board.step.workshop_id)
     if not Idea.objects.filter(pk=idea_id, board=board).exists():
         raise NotFound(NO_IDEA)
     removed, _ = ClusterSuggestion.objects.filter(idea_id=idea_id).delete()
     if removed:
-        changed(board.step.workshop_id, WALL)
+        changed(board.step.workshop_id, events.SUGGESTIONS_DISMISSED)
     return removed

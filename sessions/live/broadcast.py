@@ -1,8 +1,9 @@
 """The one place that pushes to sockets (the only caller of `group_send`).
 
-Services call `regions_changed` inside their transaction; nothing is sent unless and until it
-commits. Pushes are frames of whole regions, never deltas, so a lost message is healed by
-the next one. They are coalesced per workshop and audience: at most one frame per
+Services say what happened (`happened`, with the events of `sessions.live.events`) inside
+their transaction; the regions that show it are pushed once it commits, never before. Pushes
+are frames of whole regions, never deltas, so a lost message is healed by the next one. They
+are coalesced per workshop and audience: at most one frame per
 `PUSH_INTERVAL_SECONDS[audience]`, sent at once when the audience has been quiet, and always
 a trailing one after the last change. Each frame is rendered once per audience and the
 same bytes go to every socket in the group.
@@ -25,6 +26,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from sessions.live import events
 from sessions.live.audiences import APPENDABLE, REGIONS
 from sessions.live.regions import render_regions
 
@@ -41,6 +43,12 @@ OWN_IDEAS = "own_ideas.changed"
 
 def group_name(workshop_id: int, audience: str) -> str:
     return f"workshop.{workshop_id}.{audience}"
+
+
+def happened(workshop_id: int, *happened: str, delay: float = 0) -> None:
+    """After the current transaction commits (and `delay` seconds more), push fresh frames of
+    the regions that show what `happened` changed (`events.REDRAWS`)."""
+    regions_changed(workshop_id, events.redraws(*happened), delay=delay)
 
 
 def regions_changed(workshop_id: int, regions: set[str], *, delay: float = 0) -> None:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sessions.agenda.services import changed
-from sessions.live import broadcast
+from sessions.live import broadcast, events
 from sessions.models import Presence, Workshop
 
 
@@ -27,7 +27,7 @@ def connect_presence(*, workshop_id: int, delegate_id: int, channel_name: str) -
         },
     )
     workshop = Workshop.objects.get(pk=workshop_id)
-    changed(workshop.pk, {"presence"})
+    changed(workshop.pk, events.PRESENCE_CHANGED)
 
 
 @transaction.atomic
@@ -37,7 +37,7 @@ def disconnect_presence(*, channel_name: str) -> None:
     if row is None:
         return
     row.delete()
-    changed(row.workshop_id, {"presence"})
+    changed(row.workshop_id, events.PRESENCE_CHANGED)
 
 
 # A phone on the polling fallback (no socket) is present while it polls: one row per delegate
@@ -66,7 +66,7 @@ def poll_presence(*, workshop_id: int, delegate_id: int) -> None:
             "seen_at": now,
         },
     )
-    changed(workshop_id, {"presence"})
+    changed(workshop_id, events.PRESENCE_CHANGED)
 
 
 @transaction.atomic
@@ -91,5 +91,5 @@ def refresh_presence(*, only_this_process: bool = False) -> list[int]:
     workshop_ids = sorted(set(stale.values_list("workshop_id", flat=True)))
     stale.delete()
     for workshop in Workshop.objects.filter(pk__in=workshop_ids):
-        changed(workshop.pk, {"presence"})
+        changed(workshop.pk, events.PRESENCE_CHANGED)
     return workshop_ids

@@ -10,12 +10,21 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from sessions.agenda.services import add_step, changed, lock_open_workshop, show_step
-from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.agenda.services import (
+    PULSE_CLOSED,
+    PULSE_NOT_OPEN_YET,
+    add_step,
+    changed,
+    delegate_command,
+    lock_open_workshop,
+    refuse_unless_open,
+    show_step,
+)
+from sessions.errors import InvalidInput, NotFound
+from sessions.live import events
 from sessions.models import (
     PULSE_POINTS,
     PULSE_WORD_MAX,
-    Attendance,
     Pulse,
     PulseAnswer,
     Step,
@@ -25,14 +34,11 @@ from sessions.models import (
 PULSE_TITLE = "Pulse"
 PULSE_BODY = "Two quick questions before we close."
 NO_PULSE = "That pulse is not part of this workshop."
-CLOSED = "The pulse is closed, so your answer was not changed."
-NOT_OPEN_YET = "The pulse has not opened yet."
+CLOSED = PULSE_CLOSED
+NOT_OPEN_YET = PULSE_NOT_OPEN_YET
 USEFULNESS = f"Choose how useful the workshop was, from 1 to {PULSE_POINTS}."
 ONE_WORD = "Please give just one word (no spaces)."
 WORD_TOO_LONG = f"One word of at most {PULSE_WORD_MAX} characters, please."
-# What the pulse's answers change on screen: the count (and, once revealed, the results).
-ANSWER_REGIONS = {"results"}
-CONTROL_REGIONS = {"step", "results", "agenda"}
 
 
 def clean_word(word: str) -> str:
@@ -85,7 +91,7 @@ def open_pulse(*, pulse: Pulse) -> Pulse:
     pulse.is_open = True
     pulse.opened_at = pulse.opened_at or timezone.now()
     pulse.save(update_fields=["is_open", "opened_at"])
-    changed(workshop.pk, CONTROL_REGIONS)
+    changed(workshop.pk, events.PULSE_OPENED)
     return pulse
 
 
@@ -95,7 +101,7 @@ def close_pulse(*, pulse: Pulse) -> Pulse:
     pulse, workshop = _locked(pulse)
     pulse.is_open = False
     pulse.save(update_fields=["is_open"])
-    changed(workshop.pk, CONTROL_REGIONS)
+    changed(workshop.pk, events.PULSE_CLOSED)
     return pulse
 
 
@@ -105,7 +111,7 @@ def reveal_pulse(*, pulse: Pulse, revealed: bool = True) -> Pulse:
     pulse, workshop = _locked(pulse)
     pulse.revealed = revealed
     pulse.save(update_fields=["revealed"])
-    changed(workshop.pk, CONTROL_REGIONS)
+    changed(workshop.pk, events.PULSE_REVEALED)
     return pulse
 
 
@@ -125,21 +131,17 @@ def answer_pulse(
     """Record (or replace) a delegate's answer; a replayed `key` changes nothing (None).
 
     Refuses, changing nothing, when the workshop has finished, the delegate has not joined
-    it, the pulse is not its own or not open, or the input is out of range. Broadcasts
-    #results (the count, and the results once revealed) on commit.
+    it, the pulse is not its own or not open, or the input is out of range. Broadcasts the
+    new count (and the results once revealed) on commit.
     """
-    lock_open_workshop(workshop_id)
-    if not Attendance.objects.filter(workshop_id=workshop_id, delegate_id=delegate_id).exists():
-        raise NotFound(NO_PULSE)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     pulse = Pulse.objects.filter(pk=pulse_id, step__workshop_id=workshop_id).first()
     if pulse is None:
         raise NotFound(NO_PULSE)
-    if not pulse.is_open:
-        raise Conflict(CLOSED if pulse.opened_at else NOT_OPEN_YET)
-    usefulness, word = clean_usefulness(usefulness), clean_word(word)
-    scoped = f"{delegate_id}:{key}" if key else None
-    if not changed(workshop_id, ANSWER_REGIONS, key=scoped):
+    if not command.record(events.PULSE_ANSWERED):
         return None
+    refuse_unless_open(pulse.is_open, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(pulse.opened_at))
+    usefulness, word = clean_usefulness(usefulness), clean_word(word)
     answer, _ = PulseAnswer.objects.update_or_create(
         pulse=pulse, delegate_id=delegate_id, defaults={"usefulness": usefulness, "word": word}
     )

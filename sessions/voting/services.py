@@ -3,9 +3,9 @@
 The invariants hold in the database as well as here: one ballot per delegate per poll
 (unique), marks within their cap and ballots within their allowance (check constraints),
 one option per rank (unique), 2x2 ratings 1-5 on each axis (check constraints). A ballot is
-changed only with its row locked, and on PostgreSQL every vote holds a share lock on the poll
-row, so closing a poll waits for the votes in flight and no vote lands after the close
-commits (SQLite serialises writers).
+changed only with its row locked, and every vote holds a share lock on the workshop row
+(`delegate_command`) that the facilitator's commands wait for, so closing a poll or the
+workshop waits for the votes in flight and no vote lands after the close commits.
 """
 
 from __future__ import annotations
@@ -13,19 +13,26 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from sessions.agenda.services import add_step, changed, lock_open_workshop
+from sessions.agenda.services import (
+    VOTE_CLOSED,
+    VOTE_NOT_OPEN_YET,
+    add_step,
+    changed,
+    delegate_command,
+    lock_open_workshop,
+    refuse_unless_open,
+)
 from sessions.errors import Conflict, InvalidInput, NotFound
-from sessions.live import broadcast
+from sessions.live import broadcast, events
 from sessions.models import MATRIX_POINTS, Ballot, Cluster, Mark, Option, Poll, Step, Workshop
 from sessions.snapshot.services import challenge_labels_for_vote
 
 MAX_OPTIONS = 30
-VOTE_REGIONS = {"results"}
-CLOSED = "This vote is closed, so your vote was not changed."
-NOT_OPEN_YET = "This vote has not opened yet."
+CLOSED = VOTE_CLOSED
+NOT_OPEN_YET = VOTE_NOT_OPEN_YET
 DOES_NOT_FIT = "That action does not fit this kind of vote."
 NO_IDEAS_STEP = "That ideas step is not part of this workshop."
 NO_CLUSTERS = "That ideas step has no clusters yet."
@@ -81,7 +88,7 @@ def configure_poll(*, poll: Poll, settings: PollSettings) -> Poll:
     if poll.ballots.exists():
         raise Conflict("People have voted already, so the options and limits are fixed.")
     _apply_settings(poll, settings)
-    changed(workshop.pk, {"step", "results", "agenda"})
+    changed(workshop.pk, events.VOTE_CONFIGURED)
     return poll
 
 
@@ -173,9 +180,9 @@ def _locked_poll(poll_id: int) -> tuple[Poll, Workshop]:
     """The poll and its workshop, locked for a facilitator's command.
 
     The workshop row is taken first in NO KEY UPDATE mode (on PostgreSQL): other console
-    commands, which take it first too (`sessions.agenda.shown`), queue there, while votes in flight,
-    which only reference the row, pass; then the poll, which waits for those votes. One order
-    everywhere, so two commands never deadlock.
+    commands, which take it first too (`sessions.agenda.shown`), queue there, and so does this
+    one behind the votes in flight, which hold a share lock on it (`delegate_command`); then
+    the poll. One order everywhere, so two commands never deadlock.
     """
     workshop_id = Poll.objects.filter(pk=poll_id).values_list("step__workshop_id", flat=True)
     queue = Workshop.objects.select_for_update(no_key=True).filter(pk__in=workshop_id)
@@ -199,10 +206,10 @@ def open_poll(*, poll: Poll, seconds: int | None = None) -> Poll:
     poll.opened_at = now
     poll.closes_at = now + timedelta(seconds=seconds) if seconds else None
     poll.save(update_fields=["is_open", "opened_at", "closes_at"])
-    changed(workshop.pk, {"step", "results", "agenda"})
+    changed(workshop.pk, events.VOTE_OPENED)
     if seconds:
         # The countdown's end is a change of state without a command: push it then.
-        broadcast.regions_changed(workshop.pk, {"step", "results"}, delay=seconds + 0.2)
+        broadcast.happened(workshop.pk, events.VOTE_COUNTDOWN_ENDED, delay=seconds + 0.2)
     return poll
 
 
@@ -214,7 +221,7 @@ def close_poll(*, poll: Poll) -> Poll:
     if poll.closes_at and poll.closes_at > timezone.now():
         poll.closes_at = None
     poll.save(update_fields=["is_open", "closes_at"])
-    changed(workshop.pk, {"step", "results", "agenda"})
+    changed(workshop.pk, events.VOTE_CLOSED)
     return poll
 
 
@@ -224,7 +231,7 @@ def reveal_results(*, poll: Poll, revealed: bool = True) -> Poll:
     poll, workshop = _locked_poll(poll.pk)
     poll.revealed = revealed
     poll.save(update_fields=["revealed"])
-    changed(workshop.pk, {"step", "results"})
+    changed(workshop.pk, events.RESULTS_REVEALED)
     return poll
 
 
@@ -238,7 +245,7 @@ def set_focus(*, poll: Poll, top: int) -> list[Option]:
     focus = list(Option.objects.filter(pk__in=ranked))
     focus.sort(key=lambda o: ranked.index(o.pk))
     workshop.focus_options.set(focus)
-    changed(workshop.pk, {"step", "agenda"})
+    changed(workshop.pk, events.FOCUS_SET)
     return focus
 
 
@@ -274,15 +281,23 @@ def cast(
     scale `rate` (value 1-5); ranking `rank` (next place) and `unrank`; 2x2 `impact` and
     `effort` (value 1-5, in either order) and `clear` with an option (that option's
     ratings); any kind `clear` without an option (the whole ballot).
-    Refuses, changing nothing, when the vote is not open, the option is not the poll's, or
-    a limit would be passed. Broadcasts #results on commit.
+    Refuses, changing nothing, when the delegate has not joined, the workshop has finished,
+    the vote is not open, the option is not the poll's, or a limit would be passed.
+    Broadcasts on commit.
     """
-    poll = _poll_for_vote(poll_id, workshop_id)
+    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
+    poll = Poll.objects.select_related("step").filter(pk=poll_id).first()
+    if poll is None or poll.step.workshop_id != workshop_id:
+        raise NotFound("That vote is not part of this workshop.")
     matrix = poll.kind == Poll.Kind.MATRIX
-    change = changed(workshop_id, VOTE_REGIONS, key=_scoped_key(key, delegate_id, action, matrix))
+    # On a 2x2 ballot an option's impact, effort and clear forms carry the option's one key,
+    # so the action is part of the command's name: tapping effort while the impact tap is
+    # still on its way is a second command, not a replay of the first.
+    change = command.record(events.VOTE_CAST, scope=action if matrix else "")
     if change is None:
         ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
         return CastResult(ballot, replayed=True)
+    refuse_unless_open(poll.accepting, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(poll.opened_at))
     options = {o.pk: o for o in poll.options.all()}
     names_option = action != "clear" or (matrix and option_id is not None)
     if names_option and option_id not in options:
@@ -299,31 +314,6 @@ def cast(
     wanted = apply_action(poll, marks, option_id, action, value, len(options))
     _store(ballot, marks, wanted, poll.cap, kind=poll.kind)
     return CastResult(ballot, change.pk)
-
-
-def _scoped_key(key: str | None, delegate_id: int, action: str, matrix: bool) -> str | None:
-    """The key a command is recorded under. Scoped to the delegate: nobody can spend another
-    delegate's key. On a 2x2 ballot an option's impact, effort and clear forms carry the
-    option's one key, so the action is part of the command's name: tapping effort while the
-    impact tap is still on its way is a second command, not a replay of the first."""
-    if not key:
-        return None
-    return f"{delegate_id}:{key}:{action}" if matrix else f"{delegate_id}:{key}"
-
-
-def _poll_for_vote(poll_id: int, workshop_id: int) -> Poll:
-    if connection.vendor == "postgresql":
-        # A share lock: votes run side by side, but a close waits for them to commit.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM workshops_poll WHERE id = %s FOR SHARE", [poll_id])
-    poll = Poll.objects.select_related("step__workshop").filter(pk=poll_id).first()
-    if poll is None or poll.step.workshop_id != workshop_id:
-        raise NotFound("That vote is not part of this workshop.")
-    if poll.step.workshop.is_closed:
-        raise Conflict("This workshop has finished, so nothing more can be changed.")
-    if not poll.accepting:
-        raise Conflict(CLOSED if poll.opened_at else NOT_OPEN_YET)
-    return poll
 
 
 def apply_action(

@@ -1,0 +1,111 @@
+"""What happened in a workshop, as services record it, and what each screen redraws for it.
+
+Services name the event (`changed(workshop_id, events.VOTE_CAST)`); they do not know the page
+layout. `REDRAWS` is the one table from events to the live regions they change; each audience
+redraws the ones it shows (`sessions.live.audiences.REGIONS`). A new idea is also appended to
+the walls (`broadcast.ideas_added`), and an author's own list redrawn
+(`broadcast.own_ideas_changed`): those pushes name ideas and people, not regions.
+"""
+
+from __future__ import annotations
+
+from sessions.live.audiences import STEP_REGIONS
+
+# The workshop and its agenda
+STEP_ADDED = "step added"
+STEP_EDITED = "step edited"
+SHOWN_STEP_EDITED = "the step on screen edited"
+STEP_MOVED = "step moved"
+STEP_DELETED = "step deleted"
+SHOWN_STEP_DELETED = "the step on screen deleted"
+STEP_SETTINGS_CHANGED = "step settings changed"
+STEP_SHOWN = "step shown"
+JOIN_CODE_RENEWED = "join code renewed"
+DISPLAY_LINK_RENEWED = "projector link renewed"
+WORKSHOP_FINISHED = "workshop finished"
+ARCHIVE_SHARING_CHANGED = "archive shared or unshared"
+PRESENCE_CHANGED = "presence changed"
+
+# Votes
+VOTE_CONFIGURED = "vote configured"
+VOTE_OPENED = "vote opened"
+VOTE_CLOSED = "vote closed"
+VOTE_COUNTDOWN_ENDED = "vote countdown ended"
+RESULTS_REVEALED = "results revealed or hidden"
+FOCUS_SET = "focus set"
+VOTE_CAST = "vote cast"
+
+# Ideas
+BOARD_CONFIGURED = "ideas board configured"
+BOARD_OPENED = "ideas board opened"
+BOARD_CLOSED = "ideas board closed"
+STAGE_STARTED = "stage started"
+STAGE_ENDED = "stage countdown ended"
+STAGES_STOPPED = "stages stopped"
+STAGE_TIMES_CHANGED = "stage times changed"
+IDEA_SENT = "idea sent"
+IDEA_MODERATED = "idea moderated"
+CLUSTERS_CHANGED = "clusters changed"
+# The ideas delegates may suggest a theme for, or the themes they may choose, changed.
+THEME_CHOICES_CHANGED = "theme choices changed"
+THEME_SUGGESTED = "theme suggested"
+SUGGESTIONS_DISMISSED = "theme suggestions dismissed"
+
+# Commitments
+COMMITMENT_MADE = "commitment made"
+
+# The pulse
+PULSE_OPENED = "pulse opened"
+PULSE_CLOSED = "pulse closed"
+PULSE_REVEALED = "pulse revealed or hidden"
+PULSE_ANSWERED = "pulse answered"
+
+# A step's controls: its state on every screen and its line in the console's agenda.
+_CONTROLS = frozenset({"step", "results", "agenda"})
+
+REDRAWS: dict[str, frozenset[str]] = {
+    STEP_ADDED: frozenset({"agenda"}),
+    STEP_EDITED: frozenset({"agenda"}),
+    SHOWN_STEP_EDITED: frozenset({"agenda", "step"}),
+    STEP_MOVED: frozenset({"agenda"}),
+    STEP_DELETED: frozenset({"agenda"}),
+    SHOWN_STEP_DELETED: STEP_REGIONS,
+    STEP_SETTINGS_CHANGED: frozenset({"step", "commitments"}),
+    STEP_SHOWN: STEP_REGIONS,
+    JOIN_CODE_RENEWED: frozenset({"join"}),
+    DISPLAY_LINK_RENEWED: frozenset({"join"}),  # consoles show the projector link
+    WORKSHOP_FINISHED: STEP_REGIONS | {"status", "join"},
+    ARCHIVE_SHARING_CHANGED: frozenset({"status"}),  # phones and projector link to it
+    PRESENCE_CHANGED: frozenset({"presence"}),
+    VOTE_CONFIGURED: _CONTROLS,
+    VOTE_OPENED: _CONTROLS,
+    VOTE_CLOSED: _CONTROLS,
+    VOTE_COUNTDOWN_ENDED: frozenset({"step", "results"}),
+    RESULTS_REVEALED: frozenset({"step", "results"}),
+    FOCUS_SET: frozenset({"step", "agenda"}),
+    VOTE_CAST: frozenset({"results"}),
+    BOARD_CONFIGURED: frozenset({"step", "ideas"}),
+    BOARD_OPENED: frozenset({"step", "agenda"}),
+    BOARD_CLOSED: frozenset({"step", "agenda"}),
+    STAGE_STARTED: frozenset({"step", "agenda"}),
+    STAGE_ENDED: frozenset({"step"}),
+    STAGES_STOPPED: frozenset({"step"}),
+    STAGE_TIMES_CHANGED: frozenset({"step"}),
+    IDEA_SENT: frozenset(),  # appended to the walls instead (`broadcast.ideas_added`)
+    # The projector's wall and the facilitator's board (queue and tallies) are one region.
+    IDEA_MODERATED: frozenset({"ideas"}),
+    CLUSTERS_CHANGED: frozenset({"ideas"}),
+    THEME_CHOICES_CHANGED: frozenset({"suggest"}),
+    THEME_SUGGESTED: frozenset({"ideas"}),
+    SUGGESTIONS_DISMISSED: frozenset({"ideas"}),
+    COMMITMENT_MADE: frozenset({"commitments"}),
+    PULSE_OPENED: _CONTROLS,
+    PULSE_CLOSED: _CONTROLS,
+    PULSE_REVEALED: _CONTROLS,
+    PULSE_ANSWERED: frozenset({"results"}),  # the count, and the results once revealed
+}
+
+
+def redraws(*happened: str) -> set[str]:
+    """The regions that show what `happened` changed."""
+    return set().union(*(REDRAWS[event] for event in happened))
