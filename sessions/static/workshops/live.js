@@ -197,6 +197,73 @@
     if (got && have && got < have) event.detail.shouldSwap = false;
   });
 
+  // What someone is typing survives a redraw of the region around it (a push, a reconnect's
+  // frame): a field the person changed keeps its value, its focus and its selection, as long
+  // as the redraw brings the same field drawn with the same value. A field whose value was
+  // just sent is left to the server's answer, which draws what was saved.
+  var sent = new WeakMap();
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest && event.detail.elt.closest("form");
+    if (form) editable(form).forEach(function (field) { sent.set(field, current(field)); });
+  });
+  function editable(root) {
+    return Array.prototype.filter.call(
+      root.querySelectorAll("input, textarea, select"),
+      function (field) { return field.type !== "hidden" && field.type !== "submit" && fieldKey(field); }
+    );
+  }
+  function fieldKey(field) {
+    if (field.id) return "#" + field.id;
+    var form = field.form;
+    var where = form && (form.getAttribute("hx-post") || form.getAttribute("action"));
+    var choice = field.type === "checkbox" || field.type === "radio" ? " " + field.value : "";
+    return where && field.name ? where + " " + field.name + choice : null;
+  }
+  function current(field) {
+    return field.type === "checkbox" || field.type === "radio" ? field.checked : field.value;
+  }
+  function drawn(field) {
+    if (field.type === "checkbox" || field.type === "radio") return field.defaultChecked;
+    if (field.tagName === "SELECT") {
+      var chosen = Array.prototype.find.call(field.options, function (o) { return o.defaultSelected; });
+      return chosen ? chosen.value : field.options.length ? field.options[0].value : "";
+    }
+    return field.defaultValue;
+  }
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    if (!event.detail.shouldSwap || !event.detail.target) return;
+    var active = document.activeElement;
+    event.detail.typed = editable(event.detail.target).filter(function (field) {
+      var value = current(field);
+      var changed = value !== drawn(field);
+      return (changed || field === active) && !(sent.has(field) && sent.get(field) === value);
+    }).map(function (field) {
+      return {
+        key: fieldKey(field), value: current(field), drawn: drawn(field), focused: field === active,
+        start: field === active ? field.selectionStart : null,
+        end: field === active ? field.selectionEnd : null,
+      };
+    });
+  });
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var typed = event.detail.typed;
+    if (!typed || event.detail.restored) return;
+    event.detail.restored = true;
+    var fields = editable(document);
+    typed.forEach(function (was) {
+      var field = fields.find(function (f) { return fieldKey(f) === was.key; });
+      if (!field || drawn(field) !== was.drawn || current(field) !== was.drawn) return;
+      if (field.type === "checkbox" || field.type === "radio") field.checked = was.value;
+      else field.value = was.value;
+      if (was.focused) {
+        field.focus();
+        if (was.start !== null) {
+          try { field.setSelectionRange(was.start, was.end); } catch (e) { /* not a text field */ }
+        }
+      }
+    });
+  });
+
   // A write that could not reach the server is said to be unsent, never silently lost.
   // The listener goes on the requesting element itself: a push may have replaced (detached)
   // it while the request was in flight, and events on detached elements do not bubble.
