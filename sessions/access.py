@@ -7,12 +7,13 @@ not the requester's gets exactly the same answer as one that does not exist.
 from collections.abc import Mapping
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from sessions.errors import NotFound
 from sessions.identity import read_delegate_key
 from sessions.models import Delegate, Event, Step, Workshop
 
-NOT_FOUND = "That workshop does not exist, or you do not have access to it."
+NOT_FOUND = _("That workshop does not exist, or you do not have access to it.")
 NOT_JOINED = (
     "This phone has not joined that workshop. Scan the QR code or type the code "
     "shown on the screen to join."
@@ -24,7 +25,7 @@ def get_event_for_facilitator(user, event_id: int) -> Event:
     try:
         return events.get(pk=event_id)
     except Event.DoesNotExist:
-        raise NotFound("That event does not exist, or you do not facilitate it.") from None
+        raise NotFound(_("That event does not exist, or you do not facilitate it.")) from None
 
 
 def get_workshop_for_facilitator(user, workshop_id: int) -> Workshop:
@@ -71,8 +72,10 @@ def get_workshop_for_display(token: str) -> Workshop:
         return Workshop.objects.select_related("event").get(display_token=token)
     except Workshop.DoesNotExist:
         raise NotFound(
-            "This display link is not valid: it was revoked or mistyped. "
-            "Open the projector again from the facilitator console."
+            _(
+                "This display link is not valid: it was revoked or mistyped. "
+                "Open the projector again from the facilitator console."
+            )
         ) from None
 
 
@@ -80,11 +83,11 @@ def get_workshop_by_join_token(token: str) -> Workshop:
     try:
         return Workshop.objects.select_related("event").get(join_token=token)
     except Workshop.DoesNotExist:
-        raise NotFound("That join link is not valid. Ask for the workshop's code.") from None
+        raise NotFound(_("That join link is not valid. Ask for the workshop's code.")) from None
 
 
 def get_step(workshop: Workshop, step_id: int) -> Step:
     try:
         return workshop.steps.get(pk=step_id)
     except Step.DoesNotExist:
-        raise NotFound("That step is not part of this workshop.") from None
+        raise NotFound(_("That step is not part of this workshop.")) from None

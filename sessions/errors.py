@@ -14,6 +14,8 @@ class Refused(Exception):
     status = 400
 
     def __init__(self, message: str) -> None:
+        # Translated now, in the language of the request being refused.
+        message = str(message)
         super().__init__(message)
         self.message = message
 
@@ -41,4 +43,6 @@ class InvalidInput(Refused):
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
-        self.errors = errors or {}
+        self.errors = {
+            name: [str(m) for m in messages] for name, messages in (errors or {}).items()
+        }

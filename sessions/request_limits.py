@@ -10,8 +10,9 @@ with a message and leaves no view or error handler to trip over it.
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
-TOO_BIG = "That request was too large to read; nothing was changed."
+TOO_BIG = _("That request was too large to read; nothing was changed.")
 WITH_BODY = {"POST"}  # Django parses a form body only for POST
 
 

@@ -5,6 +5,7 @@ Every feature's forms validate its commands' input, for HTML forms and htmx alik
 import zoneinfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sessions.commands import CommandForm
 from sessions.ideas.forms import IdeasFieldsMixin
@@ -44,7 +45,7 @@ class EventForm(forms.ModelForm):
     def clean_time_zone(self) -> str:
         zone = (self.cleaned_data["time_zone"] or "").strip() or default_time_zone()
         if zone not in zoneinfo.available_timezones():
-            raise forms.ValidationError("Give a time zone such as Europe/London.")
+            raise forms.ValidationError(_("Give a time zone such as Europe/London."))
         return zone
 
     def clean_retention_days(self) -> int:
@@ -65,7 +66,7 @@ class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
     body = forms.CharField(
         max_length=TEXT_MAX,
         required=False,
-        label="Text",
+        label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -81,7 +82,10 @@ class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
 class StepEditForm(forms.Form):
     title = forms.CharField(max_length=TITLE_MAX)
     body = forms.CharField(
-        max_length=TEXT_MAX, required=False, label="Text", widget=forms.Textarea(attrs={"rows": 3})
+        max_length=TEXT_MAX,
+        required=False,
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sessions.access import NOT_FOUND
 from sessions.errors import Conflict, NotFound
@@ -33,13 +34,13 @@ from sessions.models import (
 from sessions.tokens import new_join_code, new_token
 
 # The refusals of delegate commands, one wording each (see `delegate_command`).
-FINISHED = "This workshop has finished, so nothing more can be changed."
-VOTE_CLOSED = "This vote is closed, so your vote was not changed."
-VOTE_NOT_OPEN_YET = "This vote has not opened yet."
-IDEAS_CLOSED = "Ideas are closed for this step."
-THEMES_CLOSED = "Theme suggestions are closed: ideas are closed for this step."
-PULSE_CLOSED = "The pulse is closed, so your answer was not changed."
-PULSE_NOT_OPEN_YET = "The pulse has not opened yet."
+FINISHED = _("This workshop has finished, so nothing more can be changed.")
+VOTE_CLOSED = _("This vote is closed, so your vote was not changed.")
+VOTE_NOT_OPEN_YET = _("This vote has not opened yet.")
+IDEAS_CLOSED = _("Ideas are closed for this step.")
+THEMES_CLOSED = _("Theme suggestions are closed: ideas are closed for this step.")
+PULSE_CLOSED = _("The pulse is closed, so your answer was not changed.")
+PULSE_NOT_OPEN_YET = _("The pulse has not opened yet.")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     """
     locked = lock_open_workshop(workshop.pk)
     if step is not None and step.workshop_id != locked.pk:
-        raise NotFound("That step is not part of this workshop.")
+        raise NotFound(_("That step is not part of this workshop."))
     if locked.current_step_id != (step.pk if step else None):
         locked.current_step = step
         locked.save(update_fields=["current_step"])

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -228,7 +229,7 @@ def step_delete(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRes
         request,
         workshop,
         ("agenda", "step"),
-        message="Step deleted.",
+        message=_("Step deleted."),
     )
 
 
@@ -260,7 +261,7 @@ def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
     with as_shown(request, workshop):
         if go == "step":
             if form.cleaned_data["step"] is None:
-                raise InvalidInput("Choose a step to show.")
+                raise InvalidInput(_("Choose a step to show."))
             step = get_step(workshop, form.cleaned_data["step"])
             services.show_step(workshop=workshop, step=step)
         elif go == "none":
@@ -287,7 +288,7 @@ def join_code_renew(request: HttpRequest, workshop_id: int) -> HttpResponse:
         request,
         workshop,
         ("join",),
-        message="New join code issued; the old one no longer works.",
+        message=_("New join code issued; the old one no longer works."),
     )
 
 
@@ -300,7 +301,7 @@ def display_revoke(request: HttpRequest, workshop_id: int) -> HttpResponse:
         request,
         workshop,
         ("join",),
-        message="Projector link revoked: screens using it have stopped. Open the new link.",
+        message=_("Projector link revoked: screens using it have stopped. Open the new link."),
     )
 
 
@@ -314,5 +315,5 @@ def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
         request,
         workshop,
         ("status", "agenda", "step", "results", "join"),
-        message="The workshop is finished.",
+        message=_("The workshop is finished."),
     )

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_workshop_for_facilitator
@@ -100,7 +101,7 @@ def export_csv(request: HttpRequest, workshop_id: int, kind: str):
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     export = exports().get(kind)
     if export is None:
-        raise NotFound("There is no such export.")
+        raise NotFound(_("There is no such export."))
     return csv_response(export.filename(workshop), export.header, export.rows(workshop))
 
 

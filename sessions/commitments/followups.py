@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sessions.errors import Conflict, NotFound
 from sessions.models import (
@@ -48,7 +49,7 @@ CADENCE = (
 )
 SUMMARY_GRACE = datetime.timedelta(minutes=10)
 
-LINK_NOT_VALID = "This link is not valid. Use the link in your most recent message."
+LINK_NOT_VALID = _("This link is not valid. Use the link in your most recent message.")
 LINK_EXPIRED = (
     "This link has expired. The next message about your commitment brings a new one, "
     "or ask the organisers for help."

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
+
 # Words that cannot start an action ("I will more training" lacks its verb).
 NOT_VERBS = (
     "a", "an", "the", "more", "less", "better", "some", "our", "my", "all", "every", "new",
@@ -29,9 +31,9 @@ WHEN_WORDS = (
 )  # fmt: skip
 
 HINTS = {
-    "verb": "Start with what you will do: a verb such as try, test, measure or set up.",
-    "measure": "How will you know it worked? Add a number or something you can count.",
-    "when": "When? Add a day, a date or a deadline.",
+    "verb": _("Start with what you will do: a verb such as try, test, measure or set up."),
+    "measure": _("How will you know it worked? Add a number or something you can count."),
+    "when": _("When? Add a day, a date or a deadline."),
 }
 
 
@@ -63,5 +65,5 @@ def hint_rules() -> dict:
         "notVerbs": NOT_VERBS,
         "measureWords": MEASURE_WORDS,
         "whenWords": WHEN_WORDS,
-        "hints": HINTS,
+        "hints": {name: str(hint) for name, hint in HINTS.items()},  # JSON: text, not lazy
     }

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sessions.access import get_membership, get_workshop_for_facilitator
@@ -157,9 +158,9 @@ def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRe
         audience=FACILITATOR,
         regions=("commitments",),
         message=(
-            "Names are shown on the wall with the commitments made from now on."
+            _("Names are shown on the wall with the commitments made from now on.")
             if show
-            else "The wall shows no names."
+            else _("The wall shows no names.")
         ),
     )
 

@@ -4,6 +4,7 @@ delegates' cluster suggestions."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sessions.commands import CommandForm, parse_int
 from sessions.models import (
@@ -15,17 +16,17 @@ class IdeasFieldsMixin(forms.Form):
     """An ideas step's prompt and settings (in the add-step form)."""
 
     prompt = forms.CharField(
-        max_length=PROMPT_MAX, required=False, label="Prompt, e.g. “How might we …?”"
+        max_length=PROMPT_MAX, required=False, label=_("Prompt, e.g. “How might we …?”")
     )
-    staged = forms.BooleanField(required=False, label="Run 1-2-4-All stages with countdowns")
-    show_names = forms.BooleanField(required=False, label="Show names with ideas")
+    staged = forms.BooleanField(required=False, label=_("Run 1-2-4-All stages with countdowns"))
+    show_names = forms.BooleanField(required=False, label=_("Show names with ideas"))
     needs_approval = forms.BooleanField(
-        required=False, label="Approve ideas before they reach the projector"
+        required=False, label=_("Approve ideas before they reach the projector")
     )
     delegates_suggest = forms.BooleanField(
         required=False,
-        label="Delegates may suggest clusters",
-        help_text="While ideas are open, phones offer the clusters for each idea not in one.",
+        label=_("Delegates may suggest clusters"),
+        help_text=_("While ideas are open, phones offer the clusters for each idea not in one."),
     )
 
 
@@ -35,7 +36,7 @@ class BoardEditForm(IdeasFieldsMixin):
     def clean_prompt(self) -> str:
         prompt = (self.cleaned_data.get("prompt") or "").strip()
         if not prompt:
-            raise forms.ValidationError("An ideas step needs a prompt.")
+            raise forms.ValidationError(_("An ideas step needs a prompt."))
         return prompt
 
 
@@ -70,9 +71,9 @@ class BoardCommandForm(forms.Form):
         self.fields["ideas"].valid_value = lambda value: parse_int(value) is not None
 
     def clean_do(self) -> tuple[str, str]:
-        verb, _, target = self.cleaned_data["do"].partition(":")
+        verb, _colon, target = self.cleaned_data["do"].partition(":")
         if verb not in self.VERBS:
-            raise forms.ValidationError("Unknown action.")
+            raise forms.ValidationError(_("Unknown action."))
         return verb, target
 
     def clean_cluster(self) -> int | None:
@@ -81,7 +82,7 @@ class BoardCommandForm(forms.Form):
             return None
         cluster_id = parse_int(value)
         if cluster_id is None:
-            raise forms.ValidationError("Unknown cluster.")
+            raise forms.ValidationError(_("Unknown cluster."))
         return cluster_id
 
 

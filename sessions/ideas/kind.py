@@ -4,6 +4,8 @@ in the archive, and the ideas' export."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from sessions.ideas import services
 from sessions.ideas.exports import IDEAS
 from sessions.ideas.read import ideas_context, render_my_ideas, suggest_context, wall_context
@@ -39,7 +41,7 @@ class IdeasKind(StepKind):
 
     def clean(self, form, data) -> None:
         if not (data.get("prompt") or "").strip():
-            form.add_error("prompt", "An ideas step needs a prompt.")
+            form.add_error("prompt", _("An ideas step needs a prompt."))
 
     def context(self, step, names, audience, delegate, request) -> dict:
         context = ideas_context(step, names, audience)

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -43,7 +44,7 @@ STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is 
 def _current_board(workshop) -> Board:
     board = Board.objects.select_related("step").filter(step_id=workshop.current_step_id).first()
     if board is None:
-        raise NotFound("The room has moved on: ideas are not being collected now.")
+        raise NotFound(_("The room has moved on: ideas are not being collected now."))
     return board
 
 
@@ -74,7 +75,7 @@ def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     board = Board.objects.select_related("step").get(pk=data["board"])
-    message = "Already sent." if idea is None else ""
+    message = _("Already sent.") if idea is None else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     return HttpResponse(render_my_ideas(board, delegate.pk, request, sent=True) + flash)
 
@@ -182,7 +183,7 @@ def _durations(board: Board, command: _Command) -> str:
     raw = [command.post.get(f"stage-time-{i}", "") for i in range(len(board.stages))]
     stages = [parse_int(value.strip(), max_digits=STAGE_TIME_DIGITS) for value in raw]
     if None in stages:
-        raise InvalidInput("Give each stage a time in whole seconds.")
+        raise InvalidInput(_("Give each stage a time in whole seconds."))
     ideas.set_stage_durations(board=board, stages=stages)
     return "Stage times saved."
 
@@ -190,10 +191,10 @@ def _durations(board: Board, command: _Command) -> str:
 def _merge(board: Board, command: _Command) -> str:
     others = [pk for pk in command.ticked() if pk != command.target_id()]
     if not others:
-        raise InvalidInput("Tick the ideas to merge into this one first.")
+        raise InvalidInput(_("Tick the ideas to merge into this one first."))
     ideas.merge_ideas(board=board, survivor_id=command.target_id(), other_ids=others)
     n = len(others)
-    return ngettext("Merged %(n)d idea.", "Merged %(n)d ideas.", n) % {"n": n}
+    return ngettext(_("Merged %(n)d idea."), "Merged %(n)d ideas.", n) % {"n": n}
 
 
 def _create(board: Board, command: _Command) -> str:
@@ -205,11 +206,11 @@ def _create(board: Board, command: _Command) -> str:
 
 def _assign(board: Board, command: _Command) -> str:
     if not command.ticked():
-        raise InvalidInput("Tick the ideas to move first.")
+        raise InvalidInput(_("Tick the ideas to move first."))
     moved = ideas.assign_ideas(
         board=board, idea_ids=command.ticked(), cluster_id=command.cleaned["cluster"]
     )
-    return ngettext("Moved %(n)d idea.", "Moved %(n)d ideas.", moved) % {"n": moved}
+    return ngettext(_("Moved %(n)d idea."), "Moved %(n)d ideas.", moved) % {"n": moved}
 
 
 def _accept(board: Board, command: _Command) -> str:
@@ -224,14 +225,14 @@ def _accept(board: Board, command: _Command) -> str:
         )
         for i in range(min(count, MAX_CLUSTERS))
     ]
-    if any(None in ids for _, ids in groups):
+    if any(None in ids for _other, ids in groups):
         raise InvalidInput(NOT_UNDERSTOOD)
     groups = [(name, ids) for name, ids in groups if ids]
     if not groups:
-        raise InvalidInput("No suggested cluster has any ticked idea; nothing was changed.")
+        raise InvalidInput(_("No suggested cluster has any ticked idea; nothing was changed."))
     ideas.apply_suggestions(board=board, groups=groups)
     n = len(groups)
-    return ngettext("Accepted %(n)d cluster.", "Accepted %(n)d clusters.", n) % {"n": n}
+    return ngettext(_("Accepted %(n)d cluster."), "Accepted %(n)d clusters.", n) % {"n": n}
 
 
 def _undo(board: Board, command: _Command) -> str:
@@ -258,10 +259,10 @@ def _rename(board: Board, command: _Command) -> None:
 
 
 HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
-    "open": _plain(lambda b, c: ideas.open_board(board=b), "Ideas are open."),
-    "close": _plain(lambda b, c: ideas.close_board(board=b), "Ideas are closed."),
+    "open": _plain(lambda b, c: ideas.open_board(board=b), _("Ideas are open.")),
+    "close": _plain(lambda b, c: ideas.close_board(board=b), _("Ideas are closed.")),
     "stage": _stage,
-    "stop": _plain(lambda b, c: ideas.stop_stages(board=b), "Stages stopped."),
+    "stop": _plain(lambda b, c: ideas.stop_stages(board=b), _("Stages stopped.")),
     "durations": _durations,
     "names": lambda b, c: _toggle(b, c, "show_names"),
     "approval": lambda b, c: _toggle(b, c, "needs_approval"),
@@ -275,12 +276,12 @@ HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
     "rename": _plain(_rename, "Renamed."),
     "delete": _plain(
         lambda b, c: ideas.delete_cluster(board=b, cluster_id=c.target_id()),
-        "Cluster deleted; its ideas are back among the unclustered.",
+        _("Cluster deleted; its ideas are back among the unclustered."),
     ),
     "assign": _assign,
     "undo": _undo,
     "accept": _accept,
-    "discard": _plain(lambda b, c: None, "Suggestions discarded."),
+    "discard": _plain(lambda b, c: None, _("Suggestions discarded.")),
 }
 
 
@@ -295,7 +296,7 @@ def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop, delegate = get_membership(request, workshop_id)
     form = ClusterSuggestionForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("That suggestion was not understood; nothing was sent.")
+        raise InvalidInput(NOT_UNDERSTOOD)
     data = form.cleaned_data
     suggestion = suggestions.suggest_cluster(
         workshop_id=workshop.pk,
@@ -307,7 +308,9 @@ def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
     )
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
-    message = "Already sent." if suggestion is None else "Thank you: the facilitator will see it."
+    message = (
+        _("Already sent.") if suggestion is None else _("Thank you: the facilitator will see it.")
+    )
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     frame = render_regions(workshop.pk, DELEGATE, ("suggest",), request=request, delegate=delegate)
     return HttpResponse(frame.joined() + flash)
@@ -326,11 +329,13 @@ def suggestion_decide(request: HttpRequest, workshop_id: int, board_id: int) -> 
     take = form.cleaned_data["take"]
     if take == "dismiss":
         removed = suggestions.dismiss_suggestions(board=board, idea_id=form.cleaned_data["idea"])
-        message = "Suggestions dismissed." if removed else "There were no suggestions to dismiss."
+        message = (
+            _("Suggestions dismissed.") if removed else _("There were no suggestions to dismiss.")
+        )
     else:
         taken = suggestions.accept_suggestion(board=board, suggestion_id=int(take))
         name = taken.cluster.name if taken.cluster else taken.name
-        message = f"Put the idea in “{name}”."
+        message = _("Put the idea in “%(name)s”.") % {"name": name}
     return answer(
         request,
         reverse("workshops:console", args=[workshop.pk]),

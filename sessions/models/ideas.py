@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sessions.models.core import NAME_MAX, Delegate, Step
 
@@ -31,10 +32,10 @@ class Stage(NamedTuple):
 
 # 1-2-4-All, in order; a board's `stage` indexes this and its `stages` (durations).
 STAGES = (
-    Stage("On your own", "Silently write your own ideas."),
-    Stage("In pairs", "Share your ideas with a partner, build on them and add new ones."),
-    Stage("In fours", "Join another pair. Compare your ideas and send the strongest."),
-    Stage("All together", "Each group shares the one idea that stood out for them."),
+    Stage(_("On your own"), _("Silently write your own ideas.")),
+    Stage(_("In pairs"), _("Share your ideas with a partner, build on them and add new ones.")),
+    Stage(_("In fours"), _("Join another pair. Compare your ideas and send the strongest.")),
+    Stage(_("All together"), _("Each group shares the one idea that stood out for them.")),
 )
 DEFAULT_STAGE_SECONDS = (60, 120, 240, 300)
 

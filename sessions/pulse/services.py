@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sessions.agenda.services import (
     PULSE_CLOSED,
@@ -31,13 +32,13 @@ from sessions.models import (
     Workshop,
 )
 
-PULSE_TITLE = "Pulse"
-PULSE_BODY = "Two quick questions before we close."
-NO_PULSE = "That pulse is not part of this workshop."
+PULSE_TITLE = _("Pulse")
+PULSE_BODY = _("Two quick questions before we close.")
+NO_PULSE = _("That pulse is not part of this workshop.")
 CLOSED = PULSE_CLOSED
 NOT_OPEN_YET = PULSE_NOT_OPEN_YET
 USEFULNESS = f"Choose how useful the workshop was, from 1 to {PULSE_POINTS}."
-ONE_WORD = "Please give just one word (no spaces)."
+ONE_WORD = _("Please give just one word (no spaces).")
 WORD_TOO_LONG = f"One word of at most {PULSE_WORD_MAX} characters, please."
 
 
@@ -142,7 +143,7 @@ def answer_pulse(
         return None
     refuse_unless_open(pulse.is_open, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(pulse.opened_at))
     usefulness, word = clean_usefulness(usefulness), clean_word(word)
-    answer, _ = PulseAnswer.objects.update_or_create(
+    answer, _created = PulseAnswer.objects.update_or_create(
         pulse=pulse, delegate_id=delegate_id, defaults={"usefulness": usefulness, "word": word}
     )
     return answer
@@ -158,7 +159,7 @@ def pulse_before_closing(*, workshop: Workshop) -> Step:
     )
     if step is None:
         step = add_pulse_step(workshop=workshop)
-    pulse, _ = Pulse.objects.get_or_create(step=step)
+    pulse, _created = Pulse.objects.get_or_create(step=step)
     show_step(workshop=workshop, step=step)
     if pulse.opened_at is None:
         open_pulse(pulse=pulse)

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,7 +27,7 @@ from sessions.pulse.read import render_my_pulse
 def _current_pulse(workshop) -> Pulse:
     pulse = Pulse.objects.select_related("step").filter(step_id=workshop.current_step_id).first()
     if pulse is None:
-        raise NotFound("The room has moved on: the pulse is not on screen now.")
+        raise NotFound(_("The room has moved on: the pulse is not on screen now."))
     return pulse
 
 
@@ -66,7 +67,7 @@ def pulse_answer(request: HttpRequest, workshop_id: int) -> HttpResponse:
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     pulse = Pulse.objects.select_related("step").get(pk=data["pulse"])
-    message = "Already counted." if stored is None else ""
+    message = _("Already counted.") if stored is None else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     return HttpResponse(render_my_pulse(pulse, delegate.pk, request, sent=True) + flash)
 
@@ -100,10 +101,10 @@ def pulse_control(request: HttpRequest, workshop_id: int, pulse_id: int) -> Http
         else:
             pulse_service.reveal_pulse(pulse=pulse, revealed=action == "reveal")
     message = {
-        "open": "The pulse is open.",
-        "close": "The pulse is closed.",
-        "reveal": "Pulse results are on the projector.",
-        "hide": "Pulse results are hidden.",
+        "open": _("The pulse is open."),
+        "close": _("The pulse is closed."),
+        "reveal": _("Pulse results are on the projector."),
+        "hide": _("Pulse results are hidden."),
     }[action]
     return answer(
         request,

@@ -25,6 +25,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from sessions.snapshot.bank import DIMENSIONS, ITEM_BY_CODE, Dimension
 
 COHORT_MIN = 10
@@ -36,7 +38,7 @@ LEVELS: tuple[tuple[int, str], ...] = (
     (25, "developing"),
     (0, "starting"),
 )
-NOT_ENOUGH = "Not enough responses yet"
+NOT_ENOUGH = _("Not enough responses yet")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class Suppressed:
     message: str = NOT_ENOUGH
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
     def __bool__(self) -> bool:
         return False
@@ -247,7 +249,7 @@ class Groups:
     @property
     def total(self) -> int:
         hidden = self.other if isinstance(self.other, int) else 0
-        return sum(count for _, count in self.shown) + hidden
+        return sum(count for _other, count in self.shown) + hidden
 
 
 def groups(counts: Mapping[str, int], order: Sequence[str]) -> Groups:
@@ -276,11 +278,11 @@ def group_spreads(
     counts = {label: len(rows) for label, rows in scores_by_label.items()}
     kept = groups(counts, order)
     rows = []
-    for label, _ in kept.shown:
+    for label, _other in kept.shown:
         overall = [s.overall for s in scores_by_label[label] if s.overall is not None]
         rows.append((label, spread(overall)))
     if kept.other is not None:
-        shown_labels = {label for label, _ in kept.shown}
+        shown_labels = {label for label, _other in kept.shown}
         pooled = [
             s.overall
             for label, group in scores_by_label.items()

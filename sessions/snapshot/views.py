@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from sessions.access import get_event_for_facilitator
@@ -64,7 +65,7 @@ def _place_url(response: SnapshotResponse, place: str, number: int | None = None
 
 def _item_number(number: int) -> int:
     if not 1 <= number <= len(ITEMS):
-        raise NotFound(f"The Snapshot has questions 1 to {len(ITEMS)}.")
+        raise NotFound(_("The Snapshot has questions 1 to %(n)d.") % {"n": len(ITEMS)})
     return number
 
 
@@ -102,7 +103,7 @@ def item(request: HttpRequest, token: str, number: int) -> HttpResponse:
         return _flow(request, response, "item", number=number)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("Choose one of the answers shown, or “not sure”. Nothing was saved.")
+        raise InvalidInput(_("Choose one of the answers shown, or “not sure”. Nothing was saved."))
     services.answer(response=response, item=ITEMS[number - 1].code, value=form.answer())
     if number < len(ITEMS):
         return _go(request, response, "item", number + 1)

@@ -4,6 +4,7 @@ delegate's tap on the ballot."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sessions.commands import CommandForm
 from sessions.models import (
@@ -12,7 +13,7 @@ from sessions.models import (
 )
 from sessions.voting.services import ACTIONS, MAX_OPTIONS, PollSettings
 
-NO_IDEAS_STEP = "None: use the options typed above"
+NO_IDEAS_STEP = _("None: use the options typed above")
 
 
 class PollFieldsMixin(forms.Form):
@@ -21,36 +22,38 @@ class PollFieldsMixin(forms.Form):
     clusters."""
 
     poll_kind = forms.ChoiceField(
-        choices=Poll.Kind.choices, initial=Poll.Kind.DOTS, label="Kind of vote", required=False
+        choices=Poll.Kind.choices, initial=Poll.Kind.DOTS, label=_("Kind of vote"), required=False
     )
     options = forms.CharField(
         required=False,
-        label="Options, one per line",
+        label=_("Options, one per line"),
         max_length=MAX_OPTIONS * (TITLE_MAX + 2),
         widget=forms.Textarea(attrs={"rows": 6}),
     )
     options_from = forms.TypedChoiceField(
         coerce=int, empty_value=None, required=False, choices=[("", NO_IDEAS_STEP)],
-        label="Options from the clusters of",
-        help_text="The options are the clusters' names as they are when the vote opens (the "
-        "ideas step may have none yet); the typed options are ignored.",
-        error_messages={"invalid_choice": "That ideas step is not part of this workshop."},
+        label=_("Options from the clusters of"),
+        help_text=_(
+            "The options are the clusters' names as they are when the vote opens (the "
+            "ideas step may have none yet); the typed options are ignored."
+        ),
+        error_messages={"invalid_choice": _("That ideas step is not part of this workshop.")},
     )  # fmt: skip
     budget = forms.IntegerField(
-        required=False, min_value=1, max_value=20, label="Dots per delegate",
-        help_text="Empty: one dot for every three options, between 3 and 5.",
+        required=False, min_value=1, max_value=20, label=_("Dots per delegate"),
+        help_text=_("Empty: one dot for every three options, between 3 and 5."),
     )  # fmt: skip
     per_option_max = forms.IntegerField(
-        initial=2, min_value=1, max_value=20, label="Most dots on one option", required=False
+        initial=2, min_value=1, max_value=20, label=_("Most dots on one option"), required=False
     )
     max_picks = forms.IntegerField(
         initial=3, min_value=1, max_value=MAX_OPTIONS, required=False,
-        label="Most picks (multiple choice) or places to rank (ranking)",
+        label=_("Most picks (multiple choice) or places to rank (ranking)"),
     )  # fmt: skip
-    show_live = forms.BooleanField(required=False, label="Show results live while voting")
+    show_live = forms.BooleanField(required=False, label=_("Show results live while voting"))
     options_from_snapshot = forms.BooleanField(
         required=False,
-        label="Options: the challenges delegates picked in the Productivity Snapshot",
+        label=_("Options: the challenges delegates picked in the Productivity Snapshot"),
     )
     scale_low_label = forms.CharField(initial="Not at all", max_length=40, required=False)
     scale_high_label = forms.CharField(initial="Very much", max_length=40, required=False)
@@ -77,7 +80,9 @@ class PollFieldsMixin(forms.Form):
         labels = [line for line in lines if line]
         too_long = [label for label in labels if len(label) > TITLE_MAX]
         if too_long:
-            raise forms.ValidationError(f"Each option can be at most {TITLE_MAX} characters.")
+            raise forms.ValidationError(
+                _("Each option can be at most %(n)d characters.") % {"n": TITLE_MAX}
+            )
         return labels
 
     def poll_settings(self) -> PollSettings:

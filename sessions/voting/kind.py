@@ -3,6 +3,8 @@ screen, the final tally in the archive, and the votes and ballots exports."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from sessions.models import Poll, Step
 from sessions.steps import StepKind, register
 from sessions.voting import services
@@ -37,7 +39,7 @@ class VoteKind(StepKind):
         typed = len(data.get("options") or [])
         seeded = data.get("options_from") or data.get("options_from_snapshot")
         if not seeded and typed < 2:
-            form.add_error("options", "A vote needs at least 2 options, one per line.")
+            form.add_error("options", _("A vote needs at least 2 options, one per line."))
 
     def context(self, step, names, audience, delegate, request) -> dict:
         return vote_context(step, names, delegate, request)

@@ -8,12 +8,13 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_membership, get_workshop_for_facilitator
 from sessions.agenda.shown import as_shown
 from sessions.commands import invalid_form
-from sessions.errors import InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import Poll
@@ -41,12 +42,12 @@ def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
     workshop, delegate = get_membership(request, workshop_id)
     form = VoteForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("That vote was not understood; nothing was changed.")
+        raise InvalidInput(NOT_UNDERSTOOD)
     outcome = voting.cast(workshop_id=workshop.pk, delegate_id=delegate.pk, **form.command())
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
-    message = "Already counted." if outcome.replayed else ""
+    message = _("Already counted.") if outcome.replayed else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     ack = {"key": form.command_key() or "", "change": outcome.change_id}
     return HttpResponse(render_ballot(poll, delegate.pk, request, ack) + flash)
@@ -60,16 +61,16 @@ def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpRe
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     poll = Poll.objects.filter(pk=poll_id, step__workshop=workshop).first()
     if poll is None:
-        raise NotFound("That vote is not part of this workshop.")
+        raise NotFound(_("That vote is not part of this workshop."))
     form = PollControlForm(request.POST)
     if not form.is_valid():
         raise invalid_form(form)
     action = form.cleaned_data["action"]
     message = {
-        "open": "Voting is open.",
-        "close": "Voting is closed.",
-        "reveal": "Results are on the projector.",
-        "hide": "Results are hidden.",
+        "open": _("Voting is open."),
+        "close": _("Voting is closed."),
+        "reveal": _("Results are on the projector."),
+        "hide": _("Results are hidden."),
         "focus": "Focus set.",
     }[action]
     with as_shown(request, workshop, poll):
