@@ -36,8 +36,9 @@ KIND_MODULES = (
     "sessions.snapshot.kind",
 )
 
-# The regions a kind may fill, in each audience's page (the partials it includes there).
-KIND_REGIONS = ("step", "results")
+# The regions a kind may fill, in each audience's page (the partials it includes there);
+# "ballot" is the phone's slot for the delegate's own fragment beside the step.
+KIND_REGIONS = ("step", "results", "ballot")
 
 CHUNK = 500  # rows fetched at a time by an export
 
@@ -68,6 +69,9 @@ class StepKind(abc.ABC):
     exports: ClassVar[tuple[Export, ...]] = ()
     # The step's one-to-one rows that `record` reads (the archive loads them with the steps).
     related: ClassVar[tuple[str, ...]] = ()
+    # Whether the projector recalls the room's focus under the step (kinds whose own content
+    # is the options or the ideas do not).
+    shows_focus: ClassVar[bool] = True
 
     @abc.abstractmethod
     def add(self, workshop: Workshop, form: Any) -> Step:

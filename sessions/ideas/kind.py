@@ -18,6 +18,7 @@ LIVE = "workshops/ideas/live.html"
 
 class IdeasKind(StepKind):
     value = Step.Kind.IDEAS
+    shows_focus = False
     partials = {
         f"{audience}.step": f"{LIVE}#{audience}_step"
         for audience in ("delegate", "projector", "facilitator")

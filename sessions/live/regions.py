@@ -103,6 +103,10 @@ def render_regions(
         context.update(kind.context(step, names, audience, delegate, request))
         context["kind_step"] = kind.partial(audience, "step")
         context["kind_results"] = kind.partial(audience, "results")
+        context["kind_ballot"] = kind.partial(audience, "ballot")
+        context["shows_focus"] = kind.shows_focus
+    else:
+        context["shows_focus"] = True
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"

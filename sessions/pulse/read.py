@@ -73,7 +73,8 @@ def pulse_context(step: Step, names: tuple[str, ...], delegate, request) -> dict
     pulse = Pulse.objects.filter(step=step).first()
     if pulse is None:
         return {}
-    context: dict = {"pulse": pulse}
+    # Once revealed, the results take the projector and the step's text steps aside.
+    context: dict = {"pulse": pulse, "body_hidden": pulse.revealed}
     if "results" in names or "step" in names:
         context["pulse_results"] = pulse_results(pulse)
     if delegate is not None and request is not None and "step" in names:

@@ -20,10 +20,11 @@ class VoteKind(StepKind):
         f"{audience}.{region}": f"{LIVE}#{audience}_{region}"
         for audience in ("delegate", "projector", "facilitator")
         for region in ("step", "results")
-    }
+    } | {"delegate.ballot": f"{LIVE}#delegate_ballot"}
     archive_template = "workshops/archive/vote.html"
     exports = (VOTES, BALLOTS)
     related = ("poll",)
+    shows_focus = False
 
     def add(self, workshop, form) -> Step:
         data = form.cleaned_data

@@ -319,7 +319,8 @@ def _matrix_rank(result: OptionResult, position: int) -> tuple:
 
 def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
     poll = Poll.objects.prefetch_related("options").get(step=step)
-    context = {"poll": poll, "accepting": poll.accepting}
+    # Once revealed, the results take the projector and the step's text steps aside.
+    context = {"poll": poll, "accepting": poll.accepting, "body_hidden": poll.revealed}
     if "results" in names or "step" in names:
         context["tally"] = tally_poll(poll)
     if delegate is not None and "step" in names:
