@@ -8,6 +8,7 @@ names something to measure, and says when.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # Words that cannot start an action ("I will more training" lacks its verb).
 NOT_VERBS = (
@@ -57,7 +58,7 @@ def action_hints(action: str) -> list[str]:
     return found
 
 
-def hint_rules() -> dict:
+def hint_rules() -> dict[str, Any]:
     """What the phone needs to give the same hints as it is typed (embedded as JSON)."""
     return {
         "notVerbs": NOT_VERBS,

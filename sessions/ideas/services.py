@@ -19,6 +19,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -643,7 +644,7 @@ def _record_undo(board: Board, label: str) -> None:
         ClusterUndo.objects.filter(pk__in=stale).delete()
 
 
-def _restore(board: Board, state: dict) -> None:
+def _restore(board: Board, state: dict[str, Any]) -> None:
     # Undo runs newest first, so each record restores the state its action started from;
     # a name it brings back is free again by then.
     wanted = {c["id"]: c for c in state["clusters"]}

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_safe
 from sessions.access import get_workshop_for_display
 from sessions.live.audiences import PROJECTOR, REGIONS
 from sessions.live.regions import render_regions
+from sessions.requests import HtmxHttpRequest
 from sessions.responses import request_base_url
 
 
@@ -50,7 +51,7 @@ def live_regions(
 
 
 def answer(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     redirect_to: str,
     *,
     workshop_id: int,

@@ -4,7 +4,8 @@ the undo record of each cluster change."""
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+import uuid
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import models
 from django.db.models.functions import Length, Lower
@@ -12,6 +13,9 @@ from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
 from sessions.models.core import NAME_MAX, Delegate, Step
+
+if TYPE_CHECKING:
+    from sessions.models.suggestions import ClusterSuggestion
 
 # --- ideas ---------------------------------------------------------------------------------
 
@@ -86,7 +90,7 @@ class Board(models.Model):
         return max(0, math.ceil((self.stage_ends_at - timezone.now()).total_seconds()))
 
 
-class IdeaQuerySet(models.QuerySet):
+class IdeaQuerySet(models.QuerySet["Idea"]):
     def for_board(self, board: Board) -> IdeaQuerySet:
         return self.filter(board=board)
 
@@ -133,6 +137,13 @@ class Idea(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IdeaQuerySet.as_manager()
+
+    # Not columns: what the screens that draw an idea attach to it for their templates
+    # (sessions.ideas.read), each only where that screen draws it.
+    merged_texts: list[Idea]
+    suggest_key: uuid.UUID
+    my_suggestion: ClusterSuggestion | None
+    suggestion_tally: list[dict[str, Any]]
 
     class Meta:
         ordering = ["id"]

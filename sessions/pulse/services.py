@@ -51,7 +51,7 @@ def clean_word(word: str) -> str:
     return word
 
 
-def clean_usefulness(value) -> int:
+def clean_usefulness(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= PULSE_POINTS:
         raise InvalidInput(USEFULNESS, {"usefulness": [USEFULNESS]})
     return value
@@ -124,7 +124,7 @@ def answer_pulse(
     workshop_id: int,
     delegate_id: int,
     pulse_id: int,
-    usefulness,
+    usefulness: object,
     word: str = "",
     key: str | None = None,
 ) -> PulseAnswer | None:
@@ -158,6 +158,7 @@ def pulse_before_closing(*, workshop: Workshop) -> Step:
     )
     if step is None:
         step = add_pulse_step(workshop=workshop)
+        assert step is not None  # added without a key: never a replay
     pulse, _ = Pulse.objects.get_or_create(step=step)
     show_step(workshop=workshop, step=step)
     if pulse.opened_at is None:

@@ -3,6 +3,8 @@ organiser's set-up."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from sessions.models import CHALLENGE_MAX, ITEM_TEXT_MAX, MAX_CHALLENGES, TOP_PICKS
@@ -53,12 +55,14 @@ class ChallengesForm(forms.Form):
         max_length=CHALLENGE_MAX, required=False, label="Another challenge (optional)"
     )
 
-    def __init__(self, *args, offered: list[str], **kwargs) -> None:
+    def __init__(self, *args: Any, offered: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["picks"].choices = [(label, label) for label in offered]
+        picks = self.fields["picks"]
+        assert isinstance(picks, forms.ChoiceField)
+        picks.choices = [(label, label) for label in offered]
 
     def clean_picks(self) -> list[str]:
-        picks = self.cleaned_data["picks"]
+        picks: list[str] = self.cleaned_data["picks"]
         if len(picks) > TOP_PICKS:
             raise forms.ValidationError(f"Pick at most {TOP_PICKS} challenges.")
         return picks
@@ -80,7 +84,7 @@ class SetupForm(forms.Form):
         max_length=MAX_CHALLENGES * (CHALLENGE_MAX + 2),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code in EDITABLE_CODES:
             item = ITEM_BY_CODE[code]
@@ -91,7 +95,7 @@ class SetupForm(forms.Form):
                 help_text="Reword it or replace it with another item; empty: the shipped words.",
             )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         if self.data and any(item_field(code) in self.data for code in CORE_CODES):
             raise forms.ValidationError(

@@ -7,9 +7,12 @@ drawn. Numbers come only from `sessions.snapshot.scoring`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -134,7 +137,7 @@ PROFILE_FIELDS = ("sector", "employees", "region", "role", "consent_export", "co
 
 
 @transaction.atomic
-def save_profile(*, response: SnapshotResponse, **profile) -> SnapshotResponse:
+def save_profile(*, response: SnapshotResponse, **profile: Any) -> SnapshotResponse:
     """Sector, employees, region, role and the consent choices."""
     locked = _locked_open(response)
     for name in PROFILE_FIELDS:
@@ -217,11 +220,11 @@ def scores_of(response: SnapshotResponse) -> scoring.Scores:
     return scoring.score_answers(answers_of(response))
 
 
-def completed(setup: SnapshotSetup, round: int = 1):
+def completed(setup: SnapshotSetup, round: int = 1) -> QuerySet[SnapshotResponse]:
     return setup.responses.filter(round=round, completed_at__isnull=False)
 
 
-def scores_by_response(responses) -> dict[int, scoring.Scores]:
+def scores_by_response(responses: Iterable[SnapshotResponse]) -> dict[int, scoring.Scores]:
     """Scores of many responses from one query."""
     answers: dict[int, dict[str, int | None]] = {r.pk: {} for r in responses}
     rows = SnapshotAnswer.objects.filter(response__in=list(answers)).values_list(
@@ -271,7 +274,7 @@ def room_profile(event: Event) -> Room | None:
     )
 
 
-def size_mix(responses) -> scoring.Groups:
+def size_mix(responses: Iterable[SnapshotResponse]) -> scoring.Groups:
     counts: dict[str, int] = {}
     for response in responses:
         label = response.get_employees_display() or "Not given"

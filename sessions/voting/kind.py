@@ -3,11 +3,19 @@ screen, the final tally in the archive, and the votes and ballots exports."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sessions.models import Poll, Step
 from sessions.steps import StepKind, register
 from sessions.voting import services
 from sessions.voting.exports import BALLOTS, VOTES
 from sessions.voting.read import tally_poll, vote_context
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sessions.agenda.forms import StepForm
+    from sessions.models import Delegate, Workshop
 
 LIVE = "workshops/vote/live.html"
 
@@ -23,7 +31,7 @@ class VoteKind(StepKind):
     exports = (VOTES, BALLOTS)
     related = ("poll",)
 
-    def add(self, workshop, form) -> Step:
+    def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
         return services.add_vote_step(
             workshop=workshop,
@@ -33,16 +41,23 @@ class VoteKind(StepKind):
             key=form.command_key(),
         )
 
-    def clean(self, form, data) -> None:
+    def clean(self, form: StepForm, data: dict[str, Any]) -> None:
         typed = len(data.get("options") or [])
         seeded = data.get("options_from") or data.get("options_from_snapshot")
         if not seeded and typed < 2:
             form.add_error("options", "A vote needs at least 2 options, one per line.")
 
-    def context(self, step, names, audience, delegate, request) -> dict:
+    def context(
+        self,
+        step: Step,
+        names: tuple[str, ...],
+        audience: str,
+        delegate: Delegate | None,
+        request: HttpRequest | None,
+    ) -> dict[str, Any]:
         return vote_context(step, names, delegate, request)
 
-    def record(self, step, *, facilitator):
+    def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         poll: Poll | None = getattr(step, "poll", None)
         if poll is None:
             return None

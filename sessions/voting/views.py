@@ -17,6 +17,7 @@ from sessions.errors import InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import Poll
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
 from sessions.voting.read import render_ballot
@@ -26,7 +27,8 @@ from sessions.voting.read import render_ballot
 def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ballot for the vote on screen (fetched after a vote opens)."""
     workshop, delegate = get_membership(request, workshop_id)
-    poll = Poll.objects.filter(step_id=workshop.current_step_id).first()
+    step_id = workshop.current_step_id
+    poll = Poll.objects.filter(step_id=step_id).first() if step_id is not None else None
     if poll is None:
         return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
     response = HttpResponse(render_ballot(poll, delegate.pk, request))
@@ -35,7 +37,7 @@ def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """One tap on the ballot. Answers with the delegate's updated ballot (the acknowledgement,
     sent after commit); everyone else learns by push. A replay lands once."""
     workshop, delegate = get_membership(request, workshop_id)
@@ -54,7 +56,7 @@ def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpResponse:
+def poll_control(request: AuthenticatedHttpRequest, workshop_id: int, poll_id: int) -> HttpResponse:
     """Open (with an optional countdown), close, reveal or hide a vote; carry its top
     options forward as the focus."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
