@@ -6,6 +6,7 @@ not the requester's gets exactly the same answer as one that does not exist.
 
 from collections.abc import Mapping
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,7 @@ NOT_JOINED = (
 )
 
 
-def get_event_for_facilitator(user, event_id: int) -> Event:
+def get_event_for_facilitator(user: User, event_id: int) -> Event:
     events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
     try:
         return events.get(pk=event_id)
@@ -28,7 +29,8 @@ def get_event_for_facilitator(user, event_id: int) -> Event:
         raise NotFound(_("That event does not exist, or you do not facilitate it.")) from None
 
 
-def get_workshop_for_facilitator(user, workshop_id: int) -> Workshop:
+def get_workshop_for_facilitator(user: User | AnonymousUser, workshop_id: int) -> Workshop:
+    """`user` may be anonymous (a socket's scope): then nothing is theirs."""
     if not user.is_authenticated:
         raise NotFound(NOT_FOUND)
     try:

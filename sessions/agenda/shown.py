@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
 from sessions.models import Board, Poll, Pulse, Step, Workshop
@@ -81,7 +82,7 @@ def _step_of(target: Poll | Board | Pulse | Step) -> int:
     return target.pk if isinstance(target, Step) else target.step_id
 
 
-def moved_on(step: Step | None) -> str:
+def moved_on(step: Step | None) -> StrOrPromise:
     if step is None:
         return _("The room has moved on to the waiting screen; nothing was changed.")
     return _("The room has moved on to “%(title)s”; nothing was changed.") % {"title": step.title}

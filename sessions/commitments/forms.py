@@ -7,6 +7,8 @@ workshop (dates in the event's time zone, what can be linked, who can be a buddy
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.utils.text import format_lazy
@@ -84,10 +86,20 @@ class CommitmentForm(CommandForm):
     # What the card said when it was drawn: "1" when the room will see the name with it.
     name_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, links=(), buddies=(), today: datetime.date | None = None, **kw):
+    def __init__(
+        self,
+        *args: Any,
+        links: Iterable[tuple[str, str]] = (),
+        buddies: Iterable[tuple[int, str]] = (),
+        today: datetime.date | None = None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
-        self.fields["link"].choices = [("", "Something else")] if not links else list(links)
-        self.fields["buddy"].choices = [("", "No buddy"), *buddies]
+        link, buddy = self.fields["link"], self.fields["buddy"]
+        assert isinstance(link, forms.ChoiceField)
+        assert isinstance(buddy, forms.ChoiceField)
+        link.choices = [("", "Something else")] if not links else list(links)
+        buddy.choices = [("", "No buddy"), *buddies]
         if today is not None:
             self.fields["first_step_on"].initial = today
             self.fields["done_by"].initial = today + datetime.timedelta(days=DONE_BY_DEFAULT_DAYS)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.agenda.services import add_step, delegate_command
 from sessions.commitments.followups import schedule_followups
@@ -78,7 +80,12 @@ class Card:
 
 @transaction.atomic
 def add_commit_step(
-    *, workshop: Workshop, title: str, body: str = "", show_names: bool = False, key=None
+    *,
+    workshop: Workshop,
+    title: str,
+    body: str = "",
+    show_names: bool = False,
+    key: str | None = None,
 ) -> Step | None:
     """Append a commitment step. A replayed `key` adds nothing (None). Broadcasts on commit."""
     step = add_step(workshop=workshop, title=title, body=body, kind=Step.Kind.COMMIT, key=key)
@@ -190,11 +197,11 @@ def make_commitment(
     return commitment
 
 
-def _refuse(field_name: str, message: str):
+def _refuse(field_name: str, message: StrOrPromise) -> InvalidInput:
     return InvalidInput(message, {field_name: [message]})
 
 
-def _checked_dates(workshop: Workshop, card: Card) -> dict:
+def _checked_dates(workshop: Workshop, card: Card) -> dict[str, Any]:
     today = workshop.event.local_today()
     latest_first = today + datetime.timedelta(days=FIRST_STEP_WITHIN_DAYS)
     if not today <= card.first_step_on <= latest_first:
@@ -213,7 +220,7 @@ def _checked_dates(workshop: Workshop, card: Card) -> dict:
     return {"first_step_on": card.first_step_on, "done_by": card.done_by}
 
 
-def _checked_link(workshop: Workshop, link: str) -> dict:
+def _checked_link(workshop: Workshop, link: str) -> dict[str, Any]:
     offered = dict(link_choices(workshop))
     if not link:
         if offered:
@@ -240,7 +247,7 @@ def _checked_help(chosen: tuple[str, ...]) -> list[str]:
     return [value for value in HelpWanted.values if value in chosen]
 
 
-def _checked_contact(card: Card) -> dict:
+def _checked_contact(card: Card) -> dict[str, Any]:
     email = card.email.strip()
     if card.consent and not email:
         raise _refuse("email", _("Give an email address to be followed up, or untick the box."))

@@ -3,6 +3,8 @@ delegates' cluster suggestions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,13 @@ class IdeaForm(CommandForm):
     text = forms.CharField(max_length=IDEA_INPUT_MAX, required=False, strip=False)
 
 
+class _AnyIdsField(forms.TypedMultipleChoiceField):
+    """Any ids: the service checks they are this board's."""
+
+    def valid_value(self, value: Any) -> bool:
+        return parse_int(value) is not None
+
+
 class BoardCommandForm(forms.Form):
     """One button of the facilitator's ideas board: `do` is "verb" or "verb:target id"."""
 
@@ -61,14 +70,12 @@ class BoardCommandForm(forms.Form):
     )  # fmt: skip
 
     do = forms.RegexField(regex=r"^[a-z]+(:[a-z0-9]+)?$", max_length=40)
-    ideas = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    ideas = _AnyIdsField(coerce=int, required=False)
     cluster = forms.CharField(required=False, max_length=20)
     name = forms.CharField(required=False, max_length=200)
 
-    def __init__(self, data, *args, **kwargs):
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(data, *args, **kwargs)
-        # Any ids: the service checks they are this board's.
-        self.fields["ideas"].valid_value = lambda value: parse_int(value) is not None
 
     def clean_do(self) -> tuple[str, str]:
         verb, _colon, target = self.cleaned_data["do"].partition(":")

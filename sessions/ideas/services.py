@@ -19,12 +19,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from sessions.agenda.services import (
     IDEAS_CLOSED,
@@ -71,7 +73,7 @@ def clean_text(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _limited(text: str, *, field: str, what: str, limit: int, empty: str) -> str:
+def _limited(text: str, *, field: str, what: str, limit: int, empty: StrOrPromise) -> str:
     cleaned = clean_text(text)
     if not cleaned:
         raise InvalidInput(empty, {field: [empty]})
@@ -652,7 +654,7 @@ def _record_undo(board: Board, label: str) -> None:
         ClusterUndo.objects.filter(pk__in=stale).delete()
 
 
-def _restore(board: Board, state: dict) -> None:
+def _restore(board: Board, state: dict[str, Any]) -> None:
     # Undo runs newest first, so each record restores the state its action started from;
     # a name it brings back is free again by then.
     wanted = {c["id"]: c for c in state["clusters"]}

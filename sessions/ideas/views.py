@@ -4,6 +4,7 @@ and clusters them and takes or dismisses the suggestions."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrOrPromise
 
 from sessions.access import get_membership, get_workshop_for_facilitator
 from sessions.agenda.shown import as_shown
@@ -33,7 +35,8 @@ from sessions.ideas.read import render_my_ideas
 from sessions.live.audiences import DELEGATE, FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer
-from sessions.models import MAX_CLUSTERS, Board, Idea
+from sessions.models import MAX_CLUSTERS, Board, Idea, Workshop
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 
 STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is allowed
 
@@ -41,8 +44,13 @@ STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is 
 # --- delegates -----------------------------------------------------------------------------
 
 
-def _current_board(workshop) -> Board:
-    board = Board.objects.select_related("step").filter(step_id=workshop.current_step_id).first()
+def _current_board(workshop: Workshop) -> Board:
+    step_id = workshop.current_step_id
+    board = (
+        Board.objects.select_related("step").filter(step_id=step_id).first()
+        if step_id is not None
+        else None
+    )
     if board is None:
         raise NotFound(_("The room has moved on: ideas are not being collected now."))
     return board
@@ -57,7 +65,7 @@ def my_ideas(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def idea_send(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """Send an idea. Answers with the delegate's ideas and a fresh form (after commit); the
     wall learns by push. A retried send (same key) lands once."""
     workshop, delegate = get_membership(request, workshop_id)
@@ -83,14 +91,18 @@ def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
 # --- the facilitator -----------------------------------------------------------------------
 
 
-def _board_for(request: HttpRequest, workshop_id: int, board_id: int):
+def _board_for(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> tuple[Workshop, Board]:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return workshop, ideas.board_for(workshop, board_id)
 
 
 @login_required
 @require_GET
-def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+def board_suggest(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> HttpResponse:
     """Suggested clusters for the board's ideas on the wall, for this console only."""
     workshop, board = _board_for(request, workshop_id, board_id)
     visible = {i.pk: i for i in Idea.objects.for_board(board).visible().filter(cluster=None)}
@@ -103,7 +115,12 @@ def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> Http
     return response
 
 
-def _suggestions(request, workshop, board, suggestions) -> str:
+def _suggestions(
+    request: HttpRequest,
+    workshop: Workshop,
+    board: Board,
+    suggestions: list[dict[str, Any]] | None,
+) -> str:
     context = {
         "workshop": workshop,
         "board": board,
@@ -115,7 +132,9 @@ def _suggestions(request, workshop, board, suggestions) -> str:
 
 @login_required
 @require_POST
-def board_command(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+def board_command(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> HttpResponse:
     """One control of the ideas board (see `BoardCommandForm`); answers with the changed
     regions, and everyone else learns by push."""
     workshop, board = _board_for(request, workshop_id, board_id)
@@ -144,7 +163,7 @@ class _Command:
     """What a board control sent: the cleaned form, the raw fields named per target (the
     rename and edit boxes), and the button's target id."""
 
-    def __init__(self, cleaned: dict, post: QueryDict, target: str) -> None:
+    def __init__(self, cleaned: dict[str, Any], post: QueryDict, target: str) -> None:
         self.cleaned, self.post, self.target = cleaned, post, target
 
     def target_id(self) -> int:
@@ -157,13 +176,14 @@ class _Command:
         return self.post.get(f"{prefix}-{self.target_id()}", "")
 
     def ticked(self) -> list[int]:
-        return self.cleaned["ideas"] or []
+        ticked: list[int] = self.cleaned["ideas"] or []
+        return ticked
 
 
 def _toggle(board: Board, command: _Command, setting: str) -> str:
     if command.target not in {"on", "off"}:
         raise InvalidInput(NOT_UNDERSTOOD)
-    values = {
+    values: dict[str, Any] = {
         "prompt": board.prompt,
         "show_names": board.show_names,
         "needs_approval": board.needs_approval,
@@ -182,9 +202,10 @@ def _stage(board: Board, command: _Command) -> str:
 def _durations(board: Board, command: _Command) -> str:
     raw = [command.post.get(f"stage-time-{i}", "") for i in range(len(board.stages))]
     stages = [parse_int(value.strip(), max_digits=STAGE_TIME_DIGITS) for value in raw]
-    if None in stages:
+    seconds = [stage for stage in stages if stage is not None]
+    if len(seconds) < len(stages):
         raise InvalidInput(_("Give each stage a time in whole seconds."))
-    ideas.set_stage_durations(board=board, stages=stages)
+    ideas.set_stage_durations(board=board, stages=seconds)
     return "Stage times saved."
 
 
@@ -194,7 +215,7 @@ def _merge(board: Board, command: _Command) -> str:
         raise InvalidInput(_("Tick the ideas to merge into this one first."))
     ideas.merge_ideas(board=board, survivor_id=command.target_id(), other_ids=others)
     n = len(others)
-    return ngettext(_("Merged %(n)d idea."), "Merged %(n)d ideas.", n) % {"n": n}
+    return ngettext("Merged %(n)d idea.", "Merged %(n)d ideas.", n) % {"n": n}
 
 
 def _create(board: Board, command: _Command) -> str:
@@ -210,7 +231,7 @@ def _assign(board: Board, command: _Command) -> str:
     moved = ideas.assign_ideas(
         board=board, idea_ids=command.ticked(), cluster_id=command.cleaned["cluster"]
     )
-    return ngettext(_("Moved %(n)d idea."), "Moved %(n)d ideas.", moved) % {"n": moved}
+    return ngettext("Moved %(n)d idea.", "Moved %(n)d ideas.", moved) % {"n": moved}
 
 
 def _accept(board: Board, command: _Command) -> str:
@@ -218,21 +239,21 @@ def _accept(board: Board, command: _Command) -> str:
     count = parse_int(post.get("count", "0"))
     if count is None:
         raise InvalidInput(NOT_UNDERSTOOD)
-    groups = [
+    sent = [
         (
             post.get(f"suggestion-name-{i}", ""),
             [parse_int(pk) for pk in post.getlist(f"suggestion-{i}")],
         )
         for i in range(min(count, MAX_CLUSTERS))
     ]
-    if any(None in ids for _other, ids in groups):
+    if any(None in ids for _other, ids in sent):
         raise InvalidInput(NOT_UNDERSTOOD)
-    groups = [(name, ids) for name, ids in groups if ids]
+    groups = [(name, [pk for pk in ids if pk is not None]) for name, ids in sent if ids]
     if not groups:
         raise InvalidInput(_("No suggested cluster has any ticked idea; nothing was changed."))
     ideas.apply_suggestions(board=board, groups=groups)
     n = len(groups)
-    return ngettext(_("Accepted %(n)d cluster."), "Accepted %(n)d clusters.", n) % {"n": n}
+    return ngettext("Accepted %(n)d cluster.", "Accepted %(n)d clusters.", n) % {"n": n}
 
 
 def _undo(board: Board, command: _Command) -> str:
@@ -240,10 +261,12 @@ def _undo(board: Board, command: _Command) -> str:
     return f"Undone: {label}." if label else "Nothing to undo."
 
 
-def _plain(verb: Callable[[Board, _Command], object], message: str):
+def _plain(
+    verb: Callable[[Board, _Command], object], message: StrOrPromise
+) -> Callable[[Board, _Command], StrOrPromise]:
     """A handler that carries out `verb` and says `message`."""
 
-    def handler(board: Board, command: _Command) -> str:
+    def handler(board: Board, command: _Command) -> StrOrPromise:
         verb(board, command)
         return message
 
@@ -258,7 +281,7 @@ def _rename(board: Board, command: _Command) -> None:
     ideas.rename_cluster(board=board, cluster_id=command.target_id(), name=command.field("name"))
 
 
-HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
+HANDLERS: dict[str, Callable[[Board, _Command], StrOrPromise]] = {
     "open": _plain(lambda b, c: ideas.open_board(board=b), _("Ideas are open.")),
     "close": _plain(lambda b, c: ideas.close_board(board=b), _("Ideas are closed.")),
     "stage": _stage,
@@ -289,7 +312,7 @@ HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
 
 
 @require_POST
-def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def suggest_theme(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """A delegate suggests a theme for an idea. Answers (after commit) with their list of
     ideas to suggest for, showing their own suggestions; the console learns by push. A
     retried suggestion (same key) lands once."""
@@ -318,7 +341,9 @@ def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def suggestion_decide(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+def suggestion_decide(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> HttpResponse:
     """Accept one suggested cluster for an idea (an undoable clustering action) or dismiss
     the idea's suggestions; answers with the board, and everyone else learns by push."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
@@ -329,7 +354,7 @@ def suggestion_decide(request: HttpRequest, workshop_id: int, board_id: int) -> 
     take = form.cleaned_data["take"]
     if take == "dismiss":
         removed = suggestions.dismiss_suggestions(board=board, idea_id=form.cleaned_data["idea"])
-        message = (
+        message: StrOrPromise = (
             _("Suggestions dismissed.") if removed else _("There were no suggestions to dismiss.")
         )
     else:

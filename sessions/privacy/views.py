@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -44,7 +45,9 @@ SENT_IF_KNOWN = _(
 
 
 def _delegate_by_link(token: str) -> Delegate:
-    return followups.resolve_link(token, AccessLink.Purpose.MY_DATA).delegate
+    delegate = followups.resolve_link(token, AccessLink.Purpose.MY_DATA).delegate
+    assert delegate is not None  # a my-data link always names its delegate (a constraint)
+    return delegate
 
 
 def _delegate_by_cookie(request: HttpRequest, event_id: int) -> Delegate:
@@ -55,7 +58,7 @@ def _delegate_by_cookie(request: HttpRequest, event_id: int) -> Delegate:
     return delegate
 
 
-def _data_page(request, delegate: Delegate, actions: dict) -> HttpResponse:
+def _data_page(request: HttpRequest, delegate: Delegate, actions: dict[str, Any]) -> HttpResponse:
     context = {
         "delegate": delegate,
         "data": privacy.my_data(delegate),

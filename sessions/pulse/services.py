@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.agenda.services import (
     PULSE_CLOSED,
@@ -52,7 +53,7 @@ def clean_word(word: str) -> str:
     return word
 
 
-def clean_usefulness(value) -> int:
+def clean_usefulness(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= PULSE_POINTS:
         raise InvalidInput(USEFULNESS, {"usefulness": [USEFULNESS]})
     return value
@@ -63,10 +64,17 @@ def clean_usefulness(value) -> int:
 
 @transaction.atomic
 def add_pulse_step(
-    *, workshop: Workshop, title: str = PULSE_TITLE, body: str = PULSE_BODY, key: str | None = None
+    *,
+    workshop: Workshop,
+    title: StrOrPromise = PULSE_TITLE,
+    body: StrOrPromise = PULSE_BODY,
+    key: str | None = None,
 ) -> Step | None:
     """Append a pulse step. A replayed `key` adds nothing (returns None)."""
-    step = add_step(workshop=workshop, title=title, body=body, kind=Step.Kind.PULSE, key=key)
+    # Stored in the language of the facilitator who adds it.
+    step = add_step(
+        workshop=workshop, title=str(title), body=str(body), kind=Step.Kind.PULSE, key=key
+    )
     if step is not None:
         Pulse.objects.create(step=step)
     return step
@@ -125,7 +133,7 @@ def answer_pulse(
     workshop_id: int,
     delegate_id: int,
     pulse_id: int,
-    usefulness,
+    usefulness: object,
     word: str = "",
     key: str | None = None,
 ) -> PulseAnswer | None:
@@ -159,6 +167,7 @@ def pulse_before_closing(*, workshop: Workshop) -> Step:
     )
     if step is None:
         step = add_pulse_step(workshop=workshop)
+        assert step is not None  # added without a key: never a replay
     pulse, _created = Pulse.objects.get_or_create(step=step)
     show_step(workshop=workshop, step=step)
     if pulse.opened_at is None:

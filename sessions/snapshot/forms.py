@@ -3,6 +3,8 @@ organiser's set-up."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -59,12 +61,14 @@ class ChallengesForm(forms.Form):
         max_length=CHALLENGE_MAX, required=False, label=_("Another challenge (optional)")
     )
 
-    def __init__(self, *args, offered: list[str], **kwargs) -> None:
+    def __init__(self, *args: Any, offered: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["picks"].choices = [(label, label) for label in offered]
+        picks = self.fields["picks"]
+        assert isinstance(picks, forms.ChoiceField)
+        picks.choices = [(label, label) for label in offered]
 
     def clean_picks(self) -> list[str]:
-        picks = self.cleaned_data["picks"]
+        picks: list[str] = self.cleaned_data["picks"]
         if len(picks) > TOP_PICKS:
             raise forms.ValidationError(_("Pick at most %(n)d challenges.") % {"n": TOP_PICKS})
         return picks
@@ -86,7 +90,7 @@ class SetupForm(forms.Form):
         max_length=MAX_CHALLENGES * (CHALLENGE_MAX + 2),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code in EDITABLE_CODES:
             item = ITEM_BY_CODE[code]
@@ -97,7 +101,7 @@ class SetupForm(forms.Form):
                 help_text=_("Reword it or replace it with another item; empty: the shipped words."),
             )
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
         if self.data and any(item_field(code) in self.data for code in CORE_CODES):
             raise forms.ValidationError(

@@ -7,9 +7,12 @@ drawn. Numbers come only from `sessions.snapshot.scoring`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +27,7 @@ CLOSED = _("This Snapshot has closed, so answers can no longer be changed.")
 FINISHED = _("You have finished this Snapshot, so your answers are fixed.")
 NO_SUCH_LINK = _("That Snapshot link is not valid. Check you copied all of it.")
 CORE_FIXED = _(
-    _("Core items keep their wording at every event, so results compare; it was not changed.")
+    "Core items keep their wording at every event, so results compare; it was not changed."
 )
 
 
@@ -140,7 +143,7 @@ PROFILE_FIELDS = ("sector", "employees", "region", "role", "consent_export", "co
 
 
 @transaction.atomic
-def save_profile(*, response: SnapshotResponse, **profile) -> SnapshotResponse:
+def save_profile(*, response: SnapshotResponse, **profile: Any) -> SnapshotResponse:
     """Sector, employees, region, role and the consent choices."""
     locked = _locked_open(response)
     for name in PROFILE_FIELDS:
@@ -223,11 +226,11 @@ def scores_of(response: SnapshotResponse) -> scoring.Scores:
     return scoring.score_answers(answers_of(response))
 
 
-def completed(setup: SnapshotSetup, round: int = 1):
+def completed(setup: SnapshotSetup, round: int = 1) -> QuerySet[SnapshotResponse]:
     return setup.responses.filter(round=round, completed_at__isnull=False)
 
 
-def scores_by_response(responses) -> dict[int, scoring.Scores]:
+def scores_by_response(responses: Iterable[SnapshotResponse]) -> dict[int, scoring.Scores]:
     """Scores of many responses from one query."""
     answers: dict[int, dict[str, int | None]] = {r.pk: {} for r in responses}
     rows = SnapshotAnswer.objects.filter(response__in=list(answers)).values_list(
@@ -277,7 +280,7 @@ def room_profile(event: Event) -> Room | None:
     )
 
 
-def size_mix(responses) -> scoring.Groups:
+def size_mix(responses: Iterable[SnapshotResponse]) -> scoring.Groups:
     counts: dict[str, int] = {}
     for response in responses:
         label = response.get_employees_display() or "Not given"

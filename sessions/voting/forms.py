@@ -3,13 +3,18 @@ delegate's tap on the ballot."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
+from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from sessions.commands import CommandForm
 from sessions.models import (
     TITLE_MAX,
     Poll,
+    Step,
 )
 from sessions.voting.services import ACTIONS, MAX_OPTIONS, PollSettings
 
@@ -63,17 +68,21 @@ class PollFieldsMixin(forms.Form):
         "per_option_max", "max_picks", "show_live", "scale_low_label", "scale_high_label",
     )  # fmt: skip
 
-    def poll_fields(self):
+    def poll_fields(self) -> list[BoundField]:
         fields = [self[name] for name in self.POLL_FIELDS]
-        if len(self.fields["options_from"].choices) < 2:  # no ideas step to take them from
+        options_from = self.fields["options_from"]
+        assert isinstance(options_from, forms.ChoiceField)
+        choices = options_from.choices
+        assert isinstance(choices, list)  # ChoiceField normalises what it is given to a list
+        if len(choices) < 2:  # no ideas step to take them from
             fields = [field for field in fields if field.name != "options_from"]
         return fields
 
-    def offer_ideas_steps(self, steps) -> None:
+    def offer_ideas_steps(self, steps: Iterable[Step]) -> None:
         """Let the vote take its options from the clusters of one of these ideas steps."""
-        self.fields["options_from"].choices = [("", NO_IDEAS_STEP)] + [
-            (step.pk, step.title) for step in steps
-        ]
+        options_from = self.fields["options_from"]
+        assert isinstance(options_from, forms.ChoiceField)
+        options_from.choices = [("", NO_IDEAS_STEP)] + [(step.pk, step.title) for step in steps]
 
     def clean_options(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["options"].splitlines()]
@@ -128,7 +137,7 @@ class VoteForm(CommandForm):
     # A rating 1-5: scale `rate`, 2x2 `impact` and `effort`.
     value = forms.IntegerField(required=False, min_value=1, max_value=5)
 
-    def command(self) -> dict:
+    def command(self) -> dict[str, Any]:
         """The validated tap as `voting.cast` takes it."""
         data = self.cleaned_data
         return {

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrOrPromise
 
 from sessions.access import get_membership, get_workshop_for_facilitator
 from sessions.agenda.shown import as_shown
@@ -18,6 +19,7 @@ from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import Poll
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
 from sessions.voting.read import render_ballot
@@ -27,7 +29,8 @@ from sessions.voting.read import render_ballot
 def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ballot for the vote on screen (fetched after a vote opens)."""
     workshop, delegate = get_membership(request, workshop_id)
-    poll = Poll.objects.filter(step_id=workshop.current_step_id).first()
+    step_id = workshop.current_step_id
+    poll = Poll.objects.filter(step_id=step_id).first() if step_id is not None else None
     if poll is None:
         return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
     response = HttpResponse(render_ballot(poll, delegate.pk, request))
@@ -36,7 +39,7 @@ def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """One tap on the ballot. Answers with the delegate's updated ballot (the acknowledgement,
     sent after commit); everyone else learns by push. A replay lands once."""
     workshop, delegate = get_membership(request, workshop_id)
@@ -55,7 +58,7 @@ def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpResponse:
+def poll_control(request: AuthenticatedHttpRequest, workshop_id: int, poll_id: int) -> HttpResponse:
     """Open (with an optional countdown), close, reveal or hide a vote; carry its top
     options forward as the focus."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
@@ -66,12 +69,12 @@ def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpRe
     if not form.is_valid():
         raise invalid_form(form)
     action = form.cleaned_data["action"]
-    message = {
+    message: StrOrPromise = {
         "open": _("Voting is open."),
         "close": _("Voting is closed."),
         "reveal": _("Results are on the projector."),
         "hide": _("Results are hidden."),
-        "focus": "Focus set.",
+        "focus": _("Focus set."),
     }[action]
     with as_shown(request, workshop, poll):
         if action == "open":
