@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEMPLATES = $(shell find templates sessions -name '*.html' -not -path '*/static/*')
 
 .PHONY: run test check lint types chromium nginx deploy-check bench clean
 
@@ -50,6 +51,7 @@ deploy-check: $(VENV)/.requirements
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djade --target-version 5.2 --check $(TEMPLATES)
 
 ## types: mypy --strict with the Django plugin over facilitate/, sessions/, bench/ and manage.py
 ## (settings in pyproject.toml's [tool.mypy])
