@@ -5,8 +5,10 @@ not the requester's gets exactly the same answer as one that does not exist.
 """
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -93,3 +95,15 @@ def get_step(workshop: Workshop, step_id: int) -> Step:
         return workshop.steps.get(pk=step_id)
     except Step.DoesNotExist:
         raise NotFound(_("That step is not part of this workshop.")) from None
+
+
+StepRow = TypeVar("StepRow", bound=models.Model)
+
+
+def on_screen(model: type[StepRow], workshop: Workshop) -> StepRow | None:
+    """The row of `model` (a step's poll, board or pulse) for the step the room is on now, with
+    its step; None between steps or when the step on screen is of another kind."""
+    if workshop.current_step_id is None:
+        return None
+    rows = model._default_manager.select_related("step")
+    return rows.filter(step_id=workshop.current_step_id).first()

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
-from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import parse_int
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
@@ -45,12 +45,7 @@ STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is 
 
 
 def _current_board(workshop: Workshop) -> Board:
-    step_id = workshop.current_step_id
-    board = (
-        Board.objects.select_related("step").filter(step_id=step_id).first()
-        if step_id is not None
-        else None
-    )
+    board = on_screen(Board, workshop)
     if board is None:
         raise NotFound(_("The room has moved on: ideas are not being collected now."))
     return board

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
@@ -31,12 +31,7 @@ if TYPE_CHECKING:
 
 
 def _current_pulse(workshop: Workshop) -> Pulse:
-    step_id = workshop.current_step_id
-    pulse = (
-        Pulse.objects.select_related("step").filter(step_id=step_id).first()
-        if step_id is not None
-        else None
-    )
+    pulse = on_screen(Pulse, workshop)
     if pulse is None:
         raise NotFound(_("The room has moved on: the pulse is not on screen now."))
     return pulse

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
-from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import invalid_form
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
@@ -29,8 +29,7 @@ from sessions.voting.read import render_ballot
 def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ballot for the vote on screen (fetched after a vote opens)."""
     workshop, delegate = get_membership(request, workshop_id)
-    step_id = workshop.current_step_id
-    poll = Poll.objects.filter(step_id=step_id).first() if step_id is not None else None
+    poll = on_screen(Poll, workshop)
     if poll is None:
         return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
     response = HttpResponse(render_ballot(poll, delegate.pk, request))
