@@ -1,3 +1,5 @@
+"""The Django admin: every table, read mostly, for an organiser's support staff."""
+
 from django.contrib import admin
 
 from sessions.models import (

@@ -1,3 +1,6 @@
+"""Refusals (`sessions.errors`) as answers: a page or fragment with the message, never a 500;
+htmx refusals say not to swap."""
+
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse

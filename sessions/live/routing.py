@@ -1,3 +1,6 @@
+"""WebSocket routes: the phone's, the projector's and the console's sockets, all served by
+`WorkshopConsumer`; anything else is closed."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,3 +1,6 @@
+"""Template filters of the facilitator's console: the `shown` token of a command form and a
+vote's planned source."""
+
 from django import template
 
 from sessions.agenda import shown as shown_module
