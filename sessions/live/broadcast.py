@@ -17,7 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -38,6 +41,8 @@ PROCESS_ID = uuid.uuid4().hex
 
 PUSH = "region.push"
 _background: set[asyncio.Task[None]] = set()
+# The regions noted by `gathered()` on this thread (a database thread runs one batch at a time).
+_gathering = threading.local()
 DISPLAY_REVOKED = "display.revoked"
 OWN_IDEAS = "own_ideas.changed"
 
@@ -54,9 +59,36 @@ def happened(workshop_id: int, *happened: str, delay: float = 0) -> None:
 
 def regions_changed(workshop_id: int, regions: set[str], *, delay: float = 0) -> None:
     """After the current transaction commits (and `delay` seconds more, where a server loop
-    runs), push fresh frames of `regions`."""
+    runs), push fresh frames of `regions`. Inside `gathered()` (and with no delay) the
+    regions are only noted at commit, and pushed when it ends."""
     wanted = frozenset(regions)
+    noted = getattr(_gathering, "noted", None)
+    if noted is not None and not delay:
+        transaction.on_commit(partial(_note, noted, workshop_id, wanted))
+        return
     transaction.on_commit(partial(_publish, workshop_id, wanted, delay))
+
+
+@contextmanager
+def gathered() -> Iterator[None]:
+    """Many commands' pushes as one: within, each change that commits notes its workshop's
+    regions (one rolled back with its savepoint notes nothing, as `on_commit` drops it), and
+    on leaving every workshop noted is pushed once with the union of its regions. A batch of
+    N votes thus marks the coalescer once per workshop, not N times (and, where no server
+    loop runs, renders and sends one frame per audience, not N)."""
+    previous = getattr(_gathering, "noted", None)
+    noted: dict[int, set[str]] = {}
+    _gathering.noted = noted
+    try:
+        yield
+    finally:
+        _gathering.noted = previous
+        for workshop_id, regions in noted.items():
+            _publish(workshop_id, frozenset(regions))
+
+
+def _note(noted: dict[int, set[str]], workshop_id: int, regions: frozenset[str]) -> None:
+    noted.setdefault(workshop_id, set()).update(regions)
 
 
 def ideas_added(workshop_id: int, idea_ids: list[int]) -> None:

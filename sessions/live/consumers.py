@@ -14,7 +14,8 @@ Accepts (JSON text messages, at most MAX_MESSAGE bytes):
     {"type": "ping"}   answered with the text message "pong" (the page's heartbeat, every 4 s
                        from every page: answered at once, with no database work)
     {"type": "vote", "poll": id, "option": id, "action": ..., "value": n, "key": uuid}
-                       from a delegate: the same form and service as the HTTP vote; answered
+                       from a delegate: the same form and service as the HTTP vote (batched
+                       with the votes arriving at once, `sessions.voting.writer`); answered
                        after commit with the delegate's #ballot carrying data-ack="<key>"
                        (the acknowledgement), or an #flash error naming the key.
 Anything else is answered with an #flash error fragment and changes nothing.
@@ -32,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from functools import partial
 
 from channels.db import aclose_old_connections, database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -49,6 +51,7 @@ from sessions.models import Poll
 from sessions.voting import services as voting
 from sessions.voting.forms import VoteForm
 from sessions.voting.read import render_ballot
+from sessions.voting.writer import writer
 
 log = logging.getLogger(__name__)
 
@@ -134,22 +137,30 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         if kind == "ping":
             await self.send(text_data="pong")
         elif kind == "vote" and self.delegate_id is not None:
-            await aclose_old_connections()
-            await self.send(text_data=await database_sync_to_async(self.vote)(message))
+            await self.send(text_data=await self.vote(message))
         else:
             await self.send(text_data=self.flash(NOT_UNDERSTOOD))
 
-    def vote(self, message: dict) -> str:
-        """Cast a vote sent over the socket; the answer is the ack or an error fragment."""
+    async def vote(self, message: dict) -> str:
+        """Cast a vote sent over the socket; the answer is the ack or an error fragment.
+
+        The vote goes through the process's batched writer (`sessions.voting.writer`), with
+        the votes arriving at the same time; the ack is rendered right after its commit."""
         form = VoteForm(message)
         if not form.is_valid():
             return self.flash(NOT_UNDERSTOOD)
         try:
-            outcome = voting.cast(
-                workshop_id=self.workshop_id, delegate_id=self.delegate_id, **form.command()
+            return await writer.cast(
+                workshop_id=self.workshop_id,
+                delegate_id=self.delegate_id,
+                answer=partial(self.ack, form),
+                **form.command(),
             )
         except Refused as refusal:
             return self.flash(refusal.message, key=form.command_key())
+
+    def ack(self, form: VoteForm, outcome: voting.CastResult) -> str:
+        """The delegate's ballot after their vote, carrying its key (the acknowledgement)."""
         poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
         ack = {"key": form.command_key() or "", "change": outcome.change_id}
         return render_ballot(poll, self.delegate_id, ack=ack)

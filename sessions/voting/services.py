@@ -265,7 +265,12 @@ class CastResult:
 
 
 @transaction.atomic
-def cast(
+def cast(**command) -> CastResult:
+    """One vote in its own transaction (`cast_in` says what it does)."""
+    return cast_in(**command)
+
+
+def cast_in(
     *,
     poll_id: int,
     workshop_id: int,
@@ -284,6 +289,10 @@ def cast(
     Refuses, changing nothing, when the delegate has not joined, the workshop has finished,
     the vote is not open, the option is not the poll's, or a limit would be passed.
     Broadcasts on commit.
+
+    Runs inside the caller's transaction: `cast` gives it one of its own, and the socket's
+    batched writer (`sessions.voting.writer`) runs many in one, each in a savepoint, so a
+    refusal (raised before or after a write) undoes only its own vote.
     """
     command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     poll = Poll.objects.select_related("step").filter(pk=poll_id).first()

@@ -1,0 +1,177 @@
+"""The process's batched vote writer: the votes that arrive together are written together.
+
+A socket vote is a transaction of about ten statements (`voting.services.cast_in`); run one
+at a time on the process's one database thread, a room voting at once queues behind the
+commits. The writer gathers the votes that arrive while the database is busy (and a few
+milliseconds more after the first of a quiet spell), and carries them out in one
+`database_sync_to_async` call and one transaction:
+
+- each vote runs `cast_in`, the same code as an HTTP vote, in a savepoint of its own: the
+  same preamble (`delegate_command`: the workshop's share lock on PostgreSQL, so a close
+  waits for the batch and nothing commits after it; the locked attendance; the scoped key),
+  the same refusals and messages, the same constraints. A refusal undoes its own savepoint
+  only; its caller gets the `Refused`.
+- any other error in one vote undoes its savepoint too, and that vote is tried again alone,
+  in a transaction of its own, after the batch.
+- if the batch's transaction fails as a whole (a deadlock, a serialization failure, a lost
+  connection, a failed commit), every vote is tried again alone, so one cannot fail the
+  rest. A vote with a key that did land is then answered as replayed, as any retry is.
+- nothing is answered before its transaction has committed. The pushes of a batch are
+  gathered (`broadcast.gathered`): one mark per workshop, not one per vote.
+
+An `answer` callable given with a vote runs on the database thread right after the commit,
+in the same call, and its result is what `cast` returns (the socket renders its ack there
+without a second trip to the database thread).
+
+The writer starts on the running loop the first time it is used (again on a new loop, and
+again if its task ever ended), and logs and goes on after any error. HTTP votes do not use
+it: a sync view runs on the database thread itself, so it cannot wait there for a batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.db import transaction
+
+from sessions.errors import Refused
+from sessions.live import broadcast
+from sessions.voting import services as voting
+
+log = logging.getLogger(__name__)
+
+# The most votes in one transaction, and how long the first vote after a quiet spell waits
+# for others (under load the votes that queue while a batch is written make the next one).
+BATCH_CAP = 200
+GATHER_SECONDS = 0.002
+
+
+@dataclass
+class Pending:
+    command: dict[str, Any]
+    answer: Callable[[voting.CastResult], Any] | None
+    future: asyncio.Future
+    # Filled on the database thread: what happened, resolved on the loop after commit.
+    result: Any = None
+    error: BaseException | None = None
+    retry: bool = field(default=False)
+
+
+class VoteWriter:
+    def __init__(self, *, cap: int = BATCH_CAP, gather_seconds: float = GATHER_SECONDS) -> None:
+        self.cap = cap
+        self.gather_seconds = gather_seconds
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.queue: asyncio.Queue[Pending] | None = None
+        self.task: asyncio.Task | None = None
+        self.batches = 0  # batches written (a figure for the bench)
+
+    async def cast(
+        self,
+        *,
+        workshop_id: int,
+        delegate_id: int,
+        answer: Callable[[voting.CastResult], Any] | None = None,
+        **command: Any,
+    ) -> Any:
+        """Carry out one vote (`voting.cast`'s arguments) with the others arriving now.
+
+        Returns the `CastResult`, or what `answer(result)` returned; raises the vote's
+        `Refused`. Either only once the vote's transaction has committed (or rolled back).
+        """
+        queue = self._started()
+        future = asyncio.get_running_loop().create_future()
+        command = {**command, "workshop_id": workshop_id, "delegate_id": delegate_id}
+        queue.put_nowait(Pending(command, answer, future))
+        return await future
+
+    def _started(self) -> asyncio.Queue[Pending]:
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop or self.queue is None or self.task is None or self.task.done():
+            if self.loop is not loop or self.queue is None:
+                self.loop, self.queue = loop, asyncio.Queue()
+            self.task = loop.create_task(self._drain(self.queue), name="vote writer")
+        return self.queue
+
+    async def _drain(self, queue: asyncio.Queue[Pending]) -> None:
+        while True:
+            batch = [await queue.get()]
+            try:
+                if queue.qsize() < self.cap - 1 and self.gather_seconds:
+                    await asyncio.sleep(self.gather_seconds)
+                while len(batch) < self.cap and not queue.empty():
+                    batch.append(queue.get_nowait())
+                await database_sync_to_async(write_batch)(batch)
+                self.batches += 1
+            except asyncio.CancelledError:
+                _fail(batch, RuntimeError("The vote writer stopped."))
+                raise
+            except Exception as error:
+                log.exception("a batch of %d votes failed", len(batch))
+                _fail(batch, error)
+            else:
+                for pending in batch:
+                    _resolve(pending)
+
+
+def _resolve(pending: Pending) -> None:
+    if pending.future.done():  # the caller went away (a closed socket); the vote stands
+        return
+    if pending.error is not None:
+        pending.future.set_exception(pending.error)
+    else:
+        pending.future.set_result(pending.result)
+
+
+def _fail(batch: list[Pending], error: BaseException) -> None:
+    for pending in batch:
+        if not pending.future.done():
+            pending.future.set_exception(error)
+
+
+def write_batch(batch: list[Pending]) -> None:
+    """On the database thread: the batch in one transaction, each vote in a savepoint; the
+    answers rendered after commit. Fills each pending's result or error."""
+    with broadcast.gathered():
+        try:
+            with transaction.atomic():
+                for pending in batch:
+                    pending.result, pending.error, pending.retry = None, None, False
+                    try:
+                        with transaction.atomic():
+                            pending.result = voting.cast_in(**pending.command)
+                    except Refused as refusal:
+                        pending.error = refusal
+                    except Exception:
+                        log.exception("a vote failed in its batch; trying it alone")
+                        pending.retry = True
+        except Exception:
+            log.exception("a batch of %d votes failed; trying each alone", len(batch))
+            for pending in batch:
+                pending.retry = True
+        for pending in batch:
+            if pending.retry:
+                _write_alone(pending)
+    for pending in batch:
+        if pending.error is None and pending.answer is not None:
+            try:
+                pending.result = pending.answer(pending.result)
+            except Exception as error:
+                log.exception("answering a vote failed")
+                pending.error = error
+
+
+def _write_alone(pending: Pending) -> None:
+    pending.result, pending.error = None, None
+    try:
+        pending.result = voting.cast(**pending.command)
+    except Exception as error:  # a Refused, or what the caller must hear about
+        pending.error = error
+
+
+writer = VoteWriter()
