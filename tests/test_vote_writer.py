@@ -1,0 +1,270 @@
+"""The batched vote writer (`sessions.voting.writer`), on the database the suite runs against
+(SQLite by default, PostgreSQL with DATABASE_URL) and the real channel layer.
+
+Votes sent together with `asyncio.gather` are queued before the writer's drain task first
+runs, so they are written as one batch: one transaction, a savepoint each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from contextlib import ExitStack
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection, connections, transaction
+
+from sessions.agenda import services
+from sessions.agenda.services import FINISHED
+from sessions.errors import Conflict, Refused
+from sessions.joining import services as joining
+from sessions.live import broadcast
+from sessions.models import Ballot, Change, Mark, Poll, Workshop
+from sessions.voting import services as voting
+from sessions.voting.read import tally_poll
+from sessions.voting.writer import VoteWriter
+from tests.test_close_races import WAIT, is_write, waiting_for_a_lock
+from tests.test_voting_invariants import BUDGET, CAP, dots_poll, stored_scores
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def setting_up(workshop, delegates: int) -> tuple[Poll, list[int], list[int]]:
+    """An open dot vote on screen (4 dots each, at most 2 on an option), its option ids and
+    the ids of `delegates` joined delegates."""
+    poll = dots_poll(workshop)
+    options = list(poll.options.values_list("pk", flat=True))
+    joined = [
+        joining.join_workshop(workshop=workshop, delegate_key=None, display_name=f"D{n}").pk
+        for n in range(delegates)
+    ]
+    return poll, options, joined
+
+
+def add(writer: VoteWriter, poll: Poll, workshop, delegate: int, option: int, key=None):
+    return writer.cast(
+        workshop_id=workshop.pk,
+        delegate_id=delegate,
+        poll_id=poll.pk,
+        option_id=option,
+        action="add",
+        key=key or str(uuid.uuid4()),
+    )
+
+
+def ballots(poll: Poll) -> dict[int, dict[int, int]]:
+    marks = Mark.objects.filter(ballot__poll=poll).values_list(
+        "ballot__delegate_id", "option_id", "value"
+    )
+    stored: dict[int, dict[int, int]] = {}
+    for delegate, option, value in marks:
+        stored.setdefault(delegate, {})[option] = value
+    return stored
+
+
+async def test_a_refused_vote_in_a_batch_is_refused_alone(workshop):
+    poll, options, (ann, bob) = await sync_to_async(setting_up)(workshop, 2)
+    writer = VoteWriter()
+    taps = [(ann, options[0]), (ann, options[0]), (ann, options[1]), (ann, options[1])]
+    taps += [(ann, options[2]), (bob, options[0])]  # Ann's fifth dot is over her budget of 4
+    outcomes = await asyncio.gather(
+        *(add(writer, poll, workshop, who, option) for who, option in taps),
+        return_exceptions=True,
+    )
+    assert writer.batches == 1
+    refused = outcomes.pop(4)
+    assert isinstance(refused, Conflict)
+    assert refused.message == f"You have used all {BUDGET} dots. Take one off another option first."
+    assert all(isinstance(o, voting.CastResult) and not o.replayed for o in outcomes)
+    assert len({o.change_id for o in outcomes}) == 5
+    stored = await sync_to_async(ballots)(poll)
+    assert stored == {ann: {options[0]: CAP, options[1]: CAP}, bob: {options[0]: 1}}
+    # The refused vote's key was not spent with it: its change rolled back with its savepoint.
+    assert await Change.objects.filter(key__startswith=f"{ann}:").acount() == 4
+
+
+async def test_fifty_votes_sent_at_once_each_land_once(workshop):
+    poll, options, delegates = await sync_to_async(setting_up)(workshop, 25)
+    writer = VoteWriter()
+    taps = [(d, options[n % len(options)]) for d in delegates for n in range(2)]
+    outcomes = await asyncio.gather(*(add(writer, poll, workshop, d, o) for d, o in taps))
+    assert writer.batches == 1
+    assert all(not o.replayed for o in outcomes)
+    assert len({o.change_id for o in outcomes}) == 50
+
+    def check() -> None:
+        assert Change.objects.filter(workshop=workshop, key__isnull=False).count() == 50
+        assert sum(stored_scores(poll).values()) == 50
+        assert tally_poll(poll).as_dict() == {o: stored_scores(poll).get(o, 0) for o in options}
+        for ballot in Ballot.objects.filter(poll=poll):
+            assert ballot.spent == 2 == sum(ballot.marks.values_list("value", flat=True))
+
+    await sync_to_async(check)()
+
+
+async def test_a_key_sent_twice_in_one_batch_lands_once(workshop):
+    poll, options, (ann,) = await sync_to_async(setting_up)(workshop, 1)
+    writer = VoteWriter()
+    key = str(uuid.uuid4())
+    first, again = await asyncio.gather(
+        add(writer, poll, workshop, ann, options[0], key),
+        add(writer, poll, workshop, ann, options[0], key),
+    )
+    assert writer.batches == 1
+    assert not first.replayed
+    assert again.replayed
+    assert await sync_to_async(ballots)(poll) == {ann: {options[0]: 1}}
+    assert await Change.objects.filter(key=f"{ann}:{key}").acount() == 1
+
+
+async def test_a_forged_vote_or_a_stranger_is_refused_and_the_rest_land(workshop, other_workshop):
+    poll, options, (ann, bob) = await sync_to_async(setting_up)(workshop, 2)
+    other_poll = await sync_to_async(dots_poll)(other_workshop)
+    writer = VoteWriter()
+    outcomes = await asyncio.gather(
+        add(writer, poll, workshop, ann, options[0]),
+        add(writer, other_poll, workshop, ann, options[0]),  # another workshop's vote
+        add(writer, poll, workshop, bob, 10**9),  # not an option of this vote
+        add(writer, poll, other_workshop, bob, options[0]),  # not joined there
+        add(writer, poll, workshop, bob, options[1]),
+        return_exceptions=True,
+    )
+    assert [type(o).__name__ for o in outcomes] == [
+        "CastResult",
+        "NotFound",
+        "NotFound",
+        "NotFound",
+        "CastResult",
+    ]
+    assert outcomes[1].message == "That vote is not part of this workshop."
+    assert outcomes[2].message == "That option is not part of this vote."
+    assert await sync_to_async(ballots)(poll) == {ann: {options[0]: 1}, bob: {options[1]: 1}}
+
+
+async def test_a_batch_pushes_once_per_audience(workshop):
+    poll, options, delegates = await sync_to_async(setting_up)(workshop, 10)
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(broadcast.group_name(workshop.pk, "projector"), channel)
+    writer = VoteWriter()
+    await asyncio.gather(*(add(writer, poll, workshop, d, options[0]) for d in delegates))
+    assert writer.batches == 1
+    # Where no server loop runs, a push is sent before the commit's caller goes on, so what
+    # the batch pushed has arrived.
+    push = await asyncio.wait_for(layer.receive(channel), WAIT)
+    assert push["type"] == broadcast.PUSH
+    assert set(push["html"]) == {"results"}
+    assert 'data-score="10' in push["html"]["results"]
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(layer.receive(channel), 0.5)
+    await layer.group_discard(broadcast.group_name(workshop.pk, "projector"), channel)
+
+
+def close_in_a_thread(workshop, after: threading.Event, record: list) -> threading.Thread:
+    """The facilitator finishing the workshop on a connection of their own once `after` is
+    set; `record` gets the backend pid (PostgreSQL) and the marks stored when the close held
+    the workshop."""
+
+    def close() -> None:
+        try:
+            assert after.wait(WAIT)
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    record.append(("pid", cursor.fetchone()[0]))
+            record.append(("started", None))
+            with transaction.atomic():
+                services.close_workshop(workshop=workshop)
+                record.append(
+                    ("seen", Mark.objects.filter(ballot__poll__step__workshop=workshop).count())
+                )
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=close)
+    thread.start()
+    return thread
+
+
+async def test_a_close_while_a_batch_is_written_leaves_nothing_after_it(workshop):
+    """The close starts when the batch is at its first write, having read everything its
+    checks read: it waits for the batch (PostgreSQL: the workshop's share lock; SQLite: the
+    write lock), so every vote stored was stored before the close."""
+    poll, options, delegates = await sync_to_async(setting_up)(workshop, 10)
+    postgresql = connection.vendor == "postgresql"
+    at_first_write, close_done = threading.Event(), threading.Event()
+    record: list[tuple[str, object]] = []
+
+    def hold_first_write(execute, sql, params, many, context):
+        if is_write(sql) and not at_first_write.is_set():
+            at_first_write.set()
+            deadline = time.monotonic() + WAIT
+            while ("started", None) not in record and time.monotonic() < deadline:
+                time.sleep(0.01)
+            deadline = time.monotonic() + (WAIT if postgresql else 0.5)
+            while not close_done.is_set() and time.monotonic() < deadline:
+                pid = dict(record).get("pid")
+                if postgresql and waiting_for_a_lock(pid):
+                    break
+                time.sleep(0.01)
+        return execute(sql, params, many, context)
+
+    # Held on the database thread, where the writer runs its batches.
+    held = ExitStack()
+    await database_sync_to_async(
+        lambda: held.enter_context(connection.execute_wrapper(hold_first_write))
+    )()
+    closer = close_in_a_thread(workshop, at_first_write, record)
+    writer = VoteWriter()
+    try:
+        outcomes = await asyncio.gather(
+            *(add(writer, poll, workshop, d, options[0]) for d in delegates),
+            return_exceptions=True,
+        )
+    finally:
+        await database_sync_to_async(held.close)()
+    close_done.set()
+    await asyncio.to_thread(closer.join, WAIT * 2)
+    assert not closer.is_alive()
+    seen = dict(record)["seen"]
+    stored = await Mark.objects.filter(ballot__poll=poll).acount()
+    acked = [o for o in outcomes if isinstance(o, voting.CastResult)]
+    assert stored == seen == len(acked) == len(delegates)
+    assert (await Workshop.objects.aget(pk=workshop.pk)).is_closed
+
+
+async def test_a_close_committed_while_a_batch_waits_refuses_the_whole_batch(workshop):
+    """The votes are queued while the database thread is busy; the close commits on a
+    connection of its own meanwhile; the batch then runs and finds the workshop finished."""
+    poll, options, delegates = await sync_to_async(setting_up)(workshop, 10)
+    busy, release = threading.Event(), threading.Event()
+
+    def occupy() -> None:  # the database thread, busy with something else
+        busy.set()
+        assert release.wait(WAIT)
+
+    occupied = asyncio.ensure_future(database_sync_to_async(occupy)())
+    assert await asyncio.to_thread(busy.wait, WAIT)
+    writer = VoteWriter()
+    votes = asyncio.gather(
+        *(add(writer, poll, workshop, d, options[0]) for d in delegates),
+        return_exceptions=True,
+    )
+    record: list[tuple[str, object]] = []
+    now = threading.Event()
+    now.set()
+    closer = close_in_a_thread(workshop, now, record)
+    await asyncio.to_thread(closer.join, WAIT * 2)
+    assert dict(record)["seen"] == 0
+    release.set()
+    await occupied
+    outcomes = await votes
+    assert writer.batches == 1
+    assert [getattr(o, "message", o) for o in outcomes] == [FINISHED] * len(delegates)
+    assert all(isinstance(o, Refused) for o in outcomes)
+    assert await Mark.objects.filter(ballot__poll=poll).acount() == 0
