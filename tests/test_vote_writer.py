@@ -34,6 +34,14 @@ from tests.test_voting_invariants import BUDGET, CAP, dots_poll, stored_scores
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+async def _database_thread_disconnects():
+    """The database thread's connection (the writer's, and the async ORM's) ends with the
+    test, so none is left open on the test database."""
+    yield
+    await sync_to_async(connections.close_all)()
+
+
 def setting_up(workshop, delegates: int) -> tuple[Poll, list[int], list[int]]:
     """An open dot vote on screen (4 dots each, at most 2 on an option), its option ids and
     the ids of `delegates` joined delegates."""

@@ -1,0 +1,134 @@
+"""Socket votes through the batched writer against the direct path, in one process.
+
+    .venv/bin/python -m bench.writer [--delegates 1000] [--votes 2000] [--repeat 3]
+
+No server and no sockets: on one event loop, as daphne runs a consumer's vote, `--votes`
+votes from `--delegates` delegates are started at once (`asyncio.gather`) and each is
+answered as the socket answers it (its ballot rendered with the ack), either
+
+- direct: each vote its own transaction, one `database_sync_to_async` call each (the path
+  socket votes took before the writer), or
+- writer: through `sessions.voting.writer` (batches, one transaction and one call each).
+
+Each round opens a fresh dot vote (5 dots, at most 2 on an option; no vote is refused), runs
+both paths in turn (alternating which goes first) and checks that what was acknowledged is
+what is stored. The push coalescer runs on the loop as on the server, so pushes are rendered
+as they would be (by the same database thread). Prints votes/s per round and the medians.
+
+Database: `DATABASE_URL` (PostgreSQL; default as the load bench's); channel layer: Redis
+with `REDIS_URL`, else in memory. A figure, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import time
+import uuid
+
+from bench import procs, room
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.writer", description=__doc__)
+    parser.add_argument("--delegates", type=int, default=1000)
+    parser.add_argument("--votes", type=int, default=2000, help="per round and path")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds")
+    return parser.parse_args()
+
+
+async def run_path(path: str, workshop_id: int, vote: room.Vote, delegates: list[int], n: int):
+    from channels.db import database_sync_to_async
+
+    from sessions.live.consumers import WorkshopConsumer
+    from sessions.voting import services as voting
+    from sessions.voting.forms import VoteForm
+    from sessions.voting.writer import writer
+
+    def tap(i: int) -> dict:
+        # Vote i from delegate i mod N; its k-th vote on option (i + k) mod 6: never refused.
+        k = i // len(delegates)
+        option = vote.option_ids[(i + k) % len(vote.option_ids)]
+        return {"type": "vote", "poll": vote.poll_id, "option": option, "action": "add",
+                "key": str(uuid.uuid4())}  # fmt: skip
+
+    def consumer(delegate: int) -> WorkshopConsumer:
+        socket = WorkshopConsumer()
+        socket.workshop_id, socket.delegate_id = workshop_id, delegate
+        return socket
+
+    def direct(socket: WorkshopConsumer, form: VoteForm) -> str:
+        outcome = voting.cast(
+            workshop_id=workshop_id, delegate_id=socket.delegate_id, **form.command()
+        )
+        return socket.ack(form, outcome)
+
+    async def one(i: int) -> str:
+        socket = consumer(delegates[i % len(delegates)])
+        if path == "writer":
+            return await socket.vote(tap(i))
+        form = VoteForm(tap(i))
+        assert form.is_valid()
+        return await database_sync_to_async(direct)(socket, form)
+
+    batches = writer.batches
+    start = time.perf_counter()
+    answers = await asyncio.gather(*(one(i) for i in range(n)))
+    elapsed = time.perf_counter() - start
+    acked = sum('data-ack="' in answer for answer in answers)
+    return elapsed, acked, writer.batches - batches
+
+
+async def main() -> None:
+    args = parse_args()
+    from channels.db import database_sync_to_async
+
+    from sessions.live.broadcast import coalescer
+    from sessions.models import Attendance
+
+    coalescer.attach(asyncio.get_running_loop())
+    made = await asyncio.to_thread(room.make_room, args.delegates, "writer")
+    delegates = await asyncio.to_thread(
+        lambda: list(
+            Attendance.objects.filter(workshop_id=made.workshop_id)
+            .order_by("delegate_id")
+            .values_list("delegate_id", flat=True)
+        )
+    )
+    figures: dict[str, list[float]] = {"direct": [], "writer": []}
+    for round_ in range(args.repeat):
+        order = ("direct", "writer") if round_ % 2 == 0 else ("writer", "direct")
+        for path in order:
+            vote = await database_sync_to_async(room.open_vote)(made.workshop_id, f"{path} {round_}")
+            await asyncio.sleep(1.5)  # the pushes of opening it are out of the way
+            elapsed, acked, batches = await run_path(
+                path, made.workshop_id, vote, delegates, args.votes
+            )
+            stored = await database_sync_to_async(room.stored_votes)(vote.poll_id)
+            rate = args.votes / elapsed
+            figures[path].append(rate)
+            extra = f", {batches} batches (mean {args.votes / batches:.0f})" if batches else ""
+            print(
+                f"round {round_ + 1} {path:6}: {args.votes} votes in {elapsed:.2f} s = "
+                f"{rate:.0f} votes/s; acked {acked}, stored {stored['marks']} "
+                f"(spent {stored['spent']}){extra}",
+                flush=True,
+            )
+            assert acked == stored["marks"] == stored["spent"] == args.votes
+            await asyncio.sleep(1.5)  # the trailing pushes are out of the way
+    for path, rates in figures.items():
+        print(f"{path:6}: median {statistics.median(rates):.0f} votes/s over {len(rates)} rounds")
+    ratio = statistics.median(figures["writer"]) / statistics.median(figures["direct"])
+    print(f"writer / direct: {ratio:.1f}x")
+
+
+if __name__ == "__main__":
+    url = procs.database_url()
+    procs.ensure_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": secrets.token_hex(32)}
+    procs.migrate(env)
+    room.setup_django(env)
+    asyncio.run(main())
