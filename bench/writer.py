@@ -102,7 +102,9 @@ async def main() -> None:
     for round_ in range(args.repeat):
         order = ("direct", "writer") if round_ % 2 == 0 else ("writer", "direct")
         for path in order:
-            vote = await database_sync_to_async(room.open_vote)(made.workshop_id, f"{path} {round_}")
+            vote = await database_sync_to_async(room.open_vote)(
+                made.workshop_id, f"{path} {round_}"
+            )
             await asyncio.sleep(1.5)  # the pushes of opening it are out of the way
             elapsed, acked, batches = await run_path(
                 path, made.workshop_id, vote, delegates, args.votes
