@@ -1,6 +1,6 @@
 """Socket votes through the batched writer against the direct path, in one process.
 
-    .venv/bin/python -m bench.writer [--delegates 1000] [--votes 2000] [--repeat 3]
+    .venv/bin/python -m bench.writer [--delegates 1000] [--votes 2000] [--repeat 3] [--no-ack]
 
 No server and no sockets: on one event loop, as daphne runs a consumer's vote, `--votes`
 votes from `--delegates` delegates are started at once (`asyncio.gather`) and each is
@@ -9,6 +9,8 @@ answered as the socket answers it (its ballot rendered with the ack), either
 - direct: each vote its own transaction, one `database_sync_to_async` call each (the path
   socket votes took before the writer), or
 - writer: through `sessions.voting.writer` (batches, one transaction and one call each).
+
+With `--no-ack` the answer is not rendered (the write alone).
 
 Each round opens a fresh dot vote (5 dots, at most 2 on an option; no vote is refused), runs
 both paths in turn (alternating which goes first) and checks that what was acknowledged is
@@ -37,10 +39,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--delegates", type=int, default=1000)
     parser.add_argument("--votes", type=int, default=2000, help="per round and path")
     parser.add_argument("--repeat", type=int, default=3, help="rounds")
+    parser.add_argument("--no-ack", action="store_true", help="do not render the answers")
     return parser.parse_args()
 
 
-async def run_path(path: str, workshop_id: int, vote: room.Vote, delegates: list[int], n: int):
+async def run_path(
+    path: str, workshop_id: int, vote: room.Vote, delegates: list[int], n: int, ack: bool
+):
     from channels.db import database_sync_to_async
 
     from sessions.live.consumers import WorkshopConsumer
@@ -64,14 +69,19 @@ async def run_path(path: str, workshop_id: int, vote: room.Vote, delegates: list
         outcome = voting.cast(
             workshop_id=workshop_id, delegate_id=socket.delegate_id, **form.command()
         )
-        return socket.ack(form, outcome)
+        return socket.ack(form, outcome) if ack else 'data-ack="'
 
     async def one(i: int) -> str:
         socket = consumer(delegates[i % len(delegates)])
-        if path == "writer":
+        if path == "writer" and ack:
             return await socket.vote(tap(i))
         form = VoteForm(tap(i))
         assert form.is_valid()
+        if path == "writer":
+            await writer.cast(
+                workshop_id=workshop_id, delegate_id=socket.delegate_id, **form.command()
+            )
+            return 'data-ack="'
         return await database_sync_to_async(direct)(socket, form)
 
     batches = writer.batches
@@ -107,7 +117,7 @@ async def main() -> None:
             )
             await asyncio.sleep(1.5)  # the pushes of opening it are out of the way
             elapsed, acked, batches = await run_path(
-                path, made.workshop_id, vote, delegates, args.votes
+                path, made.workshop_id, vote, delegates, args.votes, not args.no_ack
             )
             stored = await database_sync_to_async(room.stored_votes)(vote.poll_id)
             rate = args.votes / elapsed
