@@ -84,7 +84,11 @@ def gathered() -> Iterator[None]:
     finally:
         _gathering.noted = previous
         for workshop_id, regions in noted.items():
-            _publish(workshop_id, frozenset(regions))
+            try:
+                _publish(workshop_id, frozenset(regions))
+            except Exception:
+                # What committed stays committed; a lost push is healed by the next one.
+                log.exception("push of %s to workshop %s failed", sorted(regions), workshop_id)
 
 
 def _note(noted: dict[int, set[str]], workshop_id: int, regions: frozenset[str]) -> None:
