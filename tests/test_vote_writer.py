@@ -276,3 +276,25 @@ async def test_a_close_committed_while_a_batch_waits_refuses_the_whole_batch(wor
     assert [getattr(o, "message", o) for o in outcomes] == [FINISHED] * len(delegates)
     assert all(isinstance(o, Refused) for o in outcomes)
     assert await Mark.objects.filter(ballot__poll=poll).acount() == 0
+
+
+async def test_a_vote_failing_otherwise_fails_alone_and_the_rest_land(workshop):
+    """A vote that raises something other than a refusal (here a malformed command) undoes
+    its savepoint, is tried again alone after the batch, and only its caller hears of it."""
+    poll, options, (ann, bob) = await sync_to_async(setting_up)(workshop, 2)
+    writer = VoteWriter()
+    malformed = writer.cast(
+        workshop_id=workshop.pk, delegate_id=ann, poll_id=poll.pk, option_id=options[1],
+        action="add", colour="red",
+    )  # fmt: skip
+    outcomes = await asyncio.gather(
+        add(writer, poll, workshop, ann, options[0]),
+        malformed,
+        add(writer, poll, workshop, bob, options[0]),
+        return_exceptions=True,
+    )
+    assert writer.batches == 1
+    assert isinstance(outcomes[0], voting.CastResult)
+    assert isinstance(outcomes[1], TypeError)
+    assert isinstance(outcomes[2], voting.CastResult)
+    assert await sync_to_async(ballots)(poll) == {ann: {options[0]: 1}, bob: {options[0]: 1}}
