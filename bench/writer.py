@@ -15,7 +15,9 @@ With `--no-ack` the answer is not rendered (the write alone).
 Each round opens a fresh dot vote (5 dots, at most 2 on an option; no vote is refused), runs
 both paths in turn (alternating which goes first) and checks that what was acknowledged is
 what is stored. The push coalescer runs on the loop as on the server, so pushes are rendered
-as they would be (by the same database thread). Prints votes/s per round and the medians.
+as they would be (by the same database thread). Prints votes/s and CPU a vote (this
+process, all threads; and the PostgreSQL server, whoever else uses it) per round, and the
+medians. On a shared machine the CPU figures are the steadier ones.
 
 Database: `DATABASE_URL` (PostgreSQL; default as the load bench's); channel layer: Redis
 with `REDIS_URL`, else in memory. A figure, not a test.
@@ -45,7 +47,9 @@ def parse_args() -> argparse.Namespace:
 
 async def run_path(
     path: str, workshop_id: int, vote: room.Vote, delegates: list[int], n: int, ack: bool
-):
+) -> tuple[float, int, int, float, float]:
+    """Seconds, votes acknowledged, batches written, CPU seconds of this process and of the
+    PostgreSQL server (all of it: other clients count too)."""
     from channels.db import database_sync_to_async
 
     from sessions.live.consumers import WorkshopConsumer
@@ -53,43 +57,42 @@ async def run_path(
     from sessions.voting.forms import VoteForm
     from sessions.voting.writer import writer
 
-    def tap(i: int) -> dict:
+    def tap(i: int) -> dict[str, object]:
         # Vote i from delegate i mod N; its k-th vote on option (i + k) mod 6: never refused.
         k = i // len(delegates)
         option = vote.option_ids[(i + k) % len(vote.option_ids)]
         return {"type": "vote", "poll": vote.poll_id, "option": option, "action": "add",
                 "key": str(uuid.uuid4())}  # fmt: skip
 
-    def consumer(delegate: int) -> WorkshopConsumer:
+    def consumer(delegate: int) -> tuple[WorkshopConsumer, int]:
         socket = WorkshopConsumer()
         socket.workshop_id, socket.delegate_id = workshop_id, delegate
-        return socket
+        return socket, delegate
 
-    def direct(socket: WorkshopConsumer, form: VoteForm) -> str:
-        outcome = voting.cast(
-            workshop_id=workshop_id, delegate_id=socket.delegate_id, **form.command()
-        )
+    def direct(socket: WorkshopConsumer, delegate: int, form: VoteForm) -> str:
+        outcome = voting.cast(workshop_id=workshop_id, delegate_id=delegate, **form.command())
         return socket.ack(form, outcome) if ack else 'data-ack="'
 
     async def one(i: int) -> str:
-        socket = consumer(delegates[i % len(delegates)])
+        socket, delegate = consumer(delegates[i % len(delegates)])
         if path == "writer" and ack:
             return await socket.vote(tap(i))
         form = VoteForm(tap(i))
         assert form.is_valid()
         if path == "writer":
-            await writer.cast(
-                workshop_id=workshop_id, delegate_id=socket.delegate_id, **form.command()
-            )
+            await writer.cast(workshop_id=workshop_id, delegate_id=delegate, **form.command())
             return 'data-ack="'
-        return await database_sync_to_async(direct)(socket, form)
+        return await database_sync_to_async(direct)(socket, delegate, form)
 
+    postmaster = procs.postgres_postmaster()
     batches = writer.batches
-    start = time.perf_counter()
+    pg_before = procs.postgres_cpu_seconds(postmaster) if postmaster else 0.0
+    cpu_before, start = time.process_time(), time.perf_counter()
     answers = await asyncio.gather(*(one(i) for i in range(n)))
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_before
+    pg = (procs.postgres_cpu_seconds(postmaster) - pg_before) if postmaster else 0.0
     acked = sum('data-ack="' in answer for answer in answers)
-    return elapsed, acked, writer.batches - batches
+    return elapsed, acked, writer.batches - batches, cpu, pg
 
 
 async def main() -> None:
@@ -109,6 +112,7 @@ async def main() -> None:
         )
     )
     figures: dict[str, list[float]] = {"direct": [], "writer": []}
+    cpu_ms: dict[str, list[float]] = {"direct": [], "writer": []}
     for round_ in range(args.repeat):
         order = ("direct", "writer") if round_ % 2 == 0 else ("writer", "direct")
         for path in order:
@@ -116,23 +120,28 @@ async def main() -> None:
                 made.workshop_id, f"{path} {round_}"
             )
             await asyncio.sleep(1.5)  # the pushes of opening it are out of the way
-            elapsed, acked, batches = await run_path(
+            elapsed, acked, batches, cpu, pg = await run_path(
                 path, made.workshop_id, vote, delegates, args.votes, not args.no_ack
             )
             stored = await database_sync_to_async(room.stored_votes)(vote.poll_id)
             rate = args.votes / elapsed
             figures[path].append(rate)
+            cpu_ms[path].append(cpu * 1000 / args.votes)
             extra = f", {batches} batches (mean {args.votes / batches:.0f})" if batches else ""
             print(
                 f"round {round_ + 1} {path:6}: {args.votes} votes in {elapsed:.2f} s = "
-                f"{rate:.0f} votes/s; acked {acked}, stored {stored['marks']} "
-                f"(spent {stored['spent']}){extra}",
+                f"{rate:.0f} votes/s; CPU a vote {cpu * 1000 / args.votes:.1f} ms here, "
+                f"{pg * 1000 / args.votes:.1f} ms PostgreSQL; acked {acked}, "
+                f"stored {stored['marks']} (spent {stored['spent']}){extra}",
                 flush=True,
             )
             assert acked == stored["marks"] == stored["spent"] == args.votes
             await asyncio.sleep(1.5)  # the trailing pushes are out of the way
     for path, rates in figures.items():
-        print(f"{path:6}: median {statistics.median(rates):.0f} votes/s over {len(rates)} rounds")
+        print(
+            f"{path:6}: median {statistics.median(rates):.0f} votes/s, "
+            f"{statistics.median(cpu_ms[path]):.1f} ms CPU a vote here, over {len(rates)} rounds"
+        )
     ratio = statistics.median(figures["writer"]) / statistics.median(figures["direct"])
     print(f"writer / direct: {ratio:.1f}x")
 

@@ -55,7 +55,7 @@ GATHER_SECONDS = 0.002
 class Pending:
     command: dict[str, Any]
     answer: Callable[[voting.CastResult], Any] | None
-    future: asyncio.Future
+    future: asyncio.Future[Any]
     # Filled on the database thread: what happened, resolved on the loop after commit.
     result: Any = None
     error: BaseException | None = None
@@ -68,7 +68,7 @@ class VoteWriter:
         self.gather_seconds = gather_seconds
         self.loop: asyncio.AbstractEventLoop | None = None
         self.queue: asyncio.Queue[Pending] | None = None
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.batches = 0  # batches written (a figure for the bench)
 
     async def cast(
