@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sessions.agenda.services import (
     VOTE_CLOSED,
@@ -33,9 +35,10 @@ from sessions.snapshot.services import challenge_labels_for_vote
 MAX_OPTIONS = 30
 CLOSED = VOTE_CLOSED
 NOT_OPEN_YET = VOTE_NOT_OPEN_YET
-DOES_NOT_FIT = "That action does not fit this kind of vote."
-NO_IDEAS_STEP = "That ideas step is not part of this workshop."
-NO_CLUSTERS = "That ideas step has no clusters yet."
+DOES_NOT_FIT = _("That action does not fit this kind of vote.")
+NO_IDEAS_STEP = _("That ideas step is not part of this workshop.")
+NO_CLUSTERS = _("That ideas step has no clusters yet.")
+NO_OPTION = _("That option is not part of this vote.")
 # Step.config key of a vote whose options are taken from an ideas step's clusters when it
 # opens: the settings it was planned with (`PollSettings` as a dict).
 PLANNED = "planned_options"
@@ -86,7 +89,7 @@ def configure_poll(*, poll: Poll, settings: PollSettings) -> Poll:
     """Change a poll's kind, options and limits: only before anyone has voted."""
     poll, workshop = _locked_poll(poll.pk)
     if poll.ballots.exists():
-        raise Conflict("People have voted already, so the options and limits are fixed.")
+        raise Conflict(_("People have voted already, so the options and limits are fixed."))
     _apply_settings(poll, settings)
     changed(workshop.pk, events.VOTE_CONFIGURED)
     return poll
@@ -104,9 +107,9 @@ def _apply_settings(poll: Poll, settings: PollSettings, *, opening: bool = False
     labels = [label.strip() for label in options if label.strip()]
     planned_later = settings.options_from is not None and not labels
     if not planned_later and not 2 <= len(labels) <= MAX_OPTIONS:
-        raise InvalidInput(f"A vote needs between 2 and {MAX_OPTIONS} options.")
+        raise InvalidInput(_("A vote needs between 2 and %(n)d options.") % {"n": MAX_OPTIONS})
     if len({label.casefold() for label in labels}) != len(labels):
-        raise InvalidInput("Two options have the same text; make each option different.")
+        raise InvalidInput(_("Two options have the same text; make each option different."))
     poll.kind = settings.kind
     poll.budget = settings.budget or default_budget(len(labels))
     poll.per_option_max = settings.per_option_max
@@ -132,8 +135,11 @@ def _planned_labels(step: Step, ideas_step_id: int, *, opening: bool) -> list[st
             return []
         title = Step.objects.get(pk=ideas_step_id).title
         raise Conflict(
-            f"This vote takes its options from the clusters of “{title}”, which has none yet: "
-            "cluster the ideas first. The vote was not opened."
+            _(
+                "This vote takes its options from the clusters of “%(title)s”, which has none "
+                "yet: cluster the ideas first. The vote was not opened."
+            )
+            % {"title": title}
         ) from None
 
 
@@ -265,7 +271,7 @@ class CastResult:
 
 
 @transaction.atomic
-def cast(**command) -> CastResult:
+def cast(**command: Any) -> CastResult:
     """One vote in its own transaction (`cast_in` says what it does)."""
     return cast_in(**command)
 
@@ -297,7 +303,7 @@ def cast_in(
     command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     poll = Poll.objects.select_related("step").filter(pk=poll_id).first()
     if poll is None or poll.step.workshop_id != workshop_id:
-        raise NotFound("That vote is not part of this workshop.")
+        raise NotFound(_("That vote is not part of this workshop."))
     matrix = poll.kind == Poll.Kind.MATRIX
     # On a 2x2 ballot an option's impact, effort and clear forms carry the option's one key,
     # so the action is part of the command's name: tapping effort while the impact tap is
@@ -310,8 +316,8 @@ def cast_in(
     options = {o.pk: o for o in poll.options.all()}
     names_option = action != "clear" or (matrix and option_id is not None)
     if names_option and option_id not in options:
-        raise NotFound("That option is not part of this vote.")
-    ballot, _ = Ballot.objects.get_or_create(
+        raise NotFound(NO_OPTION)
+    ballot, _created = Ballot.objects.get_or_create(
         poll=poll, delegate_id=delegate_id, defaults={"allowance": poll.allowance(len(options))}
     )
     ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
@@ -326,22 +332,32 @@ def cast_in(
 
 
 def apply_action(
-    poll: Poll, marks: dict[int, int], option_id, action: str, value, option_count: int
+    poll: Poll,
+    marks: dict[int, int],
+    option_id: int | None,
+    action: str,
+    value: int | None,
+    option_count: int,
 ) -> dict[int, int]:
     """The ballot's marks after `action`, or Refused with the limit it would pass."""
     wanted = dict(marks)
     if action == "clear":
         return {}
+    if option_id is None:  # every other action names an option of the vote
+        raise NotFound(NO_OPTION)
     kind = poll.kind
     if kind == Poll.Kind.DOTS and action in {"add", "remove"}:
         current = wanted.get(option_id, 0)
         if action == "add":
             if sum(wanted.values()) >= poll.budget:
                 raise Conflict(
-                    f"You have used all {poll.budget} dots. Take one off another option first."
+                    _("You have used all %(n)d dots. Take one off another option first.")
+                    % {"n": poll.budget}
                 )
             if current >= poll.per_option_max:
-                raise Conflict(f"At most {poll.per_option_max} dots can go on one option.")
+                raise Conflict(
+                    _("At most %(n)d dots can go on one option.") % {"n": poll.per_option_max}
+                )
             wanted[option_id] = current + 1
         elif current:
             wanted[option_id] = current - 1
@@ -352,13 +368,15 @@ def apply_action(
         if option_id in wanted:
             del wanted[option_id]
         elif len(wanted) >= poll.max_picks:
-            raise Conflict(f"You can pick at most {poll.max_picks}. Unpick one first.")
+            raise Conflict(
+                _("You can pick at most %(n)d. Unpick one first.") % {"n": poll.max_picks}
+            )
         else:
             wanted[option_id] = 1
         return wanted
     if kind == Poll.Kind.SCALE and action == "rate":
         if value is None or not 1 <= value <= 5:
-            raise InvalidInput("A rating is a whole number from 1 to 5.")
+            raise InvalidInput(_("A rating is a whole number from 1 to 5."))
         wanted[option_id] = value
         return wanted
     if kind == Poll.Kind.RANKING and action in {"rank", "unrank"}:
@@ -367,18 +385,20 @@ def apply_action(
 
 
 def _rerank(poll: Poll, wanted: dict[int, int], option_id: int, action: str) -> dict[int, int]:
-    order = sorted(wanted, key=wanted.get)
+    order = sorted(wanted, key=lambda option: wanted[option])
     if action == "unrank":
         order = [o for o in order if o != option_id]
     elif option_id not in order:
         if len(order) >= poll.max_picks:
-            raise Conflict(f"Your top {poll.max_picks} are already chosen. Remove one first.")
+            raise Conflict(
+                _("Your top %(n)d are already chosen. Remove one first.") % {"n": poll.max_picks}
+            )
         order.append(option_id)
     return {o: place for place, o in enumerate(order, start=1)}
 
 
 def _store(
-    ballot: Ballot, before: dict[int, int], after: dict[int, int], cap: int, *, kind
+    ballot: Ballot, before: dict[int, int], after: dict[int, int], cap: int, *, kind: str
 ) -> None:
     if before == after:
         return
@@ -421,8 +441,13 @@ def rate_matrix(
         return wanted
     if action not in AXES:
         raise InvalidInput(DOES_NOT_FIT)
+    if option_id is None:
+        raise NotFound(NO_OPTION)
     if value is None or isinstance(value, bool) or not 1 <= value <= MATRIX_POINTS:
-        raise InvalidInput(f"An {action} rating is a whole number from 1 to {MATRIX_POINTS}.")
+        raise InvalidInput(
+            _("An %(axis)s rating is a whole number from 1 to %(n)d.")
+            % {"axis": action, "n": MATRIX_POINTS}
+        )
     impact, effort = wanted.get(option_id, (0, None))
     wanted[option_id] = (value, effort) if action == "impact" else (impact, value)
     return wanted
