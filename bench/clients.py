@@ -74,7 +74,10 @@ class SinkPhone(asyncio.Protocol):
         self.buffer = bytearray()
         self.upgraded = False
         self.fragments: list[bytes] = []
-        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.ready: asyncio.Future[None] = loop.create_future()
+        self.gone: asyncio.Future[None] = loop.create_future()  # set when the socket closes
+        self.snapshot_version: int | None = None  # the highest data-version in the snapshot
         self.frames = 0
         self.bytes = 0
         self.results_frames = 0
@@ -108,6 +111,8 @@ class SinkPhone(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if not self.gone.done():
+            self.gone.set_result(None)
         if not self.ready.done():
             self.ready.set_exception(ConnectionError(f"closed ({self.close_code})"))
         if self.pending and self.answers is not None:
@@ -163,6 +168,8 @@ class SinkPhone(asyncio.Protocol):
     def _on_message(self, message: bytes) -> None:
         now = time.monotonic()
         if not self.ready.done():
+            versions = [int(v) for v in VERSION.findall(message)]
+            self.snapshot_version = max(versions) if versions else None
             self.ready.set_result(None)  # the snapshot
             return
         if message.startswith(RESULTS_START):
