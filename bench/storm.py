@@ -28,12 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from bench import load, procs, report, room
-from bench.clients import SinkPhone, Watcher, open_sink
+from bench.clients import SinkPhone, Watcher
 from bench.measure import summary
 
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 10.0
-HANDSHAKE_TIMEOUT = 10.0  # a socket not open with its snapshot by then is dropped and retried
+# A browser gives up a TCP connect after a long while, and daphne itself rejects (403) a
+# socket the application has not accepted within 5 s; once open, live.js replaces a socket
+# that has not answered within its heartbeat and heartbeat timeout (4 s + 4 s).
+TCP_CONNECT_TIMEOUT = 30.0
+HANDSHAKE_TIMEOUT = 30.0
+FIRST_FRAME_TIMEOUT = 8.0
 
 
 def backoff(attempt: int) -> float:
@@ -177,7 +182,7 @@ async def kill_and_restart(
             if time.monotonic() >= deadline:
                 return None
             try:
-                phone = await open_sink(port, path, cookie, HANDSHAKE_TIMEOUT)
+                phone = await reopen(port, path, cookie)
             except (OSError, TimeoutError) as error:
                 failures[f"{type(error).__name__}: {error}"[:80]] += 1
                 continue
@@ -186,7 +191,7 @@ async def kill_and_restart(
 
     async def projector_back() -> float | None:
         old = fleet.projector
-        with_timeout = min(HANDSHAKE_TIMEOUT, max(deadline - time.monotonic(), 1))
+        with_timeout = min(FIRST_FRAME_TIMEOUT, max(deadline - time.monotonic(), 1))
         for attempt in itertools.count():
             await asyncio.sleep(backoff(attempt))
             if time.monotonic() >= deadline:
@@ -241,6 +246,33 @@ async def kill_and_restart(
     }
     print(storm_lines(outcome), flush=True)
     return outcome
+
+
+async def reopen(port: int, path: str, cookie: str) -> SinkPhone:
+    """A phone's new socket, given up as the page would (see the timeouts above); returns
+    once the snapshot has arrived."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(TCP_CONNECT_TIMEOUT):
+            _, phone = await loop.create_connection(
+                lambda: SinkPhone(port, path, cookie), "127.0.0.1", port
+            )
+    except TimeoutError:
+        raise TimeoutError(f"no TCP connection within {TCP_CONNECT_TIMEOUT:.0f} s") from None
+    stage = f"no 101 answer within {HANDSHAKE_TIMEOUT:.0f} s"
+    try:
+        async with asyncio.timeout(HANDSHAKE_TIMEOUT):
+            await phone.opened
+        stage = f"open, but no snapshot within {FIRST_FRAME_TIMEOUT:.0f} s"
+        async with asyncio.timeout(FIRST_FRAME_TIMEOUT):
+            await phone.ready
+    except TimeoutError:
+        phone.close()
+        raise TimeoutError(stage) from None
+    except BaseException:
+        phone.close()
+        raise
+    return phone
 
 
 def storm_lines(storm: dict[str, Any]) -> str:
