@@ -141,7 +141,14 @@ def run_embedded(args: argparse.Namespace, results: Path, stamp: str) -> dict[st
         f"facilitate benchmark {stamp}, embedded default: one daphne process, SQLite "
         f"{sqlite_path}, in-memory channel layer; {phones} phones at {args.embedded_rate} "
         f"taps/s and {tappers} phones back to back for {args.embedded_seconds:g} s, per "
-        f"transport {args.transports}; {cores.describe(1)}; code {procs.code_version()['commit']}",
+        f"transport {args.transports}; "
+        + (
+            f"server on core {cores.server}, load generator on core(s) "
+            f"{','.join(map(str, sorted(cores.generator)))}"
+            if cores.pinned
+            else "not pinned (fewer than 2 cores)"
+        )
+        + f"; code {procs.code_version()['commit']}",
         flush=True,
     )
     try:

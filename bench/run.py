@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.embedded:
         return main_embedded(args, stamp, output)
 
-    procs.raise_open_files(2 * args.phones + 1024)
+    procs.raise_open_files(2 * max(args.phones, args.storm) + 1024)
     procs.pin_self(procs.generator_core())  # Redis, started next, inherits this core
     redis = procs.Redis()
     try:
