@@ -76,6 +76,7 @@ class SinkPhone(asyncio.Protocol):
         self.fragments: list[bytes] = []
         loop = asyncio.get_running_loop()
         self.ready: asyncio.Future[None] = loop.create_future()
+        self.ready.add_done_callback(_retrieve)  # a failed handshake fails both futures
         self.opened: asyncio.Future[None] = loop.create_future()  # the 101 answer came
         self.opened.add_done_callback(_retrieve)  # awaited only by those who need it
         self.gone: asyncio.Future[None] = loop.create_future()  # set when the socket closes
