@@ -77,6 +77,8 @@ check: lint types
 
 ## bench: the load benchmark as production runs (daphne, Redis, PostgreSQL); see bench/README.md
 ## e.g. make bench BENCH_ARGS="--phones 5000 --processes 1 --transports socket"
+##      make bench BENCH_ARGS="--no-ladder --storm 5000"   (kill and restart daphne under 5,000 phones)
+##      make bench BENCH_ARGS="--embedded"   (one daphne with SQLite and the in-memory layer)
 bench: $(VENV)/.requirements-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -74,7 +74,13 @@ class SinkPhone(asyncio.Protocol):
         self.buffer = bytearray()
         self.upgraded = False
         self.fragments: list[bytes] = []
-        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self.ready: asyncio.Future[None] = loop.create_future()
+        self.ready.add_done_callback(_retrieve)  # a failed handshake fails both futures
+        self.opened: asyncio.Future[None] = loop.create_future()  # the 101 answer came
+        self.opened.add_done_callback(_retrieve)  # awaited only by those who need it
+        self.gone: asyncio.Future[None] = loop.create_future()  # set when the socket closes
+        self.snapshot_version: int | None = None  # the highest data-version in the snapshot
         self.frames = 0
         self.bytes = 0
         self.results_frames = 0
@@ -104,10 +110,16 @@ class SinkPhone(asyncio.Protocol):
                 self._fail(f"handshake: {status.decode(errors='replace')}")
                 return
             self.upgraded = True
+            if not self.opened.done():
+                self.opened.set_result(None)
         self._read_frames()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if not self.gone.done():
+            self.gone.set_result(None)
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError("closed before the handshake ended"))
         if not self.ready.done():
             self.ready.set_exception(ConnectionError(f"closed ({self.close_code})"))
         if self.pending and self.answers is not None:
@@ -163,6 +175,8 @@ class SinkPhone(asyncio.Protocol):
     def _on_message(self, message: bytes) -> None:
         now = time.monotonic()
         if not self.ready.done():
+            versions = [int(v) for v in VERSION.findall(message)]
+            self.snapshot_version = max(versions) if versions else None
             self.ready.set_result(None)  # the snapshot
             return
         if message.startswith(RESULTS_START):
@@ -191,6 +205,8 @@ class SinkPhone(asyncio.Protocol):
             self.transport.write(data)
 
     def _fail(self, reason: str) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(ConnectionError(reason))
         if not self.ready.done():
             self.ready.set_exception(ConnectionError(reason))
         if self.transport is not None:
@@ -209,6 +225,11 @@ class SinkPhone(asyncio.Protocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(frame(CLOSE, (1000).to_bytes(2, "big")))
             self.transport.close()
+
+
+def _retrieve(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def open_sink(port: int, path: str, cookie: str, within: float) -> SinkPhone:

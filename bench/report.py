@@ -41,7 +41,7 @@ def live(event: dict[str, Any]) -> None:
     if event["event"] == "connected":
         failures = event["failures"] or "none"
         print(
-            f"  connected {event['sinks_connected']} sink phones in "
+            f"  connected {event['sinks_connected']} sink phones (each with its snapshot) in "
             f"{event['connect_seconds']:.1f} s ({event['connects_per_second']:.0f}/s) and "
             f"{event['probes_connected']} probes; {event['not_connected']} not connected; "
             f"failed attempts: {failures}",
@@ -236,8 +236,9 @@ def final(runs: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any
     print("\n== connections")
     for c in connects:
         print(
-            f"  {c['configuration']}: {c['connected']} of {args.phones} phones connected in "
-            f"{c['seconds']:.1f} s, failures {c['failures'] or 'none'}, closed during the run "
+            f"  {c['configuration']}: {c['connected']} of {args.phones} phones connected, each "
+            f"with its snapshot, in {c['seconds']:.1f} s, failures {c['failures'] or 'none'}, "
+            "closed during the run "
             f"{c['closed']}, server peak RSS (VmHWM) "
             + " + ".join(f"{mb:.0f}" for mb in c["peak_rss_mb"] or [])
             + " MB"
@@ -434,3 +435,28 @@ def us(seconds: float) -> str:
     if seconds is None or math.isnan(seconds):
         return "-"
     return f"{seconds * 1e6:.0f} us" if seconds < 0.001 else f"{seconds * 1000:.1f} ms"
+
+
+def storm_summary(result: dict[str, Any]) -> None:
+    """The reconnect storm's figures, again at the end of the run."""
+    print(f"\n== reconnect storm ({result['phones']} phones, one daphne process)")
+    connect = result["connect"]
+    held = result.get("held") or {}
+    print(
+        f"  connected {connect['sinks_connected']} phones, each with its snapshot, in "
+        f"{connect['connect_seconds']:.1f} s; server RSS with them held "
+        f"{held.get('rss_mb', math.nan):.0f} MB (high-water mark "
+        f"{held.get('peak_rss_mb', math.nan):.0f} MB, end of run {result['peak_rss_mb']:.0f} MB)"
+    )
+    step = result.get("step")
+    if step is not None:
+        print(
+            f"  {step['rate']} votes/s with every phone held: vote -> projector p50 "
+            f"{ms(step['latency_s']['p50'])} p99 {ms(step['latency_s']['p99'])}, saw "
+            f"{pct(step['delivered_share'], 2)}; => {verdict(step)}"
+        )
+    storm = result.get("storm")
+    if storm is not None:
+        from bench.storm import storm_lines
+
+        print(storm_lines(storm))

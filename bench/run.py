@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import load, procs, report, room
+from bench import embedded, load, procs, report, room, storm
 
 RESULTS = procs.ROOT / "bench" / "results"
 QUIET_MACHINE = 0.2  # cores busy before the run above which the machine is not quiet
@@ -77,9 +77,60 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--connect-concurrency", type=int, default=50, help="phones connecting at once"
     )
     parser.add_argument("--output", type=Path, default=None, help="raw JSON path")
+    storm_group = parser.add_argument_group(
+        "reconnect storm", "one daphne process holding N phones is killed and started again"
+    )
+    storm_group.add_argument(
+        "--storm",
+        type=int,
+        nargs="?",
+        const=5000,
+        default=0,
+        metavar="N",
+        help="after the ladders, a reconnect storm with N phones (5000 if N is left out)",
+    )
+    storm_group.add_argument(
+        "--storm-rate",
+        type=int,
+        default=250,
+        help="votes/s of the step run with every storm phone held (0: skip it)",
+    )
+    storm_group.add_argument(
+        "--storm-within", type=float, default=300, help="seconds to wait for every phone back"
+    )
+    parser.add_argument(
+        "--no-ladder",
+        action="store_true",
+        help="skip the ladders (app and bare server); with --storm, only the storm runs",
+    )
+    embedded_group = parser.add_argument_group(
+        "embedded default",
+        "one daphne process with SQLite and the in-memory channel layer (no PostgreSQL, no"
+        " Redis); replaces the production configurations",
+    )
+    embedded_group.add_argument("--embedded", action="store_true", help="run it")
+    embedded_group.add_argument(
+        "--embedded-phones", type=int, default=300, help="phones tapping open loop"
+    )
+    embedded_group.add_argument(
+        "--embedded-rate", type=int, default=100, help="their taps/s, all together"
+    )
+    embedded_group.add_argument("--embedded-seconds", type=float, default=10.0)
+    embedded_group.add_argument(
+        "--embedded-tappers", type=int, default=50, help="phones tapping back to back"
+    )
     args = parser.parse_args(argv)
     if args.probes >= args.phones:
         parser.error("--probes must be fewer than --phones")
+    if args.storm < 0 or (args.storm and args.storm < 2):
+        parser.error("--storm needs at least 2 phones")
+    if args.embedded and (
+        args.embedded_phones < 1
+        or args.embedded_tappers < 0
+        or args.embedded_rate < 1
+        or args.embedded_seconds <= 0
+    ):
+        parser.error("--embedded needs at least one phone, a positive rate and seconds")
     return args
 
 
@@ -205,8 +256,10 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = RESULTS / f"{stamp}-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     output = args.output or RESULTS / f"{stamp}.json"
+    if args.embedded:
+        return main_embedded(args, stamp, output)
 
-    procs.raise_open_files(2 * args.phones + 1024)
+    procs.raise_open_files(2 * max(args.phones, args.storm) + 1024)
     procs.pin_self(procs.generator_core())  # Redis, started next, inherits this core
     redis = procs.Redis()
     try:
@@ -222,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"facilitate benchmark {stamp}: {args.phones} phones ({args.probes} probes), "
             f"rates {args.rates} x {args.seconds:g} s, processes {args.processes}, "
-            f"transports {args.transports}, repeat {args.repeat}\n"
+            f"transports {args.transports}, repeat {args.repeat}"
+            + (" (no ladder)" if args.no_ladder else "")
+            + (f"; reconnect storm with {args.storm} phones" if args.storm else "")
+            + "\n"
             f"database {database_url.split('@')[-1]} (DB_CONN_MAX_AGE="
             f"{env.get('DB_CONN_MAX_AGE', 'unset, the app default')}), redis {redis.url}, "
             f"logs {log_dir}",
@@ -253,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         began = time.monotonic()
         runs = []
-        for repeat in range(args.repeat):
+        for repeat in range(0 if args.no_ladder else args.repeat):
             targets = []
             for processes in args.processes:
                 label = f"{stamp} r{repeat + 1} p{processes}"
@@ -261,11 +317,16 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_bare:
                 targets.append(run_bare(args, log_dir))
             runs.append({"repeat": repeat + 1, "targets": targets})
+        storm_result = (
+            storm.run_storm(args, env, redis, postmaster, log_dir, stamp) if args.storm else None
+        )
         took = time.monotonic() - began
     finally:
         redis.stop()
 
-    summary = report.final(runs, args)
+    summary = report.final(runs, args) if runs else {"checks_passed": True}
+    if storm_result is not None:
+        report.storm_summary(storm_result)
     document = {
         "started": stamp,
         "seconds": took,
@@ -280,11 +341,41 @@ def main(argv: list[str] | None = None) -> int:
         "machine_busy_before": busy,
         "runs": runs,
         "summary": summary,
+        "storm": storm_result,
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(clean(document), indent=1))
     print(f"\nraw figures: {output}  (took {took:.0f} s)")
     return 0 if summary["checks_passed"] else 1
+
+
+def main_embedded(args: argparse.Namespace, stamp: str, output: Path) -> int:
+    """The embedded default (see bench/embedded.py): no PostgreSQL, no Redis."""
+    procs.raise_open_files(2 * (args.embedded_phones + args.embedded_tappers) + 1024)
+    procs.pin_self(procs.generator_core())
+    began = time.monotonic()
+    result = embedded.run_embedded(args, RESULTS, stamp)
+    took = time.monotonic() - began
+    document = {
+        "started": stamp,
+        "seconds": took,
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
+        "code": procs.code_version(),
+        "embedded": result,
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(clean(document), indent=1))
+    passed = result["checks_passed"]
+    print(
+        f"\nchecks (acknowledged == stored == projector): {'ok' if passed else 'MISMATCH'}\n"
+        f"raw figures: {output}  (took {took:.0f} s)"
+    )
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
