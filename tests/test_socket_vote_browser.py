@@ -57,9 +57,7 @@ def allowance(page: Page):
 
 
 def marks(poll) -> list[tuple[str, int]]:
-    return sorted(
-        (m.option.label, m.value) for m in Mark.objects.filter(ballot__poll=poll)
-    )
+    return sorted((m.option.label, m.value) for m in Mark.objects.filter(ballot__poll=poll))
 
 
 def vote_frames(frames: list) -> list[dict]:
@@ -158,9 +156,7 @@ def test_a_phone_votes_over_its_socket_and_the_projector_shows_the_tally(
     shot(phone, "socket-vote-counted")
 
 
-def test_with_websockets_blocked_the_same_taps_go_over_http(
-    browser, server, workshop, open_vote
-):
+def test_with_websockets_blocked_the_same_taps_go_over_http(browser, server, workshop, open_vote):
     context = browser.new_context(**PHONE)
     block_sockets(context)
     watch = Watch(context)

@@ -13,10 +13,10 @@
 (function () {
   "use strict";
 
-  var inflight = []; // {key, fields, identity, socket, http}
+  // How long a tap sent over a live socket waits for its answer before going over HTTP.
+  var ANSWER_MS = 20000;
+  var inflight = []; // {key, fields, identity, url, socket, http, timer}
   var socket = null;
-
-  function root() { return document.querySelector("[ws-connect]"); }
 
   function live() {
     return socket !== null && socket.readyState === WebSocket.OPEN &&
@@ -88,30 +88,45 @@
     });
   }
 
-  function forget(tap) {
+  function drop(tap) {
+    clearTimeout(tap.timer);
     inflight = inflight.filter(function (t) { return t !== tap; });
+  }
+
+  function forget(tap) {
+    drop(tap);
     refreshMarks();
   }
 
   function send(tap) {
     tap.socket = socket;
     socket.send(JSON.stringify(Object.assign({ type: "vote" }, tap.fields)));
+    // A live socket that never answers the tap (it carries pongs, not the answer): HTTP then.
+    clearTimeout(tap.timer);
+    tap.timer = setTimeout(function () {
+      if (inflight.indexOf(tap) >= 0 && !tap.http) sendOverHttp(tap);
+    }, ANSWER_MS);
   }
 
   // Over HTTP, as the form itself would post it; the answer's fragments are swapped as usual,
-  // and live.js says "Not sent" if it cannot reach the server.
+  // and live.js says "Not sent" if it cannot reach the server. Each tap has a requesting
+  // element of its own (in the page, for its CSRF header): htmx queues requests per element.
   function sendOverHttp(tap) {
-    var el = root();
-    var url = tap.url;
-    if (!el || !url) {
+    clearTimeout(tap.timer);
+    if (!tap.url || !document.body) {
       forget(tap);
       return;
     }
     tap.http = true;
-    htmx.ajax("POST", url, { source: el, values: tap.fields, swap: "none" }).then(
-      function () { forget(tap); },
-      function () { forget(tap); }
-    );
+    var source = document.createElement("span");
+    source.hidden = true;
+    document.body.appendChild(source);
+    var done = function () {
+      source.remove();
+      forget(tap);
+    };
+    htmx.ajax("POST", tap.url, { source: source, values: tap.fields, swap: "none" })
+      .then(done, done);
   }
 
   document.addEventListener("submit", function (event) {
@@ -126,7 +141,7 @@
     if (pending) return; // the same control's tap is in flight: its answer brings fresh keys
     var tap = {
       key: fields.key, fields: fields, identity: identityOfForm, socket: null, http: false,
-      url: form.getAttribute("hx-post") || form.getAttribute("action"),
+      timer: null, url: form.getAttribute("hx-post") || form.getAttribute("action"),
     };
     inflight.push(tap);
     mark(form);
@@ -162,9 +177,7 @@
       tap = inflight.find(function (t) { return t.socket !== null && !t.http; });
     }
     if (tap && !answered) answered = { tap: tap, counted: false };
-    if (answered) {
-      inflight = inflight.filter(function (t) { return t !== answered.tap; });
-    }
+    if (answered) drop(answered.tap);
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
     if (!answered) return;
