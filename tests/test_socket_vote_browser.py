@@ -16,9 +16,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sessions.agenda import services
+from sessions.agenda.services import VOTE_CLOSED
 from sessions.models import Mark
 from sessions.voting import services as voting
-from tests.browser import PHONE, PROJECTOR, block_sockets, join_in, live, shot
+from tests.browser import PHONE, PROJECTOR, block_sockets, join_in, live, open_console, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,7 +92,8 @@ class Watch:
 
 
 def record_busy(page: Page) -> None:
-    """From now on, every ballot option whose form is marked as sending is logged, in order."""
+    """From now on, every ballot form marked as sending is logged: its option and its key (a
+    redraw while a tap is in flight marks the redrawn form again, with its own key)."""
     page.evaluate(
         """() => {
             window.busyLog = [];
@@ -100,7 +102,8 @@ def record_busy(page: Page) -> None:
                     const form = change.target;
                     if (form.getAttribute("aria-busy") !== "true") continue;
                     const label = form.querySelector(".option-label");
-                    window.busyLog.push(label ? label.textContent : form.className);
+                    const key = form.querySelector("input[name=key]");
+                    window.busyLog.push([label && label.textContent, key && key.value]);
                 }
             }).observe(document.body, {subtree: true, attributeFilter: ["aria-busy"]});
         }"""
@@ -129,14 +132,16 @@ def test_a_phone_votes_over_its_socket_and_the_projector_shows_the_tally(
     expect(allowance(phone)).to_contain_text("3 of 3 dots left")
     record_busy(phone)
 
-    keys = []
+    keys, tapped = [], []
     for label, left in (("Training", 2), ("Training", 1), ("Changeovers", 0)):
         keys.append(key_of(phone, label))
+        tapped.append([label, keys[-1]])
         put_dot(phone, label).click()
         expect(phone.locator("#ballot")).to_have_attribute("data-ack", keys[-1])
         expect(allowance(phone)).to_contain_text(f"{left} of 3 dots left")
-    # Each tapped option showed that it was sending, and nothing is pending any more.
-    assert phone.evaluate("() => window.busyLog") == ["Training", "Training", "Changeovers"]
+    # Each tapped form showed that it was sending, and nothing is pending any more.
+    busy = phone.evaluate("() => window.busyLog")
+    assert [entry for entry in busy if entry in tapped] == tapped, busy
     expect(phone.locator("#ballot [aria-busy], #ballot .sending-mark")).to_have_count(0)
     expect(row(phone, "Training").locator(".dots")).to_have_attribute("data-dots", "2")
 
@@ -242,6 +247,7 @@ def test_a_tap_whose_answer_is_lost_with_the_socket_is_sent_again_and_counted_on
         this["server_side"] = server_side
 
     context.route_web_socket(re.compile(r"/ws/phone/"), route)
+    watch = Watch(context)
     phone = join_in(context, server, workshop, "Dee")
     live(phone)
     expect(allowance(phone)).to_contain_text("3 of 3 dots left")
@@ -257,6 +263,8 @@ def test_a_tap_whose_answer_is_lost_with_the_socket_is_sent_again_and_counted_on
     expect(put_dot(phone, "Training")).to_be_disabled()
     expect(phone.locator("#vote-sending")).to_have_text("Sending your vote…")
     shot(phone, "socket-vote-sending")
+    # A second tap on the same form while the first is in flight (as Enter would send it).
+    form.evaluate("(form) => form.requestSubmit()")
 
     connections[0]["page_side"].close(code=1012)  # the connection drops before the answer
     wait_for(phone, lambda: len(connections) == 2 and connections[1]["held"], "the resend")
@@ -279,4 +287,50 @@ def test_a_tap_whose_answer_is_lost_with_the_socket_is_sent_again_and_counted_on
     expect(phone.locator("#vote-sending")).to_have_text("Your vote is saved.")
     assert marks(open_vote) == [("Training", 1)]
     sent = [json.loads(m) for c in connections for m in c["sent"] if '"vote"' in m]
-    assert [m["key"] for m in sent] == [key, key]
+    assert [m["key"] for m in sent] == [key, key]  # once per socket, the second tap not sent
+    assert watch.posts == []
+
+
+def test_a_socket_vote_after_the_facilitator_closed_voting_is_refused(
+    browser, server, workshop, facilitator, open_vote
+):
+    """The phone has not yet drawn the close (its push is held back) when it taps: the server
+    refuses the tap, and the phone shows why."""
+    context = browser.new_context(**PHONE)
+    held = {"on": False, "pushes": []}
+
+    def route(ws) -> None:
+        server_side = ws.connect_to_server()
+
+        def from_server(message) -> None:
+            answer = message == "pong" or "data-ack" in message or "data-refused" in message
+            if held["on"] and not answer:
+                held["pushes"].append(message)  # the push of the close, not drawn yet
+            else:
+                ws.send(message)
+
+        server_side.on_message(from_server)
+
+    context.route_web_socket(re.compile(r"/ws/phone/"), route)
+    watch = Watch(context)
+    phone = join_in(context, server, workshop, "Eve")
+    live(phone)
+    put_dot(phone, "Training").click()
+    expect(allowance(phone)).to_contain_text("2 of 3 dots left")
+
+    held["on"] = True
+    console = open_console(browser, server, workshop, facilitator)
+    console.get_by_role("button", name="Close voting").click()
+    expect(console.locator("#step .vote-state")).to_have_attribute("data-state", "closed")
+    wait_for(phone, lambda: any("Voting is closed" in m for m in held["pushes"]), "the push")
+    expect(allowance(phone)).to_contain_text("2 of 3 dots left")  # not drawn yet
+
+    key = key_of(phone, "Data entry")
+    put_dot(phone, "Data entry").click()
+    flash = phone.locator("#flash")
+    expect(flash).to_have_attribute("data-refused", key)
+    expect(flash.get_by_role("alert")).to_have_text(VOTE_CLOSED)
+    expect(phone.locator("#ballot [aria-busy], #ballot .sending-mark")).to_have_count(0)
+    expect(allowance(phone)).to_contain_text("2 of 3 dots left")
+    assert marks(open_vote) == [("Training", 1)]
+    assert watch.posts == []
