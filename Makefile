@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEMPLATES = $(shell find templates sessions -name '*.html' -not -path '*/static/*')
 
-.PHONY: run test check lint chromium nginx deploy-check bench clean
+.PHONY: run test check lint types chromium nginx deploy-check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,10 +51,16 @@ deploy-check: $(VENV)/.requirements
 lint: $(VENV)/.requirements-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djade --target-version 5.2 --check $(TEMPLATES)
 
-## test: lint, Django's checks (and deployment checks), migrations up to date, and the whole
-## pytest suite
-test: lint chromium nginx
+## types: mypy --strict with the Django plugin over facilitate/, sessions/, bench/ and manage.py
+## (settings in pyproject.toml's [tool.mypy])
+types: $(VENV)/.requirements-test
+	$(BIN)/mypy
+
+## test: lint, types, Django's checks (and deployment checks), migrations up to date, and the
+## whole pytest suite
+test: lint types chromium nginx
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(MAKE) --no-print-directory deploy-check
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -61,9 +68,9 @@ test: lint chromium nginx
 	# can be dropped at the end; the servers the tests start keep theirs, as in production.
 	DB_CONN_MAX_AGE=0 $(BIN)/pytest
 
-## check: the fast lane, a few minutes: lint, Django's checks, migrations up to date, and every
-## test except the browser and multi-process ones (no Chromium, nginx or Redis needed)
-check: lint
+## check: the fast lane, a few minutes: lint, types, Django's checks, migrations up to date, and
+## every test except the browser and multi-process ones (no Chromium, nginx or Redis needed)
+check: lint types
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DB_CONN_MAX_AGE=0 $(BIN)/pytest -m "not browser and not multiprocess"
@@ -74,4 +81,4 @@ bench: $(VENV)/.requirements-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var screenshots .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var screenshots .pytest_cache .ruff_cache .mypy_cache .hypothesis

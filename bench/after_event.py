@@ -18,7 +18,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("SQLITE_PATH", str(Path(tempfile.mkdtemp()) / "after-event.sqlite3"))
@@ -32,6 +34,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.http import StreamingHttpResponse  # noqa: E402
+from django.http.response import HttpResponseBase  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -40,12 +44,15 @@ from sessions.agenda import services  # noqa: E402
 from sessions.commitments import followups  # noqa: E402
 from sessions.commitments import services as commitments  # noqa: E402
 from sessions.commitments.funnel import funnel  # noqa: E402
-from sessions.models import Attendance, Commitment, Delegate, Poll  # noqa: E402
+from sessions.models import Attendance, Commitment, Delegate, Event, Poll, Workshop  # noqa: E402
 from sessions.voting import services as voting  # noqa: E402
 from sessions.voting.services import PollSettings  # noqa: E402
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def build(n: int):
+
+def build(n: int) -> tuple[User, Event, Workshop, int]:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user("organiser")  # signs in by force_login
@@ -85,7 +92,7 @@ def build(n: int):
     return user, event, workshop, len(made)
 
 
-def measure(name: str, job) -> None:
+def measure(name: str, job: Callable[[], object]) -> None:
     tracemalloc.start()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
@@ -111,9 +118,12 @@ def main() -> None:
     client = Client()
     client.force_login(user)
 
-    def csv(url: str):
-        response = client.get(url)
-        size = sum(len(chunk) for chunk in response.streaming_content)
+    def csv(url: str) -> str:
+        response: HttpResponseBase = client.get(url)
+        assert isinstance(response, StreamingHttpResponse)  # the exports stream
+        chunks = response.streaming_content
+        assert isinstance(chunks, Iterator)  # a sync view's stream
+        size = sum(len(chunk) for chunk in chunks)
         return f"{size / 1e3:.0f} kB, streamed={response.streaming}"
 
     # Every same-day summary is due 10 minutes after its commitment (or at 17:00 local).

@@ -24,14 +24,11 @@ import logging
 import signal
 import time
 from http import HTTPStatus
+from typing import Any
 
-from websockets.asyncio.server import (
-    Request,
-    Response,
-    ServerConnection,
-    broadcast,
-    serve,
-)
+from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.http11 import Request, Response
+from websockets.typing import Origin
 
 BUDGET = 5
 PER_OPTION_MAX = 2
@@ -62,9 +59,12 @@ class Room:
         self.tallies.setdefault(poll, dict.fromkeys(options, 0))
         self.changed()
 
-    def vote(self, delegate: str, message: dict) -> str:
+    def vote(self, delegate: str, message: dict[str, Any]) -> str:
         key = message.get("key")
-        poll, option, action = message.get("poll"), message.get("option"), message.get("action")
+        # Any JSON values: each is checked before use.
+        poll: Any = message.get("poll")
+        option: Any = message.get("option")
+        action: Any = message.get("action")
         if not isinstance(key, str) or not 0 < len(key) <= 64:
             return flash(NOT_UNDERSTOOD)
         if key in self.answers:
@@ -157,7 +157,7 @@ def flash(message: str, key: str | None = None) -> str:
     )
 
 
-def parse(text: str | bytes) -> dict | None:
+def parse(text: str | bytes) -> dict[str, Any] | None:
     if not isinstance(text, str) or len(text) > MAX_MESSAGE:
         return None
     try:
@@ -184,8 +184,8 @@ async def handler(connection: ServerConnection) -> None:
     try:
         await connection.send(ROOM.snapshot(projector=audience == "projector"))
         async for text in connection:
-            message = parse(text)
-            kind = message.get("type") if message else None
+            message = parse(text) or {}
+            kind = message.get("type")
             if kind == "vote" and audience == "phones":
                 await connection.send(ROOM.vote(delegate, message))
             elif kind == "show" and audience == "projector":
@@ -208,7 +208,7 @@ async def main(port: int) -> None:
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set_result, None)
-    origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    origins = [Origin(f"http://127.0.0.1:{port}"), Origin(f"http://localhost:{port}")]
     async with serve(
         handler,
         "127.0.0.1",

@@ -275,7 +275,7 @@ class Watcher:
     close_code: int | None = None
     on_results: Callable[[ResultsFrame], None] | None = None
     connection: ClientConnection | None = None
-    task: asyncio.Task | None = None
+    task: asyncio.Task[None] | None = None
 
     async def start(self, within: float = 30) -> None:
         """Connect and read the snapshot, within `within` seconds."""

@@ -28,7 +28,7 @@ from pathlib import Path
 # Run as a script from the project root, so make `sessions` importable without Django.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sessions.ideas.clustering import suggest_clusters
+from sessions.ideas.clustering import Suggestion, suggest_clusters
 
 MAX_LENGTH = 200
 
@@ -262,7 +262,7 @@ def scikit_learn_groups(ideas: list[tuple[int, str]]) -> list[tuple[int, ...]]:
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from sessions.clustering import SIMILARITY_THRESHOLD, _parse
+    from sessions.ideas.clustering import SIMILARITY_THRESHOLD, _parse
 
     parsed = [_parse(idea_id, text) for idea_id, text in sorted(ideas)]
     tfidf = TfidfVectorizer(analyzer=list, sublinear_tf=True, min_df=2)
@@ -280,7 +280,7 @@ def scikit_learn_groups(ideas: list[tuple[int, str]]) -> list[tuple[int, ...]]:
     return [tuple(group) for group in groups.values() if len(group) > 1]
 
 
-def compare_scikit_learn(ideas: list[tuple[int, str]], ours: list, runs: int) -> None:
+def compare_scikit_learn(ideas: list[tuple[int, str]], ours: list[Suggestion], runs: int) -> None:
     started = time.perf_counter()
     import sklearn  # noqa: F401  (the import's cost is part of the comparison)
 

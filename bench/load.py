@@ -154,7 +154,7 @@ class Sampler:
         self.pids = pids
         self.peak_rss = [procs.rss_mb(pid) for pid in pids]
         self.loop_lag: list[float] = []
-        self.tasks: list[asyncio.Task] = []
+        self.tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._rss()), asyncio.create_task(self._ticks())]
@@ -278,7 +278,7 @@ async def open_vote(target: Target, the_room: room.Room, fleet: Fleet, index: in
     """A fresh dot vote (fresh budgets), shown and open; returns once the projector shows it
     and the phones' pushes have had time to settle."""
     if target.kind == "app":
-        vote = await orm(room.open_vote, the_room.workshop_id, f"Bench vote {index}")
+        vote: room.Vote = await orm(room.open_vote, the_room.workshop_id, f"Bench vote {index}")
     else:
         vote = room.bare_vote(index)
         fleet.projector.send(
@@ -318,9 +318,11 @@ class HttpVoter:
             cookies=NoCookies(),
         )
         self.urls = [f"http://127.0.0.1:{p}/w/{the_room.workshop_id}/vote/" for p in target.ports]
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
 
-    def send(self, log: VoteLog, index: int, port_index: int, cookie: str, data: dict) -> None:
+    def send(
+        self, log: VoteLog, index: int, port_index: int, cookie: str, data: dict[str, Any]
+    ) -> None:
         headers = {
             "Cookie": f"{cookie}; csrftoken={CSRF_TOKEN}",
             "X-CSRFToken": CSRF_TOKEN,
@@ -331,7 +333,9 @@ class HttpVoter:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _post(self, log: VoteLog, i: int, url: str, headers: dict, data: dict) -> None:
+    async def _post(
+        self, log: VoteLog, i: int, url: str, headers: dict[str, Any], data: dict[str, Any]
+    ) -> None:
         try:
             response = await self.client.post(url, data=data, headers=headers)
         except httpx.HTTPError as error:
@@ -581,7 +585,7 @@ async def _until(condition: Callable[[], bool], deadline: float, every: float = 
 
 
 async def run_target(
-    target: Target, the_room: room.Room, options: Options, report: Callable[[dict], None]
+    target: Target, the_room: room.Room, options: Options, report: Callable[[dict[str, Any]], None]
 ) -> dict[str, Any]:
     """Connect the projector, the probes and a first few sink phones; measure the cost of a
     vote while few phones listen; connect the other phones; measure idle cost; then climb the
@@ -652,7 +656,7 @@ async def measured_step(
     rate: int,
     steps: Iterator[int],
     voter: HttpVoter | None,
-    report: Callable[[dict], None],
+    report: Callable[[dict[str, Any]], None],
     phase: str = "ladder",
 ) -> dict[str, Any]:
     """One step, once the machine is quiet; tried again if it failed while other processes

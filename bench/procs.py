@@ -86,7 +86,7 @@ class Redis:
     """REDIS_URL if set, else a throwaway redis-server on a free port (nothing on disk)."""
 
     def __init__(self) -> None:
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.url = os.environ.get("REDIS_URL", "")
         if self.url:
             return
@@ -110,7 +110,9 @@ class Redis:
         stop_process(self.process)
 
 
-def wait_for_port(port: int, process: subprocess.Popen, name: str, within: float = 15) -> None:
+def wait_for_port(
+    port: int, process: subprocess.Popen[bytes], name: str, within: float = 15
+) -> None:
     import socket
 
     deadline = time.monotonic() + within
@@ -174,7 +176,7 @@ class Server:
     env: dict[str, str]
     cores: str | None
     log_path: Path
-    process: subprocess.Popen | None = field(default=None, repr=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def pid(self) -> int:
@@ -236,7 +238,7 @@ def bare_server(port: int, cores: str | None, log_dir: Path) -> Server:
     return Server(f"bare:{port}", command, port, env, cores, log_path)
 
 
-def stop_process(process: subprocess.Popen | None) -> None:
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
     if process is None or process.poll() is not None:
         return
     process.terminate()

@@ -7,6 +7,7 @@ import argparse
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from bench.load import OTHERS_DISTURB
@@ -148,14 +149,14 @@ def verdict(step: dict[str, Any]) -> str:
 # --- the end of the run ------------------------------------------------------------------------
 
 
-def median(values: list[float | None]) -> float:
+def median(values: Sequence[float | None]) -> float:
     finite = [v for v in values if v is not None and not math.isnan(v)]
     return statistics.median(finite) if finite else math.nan
 
 
 def final(runs: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
     """Prints the summary table (medians over repeats), sustained rates, checks and ratios."""
-    steps: dict[tuple[str, str, int], list[dict]] = defaultdict(list)
+    steps: dict[tuple[str, str, int], list[dict[str, Any]]] = defaultdict(list)
     for run in runs:
         for target in run["targets"]:
             for step in target["steps"]:
@@ -214,8 +215,9 @@ def final(runs: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any
 
     sustained = sustained_rates(runs)
     print("\n== sustained (highest rate with >= 99.9% delivered and p99 <= 250 ms; median)")
-    for (name, transport), rate in sustained.items():
-        print(f"  {name}, {transport}: {rate if rate else 'none of the rates tried'} votes/s")
+    for (name, transport), best_rate in sustained.items():
+        tried = best_rate if best_rate else "none of the rates tried"
+        print(f"  {name}, {transport}: {tried} votes/s")
 
     checks, passed = check_all(runs)
     ratios = bare_ratios(runs)
@@ -321,11 +323,12 @@ def busy_seconds(
 ) -> float:
     """CPU-seconds of a measurement above idle: `key` "servers" (whole processes) or
     "server_loops" (their event-loop threads); with `everything`, Redis and PostgreSQL too."""
-    shares = sum(cpu[key]) - (sum(idle[key]) if idle else 0.0)
+    shares: float = sum(cpu[key]) - (sum(idle[key]) if idle else 0.0)
     if everything:
         shares += cpu["redis"] + cpu["postgres"]
         shares -= (idle["redis"] + idle["postgres"]) if idle else 0.0
-    return shares * cpu["wall_s"]
+    wall_s: float = cpu["wall_s"]
+    return shares * wall_s
 
 
 def costs(target: dict[str, Any]) -> dict[str, Any] | None:
@@ -416,12 +419,12 @@ def bare_ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if len(runs) > 1:
         names = sorted({r["configuration"] for r in ratios})
         for name in names:
-            mine = [r for r in ratios if r["configuration"] == name and "ours" in r]
+            named = [r for r in ratios if r["configuration"] == name and "ours" in r]
             print(
-                f"  median of {len(mine)} runs, {name}: push frames "
-                f"{pct(median([r['push_frames_share'] for r in mine]), 1)}, per-vote work "
-                f"{pct(median([r['per_vote_share'] for r in mine]), 1)} "
-                f"({pct(median([r['per_vote_share_with_redis_postgres'] for r in mine]), 1)} "
+                f"  median of {len(named)} runs, {name}: push frames "
+                f"{pct(median([r['push_frames_share'] for r in named]), 1)}, per-vote work "
+                f"{pct(median([r['per_vote_share'] for r in named]), 1)} "
+                f"({pct(median([r['per_vote_share_with_redis_postgres'] for r in named]), 1)} "
                 "counting Redis and PostgreSQL)"
             )
     return ratios

@@ -2,8 +2,20 @@
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from asgiref.typing import (
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    ASGISendEvent,
+    Scope,
+)
 from django.core.asgi import get_asgi_application
+
+# An ASGI application: Django's handler and Channels' routers each type the scope and the
+# messages in their own way, so the wrappers below take either.
+App = Callable[[Any, Any, Any], Awaitable[None]]
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facilitate.settings")
 django_asgi_app = get_asgi_application()
@@ -21,11 +33,13 @@ class ServerLoop:
     """Records the server's event loop for the push coalescer and starts the per-process
     presence heartbeat on it, the first time the loop serves a request."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
-        self.tasks: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
+        self.tasks: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         if scope["type"] != "lifespan":
             loop = asyncio.get_running_loop()
             if loop not in self.tasks:
@@ -46,15 +60,17 @@ class HeadWithoutBody:
     connection as the start of the next answer.
     """
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: App) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
         if scope["type"] != "http" or scope.get("method") != "HEAD":
             return await self.app(scope, receive, send)
         finished = False
 
-        async def send_head(message):
+        async def send_head(message: ASGISendEvent) -> None:
             nonlocal finished
             if message["type"] == "http.response.body":
                 if finished or message.get("more_body", False):

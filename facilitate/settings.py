@@ -11,7 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Django's generic classes (ModelAdmin, ModelForm...) take type parameters at run time, as the
+# type checker reads them (`admin.ModelAdmin[Event]`); nothing else changes.
+django_stubs_ext.monkeypatch(include_builtins=False)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -5,29 +5,34 @@ not the requester's gets exactly the same answer as one that does not exist.
 """
 
 from collections.abc import Mapping
+from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import models
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from sessions.errors import NotFound
 from sessions.identity import read_delegate_key
 from sessions.models import Delegate, Event, Step, Workshop
 
-NOT_FOUND = "That workshop does not exist, or you do not have access to it."
+NOT_FOUND = _("That workshop does not exist, or you do not have access to it.")
 NOT_JOINED = (
     "This phone has not joined that workshop. Scan the QR code or type the code "
     "shown on the screen to join."
 )
 
 
-def get_event_for_facilitator(user, event_id: int) -> Event:
+def get_event_for_facilitator(user: User, event_id: int) -> Event:
     events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
     try:
         return events.get(pk=event_id)
     except Event.DoesNotExist:
-        raise NotFound("That event does not exist, or you do not facilitate it.") from None
+        raise NotFound(_("That event does not exist, or you do not facilitate it.")) from None
 
 
-def get_workshop_for_facilitator(user, workshop_id: int) -> Workshop:
+def get_workshop_for_facilitator(user: User | AnonymousUser, workshop_id: int) -> Workshop:
+    """`user` may be anonymous (a socket's scope): then nothing is theirs."""
     if not user.is_authenticated:
         raise NotFound(NOT_FOUND)
     try:
@@ -71,8 +76,10 @@ def get_workshop_for_display(token: str) -> Workshop:
         return Workshop.objects.select_related("event").get(display_token=token)
     except Workshop.DoesNotExist:
         raise NotFound(
-            "This display link is not valid: it was revoked or mistyped. "
-            "Open the projector again from the facilitator console."
+            _(
+                "This display link is not valid: it was revoked or mistyped. "
+                "Open the projector again from the facilitator console."
+            )
         ) from None
 
 
@@ -80,11 +87,23 @@ def get_workshop_by_join_token(token: str) -> Workshop:
     try:
         return Workshop.objects.select_related("event").get(join_token=token)
     except Workshop.DoesNotExist:
-        raise NotFound("That join link is not valid. Ask for the workshop's code.") from None
+        raise NotFound(_("That join link is not valid. Ask for the workshop's code.")) from None
 
 
 def get_step(workshop: Workshop, step_id: int) -> Step:
     try:
         return workshop.steps.get(pk=step_id)
     except Step.DoesNotExist:
-        raise NotFound("That step is not part of this workshop.") from None
+        raise NotFound(_("That step is not part of this workshop.")) from None
+
+
+StepRow = TypeVar("StepRow", bound=models.Model)
+
+
+def on_screen(model: type[StepRow], workshop: Workshop) -> StepRow | None:
+    """The row of `model` (a step's poll, board or pulse) for the step the room is on now, with
+    its step; None between steps or when the step on screen is of another kind."""
+    if workshop.current_step_id is None:
+        return None
+    rows = model._default_manager.select_related("step")
+    return rows.filter(step_id=workshop.current_step_id).first()

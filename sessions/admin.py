@@ -1,3 +1,5 @@
+"""The Django admin: every table, read mostly, for an organiser's support staff."""
+
 from django.contrib import admin
 
 from sessions.models import (
@@ -14,7 +16,7 @@ from sessions.models import (
 )
 
 
-class WorkshopInline(admin.TabularInline):
+class WorkshopInline(admin.TabularInline[Workshop, Event]):
     model = Workshop
     fields = ["title", "join_code", "closed_at"]
     readonly_fields = ["join_code", "closed_at"]
@@ -23,7 +25,7 @@ class WorkshopInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(admin.ModelAdmin[Event]):
     list_display = ["name", "date", "venue", "created_at"]
     list_filter = ["date"]
     search_fields = ["name", "venue"]
@@ -31,14 +33,14 @@ class EventAdmin(admin.ModelAdmin):
     inlines = [WorkshopInline]
 
 
-class StepInline(admin.TabularInline):
+class StepInline(admin.TabularInline[Step, Workshop]):
     model = Step
     fields = ["position", "kind", "title"]
     extra = 0
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(admin.ModelAdmin):
+class WorkshopAdmin(admin.ModelAdmin[Workshop]):
     list_display = ["title", "event", "join_code", "current_step", "closed_at", "created_at"]
     list_filter = ["event", "closed_at"]
     search_fields = ["title", "join_code"]
@@ -48,14 +50,14 @@ class WorkshopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Step)
-class StepAdmin(admin.ModelAdmin):
+class StepAdmin(admin.ModelAdmin[Step]):
     list_display = ["title", "workshop", "position", "kind"]
     list_filter = ["kind"]
     search_fields = ["title"]
 
 
 @admin.register(Delegate)
-class DelegateAdmin(admin.ModelAdmin):
+class DelegateAdmin(admin.ModelAdmin[Delegate]):
     list_display = ["__str__", "event", "created_at"]
     list_filter = ["event"]
     search_fields = ["display_name"]
@@ -63,25 +65,25 @@ class DelegateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(admin.ModelAdmin[Attendance]):
     list_display = ["delegate", "workshop", "joined_at"]
     list_filter = ["workshop"]
 
 
 @admin.register(Presence)
-class PresenceAdmin(admin.ModelAdmin):
+class PresenceAdmin(admin.ModelAdmin[Presence]):
     list_display = ["delegate", "workshop", "process", "seen_at"]
     list_filter = ["workshop"]
 
 
-class ClusterInline(admin.TabularInline):
+class ClusterInline(admin.TabularInline[Cluster, Board]):
     model = Cluster
     fields = ["position", "name"]
     extra = 0
 
 
 @admin.register(Board)
-class BoardAdmin(admin.ModelAdmin):
+class BoardAdmin(admin.ModelAdmin[Board]):
     list_display = ["prompt", "step", "is_open", "show_names", "needs_approval", "staged"]
     list_filter = ["is_open", "staged"]
     search_fields = ["prompt", "step__title"]
@@ -90,7 +92,7 @@ class BoardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Idea)
-class IdeaAdmin(admin.ModelAdmin):
+class IdeaAdmin(admin.ModelAdmin[Idea]):
     list_display = ["text", "board", "status", "author_name", "cluster", "edited", "created_at"]
     list_filter = ["status", "edited"]
     search_fields = ["text"]
@@ -98,13 +100,13 @@ class IdeaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(admin.ModelAdmin[Cluster]):
     list_display = ["name", "board", "position", "created_at"]
     search_fields = ["name"]
     raw_id_fields = ["board"]
 
 
 @admin.register(ClusterUndo)
-class ClusterUndoAdmin(admin.ModelAdmin):
+class ClusterUndoAdmin(admin.ModelAdmin[ClusterUndo]):
     list_display = ["label", "board", "created_at"]
     raw_id_fields = ["board"]

@@ -1,3 +1,6 @@
+"""The app's configuration: label `workshops`, and at start-up the system checks and the step-
+kind registry."""
+
 from django.apps import AppConfig
 
 

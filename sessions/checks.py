@@ -1,14 +1,20 @@
 """System checks for settings that are dangerous outside development."""
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
 
 @checks.register(checks.Tags.security, deploy=False)
-def production_settings(app_configs, **kwargs) -> list[checks.CheckMessage]:
+def production_settings(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     if settings.DEBUG:
         return []
-    found = []
+    found: list[checks.CheckMessage] = []
     if settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY:
         found.append(
             checks.Warning(

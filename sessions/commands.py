@@ -46,6 +46,9 @@ def invalid_form(form: forms.Form) -> InvalidInput:
     """The refusal for a form that did not validate: every field's errors, in one message."""
     return InvalidInput(
         "Please correct the form: "
-        + "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()),
+        + "; ".join(
+            f"{name}: {' '.join(str(error) for error in errors)}"
+            for name, errors in form.errors.items()
+        ),
         form.errors,
     )

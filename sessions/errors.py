@@ -4,7 +4,19 @@ Views let these propagate; `sessions.middleware.RefusalMiddleware` turns them in
 (or an error fragment for htmx). Consumers turn them into a policy close code.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    from django.core.exceptions import ValidationError
+    from django_stubs_ext import StrPromise
+
+    # Field names to their messages: a form's `errors`, or a service's own.
+    FieldErrors: TypeAlias = Mapping[str, Sequence[str | StrPromise | ValidationError]]
 
 # The one answer to input no form of ours sends (a tampered or garbled request).
 NOT_UNDERSTOOD = gettext_lazy("That was not understood; nothing was changed.")
@@ -13,7 +25,9 @@ NOT_UNDERSTOOD = gettext_lazy("That was not understood; nothing was changed.")
 class Refused(Exception):
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str | StrPromise) -> None:
+        # Translated now, in the language of the request being refused.
+        message = str(message)
         super().__init__(message)
         self.message = message
 
@@ -39,6 +53,12 @@ class InvalidInput(Refused):
 
     status = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str | StrPromise,
+        errors: FieldErrors | None = None,
+    ) -> None:
         super().__init__(message)
-        self.errors = errors or {}
+        self.errors = {
+            name: [str(m) for m in messages] for name, messages in (errors or {}).items()
+        }

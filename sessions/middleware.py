@@ -1,7 +1,14 @@
+"""Refusals (`sessions.errors`) as answers: a page or fragment with the message, never a 500;
+htmx refusals say not to swap."""
+
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from sessions.errors import Refused
+from sessions.requests import HtmxHttpRequest
 
 # The phone's forms. Refused as a plain POST (no script), they answer with the phone page:
 # the message in its flash area and what was typed still in the form (`request.refused_post`).
@@ -17,13 +24,15 @@ class RefusalMiddleware:
     again with the message and the typed text; others get a page with the message.
     """
 
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+    def process_exception(
+        self, request: HtmxHttpRequest, exception: Exception
+    ) -> HttpResponse | None:
         if not isinstance(exception, Refused):
             return None
         context = {"message": exception.message, "status": exception.status}
@@ -38,7 +47,7 @@ class RefusalMiddleware:
         return render(request, "workshops/refused.html", context, status=exception.status)
 
 
-def _phone_page_again(request: HttpRequest, refusal: Refused) -> HttpResponse | None:
+def _phone_page_again(request: HtmxHttpRequest, refusal: Refused) -> HttpResponse | None:
     match = request.resolver_match
     if request.method != "POST" or match is None or match.url_name not in PHONE_FORMS:
         return None

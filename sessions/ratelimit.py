@@ -34,6 +34,7 @@ import ipaddress
 import logging
 import math
 import time
+from typing import Any
 
 import redis
 from axes.backends import AxesStandaloneBackend
@@ -71,11 +72,11 @@ def client_address(request: HttpRequest) -> str | None:
     None when the request has no address (a request built in code, such as force_login's):
     django-axes stores the address in an address column, where a made-up word cannot go.
     """
-    remote = request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
     proxies = [ipaddress.ip_network(p, strict=False) for p in settings.TRUSTED_PROXIES]
     if remote is None or not proxies or not _trusted(remote, proxies):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     nearest = remote
     for hop in reversed(hops):
@@ -121,7 +122,9 @@ def record_join_failure(request: HttpRequest) -> int | None:
     return wait
 
 
-def _seconds_until_under_budget(previous: int, current: int, elapsed: float, window: int):
+def _seconds_until_under_budget(
+    previous: int, current: int, elapsed: float, window: int
+) -> int | None:
     """With no more failures, when the weighted count falls back under the budget (None: it is
     under now). `elapsed` is the fraction of the current window gone."""
     budget = settings.JOIN_CODE_FAILURES_ALLOWED
@@ -155,7 +158,11 @@ LOGIN_LOCKED_OUT = ngettext_lazy(
 )
 
 
-def login_locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+def login_locked_out(
+    request: HttpRequest,
+    response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """django-axes' answer to a locked-out sign-in: the sign-in page again, with the reason."""
     minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
     context = {
@@ -166,12 +173,19 @@ def login_locked_out(request: HttpRequest, response=None, credentials=None) -> H
     return render(request, "registration/login.html", context, status=429)
 
 
-class SignInLimitBackend(AxesStandaloneBackend):
+class SignInLimitBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes ships no types
     """django-axes' guard, first in AUTHENTICATION_BACKENDS. A call to authenticate() without a
     request (the test client's login(), a shell) is no sign-in from an address: there is
     nothing to key a limit on, so it passes to the next backend instead of failing."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Refuses (PermissionDenied) a locked-out sign-in; else None, for the next backend."""
         if request is None:
-            return None
-        return super().authenticate(request, username=username, password=password, **kwargs)
+            return
+        super().authenticate(request, username=username, password=password, **kwargs)

@@ -7,19 +7,23 @@ fails again, and turns the 400 into a 500. Reading the body here first, once, an
 with a message and leaves no view or error handler to trip over it.
 """
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
 
-TOO_BIG = "That request was too large to read; nothing was changed."
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+TOO_BIG = _("That request was too large to read; nothing was changed.")
 WITH_BODY = {"POST"}  # Django parses a form body only for POST
 
 
 class RequestLimitsMiddleware:
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method in WITH_BODY:
             try:
                 request.POST  # noqa: B018  (parses the body now, within the limits)

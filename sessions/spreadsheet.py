@@ -21,7 +21,7 @@ from django.utils import timezone
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value) -> str:
+def safe_cell(value: object) -> str:
     """The cell as text, with a leading apostrophe when it would start a formula.
 
     Numbers stay numbers (a negative count is not a formula); dates are ISO 8601.
@@ -53,7 +53,7 @@ class _Line:
         return value
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
     """The CSV text, one line at a time, header first, every cell through `safe_cell`."""
     writer = csv.writer(_Line())
     yield writer.writerow(header)
@@ -61,7 +61,9 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
         yield writer.writerow([safe_cell(cell) for cell in row])
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]):
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> StreamingHttpResponse:
     """A streamed CSV download. `rows` is consumed lazily while the response is sent."""
     response = StreamingHttpResponse(
         csv_lines(header, rows), content_type="text/csv; charset=utf-8"
@@ -70,7 +72,9 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     return response
 
 
-def zip_response(filename: str, files: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]):
+def zip_response(
+    filename: str, files: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]]
+) -> HttpResponse:
     """Several CSV files in one zip download: (name, header, rows) each.
 
     A zip's directory comes last, so this one is built in memory; the CSVs inside are

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from sessions.models import Step, Workshop
+    from sessions.agenda.forms import StepForm
+    from sessions.models import Delegate, Step, Workshop
 
 # The modules that register a kind, in the order their exports are listed.
 KIND_MODULES = (
@@ -36,8 +37,9 @@ KIND_MODULES = (
     "sessions.snapshot.kind",
 )
 
-# The regions a kind may fill, in each audience's page (the partials it includes there).
-KIND_REGIONS = ("step", "results")
+# The regions a kind may fill, in each audience's page (the partials it includes there);
+# "ballot" is the phone's slot for the delegate's own fragment beside the step.
+KIND_REGIONS = ("step", "results", "ballot")
 
 CHUNK = 500  # rows fetched at a time by an export
 
@@ -49,7 +51,7 @@ class Export:
     slug: str
     label: str
     header: Sequence[str]
-    rows: Callable[[Workshop], Iterator[Sequence]]
+    rows: Callable[[Workshop], Iterator[Sequence[object]]]
 
     def filename(self, workshop: Workshop) -> str:
         return f"workshop-{workshop.pk}-{self.slug}.csv"
@@ -68,10 +70,14 @@ class StepKind(abc.ABC):
     exports: ClassVar[tuple[Export, ...]] = ()
     # The step's one-to-one rows that `record` reads (the archive loads them with the steps).
     related: ClassVar[tuple[str, ...]] = ()
+    # Whether the projector recalls the room's focus under the step (kinds whose own content
+    # is the options or the ideas do not).
+    shows_focus: ClassVar[bool] = True
 
     @abc.abstractmethod
-    def add(self, workshop: Workshop, form: Any) -> Step:
-        """Add a step of this kind from the console's valid add-step form (`StepForm`)."""
+    def add(self, workshop: Workshop, form: StepForm) -> Step | None:
+        """Add a step of this kind from the console's valid add-step form (`StepForm`); None
+        when the form's command key was used already (a replay adds nothing)."""
 
     @abc.abstractmethod
     def context(
@@ -79,18 +85,18 @@ class StepKind(abc.ABC):
         step: Step,
         names: tuple[str, ...],
         audience: str,
-        delegate: Any,
+        delegate: Delegate | None,
         request: HttpRequest | None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """What `names` (regions of `audience`) need while `step` is on screen; with
         `delegate` and `request` (a phone's page) that delegate's own fragment too."""
 
     @abc.abstractmethod
-    def record(self, step: Step, *, facilitator: bool) -> dict | None:
+    def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         """The step's results for the archive (what `archive_template` reads as
         `record.details`), or None when there is nothing to show but its text."""
 
-    def clean(self, form: Any, data: dict) -> None:
+    def clean(self, form: StepForm, data: dict[str, Any]) -> None:
         """Refuse, with `form.add_error`, an add-step form this kind cannot be added from
         (the fields every step has are checked already). Most kinds need nothing more."""
         return

@@ -1,3 +1,6 @@
+"""Every HTTP route of the app, grouped by feature package; views live in each package's
+`views.py`."""
+
 from django.urls import path
 
 import sessions.converters  # noqa: F401  (registers <token:...>)

@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def test_database_url() -> str:
@@ -90,7 +91,7 @@ class Daphne:
         }
         self.log_path = Path(tempfile.gettempdir()) / f"daphne-{uuid.uuid4().hex[:12]}.log"
         self.access_log_path = self.log_path.with_suffix(".access.log") if access_log else None
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Daphne:
         return self.launch().wait_ready()
@@ -115,6 +116,7 @@ class Daphne:
         return self.access_log_path.read_text(errors="replace")
 
     def wait_ready(self) -> Daphne:
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -141,7 +143,7 @@ class Daphne:
     def __enter__(self) -> Daphne:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
@@ -220,7 +222,7 @@ http {{
         site = render_nginx_site(self.port, [d.port for d in upstreams], static_root)
         (self.dir / "facilitate.conf").write_text(site)
         (self.dir / "nginx.conf").write_text(self.MAIN.format(d=self.dir))
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Nginx:
         command = [
@@ -258,5 +260,5 @@ http {{
     def __enter__(self) -> Nginx:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

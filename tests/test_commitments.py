@@ -292,7 +292,7 @@ class TestHints:
 
     def test_a_card_shown_again_carries_the_hints(self, workshop, step, delegate_client):
         response = commit(delegate_client, workshop, card(workshop, step, action="x" * 150))
-        assert HINTS["measure"] in response.content.decode()
+        assert str(HINTS["measure"]) in response.content.decode()
 
 
 @pytest.mark.django_db

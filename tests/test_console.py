@@ -127,8 +127,8 @@ def test_outsider_gets_the_same_not_found_as_for_a_missing_workshop(
     theirs = call(outsider_client, endpoint, workshop.pk, step.pk)
     missing = call(outsider_client, endpoint, MISSING_ID, step.pk)
     assert theirs.status_code == missing.status_code == 404
-    assert NOT_FOUND in html(theirs)
-    assert NOT_FOUND in html(missing)
+    assert str(NOT_FOUND) in html(theirs)
+    assert str(NOT_FOUND) in html(missing)
     assert workshop.title not in html(theirs)
     assert workshop.join_code not in html(theirs)
     assert state(workshop) == before
@@ -137,7 +137,7 @@ def test_outsider_gets_the_same_not_found_as_for_a_missing_workshop(
 def test_outsider_cannot_see_the_console(workshop, outsider_client):
     response = outsider_client.get(url("console", workshop.pk))
     assert response.status_code == 404
-    assert NOT_FOUND in html(response)
+    assert str(NOT_FOUND) in html(response)
     assert workshop.display_token not in html(response)
 
 

@@ -263,7 +263,7 @@ def test_a_commitment_card_for_a_step_that_is_not_a_whole_number_is_refused(
     }
     response = delegate_client.post(f"/w/{workshop.pk}/commitments/new/", card, **HTMX)
     assert response.status_code == 404
-    assert commitments.NO_STEP in response.content.decode()
+    assert str(commitments.NO_STEP) in response.content.decode()
     assert not Commitment.objects.exists()
     assert Step.objects.filter(kind=Step.Kind.COMMIT).count() == 1
 

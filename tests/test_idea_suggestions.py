@@ -428,7 +428,7 @@ class TestPhone:
             delegate_client, board, "Skills matrix", cluster=cluster(board, "Training").pk
         )
         assert closed.status_code == 409
-        assert CLOSED in closed.content.decode()
+        assert str(CLOSED) in closed.content.decode()
         assert stored() == []
 
     @pytest.mark.parametrize(
@@ -438,7 +438,7 @@ class TestPhone:
         url = f"/w/{workshop.pk}/ideas/theme/"
         response = delegate_client.post(url, data, **HTMX)
         assert response.status_code == 400
-        assert "That suggestion was not understood; nothing was sent." in response.content.decode()
+        assert "That was not understood; nothing was changed." in response.content.decode()
         assert stored() == []
 
     def test_a_stranger_cannot_suggest(self, board, stranger_client):

@@ -262,7 +262,7 @@ def poll(workshop) -> Poll:
 def test_a_bad_vote_is_refused_in_the_flash_area(workshop, poll, delegate_client, changes, htmx):
     data = {"poll": poll.pk, "option": poll.options.first().pk, "action": "add", **changes}
     response = sent(delegate_client, "vote", workshop, data, htmx=htmx)
-    message = "That vote was not understood; nothing was changed."
+    message = "That was not understood; nothing was changed."
     if htmx:
         assert_flash_only(response, 400, message)
     else:

@@ -112,16 +112,22 @@ class Room:
     def check(self, after: str, within: float = 15.0) -> None:
         """Every long-open page shows what a fresh load shows, once the pushes settle."""
         self.checks += 1
-        for screen in self.screens:
-            fresh = screen.context.new_page()
-            try:
-                # From the long-open pages' own address: behind a proxy both processes are
-                # one host, and the join panel shows the address it was reached at.
-                fresh.goto(self.a.url + screen.path)
-                live(fresh)
-                self._agree(screen, fresh, after, within)
-            finally:
-                fresh.close()
+        started = time.monotonic()
+        # The fresh pages load side by side, from the long-open pages' own address: behind a
+        # proxy both processes are one host, and the join panel shows the address it was
+        # reached at.
+        fresh = [screen.context.new_page() for screen in self.screens]
+        try:
+            for screen, page in zip(self.screens, fresh, strict=True):
+                page.goto(self.a.url + screen.path, wait_until="commit")
+            for screen, page in zip(self.screens, fresh, strict=True):
+                live(page)
+                self._agree(screen, page, after, within)
+        finally:
+            for page in fresh:
+                page.close()
+        # Where the time goes, shown if the walk fails or runs out of time.
+        print(f"check {self.checks} after {after}: {time.monotonic() - started:.1f} s", flush=True)
 
     def _agree(self, screen: Screen, fresh: Page, after: str, within: float) -> None:
         ids = IDS[screen.audience]

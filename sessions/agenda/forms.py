@@ -3,8 +3,10 @@
 Every feature's forms validate its commands' input, for HTML forms and htmx alike."""
 
 import zoneinfo
+from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sessions.commands import CommandForm
 from sessions.ideas.forms import IdeasFieldsMixin
@@ -21,7 +23,7 @@ from sessions.steps import kind_of
 from sessions.voting.forms import PollFieldsMixin
 
 
-class EventForm(forms.ModelForm):
+class EventForm(forms.ModelForm[Event]):
     class Meta:
         model = Event
         fields = ["name", "date", "venue", "time_zone", "retention_days"]
@@ -34,17 +36,19 @@ class EventForm(forms.ModelForm):
             "and their words are removed; totals stay.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Left empty: the server's zone and the default retention.
         self.fields["time_zone"].required = False
-        self.fields["retention_days"].required = False
-        self.fields["retention_days"].max_value = 3650
+        retention_days = self.fields["retention_days"]
+        assert isinstance(retention_days, forms.IntegerField)  # a PositiveIntegerField's
+        retention_days.required = False
+        retention_days.max_value = 3650
 
     def clean_time_zone(self) -> str:
         zone = (self.cleaned_data["time_zone"] or "").strip() or default_time_zone()
         if zone not in zoneinfo.available_timezones():
-            raise forms.ValidationError("Give a time zone such as Europe/London.")
+            raise forms.ValidationError(_("Give a time zone such as Europe/London."))
         return zone
 
     def clean_retention_days(self) -> int:
@@ -52,7 +56,7 @@ class EventForm(forms.ModelForm):
         return DEFAULT_RETENTION_DAYS if days is None else days
 
 
-class WorkshopForm(forms.ModelForm):
+class WorkshopForm(forms.ModelForm[Workshop]):
     class Meta:
         model = Workshop
         fields = ["title", "description"]
@@ -65,14 +69,15 @@ class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
     body = forms.CharField(
         max_length=TEXT_MAX,
         required=False,
-        label="Text",
+        label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     field_order = ["key", "kind", "title", "body"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
         if data.get("kind") in Step.Kind.values:
             kind_of(data["kind"]).clean(self, data)  # what that kind needs of the form
         return data
@@ -81,7 +86,10 @@ class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
 class StepEditForm(forms.Form):
     title = forms.CharField(max_length=TITLE_MAX)
     body = forms.CharField(
-        max_length=TEXT_MAX, required=False, label="Text", widget=forms.Textarea(attrs={"rows": 3})
+        max_length=TEXT_MAX,
+        required=False,
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

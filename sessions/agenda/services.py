@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.access import NOT_FOUND
 from sessions.errors import Conflict, NotFound
@@ -33,13 +37,13 @@ from sessions.models import (
 from sessions.tokens import new_join_code, new_token
 
 # The refusals of delegate commands, one wording each (see `delegate_command`).
-FINISHED = "This workshop has finished, so nothing more can be changed."
-VOTE_CLOSED = "This vote is closed, so your vote was not changed."
-VOTE_NOT_OPEN_YET = "This vote has not opened yet."
-IDEAS_CLOSED = "Ideas are closed for this step."
-THEMES_CLOSED = "Theme suggestions are closed: ideas are closed for this step."
-PULSE_CLOSED = "The pulse is closed, so your answer was not changed."
-PULSE_NOT_OPEN_YET = "The pulse has not opened yet."
+FINISHED = _("This workshop has finished, so nothing more can be changed.")
+VOTE_CLOSED = _("This vote is closed, so your vote was not changed.")
+VOTE_NOT_OPEN_YET = _("This vote has not opened yet.")
+IDEAS_CLOSED = _("Ideas are closed for this step.")
+THEMES_CLOSED = _("Theme suggestions are closed: ideas are closed for this step.")
+PULSE_CLOSED = _("The pulse is closed, so your answer was not changed.")
+PULSE_NOT_OPEN_YET = _("The pulse has not opened yet.")
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -142,7 +146,9 @@ def delegate_command(*, workshop_id: int, delegate_id: int, key: str | None) -> 
     return DelegateCommand(workshop=workshop, attendance=attendance, key=key)
 
 
-def refuse_unless_open(is_open: bool, closed: str, *, not_yet: str = "", opened: bool = True):
+def refuse_unless_open(
+    is_open: bool, closed: StrOrPromise, *, not_yet: StrOrPromise = "", opened: bool = True
+) -> None:
     """Refuses (Conflict) a command to something not taking input: `closed` once it has been
     open, `not_yet` (when given) before it ever was."""
     if not is_open:
@@ -153,7 +159,9 @@ def refuse_unless_open(is_open: bool, closed: str, *, not_yet: str = "", opened:
 
 
 @transaction.atomic
-def create_event(*, user, name: str, date: datetime.date, venue: str = "", **settings) -> Event:
+def create_event(
+    *, user: User, name: str, date: datetime.date, venue: str = "", **settings: Any
+) -> Event:
     """A new event facilitated by `user`; `settings` are Event fields (time_zone,
     retention_days) left at their defaults when not given."""
     event = Event.objects.create(name=name, date=date, venue=venue, **settings)
@@ -234,7 +242,7 @@ def add_step(
 
 
 @transaction.atomic
-def set_step_config(*, workshop: Workshop, step: Step, changes: dict) -> Step:
+def set_step_config(*, workshop: Workshop, step: Step, changes: dict[str, Any]) -> Step:
     """Change some of a step's settings; broadcasts on commit."""
     lock_open_workshop(workshop.pk)
     step = Step.objects.select_for_update().get(pk=step.pk, workshop=workshop)
@@ -296,7 +304,7 @@ def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
     """
     locked = lock_open_workshop(workshop.pk)
     if step is not None and step.workshop_id != locked.pk:
-        raise NotFound("That step is not part of this workshop.")
+        raise NotFound(_("That step is not part of this workshop."))
     if locked.current_step_id != (step.pk if step else None):
         locked.current_step = step
         locked.save(update_fields=["current_step"])

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
 from sessions.models import Board, Poll, Pulse, Step, Workshop
@@ -56,7 +58,12 @@ def state_of(target: Poll | Board | Pulse | Step) -> dict[str, str]:
     raise TypeError(f"No console state for {type(target).__name__}")
 
 
-WHAT = {Poll: "The vote", Board: "The ideas step", Pulse: "The pulse", Step: "The commitment wall"}
+WHAT = {
+    Poll: _("The vote"),
+    Board: _("The ideas step"),
+    Pulse: _("The pulse"),
+    Step: _("The commitment wall"),
+}
 
 
 def token(target: Workshop | Poll | Board | Pulse | Step, aspects: str = "") -> str:
@@ -75,9 +82,10 @@ def _step_of(target: Poll | Board | Pulse | Step) -> int:
     return target.pk if isinstance(target, Step) else target.step_id
 
 
-def moved_on(step: Step | None) -> str:
-    where = f"“{step.title}”" if step is not None else "the waiting screen"
-    return f"The room has moved on to {where}; nothing was changed."
+def moved_on(step: Step | None) -> StrOrPromise:
+    if step is None:
+        return _("The room has moved on to the waiting screen; nothing was changed.")
+    return _("The room has moved on to “%(title)s”; nothing was changed.") % {"title": step.title}
 
 
 def _parse(value: str) -> tuple[int | None, str | None]:
@@ -118,7 +126,10 @@ def as_shown(
             now = type(target).objects.get(pk=target.pk)
             if not set(seen_state.split("-")) <= set(state_of(now).values()):
                 raise Conflict(
-                    f"{WHAT[type(target)]} has changed since your screen showed it; "
-                    "nothing was changed. Look again and choose."
+                    _(
+                        "%(what)s has changed since your screen showed it; nothing was "
+                        "changed. Look again and choose."
+                    )
+                    % {"what": WHAT[type(target)]}
                 )
         yield

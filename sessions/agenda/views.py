@@ -1,6 +1,7 @@
 """The facilitator's console: events, workshops, the agenda and the room's controls."""
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -8,12 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
     require_POST,
     require_safe,
 )
+from django_stubs_ext import StrOrPromise
 
 from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
 from sessions.agenda import services
@@ -34,6 +37,7 @@ from sessions.live.audiences import FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
 from sessions.models import Board, Event, Poll, Step, Workshop
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
 from sessions.steps import kind_of
 from sessions.voting import services as voting
@@ -44,7 +48,14 @@ def _console_url(workshop: Workshop) -> str:
     return reverse("workshops:console", args=[workshop.pk])
 
 
-def _done(request: HttpRequest, workshop: Workshop, regions: tuple[str, ...], **kwargs):
+def _done(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    regions: tuple[str, ...],
+    *,
+    message: StrOrPromise = "",
+    extra: str = "",
+) -> HttpResponse:
     """Acknowledge a console command: the changed regions for htmx, else back to the console."""
     return answer(
         request,
@@ -52,7 +63,8 @@ def _done(request: HttpRequest, workshop: Workshop, regions: tuple[str, ...], **
         workshop_id=workshop.pk,
         audience=FACILITATOR,
         regions=regions,
-        **kwargs,
+        message=message,
+        extra=extra,
     )
 
 
@@ -69,7 +81,7 @@ def _offer_ideas_steps(form: StepForm | PollForm, workshop: Workshop) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def console_home(request: HttpRequest) -> HttpResponse:
+def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
     form = EventForm(request.POST or None)
@@ -84,7 +96,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
+def workshop_new(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
     event = get_event_for_facilitator(request.user, event_id)
     form = WorkshopForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -98,12 +110,14 @@ def workshop_new(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def console(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def console(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return _console_page(request, workshop, _new_step_form(workshop))
 
 
-def _console_page(request, workshop, step_form, status=200) -> HttpResponse:
+def _console_page(
+    request: HttpRequest, workshop: Workshop, step_form: StepForm, status: int = 200
+) -> HttpResponse:
     frame = render_regions(
         workshop.pk, FACILITATOR, base_url=request_base_url(request), request=request
     )
@@ -118,14 +132,14 @@ def _console_page(request, workshop, step_form, status=200) -> HttpResponse:
 
 @login_required
 @require_GET
-def console_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def console_live(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return live_regions(request, workshop.pk, FACILITATOR)
 
 
 @login_required
 @require_POST
-def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def step_add(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     form = StepForm(request.POST)
     _offer_ideas_steps(form, workshop)
@@ -163,7 +177,7 @@ def step_add(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+def step_edit(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
     """Edit a step's text, a vote's options and limits until anyone has voted, and an
     ideas step's prompt and settings."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
@@ -180,9 +194,9 @@ def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRespo
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
         with transaction.atomic():
             services.edit_step(step=step, **form.cleaned_data)
-            if poll_form is not None:
+            if poll is not None and poll_form is not None:
                 voting.configure_poll(poll=poll, settings=poll_form.poll_settings())
-            if board_form is not None:
+            if board is not None and board_form is not None:
                 ideas.configure_board(board=board, **board_form.cleaned_data)
         return redirect(_console_url(workshop))
     status = 400 if form.errors or any(f.errors for f in extra_forms) else 200
@@ -196,14 +210,14 @@ def step_edit(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRespo
     return render(request, "workshops/step_edit.html", context, status=status)
 
 
-def _board_initial(board: Board | None) -> dict:
+def _board_initial(board: Board | None) -> dict[str, Any]:
     if board is None:
         return {}
     fields = ("prompt", "staged", "show_names", "needs_approval", "delegates_suggest")
     return {name: getattr(board, name) for name in fields}
 
 
-def _poll_initial(poll: Poll | None) -> dict:
+def _poll_initial(poll: Poll | None) -> dict[str, Any]:
     if poll is None:
         return {}
     return {
@@ -221,20 +235,20 @@ def _poll_initial(poll: Poll | None) -> dict:
 
 @login_required
 @require_POST
-def step_delete(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+def step_delete(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     services.delete_step(step=get_step(workshop, step_id))
     return _done(
         request,
         workshop,
         ("agenda", "step"),
-        message="Step deleted.",
+        message=_("Step deleted."),
     )
 
 
 @login_required
 @require_POST
-def step_move(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+def step_move(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     step = get_step(workshop, step_id)
     form = MoveForm(request.POST)
@@ -250,7 +264,7 @@ def step_move(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def show(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     """Move the room: a chosen step, next, previous, or back to the waiting screen."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     form = ShowStepForm(request.POST)
@@ -260,7 +274,7 @@ def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
     with as_shown(request, workshop):
         if go == "step":
             if form.cleaned_data["step"] is None:
-                raise InvalidInput("Choose a step to show.")
+                raise InvalidInput(_("Choose a step to show."))
             step = get_step(workshop, form.cleaned_data["step"])
             services.show_step(workshop=workshop, step=step)
         elif go == "none":
@@ -280,33 +294,33 @@ def show(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def join_code_renew(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def join_code_renew(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     services.renew_join_code(workshop=workshop)
     return _done(
         request,
         workshop,
         ("join",),
-        message="New join code issued; the old one no longer works.",
+        message=_("New join code issued; the old one no longer works."),
     )
 
 
 @login_required
 @require_POST
-def display_revoke(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def display_revoke(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     services.revoke_display_link(workshop=workshop)
     return _done(
         request,
         workshop,
         ("join",),
-        message="Projector link revoked: screens using it have stopped. Open the new link.",
+        message=_("Projector link revoked: screens using it have stopped. Open the new link."),
     )
 
 
 @login_required
 @require_POST
-def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def close(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     with as_shown(request, workshop):
         services.close_workshop(workshop=workshop)
@@ -314,5 +328,5 @@ def close(request: HttpRequest, workshop_id: int) -> HttpResponse:
         request,
         workshop,
         ("status", "agenda", "step", "results", "join"),
-        message="The workshop is finished.",
+        message=_("The workshop is finished."),
     )

@@ -16,7 +16,7 @@ from sessions.models import Step, Workshop
 from sessions.steps import CHUNK, KINDS, Export
 
 
-def step_rows(workshop: Workshop) -> Iterator[Sequence]:
+def step_rows(workshop: Workshop) -> Iterator[Sequence[object]]:
     steps = Step.objects.filter(workshop=workshop).order_by("position", "id")
     for number, step in enumerate(steps.iterator(chunk_size=CHUNK), start=1):
         yield (number, step.get_kind_display(), step.title, step.body)
@@ -31,6 +31,8 @@ def exports() -> dict[str, Export]:
     return {export.slug: export for export in every}
 
 
-def zip_members(workshop: Workshop) -> Iterator[tuple[str, Sequence[str], Iterator[Sequence]]]:
+def zip_members(
+    workshop: Workshop,
+) -> Iterator[tuple[str, Sequence[str], Iterator[Sequence[object]]]]:
     for export in exports().values():
         yield export.filename(workshop), export.header, export.rows(workshop)

@@ -13,6 +13,7 @@ the facilitator, and only for delegates who asked to be followed up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sessions.models import Step, Workshop
 from sessions.steps import KINDS, kind_of
@@ -23,7 +24,7 @@ class StepRecord:
     number: int
     step: Step
     template: str | None = None  # the kind's archive template, when it has results
-    details: dict = field(default_factory=dict)  # what that template reads
+    details: dict[str, Any] = field(default_factory=dict[str, Any])  # what that template reads
 
 
 def archive_of(workshop: Workshop, *, facilitator: bool) -> list[StepRecord]:

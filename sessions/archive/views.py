@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions.access import get_workshop_for_facilitator
@@ -22,6 +24,7 @@ from sessions.archive.forms import ShareForm
 from sessions.archive.read import archive_of
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.models import Workshop
+from sessions.requests import AuthenticatedHttpRequest
 from sessions.spreadsheet import csv_response, zip_response
 
 NOT_SHARED = (
@@ -30,7 +33,9 @@ NOT_SHARED = (
 )
 
 
-def _page(request, workshop: Workshop, *, facilitator: bool, printing: bool) -> HttpResponse:
+def _page(
+    request: HttpRequest, workshop: Workshop, *, facilitator: bool, printing: bool
+) -> HttpResponse:
     context = {
         "workshop": workshop,
         "records": archive_of(workshop, facilitator=facilitator),
@@ -48,14 +53,14 @@ def _page(request, workshop: Workshop, *, facilitator: bool, printing: bool) -> 
 
 @login_required
 @require_GET
-def archive(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def archive(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return _page(request, workshop, facilitator=True, printing=False)
 
 
 @login_required
 @require_GET
-def archive_print(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def archive_print(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return _page(request, workshop, facilitator=True, printing=True)
 
@@ -81,7 +86,7 @@ def archive_shared_print(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def archive_share(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def archive_share(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     """Share the archive with delegates by link, or stop sharing (the link stops working)."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     form = ShareForm(request.POST)
@@ -96,16 +101,16 @@ def archive_share(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_csv(request: HttpRequest, workshop_id: int, kind: str):
+def export_csv(request: AuthenticatedHttpRequest, workshop_id: int, kind: str) -> HttpResponseBase:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     export = exports().get(kind)
     if export is None:
-        raise NotFound("There is no such export.")
+        raise NotFound(_("There is no such export."))
     return csv_response(export.filename(workshop), export.header, export.rows(workshop))
 
 
 @login_required
 @require_GET
-def export_zip(request: HttpRequest, workshop_id: int):
+def export_zip(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return zip_response(f"workshop-{workshop.pk}.zip", zip_members(workshop))

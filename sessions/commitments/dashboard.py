@@ -4,24 +4,26 @@ follow-up funnel with its denominators, and every commitment's latest status."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from sessions.access import get_event_for_facilitator
 from sessions.commitments.funnel import funnel
-from sessions.models import CheckIn, Commitment, Workshop
+from sessions.models import CheckIn, Commitment, Event, Workshop
+from sessions.requests import AuthenticatedHttpRequest
 from sessions.spreadsheet import csv_response
 
 
-def _commitments(event):
+def _commitments(event: Event) -> QuerySet[Commitment]:
     return Commitment.objects.filter(step__workshop__event=event)
 
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest, event_id: int) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
     event = get_event_for_facilitator(request.user, event_id)
     workshops = (
         Workshop.objects.filter(event=event)
@@ -57,14 +59,15 @@ CSV_HEADER = (
 )  # fmt: skip
 
 
-def _csv_row(c: Commitment) -> tuple:
+def _csv_row(c: Commitment) -> tuple[object, ...]:
     latest = max(c.check_ins.all(), key=lambda ci: (ci.created_at, ci.pk), default=None)
     named = c.consent and c.delegate_id is not None
+    delegate = c.delegate if named else None
     return (
         c.step.workshop.title, c.pk, c.created_at, f"I will {c.action}" if c.action else "",
         c.linked_to, c.first_step_when, c.first_step_then, c.first_step_on, c.measure,
         c.done_by, "; ".join(c.help_wanted), c.consent,
-        c.delegate.display_name if named else "", c.email if named else "",
+        delegate.display_name if delegate else "", c.email if named else "",
         c.status_label, c.status_at,
         c.first_step_taken, len(c.check_ins.all()),
         latest.what_happened if latest else "",
@@ -75,7 +78,7 @@ def _csv_row(c: Commitment) -> tuple:
 
 @login_required
 @require_GET
-def dashboard_csv(request: HttpRequest, event_id: int) -> HttpResponse:
+def dashboard_csv(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponseBase:
     """Every commitment of the event with its latest status, streamed in chunks of 500."""
     event = get_event_for_facilitator(request.user, event_id)
     rows = (

@@ -15,7 +15,7 @@ COMMITMENT_HEADER = (
 )  # fmt: skip
 
 
-def commitment_rows(workshop: Workshop) -> Iterator[Sequence]:
+def commitment_rows(workshop: Workshop) -> Iterator[Sequence[object]]:
     made = (
         Commitment.objects.filter(step__workshop=workshop)
         .select_related("step", "challenge", "cluster")

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sessions.errors import Conflict, NotFound
 from sessions.models import (
@@ -48,14 +50,14 @@ CADENCE = (
 )
 SUMMARY_GRACE = datetime.timedelta(minutes=10)
 
-LINK_NOT_VALID = "This link is not valid. Use the link in your most recent message."
+LINK_NOT_VALID = _("This link is not valid. Use the link in your most recent message.")
 LINK_EXPIRED = (
     "This link has expired. The next message about your commitment brings a new one, "
     "or ask the organisers for help."
 )
 
 
-def local_hour(day: datetime.date, hour: int, zone) -> datetime.datetime:
+def local_hour(day: datetime.date, hour: int, zone: datetime.tzinfo) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=zone)
 
 
@@ -135,7 +137,7 @@ class Sent:
     to: str
 
 
-def due_followups(now: datetime.datetime):
+def due_followups(now: datetime.datetime) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(
         due_at__lte=now,
         sent_at__isnull=True,
@@ -200,7 +202,8 @@ def _email(followup: FollowUp, now: datetime.datetime, base_url: str) -> None:
         "statuses": Status.choices,
         "retake_url": None,
     }
-    retake = retake_path(commitment.delegate) if commitment.delegate_id else None
+    delegate = commitment.delegate if commitment.delegate_id else None
+    retake = retake_path(delegate) if delegate is not None else None
     if followup.kind == FollowUp.Kind.DAY_90 and retake:
         context["retake_url"] = base_url + retake
     if commitment.delegate_id:
@@ -241,6 +244,8 @@ def record_check_in(
     The commitment's latest status (what the organiser's dashboard shows) follows.
     """
     now = now or timezone.now()
+    # A check-in link always names its commitment (a database constraint).
+    assert link.commitment_id is not None
     commitment = Commitment.objects.select_for_update().get(pk=link.commitment_id)
     key = f"{commitment.pk}:{key}"  # scoped: nobody can spend another commitment's key
     if CheckIn.objects.filter(key=key).exists():

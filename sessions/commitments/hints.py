@@ -8,6 +8,10 @@ names something to measure, and says when.
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 # Words that cannot start an action ("I will more training" lacks its verb).
 NOT_VERBS = (
@@ -29,9 +33,9 @@ WHEN_WORDS = (
 )  # fmt: skip
 
 HINTS = {
-    "verb": "Start with what you will do: a verb such as try, test, measure or set up.",
-    "measure": "How will you know it worked? Add a number or something you can count.",
-    "when": "When? Add a day, a date or a deadline.",
+    "verb": _("Start with what you will do: a verb such as try, test, measure or set up."),
+    "measure": _("How will you know it worked? Add a number or something you can count."),
+    "when": _("When? Add a day, a date or a deadline."),
 }
 
 
@@ -41,13 +45,13 @@ def without_i_will(text: str) -> str:
     return re.sub(r"^\s*i will\b\s*", "", text, flags=re.IGNORECASE)
 
 
-def action_hints(action: str) -> list[str]:
+def action_hints(action: str) -> list[StrOrPromise]:
     """The hints that apply to an action as typed (after "I will")."""
     text = without_i_will(action.lower())
     words = re.findall(r"[\w£%]+", text)
     if not words:
         return []
-    found = []
+    found: list[StrOrPromise] = []
     if words[0] in NOT_VERBS:
         found.append(HINTS["verb"])
     if not any(ch.isdigit() for ch in text) and not set(words) & set(MEASURE_WORDS):
@@ -57,11 +61,11 @@ def action_hints(action: str) -> list[str]:
     return found
 
 
-def hint_rules() -> dict:
+def hint_rules() -> dict[str, Any]:
     """What the phone needs to give the same hints as it is typed (embedded as JSON)."""
     return {
         "notVerbs": NOT_VERBS,
         "measureWords": MEASURE_WORDS,
         "whenWords": WHEN_WORDS,
-        "hints": HINTS,
+        "hints": {name: str(hint) for name, hint in HINTS.items()},  # JSON: text, not lazy
     }

@@ -3,11 +3,19 @@ regions), every commitment in the archive, and the commitments' export."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sessions.commitments import services
 from sessions.commitments.exports import COMMITMENTS
 from sessions.commitments.read import commitments_context
 from sessions.models import Commitment, Step
 from sessions.steps import StepKind, register
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sessions.agenda.forms import StepForm
+    from sessions.models import Delegate, Workshop
 
 
 class CommitKind(StepKind):
@@ -16,16 +24,23 @@ class CommitKind(StepKind):
     archive_template = "workshops/archive/commitments.html"
     exports = (COMMITMENTS,)
 
-    def add(self, workshop, form) -> Step:
+    def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
         return services.add_commit_step(
             workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
         )
 
-    def context(self, step, names, audience, delegate, request) -> dict:
+    def context(
+        self,
+        step: Step,
+        names: tuple[str, ...],
+        audience: str,
+        delegate: Delegate | None,
+        request: HttpRequest | None,
+    ) -> dict[str, Any]:
         return commitments_context(step, names, audience)
 
-    def record(self, step, *, facilitator):
+    def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         made = Commitment.objects.filter(step=step).select_related(
             "delegate", "challenge", "cluster"
         )

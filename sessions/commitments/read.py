@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count
 
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
@@ -11,10 +13,13 @@ from sessions.models import Commitment, Step
 WALL_LATEST = {PROJECTOR: 12, FACILITATOR: 60}
 
 
-def commitments_context(step: Step, names: tuple[str, ...], audience: str) -> dict:
+def commitments_context(step: Step, names: tuple[str, ...], audience: str) -> dict[str, Any]:
     """The commitment step's wall: how many delegates committed and the latest actions
     (names only when the step shows them). Two queries, whatever the room's size."""
-    context: dict = {"commit_step": step, "show_names": step.config.get("show_names", False)}
+    context: dict[str, Any] = {
+        "commit_step": step,
+        "show_names": step.config.get("show_names", False),
+    }
     if "commitments" not in names or audience == DELEGATE:
         return context
     made = Commitment.objects.filter(step=step)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.agenda.services import add_step, delegate_command
 from sessions.commitments.followups import schedule_followups
@@ -31,12 +35,14 @@ from sessions.models import (
     Workshop,
 )
 
-NO_STEP = "Commitments are not being collected now."
-TOO_MANY = f"You have made {MAX_COMMITMENTS_PER_DELEGATE} commitments, the most one person can."
+NO_STEP = _("Commitments are not being collected now.")
+TOO_MANY = format_lazy(
+    _("You have made {n} commitments, the most one person can."), n=MAX_COMMITMENTS_PER_DELEGATE
+)
 
 # What a commitment's card says about who sees what. The first sentence is the step's setting
 # when the card is shown; a card keeps that promise (`Commitment.name_shown`).
-WHO_SEES = (
+WHO_SEES = _(
     "The room will see your action on the screen, {names}. "
     "The organisers see your whole card with your name, to follow it up and to report "
     "anonymous totals to the event's funders. "
@@ -45,7 +51,7 @@ WHO_SEES = (
 
 
 def who_sees(show_names: bool) -> str:
-    return WHO_SEES.format(names="with your name" if show_names else "without your name")
+    return WHO_SEES.format(names=_("with your name") if show_names else _("without your name"))
 
 
 def names_shown(step: Step) -> bool:
@@ -74,7 +80,12 @@ class Card:
 
 @transaction.atomic
 def add_commit_step(
-    *, workshop: Workshop, title: str, body: str = "", show_names: bool = False, key=None
+    *,
+    workshop: Workshop,
+    title: str,
+    body: str = "",
+    show_names: bool = False,
+    key: str | None = None,
 ) -> Step | None:
     """Append a commitment step. A replayed `key` adds nothing (None). Broadcasts on commit."""
     step = add_step(workshop=workshop, title=title, body=body, kind=Step.Kind.COMMIT, key=key)
@@ -88,9 +99,12 @@ def action_text(text: str) -> str:
     """The action without a typed "I will" (the card prints it), refused when empty/long."""
     text = without_i_will(" ".join(text.split()))
     if not text:
-        raise InvalidInput("Say what you will do.", {"action": ["Say what you will do."]})
+        raise InvalidInput(_("Say what you will do."), {"action": ["Say what you will do."]})
     if len(text) > ACTION_MAX:
-        message = f"An action can be at most {ACTION_MAX} characters; this one has {len(text)}."
+        message = _("An action can be at most %(max)d characters; this one has %(n)d.") % {
+            "max": ACTION_MAX,
+            "n": len(text),
+        }
         raise InvalidInput(message, {"action": [message]})
     return text
 
@@ -100,7 +114,7 @@ def first_step_text(text: str) -> str:
     nothing is left."""
     text = without_i_will(" ".join(text.split()))
     if not text:
-        raise _refuse("first_step_then", "Say what your first step will be.")
+        raise _refuse("first_step_then", _("Say what your first step will be."))
     return text
 
 
@@ -183,11 +197,11 @@ def make_commitment(
     return commitment
 
 
-def _refuse(field_name: str, message: str):
+def _refuse(field_name: str, message: StrOrPromise) -> InvalidInput:
     return InvalidInput(message, {field_name: [message]})
 
 
-def _checked_dates(workshop: Workshop, card: Card) -> dict:
+def _checked_dates(workshop: Workshop, card: Card) -> dict[str, Any]:
     today = workshop.event.local_today()
     latest_first = today + datetime.timedelta(days=FIRST_STEP_WITHIN_DAYS)
     if not today <= card.first_step_on <= latest_first:
@@ -206,14 +220,14 @@ def _checked_dates(workshop: Workshop, card: Card) -> dict:
     return {"first_step_on": card.first_step_on, "done_by": card.done_by}
 
 
-def _checked_link(workshop: Workshop, link: str) -> dict:
+def _checked_link(workshop: Workshop, link: str) -> dict[str, Any]:
     offered = dict(link_choices(workshop))
     if not link:
         if offered:
-            raise _refuse("link", "Pick the challenge or theme this is about.")
+            raise _refuse("link", _("Pick the challenge or theme this is about."))
         return {}
     if link not in offered:
-        raise _refuse("link", "That challenge is not one of this workshop's; pick another.")
+        raise _refuse("link", _("That challenge is not one of this workshop's; pick another."))
     kind, pk = link.split(":")
     return {"challenge_id": int(pk)} if kind == "option" else {"cluster_id": int(pk)}
 
@@ -222,21 +236,21 @@ def _checked_buddy(workshop: Workshop, delegate_id: int, buddy_id: int | None) -
     if buddy_id is None:
         return None
     if buddy_id not in dict(buddy_choices(workshop, delegate_id)):
-        raise _refuse("buddy", "Pick a buddy from the people in this workshop.")
+        raise _refuse("buddy", _("Pick a buddy from the people in this workshop."))
     return buddy_id
 
 
 def _checked_help(chosen: tuple[str, ...]) -> list[str]:
     unknown = set(chosen) - set(HelpWanted.values)
     if unknown:
-        raise _refuse("help_wanted", "Pick help from the list.")
+        raise _refuse("help_wanted", _("Pick help from the list."))
     return [value for value in HelpWanted.values if value in chosen]
 
 
-def _checked_contact(card: Card) -> dict:
+def _checked_contact(card: Card) -> dict[str, Any]:
     email = card.email.strip()
     if card.consent and not email:
-        raise _refuse("email", "Give an email address to be followed up, or untick the box.")
+        raise _refuse("email", _("Give an email address to be followed up, or untick the box."))
     # An address without consent is not kept: we would have no right to use it.
     return {"email": email if card.consent else "", "consent": card.consent}
 
@@ -244,5 +258,5 @@ def _checked_contact(card: Card) -> dict:
 def commitment_for(workshop: Workshop, commitment_id: int) -> Commitment:
     commitment = Commitment.objects.filter(pk=commitment_id, step__workshop=workshop).first()
     if commitment is None:
-        raise NotFound("That commitment does not exist.")
+        raise NotFound(_("That commitment does not exist."))
     return commitment

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sessions.access import get_membership, get_workshop_for_facilitator
@@ -29,20 +31,27 @@ from sessions.models import (
     MAX_COMMITMENTS_PER_DELEGATE,
     AccessLink,
     Commitment,
+    Delegate,
     Status,
     Step,
+    Workshop,
 )
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
-def _commit_step(workshop, step_id: int | None = None) -> Step:
+def _commit_step(workshop: Workshop, step_id: int | None = None) -> Step:
     step_id = step_id or workshop.current_step_id
-    step = Step.objects.filter(pk=step_id, workshop=workshop, kind=Step.Kind.COMMIT).first()
+    step = (
+        Step.objects.filter(pk=step_id, workshop=workshop, kind=Step.Kind.COMMIT).first()
+        if step_id is not None
+        else None
+    )
     if step is None:
         raise NotFound(commitments.NO_STEP)
     return step
 
 
-def _form(workshop, delegate, data=None) -> CommitmentForm:
+def _form(workshop: Workshop, delegate: Delegate, data: QueryDict | None = None) -> CommitmentForm:
     return CommitmentForm(
         data,
         links=commitments.link_choices(workshop),
@@ -51,7 +60,14 @@ def _form(workshop, delegate, data=None) -> CommitmentForm:
     )
 
 
-def render_card(request, workshop, step, delegate, form=None, sent=None) -> str:
+def render_card(
+    request: HttpRequest,
+    workshop: Workshop,
+    step: Step,
+    delegate: Delegate,
+    form: CommitmentForm | None = None,
+    sent: Commitment | bool | None = None,
+) -> str:
     """The delegate's commitments and a card for another (fresh, or `form` with its errors)."""
     mine = list(
         Commitment.objects.filter(step__workshop=workshop, delegate=delegate)
@@ -62,7 +78,11 @@ def render_card(request, workshop, step, delegate, form=None, sent=None) -> str:
         form = _form(workshop, delegate)
         if workshop.focus_options.exists():
             # Pre-selected from the facilitator's focus: the first focus challenge.
-            form.initial["link"] = form.fields["link"].choices[0][0]
+            link = form.fields["link"]
+            assert isinstance(link, forms.ChoiceField)
+            choices = link.choices
+            assert isinstance(choices, list)  # ChoiceField normalises what it is given to a list
+            form.initial["link"] = choices[0][0]
     typed = form["action"].value() or ""
     context = {
         "workshop": workshop,
@@ -81,7 +101,9 @@ def render_card(request, workshop, step, delegate, form=None, sent=None) -> str:
     return render_to_string("workshops/commit/card.html", context, request=request)
 
 
-def _card_response(request, workshop, html: str, status: int = 200) -> HttpResponse:
+def _card_response(
+    request: HtmxHttpRequest, workshop: Workshop, html: str, status: int = 200
+) -> HttpResponse:
     if request.htmx:
         response = HttpResponse(html, status=status)
     else:
@@ -92,7 +114,7 @@ def _card_response(request, workshop, html: str, status: int = 200) -> HttpRespo
 
 
 @require_GET
-def my_commitments(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def my_commitments(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's card (fetched when a commitment step shows, or as a page without JS)."""
     workshop, delegate = get_membership(request, workshop_id)
     step = _commit_step(workshop)
@@ -100,7 +122,7 @@ def my_commitments(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def commit(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def commit(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """Make a commitment. Answers with the delegate's commitments and a fresh card; a card
     with something to fix comes back with its messages and what was typed (400). A retried
     send (same key) lands once."""
@@ -142,7 +164,7 @@ def _posted_step(request: HttpRequest) -> int:
 
 @login_required
 @require_POST
-def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
+def commit_names(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int) -> HttpResponse:
     """Show or hide delegates' names on the commitment wall. Names apply only to cards made
     while they are shown: a card made before said the room would not see its name."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
@@ -157,9 +179,9 @@ def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRe
         audience=FACILITATOR,
         regions=("commitments",),
         message=(
-            "Names are shown on the wall with the commitments made from now on."
+            _("Names are shown on the wall with the commitments made from now on.")
             if show
-            else "The wall shows no names."
+            else _("The wall shows no names.")
         ),
     )
 
@@ -168,14 +190,16 @@ def commit_names(request: HttpRequest, workshop_id: int, step_id: int) -> HttpRe
 def check_in(request: HttpRequest, commitment_id: int, token: str) -> HttpResponse:
     """The one-tap status page of a follow-up message's link."""
     link = followups.resolve_link(token, AccessLink.Purpose.CHECK_IN, commitment_id=commitment_id)
+    # The link is that commitment's (resolve_link checked).
     commitment = Commitment.objects.select_related("step__workshop", "challenge", "cluster").get(
-        pk=link.commitment_id
+        pk=commitment_id
     )
     form = CheckInForm(request.POST or None)
     if request.method == "POST":
         if not form.is_valid():
             return _check_in_page(request, commitment, form, status=400)
-        if form.command_key() is None:
+        key = form.command_key()
+        if key is None:
             raise InvalidInput(NOT_UNDERSTOOD)
         data = form.cleaned_data
         followups.record_check_in(
@@ -185,13 +209,20 @@ def check_in(request: HttpRequest, commitment_id: int, token: str) -> HttpRespon
             what_happened=data["what_happened"],
             verdict=data["verdict"],
             next_step=data["next_step"],
-            key=form.command_key(),
+            key=key,
         )
         return redirect(request.path + "?saved=1")
     return _check_in_page(request, commitment, form, saved=request.GET.get("saved") == "1")
 
 
-def _check_in_page(request, commitment, form, *, status=200, saved=False) -> HttpResponse:
+def _check_in_page(
+    request: HttpRequest,
+    commitment: Commitment,
+    form: CheckInForm,
+    *,
+    status: int = 200,
+    saved: bool = False,
+) -> HttpResponse:
     context = {
         "commitment": commitment,
         "form": form,

@@ -137,7 +137,8 @@ def _stemmer() -> EnglishStemmer:
 # Stemming one word costs tens of microseconds; a workshop reuses a few hundred words.
 @lru_cache(maxsize=8192)
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    stem: str = _stemmer().stemWord(word)  # snowballstemmer ships no types
+    return stem
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ IDEA_HEADER = (
 )  # fmt: skip
 
 
-def idea_rows(workshop: Workshop) -> Iterator[Sequence]:
+def idea_rows(workshop: Workshop) -> Iterator[Sequence[object]]:
     ideas = (
         Idea.objects.filter(board__step__workshop=workshop)
         .select_related("board__step", "cluster")

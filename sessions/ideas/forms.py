@@ -3,7 +3,10 @@ delegates' cluster suggestions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sessions.commands import CommandForm, parse_int
 from sessions.models import (
@@ -15,17 +18,17 @@ class IdeasFieldsMixin(forms.Form):
     """An ideas step's prompt and settings (in the add-step form)."""
 
     prompt = forms.CharField(
-        max_length=PROMPT_MAX, required=False, label="Prompt, e.g. “How might we …?”"
+        max_length=PROMPT_MAX, required=False, label=_("Prompt, e.g. “How might we …?”")
     )
-    staged = forms.BooleanField(required=False, label="Run 1-2-4-All stages with countdowns")
-    show_names = forms.BooleanField(required=False, label="Show names with ideas")
+    staged = forms.BooleanField(required=False, label=_("Run 1-2-4-All stages with countdowns"))
+    show_names = forms.BooleanField(required=False, label=_("Show names with ideas"))
     needs_approval = forms.BooleanField(
-        required=False, label="Approve ideas before they reach the projector"
+        required=False, label=_("Approve ideas before they reach the projector")
     )
     delegates_suggest = forms.BooleanField(
         required=False,
-        label="Delegates may suggest clusters",
-        help_text="While ideas are open, phones offer the clusters for each idea not in one.",
+        label=_("Delegates may suggest clusters"),
+        help_text=_("While ideas are open, phones offer the clusters for each idea not in one."),
     )
 
 
@@ -35,7 +38,7 @@ class BoardEditForm(IdeasFieldsMixin):
     def clean_prompt(self) -> str:
         prompt = (self.cleaned_data.get("prompt") or "").strip()
         if not prompt:
-            raise forms.ValidationError("An ideas step needs a prompt.")
+            raise forms.ValidationError(_("An ideas step needs a prompt."))
         return prompt
 
 
@@ -50,6 +53,13 @@ class IdeaForm(CommandForm):
     text = forms.CharField(max_length=IDEA_INPUT_MAX, required=False, strip=False)
 
 
+class _AnyIdsField(forms.TypedMultipleChoiceField):
+    """Any ids: the service checks they are this board's."""
+
+    def valid_value(self, value: Any) -> bool:
+        return parse_int(value) is not None
+
+
 class BoardCommandForm(forms.Form):
     """One button of the facilitator's ideas board: `do` is "verb" or "verb:target id"."""
 
@@ -60,19 +70,17 @@ class BoardCommandForm(forms.Form):
     )  # fmt: skip
 
     do = forms.RegexField(regex=r"^[a-z]+(:[a-z0-9]+)?$", max_length=40)
-    ideas = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    ideas = _AnyIdsField(coerce=int, required=False)
     cluster = forms.CharField(required=False, max_length=20)
     name = forms.CharField(required=False, max_length=200)
 
-    def __init__(self, data, *args, **kwargs):
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(data, *args, **kwargs)
-        # Any ids: the service checks they are this board's.
-        self.fields["ideas"].valid_value = lambda value: parse_int(value) is not None
 
     def clean_do(self) -> tuple[str, str]:
-        verb, _, target = self.cleaned_data["do"].partition(":")
+        verb, _colon, target = self.cleaned_data["do"].partition(":")
         if verb not in self.VERBS:
-            raise forms.ValidationError("Unknown action.")
+            raise forms.ValidationError(_("Unknown action."))
         return verb, target
 
     def clean_cluster(self) -> int | None:
@@ -81,7 +89,7 @@ class BoardCommandForm(forms.Form):
             return None
         cluster_id = parse_int(value)
         if cluster_id is None:
-            raise forms.ValidationError("Unknown cluster.")
+            raise forms.ValidationError(_("Unknown cluster."))
         return cluster_id
 
 

@@ -4,6 +4,10 @@ in the archive, and the ideas' export."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
 from sessions.ideas import services
 from sessions.ideas.exports import IDEAS
 from sessions.ideas.read import ideas_context, render_my_ideas, suggest_context, wall_context
@@ -11,11 +15,18 @@ from sessions.live.audiences import DELEGATE
 from sessions.models import Board, Idea, Step
 from sessions.steps import StepKind, register
 
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sessions.agenda.forms import StepForm
+    from sessions.models import Delegate, Workshop
+
 LIVE = "workshops/ideas/live.html"
 
 
 class IdeasKind(StepKind):
     value = Step.Kind.IDEAS
+    shows_focus = False
     partials = {
         f"{audience}.step": f"{LIVE}#{audience}_step"
         for audience in ("delegate", "projector", "facilitator")
@@ -24,7 +35,7 @@ class IdeasKind(StepKind):
     exports = (IDEAS,)
     related = ("board",)
 
-    def add(self, workshop, form) -> Step:
+    def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
         return services.add_ideas_step(
             workshop=workshop,
@@ -37,11 +48,18 @@ class IdeasKind(StepKind):
             key=form.command_key(),
         )
 
-    def clean(self, form, data) -> None:
+    def clean(self, form: StepForm, data: dict[str, Any]) -> None:
         if not (data.get("prompt") or "").strip():
-            form.add_error("prompt", "An ideas step needs a prompt.")
+            form.add_error("prompt", _("An ideas step needs a prompt."))
 
-    def context(self, step, names, audience, delegate, request) -> dict:
+    def context(
+        self,
+        step: Step,
+        names: tuple[str, ...],
+        audience: str,
+        delegate: Delegate | None,
+        request: HttpRequest | None,
+    ) -> dict[str, Any]:
         context = ideas_context(step, names, audience)
         # Only a page carries the delegate's ideas and form; a socket's frame (connect,
         # reconnect) carries the stub, whose hx-preserve keeps what the delegate is typing.
@@ -53,12 +71,12 @@ class IdeasKind(StepKind):
             context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
         return context
 
-    def record(self, step, *, facilitator):
+    def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         board: Board | None = getattr(step, "board", None)
         if board is None:
             return None
         wall = wall_context(board, facilitator=facilitator)
-        record: dict = {"board": board, "wall": wall, "hidden": [], "pending": []}
+        record: dict[str, Any] = {"board": board, "wall": wall, "hidden": [], "pending": []}
         if facilitator:
             record["pending"] = wall["queue"]
             record["hidden"] = [

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from typing import Any
 
 from django.db.models import F
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from sessions.live.audiences import APPENDABLE, DELEGATE, FACILITATOR
@@ -18,22 +20,27 @@ from sessions.models import (
     Cluster,
     ClusterSuggestion,
     ClusterUndo,
+    Delegate,
     Idea,
     Step,
 )
 
 
-def ideas_context(step: Step, names: tuple[str, ...], audience: str) -> dict:
+def ideas_context(step: Step, names: tuple[str, ...], audience: str) -> dict[str, Any]:
     board = Board.objects.filter(step=step).first()
     if board is None:
         return {}
-    context = {"board": board, "stage": board.current_stage, "idea_max": IDEA_MAX}
+    context: dict[str, Any] = {
+        "board": board,
+        "stage": board.current_stage,
+        "idea_max": IDEA_MAX,
+    }
     if APPENDABLE in names and audience != DELEGATE:
         context.update(wall_context(board, facilitator=audience == FACILITATOR))
     return context
 
 
-def wall_context(board: Board, *, facilitator: bool) -> dict:
+def wall_context(board: Board, *, facilitator: bool) -> dict[str, Any]:
     """The board's clusters with their ideas, the unclustered ideas, and for the facilitator
     the queue, the hidden and merged ideas and what undo would undo: four queries."""
     ideas = list(Idea.objects.for_board(board).select_related("merged_into").order_by("id"))
@@ -45,11 +52,11 @@ def wall_context(board: Board, *, facilitator: bool) -> dict:
             merged.setdefault(idea.merged_into_id, []).append(idea)
     for idea in visible:
         idea.merged_texts = merged.get(idea.pk, [])
-    by_cluster: dict[int, list[Idea]] = {c.pk: [] for c in clusters}
+    by_cluster: dict[int | None, list[Idea]] = {c.pk: [] for c in clusters}
     for idea in visible:
         if idea.cluster_id in by_cluster:
             by_cluster[idea.cluster_id].append(idea)
-    context = {
+    context: dict[str, Any] = {
         "clusters": [(cluster, by_cluster[cluster.pk]) for cluster in clusters],
         "unclustered": [i for i in visible if i.cluster_id not in by_cluster],
         "idea_count": len(visible),
@@ -76,7 +83,9 @@ def new_ideas(board: Board, idea_ids: frozenset[int], audience: str) -> list[Ide
     return list(ideas.filter(status__in=statuses).order_by("id"))
 
 
-def render_my_ideas(board: Board, delegate_id: int, request=None, sent: bool = False) -> str:
+def render_my_ideas(
+    board: Board, delegate_id: int, request: HttpRequest | None = None, sent: bool = False
+) -> str:
     """A delegate's own ideas on this board and the form to send another. The form's key is
     new with each drawing: a retried send of the same form lands once."""
     mine = list(Idea.objects.filter(board=board, delegate_id=delegate_id).order_by("id"))
@@ -110,7 +119,7 @@ def render_own_ideas(workshop_id: int, delegate_id: int) -> str:
 SUGGEST_LIST_MAX = 40
 
 
-def suggest_context(board: Board, delegate=None) -> dict:
+def suggest_context(board: Board, delegate: Delegate | None = None) -> dict[str, Any]:
     """The phones' ideas to suggest a theme for: the visible ideas in no cluster, while the
     board is open, asks for suggestions and has clusters. With `delegate` (their page, or
     the answer to their suggestion) each idea carries that delegate's own suggestion and
@@ -123,7 +132,7 @@ def suggest_context(board: Board, delegate=None) -> dict:
         return {"themes": None}
     waiting = Idea.objects.for_board(board).visible().filter(cluster=None).order_by("id")
     listed = list(waiting[:SUGGEST_LIST_MAX])
-    mine = {}
+    mine: dict[int, ClusterSuggestion] = {}
     if delegate is not None:
         own = ClusterSuggestion.objects.filter(delegate=delegate, idea__in=listed)
         mine = {s.idea_id: s for s in own.select_related("cluster")}
@@ -146,7 +155,7 @@ def attach_suggestion_tallies(board: Board, visible: list[Idea], clusters: list[
     (see `SuggestionQuerySet.tallies`), each with the name to show (a cluster's current
     name), whether it is a new theme and whether the idea is in that cluster already."""
     tallies = ClusterSuggestion.objects.tallies(board)
-    names = {cluster.pk: cluster.name for cluster in clusters}
+    names: dict[int | None, str] = {cluster.pk: cluster.name for cluster in clusters}
     for idea in visible:
         rows = tallies.get(idea.pk, [])
         current = names.get(idea.cluster_id, "").casefold()

@@ -19,11 +19,14 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_stubs_ext import StrOrPromise
 
 from sessions.agenda.services import (
     IDEAS_CLOSED,
@@ -54,9 +57,9 @@ from sessions.models import (
 
 UNDO_KEPT = 50
 
-NO_BOARD = "That ideas step is not part of this workshop."
-NO_IDEA = "That idea is not part of this step."
-NO_CLUSTER = "That cluster is not part of this step."
+NO_BOARD = _("That ideas step is not part of this workshop.")
+NO_IDEA = _("That idea is not part of this step.")
+NO_CLUSTER = _("That cluster is not part of this step.")
 CLOSED = IDEAS_CLOSED
 TOO_MANY = f"You have sent {MAX_IDEAS_PER_DELEGATE} ideas, the most one person can send here."
 
@@ -70,12 +73,16 @@ def clean_text(text: str) -> str:
     return " ".join(kept.split())
 
 
-def _limited(text: str, *, field: str, what: str, limit: int, empty: str) -> str:
+def _limited(text: str, *, field: str, what: str, limit: int, empty: StrOrPromise) -> str:
     cleaned = clean_text(text)
     if not cleaned:
         raise InvalidInput(empty, {field: [empty]})
     if len(cleaned) > limit:
-        message = f"{what} can be at most {limit} characters; this one has {len(cleaned)}."
+        message = _("%(what)s can be at most %(limit)d characters; this one has %(n)d.") % {
+            "what": what,
+            "limit": limit,
+            "n": len(cleaned),
+        }
         raise InvalidInput(message, {field: [message]})
     return cleaned
 
@@ -83,7 +90,7 @@ def _limited(text: str, *, field: str, what: str, limit: int, empty: str) -> str
 def idea_text(text: str) -> str:
     """An idea's text as it is stored, or InvalidInput saying what is wrong with it."""
     return _limited(
-        text, field="text", what="An idea", limit=IDEA_MAX, empty="Write your idea first."
+        text, field="text", what="An idea", limit=IDEA_MAX, empty=_("Write your idea first.")
     )
 
 
@@ -93,7 +100,7 @@ def cluster_name(name: str) -> str:
         field="name",
         what="A cluster name",
         limit=CLUSTER_NAME_MAX,
-        empty="Give the cluster a name.",
+        empty=_("Give the cluster a name."),
     )
 
 
@@ -248,9 +255,11 @@ def start_stage(*, board: Board, stage: int) -> Board:
     """
     board = _locked(board)
     if not board.staged:
-        raise Conflict("This step does not run in 1-2-4-All stages. Turn stages on first.")
+        raise Conflict(_("This step does not run in 1-2-4-All stages. Turn stages on first."))
     if not isinstance(stage, int) or not 0 <= stage < len(STAGES):
-        raise InvalidInput(f"There is no such stage: stages are numbered 0 to {len(STAGES) - 1}.")
+        raise InvalidInput(
+            _("There is no such stage: stages are numbered 0 to %(n)d.") % {"n": len(STAGES) - 1}
+        )
     seconds = board.stages[stage]
     board.is_open = True
     board.stage = stage
@@ -410,13 +419,13 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
     """
     board = _locked(board)
     if not other_ids:
-        raise InvalidInput("Choose at least one idea to merge into this one.")
+        raise InvalidInput(_("Choose at least one idea to merge into this one."))
     if survivor_id in other_ids:
-        raise InvalidInput("An idea cannot be merged into itself.")
+        raise InvalidInput(_("An idea cannot be merged into itself."))
     survivor = _idea(board, survivor_id)
     if survivor.merged_into_id is not None:
         raise Conflict(
-            "That idea is itself merged into another. Merge into that one, or unmerge it first."
+            _("That idea is itself merged into another. Merge into that one, or unmerge it first.")
         )
     others = [idea.pk for idea in _ideas(board, other_ids)]
     moved = Idea.objects.filter(merged_into__in=others).update(merged_into=survivor)
@@ -454,7 +463,7 @@ def _ideas(board: Board, idea_ids: Iterable[int]) -> list[Idea]:
     ideas = list(Idea.objects.filter(pk__in=wanted, board=board))
     if not wanted or len(ideas) != len(wanted):
         raise NotFound(
-            NO_IDEA if len(wanted) <= 1 else "Some of those ideas are not part of this step."
+            NO_IDEA if len(wanted) <= 1 else _("Some of those ideas are not part of this step.")
         )
     return ideas
 
@@ -508,7 +517,7 @@ def merge_clusters(*, board: Board, cluster_id: int, into_id: int) -> Cluster:
     """Move every idea of one cluster into another and remove the first. Undoable."""
     board = _locked(board)
     if cluster_id == into_id:
-        raise InvalidInput("A cluster cannot be merged into itself.")
+        raise InvalidInput(_("A cluster cannot be merged into itself."))
     cluster = _cluster(board, cluster_id)
     into = _cluster(board, into_id)
     _record_undo(board, f'Merged "{cluster.name}" into "{into.name}"')
@@ -534,7 +543,7 @@ def assign_ideas(*, board: Board, idea_ids: Sequence[int], cluster_id: int | Non
     """
     board = _locked(board)
     if not idea_ids:
-        raise InvalidInput("Choose at least one idea.")
+        raise InvalidInput(_("Choose at least one idea."))
     return _assign(board, idea_ids, cluster_id)
 
 
@@ -573,7 +582,9 @@ def apply_suggestions(
     if not changed(board.step.workshop_id, *_wall(board, events.CLUSTERS_CHANGED), key=key):
         return None
     if not plan:
-        raise Conflict("None of the suggested ideas are on the wall any more, so nothing changed.")
+        raise Conflict(
+            _("None of the suggested ideas are on the wall any more, so nothing changed.")
+        )
     existing = {c.name.casefold(): c for c in board.clusters.all()}
     _check_room_for(board, len(plan.keys() - existing.keys()))
     n = len(plan)
@@ -623,7 +634,7 @@ def undo_clustering(*, board: Board, key: str | None = None) -> str | None:
         return None
     undo = board.undos.first()
     if undo is None:
-        raise Conflict("Nothing to undo.")
+        raise Conflict(_("Nothing to undo."))
     _restore(board, undo.state)
     undo.delete()
     return undo.label
@@ -643,7 +654,7 @@ def _record_undo(board: Board, label: str) -> None:
         ClusterUndo.objects.filter(pk__in=stale).delete()
 
 
-def _restore(board: Board, state: dict) -> None:
+def _restore(board: Board, state: dict[str, Any]) -> None:
     # Undo runs newest first, so each record restores the state its action started from;
     # a name it brings back is free again by then.
     wanted = {c["id"]: c for c in state["clusters"]}
@@ -685,7 +696,7 @@ def _check_name_free(board: Board, name: str, *, cluster_id: int | None = None) 
 
 def _check_room_for(board: Board, new: int) -> None:
     if board.clusters.count() + new > MAX_CLUSTERS:
-        raise Conflict(f"A step can have at most {MAX_CLUSTERS} clusters.")
+        raise Conflict(_("A step can have at most %(n)d clusters.") % {"n": MAX_CLUSTERS})
 
 
 def _next_position(board: Board) -> int:

@@ -9,6 +9,7 @@ ordinary clustering verbs, so it is undone like any clustering action.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from sessions.agenda.services import (
     THEMES_CLOSED,
@@ -28,13 +29,13 @@ from sessions.models import (
     Idea,
 )
 
-NOT_ASKED = "The facilitator has not asked for theme suggestions on this step."
+NOT_ASKED = _("The facilitator has not asked for theme suggestions on this step.")
 CLOSED = THEMES_CLOSED
-NOT_ON_WALL = "That idea is no longer on the wall (it was hidden or merged)."
-NO_THEME = "That theme is no longer on this step's board. Choose another."
-CHOOSE = "Choose a theme, or write a new one."
-NOT_BOTH = "Choose a theme or write a new one, not both."
-NO_SUGGESTION = "That suggestion is no longer there; nothing was changed."
+NOT_ON_WALL = _("That idea is no longer on the wall (it was hidden or merged).")
+NO_THEME = _("That theme is no longer on this step's board. Choose another.")
+CHOOSE = _("Choose a theme, or write a new one.")
+NOT_BOTH = _("Choose a theme or write a new one, not both.")
+NO_SUGGESTION = _("That suggestion is no longer there; nothing was changed.")
 
 
 @transaction.atomic
@@ -68,7 +69,7 @@ def suggest_cluster(
         return None
     _check_taking(idea)
     cluster, name = _choice(idea.board, cluster_id, name)
-    suggestion, _ = ClusterSuggestion.objects.update_or_create(
+    suggestion, _created = ClusterSuggestion.objects.update_or_create(
         idea=idea, delegate_id=delegate_id, defaults={"cluster": cluster, "name": name}
     )
     return suggestion
@@ -95,7 +96,10 @@ def _choice(board: Board, cluster_id: int | None, name: str) -> tuple[Cluster | 
             raise NotFound(NO_THEME)
         return cluster, cluster.name
     if len(name) > CLUSTER_NAME_MAX:
-        message = f"A theme can be at most {CLUSTER_NAME_MAX} characters; this one has {len(name)}."
+        message = _("A theme can be at most %(max)d characters; this one has %(n)d.") % {
+            "max": CLUSTER_NAME_MAX,
+            "n": len(name),
+        }
         raise InvalidInput(message, {"name": [message]})
     folded = name.casefold()
     same = next((c for c in board.clusters.all() if c.name.casefold() == folded), None)

@@ -4,6 +4,7 @@ and clusters them and takes or dismisses the suggestions."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -11,11 +12,13 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrOrPromise
 
-from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import parse_int
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
@@ -32,7 +35,8 @@ from sessions.ideas.read import render_my_ideas
 from sessions.live.audiences import DELEGATE, FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer
-from sessions.models import MAX_CLUSTERS, Board, Idea
+from sessions.models import MAX_CLUSTERS, Board, Idea, Workshop
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 
 STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is allowed
 
@@ -40,10 +44,10 @@ STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is 
 # --- delegates -----------------------------------------------------------------------------
 
 
-def _current_board(workshop) -> Board:
-    board = Board.objects.select_related("step").filter(step_id=workshop.current_step_id).first()
+def _current_board(workshop: Workshop) -> Board:
+    board = on_screen(Board, workshop)
     if board is None:
-        raise NotFound("The room has moved on: ideas are not being collected now.")
+        raise NotFound(_("The room has moved on: ideas are not being collected now."))
     return board
 
 
@@ -56,7 +60,7 @@ def my_ideas(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def idea_send(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """Send an idea. Answers with the delegate's ideas and a fresh form (after commit); the
     wall learns by push. A retried send (same key) lands once."""
     workshop, delegate = get_membership(request, workshop_id)
@@ -74,7 +78,7 @@ def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     board = Board.objects.select_related("step").get(pk=data["board"])
-    message = "Already sent." if idea is None else ""
+    message = _("Already sent.") if idea is None else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     return HttpResponse(render_my_ideas(board, delegate.pk, request, sent=True) + flash)
 
@@ -82,14 +86,18 @@ def idea_send(request: HttpRequest, workshop_id: int) -> HttpResponse:
 # --- the facilitator -----------------------------------------------------------------------
 
 
-def _board_for(request: HttpRequest, workshop_id: int, board_id: int):
+def _board_for(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> tuple[Workshop, Board]:
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     return workshop, ideas.board_for(workshop, board_id)
 
 
 @login_required
 @require_GET
-def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+def board_suggest(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> HttpResponse:
     """Suggested clusters for the board's ideas on the wall, for this console only."""
     workshop, board = _board_for(request, workshop_id, board_id)
     visible = {i.pk: i for i in Idea.objects.for_board(board).visible().filter(cluster=None)}
@@ -102,7 +110,12 @@ def board_suggest(request: HttpRequest, workshop_id: int, board_id: int) -> Http
     return response
 
 
-def _suggestions(request, workshop, board, suggestions) -> str:
+def _suggestions(
+    request: HttpRequest,
+    workshop: Workshop,
+    board: Board,
+    suggestions: list[dict[str, Any]] | None,
+) -> str:
     context = {
         "workshop": workshop,
         "board": board,
@@ -114,7 +127,9 @@ def _suggestions(request, workshop, board, suggestions) -> str:
 
 @login_required
 @require_POST
-def board_command(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+def board_command(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> HttpResponse:
     """One control of the ideas board (see `BoardCommandForm`); answers with the changed
     regions, and everyone else learns by push."""
     workshop, board = _board_for(request, workshop_id, board_id)
@@ -143,7 +158,7 @@ class _Command:
     """What a board control sent: the cleaned form, the raw fields named per target (the
     rename and edit boxes), and the button's target id."""
 
-    def __init__(self, cleaned: dict, post: QueryDict, target: str) -> None:
+    def __init__(self, cleaned: dict[str, Any], post: QueryDict, target: str) -> None:
         self.cleaned, self.post, self.target = cleaned, post, target
 
     def target_id(self) -> int:
@@ -156,13 +171,14 @@ class _Command:
         return self.post.get(f"{prefix}-{self.target_id()}", "")
 
     def ticked(self) -> list[int]:
-        return self.cleaned["ideas"] or []
+        ticked: list[int] = self.cleaned["ideas"] or []
+        return ticked
 
 
 def _toggle(board: Board, command: _Command, setting: str) -> str:
     if command.target not in {"on", "off"}:
         raise InvalidInput(NOT_UNDERSTOOD)
-    values = {
+    values: dict[str, Any] = {
         "prompt": board.prompt,
         "show_names": board.show_names,
         "needs_approval": board.needs_approval,
@@ -181,16 +197,17 @@ def _stage(board: Board, command: _Command) -> str:
 def _durations(board: Board, command: _Command) -> str:
     raw = [command.post.get(f"stage-time-{i}", "") for i in range(len(board.stages))]
     stages = [parse_int(value.strip(), max_digits=STAGE_TIME_DIGITS) for value in raw]
-    if None in stages:
-        raise InvalidInput("Give each stage a time in whole seconds.")
-    ideas.set_stage_durations(board=board, stages=stages)
+    seconds = [stage for stage in stages if stage is not None]
+    if len(seconds) < len(stages):
+        raise InvalidInput(_("Give each stage a time in whole seconds."))
+    ideas.set_stage_durations(board=board, stages=seconds)
     return "Stage times saved."
 
 
 def _merge(board: Board, command: _Command) -> str:
     others = [pk for pk in command.ticked() if pk != command.target_id()]
     if not others:
-        raise InvalidInput("Tick the ideas to merge into this one first.")
+        raise InvalidInput(_("Tick the ideas to merge into this one first."))
     ideas.merge_ideas(board=board, survivor_id=command.target_id(), other_ids=others)
     n = len(others)
     return ngettext("Merged %(n)d idea.", "Merged %(n)d ideas.", n) % {"n": n}
@@ -205,7 +222,7 @@ def _create(board: Board, command: _Command) -> str:
 
 def _assign(board: Board, command: _Command) -> str:
     if not command.ticked():
-        raise InvalidInput("Tick the ideas to move first.")
+        raise InvalidInput(_("Tick the ideas to move first."))
     moved = ideas.assign_ideas(
         board=board, idea_ids=command.ticked(), cluster_id=command.cleaned["cluster"]
     )
@@ -217,18 +234,18 @@ def _accept(board: Board, command: _Command) -> str:
     count = parse_int(post.get("count", "0"))
     if count is None:
         raise InvalidInput(NOT_UNDERSTOOD)
-    groups = [
+    sent = [
         (
             post.get(f"suggestion-name-{i}", ""),
             [parse_int(pk) for pk in post.getlist(f"suggestion-{i}")],
         )
         for i in range(min(count, MAX_CLUSTERS))
     ]
-    if any(None in ids for _, ids in groups):
+    if any(None in ids for _other, ids in sent):
         raise InvalidInput(NOT_UNDERSTOOD)
-    groups = [(name, ids) for name, ids in groups if ids]
+    groups = [(name, [pk for pk in ids if pk is not None]) for name, ids in sent if ids]
     if not groups:
-        raise InvalidInput("No suggested cluster has any ticked idea; nothing was changed.")
+        raise InvalidInput(_("No suggested cluster has any ticked idea; nothing was changed."))
     ideas.apply_suggestions(board=board, groups=groups)
     n = len(groups)
     return ngettext("Accepted %(n)d cluster.", "Accepted %(n)d clusters.", n) % {"n": n}
@@ -239,10 +256,12 @@ def _undo(board: Board, command: _Command) -> str:
     return f"Undone: {label}." if label else "Nothing to undo."
 
 
-def _plain(verb: Callable[[Board, _Command], object], message: str):
+def _plain(
+    verb: Callable[[Board, _Command], object], message: StrOrPromise
+) -> Callable[[Board, _Command], StrOrPromise]:
     """A handler that carries out `verb` and says `message`."""
 
-    def handler(board: Board, command: _Command) -> str:
+    def handler(board: Board, command: _Command) -> StrOrPromise:
         verb(board, command)
         return message
 
@@ -257,11 +276,11 @@ def _rename(board: Board, command: _Command) -> None:
     ideas.rename_cluster(board=board, cluster_id=command.target_id(), name=command.field("name"))
 
 
-HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
-    "open": _plain(lambda b, c: ideas.open_board(board=b), "Ideas are open."),
-    "close": _plain(lambda b, c: ideas.close_board(board=b), "Ideas are closed."),
+HANDLERS: dict[str, Callable[[Board, _Command], StrOrPromise]] = {
+    "open": _plain(lambda b, c: ideas.open_board(board=b), _("Ideas are open.")),
+    "close": _plain(lambda b, c: ideas.close_board(board=b), _("Ideas are closed.")),
     "stage": _stage,
-    "stop": _plain(lambda b, c: ideas.stop_stages(board=b), "Stages stopped."),
+    "stop": _plain(lambda b, c: ideas.stop_stages(board=b), _("Stages stopped.")),
     "durations": _durations,
     "names": lambda b, c: _toggle(b, c, "show_names"),
     "approval": lambda b, c: _toggle(b, c, "needs_approval"),
@@ -275,12 +294,12 @@ HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
     "rename": _plain(_rename, "Renamed."),
     "delete": _plain(
         lambda b, c: ideas.delete_cluster(board=b, cluster_id=c.target_id()),
-        "Cluster deleted; its ideas are back among the unclustered.",
+        _("Cluster deleted; its ideas are back among the unclustered."),
     ),
     "assign": _assign,
     "undo": _undo,
     "accept": _accept,
-    "discard": _plain(lambda b, c: None, "Suggestions discarded."),
+    "discard": _plain(lambda b, c: None, _("Suggestions discarded.")),
 }
 
 
@@ -288,14 +307,14 @@ HANDLERS: dict[str, Callable[[Board, _Command], str]] = {
 
 
 @require_POST
-def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def suggest_theme(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """A delegate suggests a theme for an idea. Answers (after commit) with their list of
     ideas to suggest for, showing their own suggestions; the console learns by push. A
     retried suggestion (same key) lands once."""
     workshop, delegate = get_membership(request, workshop_id)
     form = ClusterSuggestionForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("That suggestion was not understood; nothing was sent.")
+        raise InvalidInput(NOT_UNDERSTOOD)
     data = form.cleaned_data
     suggestion = suggestions.suggest_cluster(
         workshop_id=workshop.pk,
@@ -307,7 +326,9 @@ def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
     )
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
-    message = "Already sent." if suggestion is None else "Thank you: the facilitator will see it."
+    message = (
+        _("Already sent.") if suggestion is None else _("Thank you: the facilitator will see it.")
+    )
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     frame = render_regions(workshop.pk, DELEGATE, ("suggest",), request=request, delegate=delegate)
     return HttpResponse(frame.joined() + flash)
@@ -315,7 +336,9 @@ def suggest_theme(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def suggestion_decide(request: HttpRequest, workshop_id: int, board_id: int) -> HttpResponse:
+def suggestion_decide(
+    request: AuthenticatedHttpRequest, workshop_id: int, board_id: int
+) -> HttpResponse:
     """Accept one suggested cluster for an idea (an undoable clustering action) or dismiss
     the idea's suggestions; answers with the board, and everyone else learns by push."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
@@ -326,11 +349,13 @@ def suggestion_decide(request: HttpRequest, workshop_id: int, board_id: int) -> 
     take = form.cleaned_data["take"]
     if take == "dismiss":
         removed = suggestions.dismiss_suggestions(board=board, idea_id=form.cleaned_data["idea"])
-        message = "Suggestions dismissed." if removed else "There were no suggestions to dismiss."
+        message: StrOrPromise = (
+            _("Suggestions dismissed.") if removed else _("There were no suggestions to dismiss.")
+        )
     else:
         taken = suggestions.accept_suggestion(board=board, suggestion_id=int(take))
         name = taken.cluster.name if taken.cluster else taken.name
-        message = f"Put the idea in “{name}”."
+        message = _("Put the idea in “%(name)s”.") % {"name": name}
     return answer(
         request,
         reverse("workshops:console", args=[workshop.pk]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from sessions.models import (
     NAME_MAX,
@@ -13,7 +14,7 @@ from sessions.tokens import JOIN_CODE_LENGTH, normalise_join_code
 class JoinCodeForm(forms.Form):
     code = forms.CharField(
         max_length=20,
-        label="Workshop code",
+        label=_("Workshop code"),
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
@@ -37,8 +38,8 @@ class JoinForm(forms.Form):
     display_name = forms.CharField(
         max_length=NAME_MAX,
         required=False,
-        label="Your name (optional)",
-        help_text="Shown only where the facilitator chooses to show names.",
+        label=_("Your name (optional)"),
+        help_text=_("Shown only where the facilitator chooses to show names."),
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from sessions.agenda.services import lock_open_workshop
 from sessions.errors import NotFound
@@ -32,5 +33,5 @@ def workshop_for_join_code(typed_code: str) -> Workshop:
     """The workshop whose current code this is; NotFound for unknown and expired codes alike."""
     workshop = Workshop.objects.filter(join_code=typed_code).first()
     if workshop is None or not workshop.join_code_is_valid:
-        raise NotFound("That code did not match a workshop. Check the code on the screen.")
+        raise NotFound(_("That code did not match a workshop. Check the code on the screen."))
     return workshop

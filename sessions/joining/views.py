@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import (
     require_GET,
@@ -23,7 +24,7 @@ from sessions.live.views import live_regions
 from sessions.models import Attendance
 from sessions.snapshot.services import own_link_path
 
-TOO_MANY = (
+TOO_MANY = _(
     "Too many wrong codes from this network. Wait {minutes} and try again, or scan the QR code."
 )
 
@@ -68,7 +69,7 @@ def join_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET" and already:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     if workshop.is_closed:
-        raise Conflict("This workshop has finished. Thank you for taking part.")
+        raise Conflict(_("This workshop has finished. Thank you for taking part."))
     form = JoinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         delegate = services.join_workshop(

@@ -19,16 +19,17 @@ import contextvars
 import logging
 import uuid
 from functools import partial
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
 from sessions.live import events
 from sessions.live.audiences import APPENDABLE, REGIONS
-from sessions.live.regions import render_regions
+from sessions.live.layer import channel_layer
+from sessions.live.regions import Frame, render_regions
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 PROCESS_ID = uuid.uuid4().hex
 
 PUSH = "region.push"
-_background: set[asyncio.Task] = set()
+_background: set[asyncio.Task[None]] = set()
 DISPLAY_REVOKED = "display.revoked"
 OWN_IDEAS = "own_ideas.changed"
 
@@ -96,22 +97,22 @@ def _publish(
             _send_now(group_name(workshop_id, audience), push_message(frame))
 
 
-def _send_now(group: str, message: dict) -> None:
+def _send_now(group: str, message: dict[str, Any]) -> None:
     loop = coalescer.loop
     if loop is not None and loop.is_running():
-        asyncio.run_coroutine_threadsafe(get_channel_layer().group_send(group, message), loop)
+        asyncio.run_coroutine_threadsafe(channel_layer().group_send(group, message), loop)
         return
     try:
         current = asyncio.get_running_loop()
     except RuntimeError:
-        async_to_sync(get_channel_layer().group_send)(group, message)
+        async_to_sync(channel_layer().group_send)(group, message)
     else:  # called from code running on a loop that is not a server's: do not block it
-        task = current.create_task(get_channel_layer().group_send(group, message))
+        task = current.create_task(channel_layer().group_send(group, message))
         _background.add(task)
         task.add_done_callback(_background.discard)
 
 
-def push_message(frame) -> dict:
+def push_message(frame: Frame) -> dict[str, Any]:
     return {"type": PUSH, "version": frame.version, "html": frame.html}
 
 
@@ -173,9 +174,7 @@ class Coalescer:
             frame = await database_sync_to_async(render_regions)(
                 workshop_id, audience, names, appended=appended
             )
-            await get_channel_layer().group_send(
-                group_name(workshop_id, audience), push_message(frame)
-            )
+            await channel_layer().group_send(group_name(workshop_id, audience), push_message(frame))
             self.pushes_sent += 1
         except Exception:
             # A lost push is healed by the next one; never let one failure stop the loop.

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
+from typing import Any, Protocol
 
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer
+
+from sessions.live.layer import channel_layer
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ IDLE_SECONDS = 30.0
 
 
 class Member(Protocol):
-    async def deliver(self, message: dict) -> None: ...
+    async def deliver(self, message: dict[str, Any]) -> None: ...
 
 
 class Subscription:
@@ -38,7 +40,7 @@ class Subscription:
         self.group = group
         self.members: dict[Member, None] = {}  # insertion-ordered set
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.reader: asyncio.Task | None = None
+        self.reader: asyncio.Task[None] | None = None
         self.idle_timer: asyncio.TimerHandle | None = None
         self.delivered = 0
 
@@ -83,7 +85,7 @@ class Fanout:
             subscription.reader.cancel()
 
     async def read(self, subscription: Subscription) -> None:
-        layer = get_channel_layer()
+        layer = channel_layer()
         channel = await layer.new_channel()
         try:
             await layer.group_add(subscription.group, channel)
@@ -101,14 +103,14 @@ class Fanout:
             await self.unsubscribe(layer, subscription.group, channel)
 
     @staticmethod
-    async def unsubscribe(layer, group: str, channel: str) -> None:
+    async def unsubscribe(layer: BaseChannelLayer, group: str, channel: str) -> None:
         try:
             await asyncio.shield(layer.group_discard(group, channel))
         except Exception:
             log.exception("leaving %s failed", group)
 
     @staticmethod
-    async def deliver(subscription: Subscription, message: dict) -> None:
+    async def deliver(subscription: Subscription, message: dict[str, Any]) -> None:
         """Hand `message` to every local member, yielding to the loop between slices."""
         members = list(subscription.members)
         for start in range(0, len(members), SLICE):

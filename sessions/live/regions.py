@@ -12,9 +12,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +25,7 @@ from sessions.ideas.read import new_ideas
 from sessions.live.audiences import APPENDABLE, REGIONS
 from sessions.models import (
     Change,
+    Delegate,
     Idea,
     Presence,
     Step,
@@ -64,8 +67,8 @@ def render_regions(
     regions: tuple[str, ...] | None = None,
     *,
     base_url: str | None = None,
-    request=None,
-    delegate=None,
+    request: HttpRequest | None = None,
+    delegate: Delegate | None = None,
     appended: frozenset[int] = frozenset(),
 ) -> Frame:
     """Render `regions` (default: all of the audience's) from the database's current state.
@@ -82,7 +85,7 @@ def render_regions(
     names = REGIONS[audience] if regions is None else regions
     version = Change.objects.version_of(workshop_id)
     workshop = Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
-    context = {
+    context: dict[str, Any] = {
         "workshop": workshop,
         "version": version,
         "step": workshop.current_step,
@@ -103,10 +106,14 @@ def render_regions(
         context.update(kind.context(step, names, audience, delegate, request))
         context["kind_step"] = kind.partial(audience, "step")
         context["kind_results"] = kind.partial(audience, "results")
+        context["kind_ballot"] = kind.partial(audience, "ballot")
+        context["shows_focus"] = kind.shows_focus
+    else:
+        context["shows_focus"] = True
     if "step" in names or "agenda" in names:
         context["focus"] = list(workshop.focus_options.all())
     template = f"workshops/live/{audience}.html"
-    html = {
+    html: dict[str, str] = {
         name: render_to_string(f"{template}#{name}", context, request=request) for name in names
     }
     appendable = APPENDABLE in REGIONS[audience] and APPENDABLE not in names
@@ -117,7 +124,7 @@ def render_regions(
     return Frame(version=version, html=html)
 
 
-def join_context(workshop: Workshop, base_url: str | None) -> dict:
+def join_context(workshop: Workshop, base_url: str | None) -> dict[str, Any]:
     if base_url is None:
         return {"join_url": None}
     join_path = reverse("workshops:join_link", args=[workshop.join_token])

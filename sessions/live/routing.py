@@ -1,8 +1,19 @@
+"""WebSocket routes: the phone's, the projector's and the console's sockets, all served by
+`WorkshopConsumer`; anything else is closed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import path, re_path
 
 import sessions.converters  # noqa: F401  (registers <token:...>)
 from sessions.live.consumers import NOT_ALLOWED, WorkshopConsumer
+
+if TYPE_CHECKING:
+    from channels.consumer import _ASGIApplicationProtocol
+    from channels.routing import URLRouter, _ExtendedURLPattern
 
 
 class UnknownSocket(AsyncWebsocketConsumer):
@@ -15,9 +26,19 @@ class UnknownSocket(AsyncWebsocketConsumer):
         await self.close(code=NOT_ALLOWED)
 
 
-websocket_urlpatterns = [
-    path("ws/phone/<int:workshop_id>/", WorkshopConsumer.as_asgi()),
-    path("ws/console/<int:workshop_id>/", WorkshopConsumer.as_asgi()),
-    path("ws/display/<token:token>/", WorkshopConsumer.as_asgi()),
-    re_path(r"", UnknownSocket.as_asgi()),
+def _socket(
+    route: str, app: _ASGIApplicationProtocol, *, regex: bool = False
+) -> _ExtendedURLPattern:
+    """`path(route, app)` (`re_path` with `regex`) for a consumer, as Channels' URLRouter
+    takes it."""
+    make = re_path if regex else path
+    # django-stubs types path() for views only (an ASGI application is not one).
+    return make(route, app)  # type: ignore[arg-type, return-value]
+
+
+websocket_urlpatterns: list[_ExtendedURLPattern | URLRouter] = [
+    _socket("ws/phone/<int:workshop_id>/", WorkshopConsumer.as_asgi()),
+    _socket("ws/console/<int:workshop_id>/", WorkshopConsumer.as_asgi()),
+    _socket("ws/display/<token:token>/", WorkshopConsumer.as_asgi()),
+    _socket(r"", UnknownSocket.as_asgi(), regex=True),
 ]

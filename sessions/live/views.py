@@ -7,10 +7,12 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_safe
+from django_stubs_ext import StrOrPromise
 
 from sessions.access import get_workshop_for_display
 from sessions.live.audiences import PROJECTOR, REGIONS
 from sessions.live.regions import render_regions
+from sessions.requests import HtmxHttpRequest
 from sessions.responses import request_base_url
 
 
@@ -50,13 +52,13 @@ def live_regions(
 
 
 def answer(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     redirect_to: str,
     *,
     workshop_id: int,
     audience: str,
     regions: tuple[str, ...],
-    message: str = "",
+    message: StrOrPromise = "",
     extra: str = "",
 ) -> HttpResponse:
     """Acknowledge a command once it has committed.

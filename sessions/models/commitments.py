@@ -138,9 +138,9 @@ class Commitment(models.Model):
 
     @property
     def linked_to(self) -> str:
-        if self.challenge_id:
+        if self.challenge_id and self.challenge:
             return self.challenge.label
-        if self.cluster_id:
+        if self.cluster_id and self.cluster:
             return self.cluster.name
         return ""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,12 +17,17 @@ from django.utils import timezone
 
 from sessions.tokens import new_join_code, new_token
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from sessions.models.voting import Option
+
 TITLE_MAX = 120
 TEXT_MAX = 1000
 NAME_MAX = 40
 
 
-def join_code_expiry():
+def join_code_expiry() -> datetime.datetime:
     return timezone.now() + timedelta(hours=settings.JOIN_CODE_LIFETIME_HOURS)
 
 
@@ -62,8 +68,8 @@ class Event(models.Model):
         return timezone.localdate(timezone.now(), self.zone)
 
 
-class WorkshopQuerySet(models.QuerySet):
-    def facilitated_by(self, user) -> WorkshopQuerySet:
+class WorkshopQuerySet(models.QuerySet["Workshop"]):
+    def facilitated_by(self, user: User) -> WorkshopQuerySet:
         if user.is_superuser:
             return self
         return self.filter(event__facilitators=user)
@@ -85,7 +91,9 @@ class Workshop(models.Model):
         "Step", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # The top options of a finished vote, carried forward into the steps that follow.
-    focus_options = models.ManyToManyField("Option", blank=True, related_name="+")
+    focus_options: models.ManyToManyField[Option, models.Model] = models.ManyToManyField(
+        "Option", blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     # The archive's share link: None until the facilitator shares it; stopping clears it.
     archive_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -193,7 +201,7 @@ class Presence(models.Model):
         return f"{self.delegate} on {self.channel_name}"
 
 
-class ChangeQuerySet(models.QuerySet):
+class ChangeQuerySet(models.QuerySet["Change"]):
     def version_of(self, workshop_id: int) -> int:
         """The workshop's current version: how many of its changes have committed."""
         return self.filter(workshop_id=workshop_id).count()

@@ -4,14 +4,20 @@ the undo record of each cluster change."""
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+import uuid
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.models.core import NAME_MAX, Delegate, Step
+
+if TYPE_CHECKING:
+    from sessions.models.suggestions import ClusterSuggestion
 
 # --- ideas ---------------------------------------------------------------------------------
 
@@ -25,16 +31,16 @@ STAGE_SECONDS_MAX = 3600
 
 
 class Stage(NamedTuple):
-    name: str
-    instruction: str
+    name: StrOrPromise
+    instruction: StrOrPromise
 
 
 # 1-2-4-All, in order; a board's `stage` indexes this and its `stages` (durations).
 STAGES = (
-    Stage("On your own", "Silently write your own ideas."),
-    Stage("In pairs", "Share your ideas with a partner, build on them and add new ones."),
-    Stage("In fours", "Join another pair. Compare your ideas and send the strongest."),
-    Stage("All together", "Each group shares the one idea that stood out for them."),
+    Stage(_("On your own"), _("Silently write your own ideas.")),
+    Stage(_("In pairs"), _("Share your ideas with a partner, build on them and add new ones.")),
+    Stage(_("In fours"), _("Join another pair. Compare your ideas and send the strongest.")),
+    Stage(_("All together"), _("Each group shares the one idea that stood out for them.")),
 )
 DEFAULT_STAGE_SECONDS = (60, 120, 240, 300)
 
@@ -86,7 +92,7 @@ class Board(models.Model):
         return max(0, math.ceil((self.stage_ends_at - timezone.now()).total_seconds()))
 
 
-class IdeaQuerySet(models.QuerySet):
+class IdeaQuerySet(models.QuerySet["Idea"]):
     def for_board(self, board: Board) -> IdeaQuerySet:
         return self.filter(board=board)
 
@@ -133,6 +139,13 @@ class Idea(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = IdeaQuerySet.as_manager()
+
+    # Not columns: what the screens that draw an idea attach to it for their templates
+    # (sessions.ideas.read), each only where that screen draws it.
+    merged_texts: list[Idea]
+    suggest_key: uuid.UUID
+    my_suggestion: ClusterSuggestion | None
+    suggestion_tally: list[dict[str, Any]]
 
     class Meta:
         ordering = ["id"]

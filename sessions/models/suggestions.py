@@ -7,6 +7,8 @@ idea, a new one replacing the old. They are advice for the facilitator, who acce
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Case, Count, Min, Value, When
 from django.db.models.functions import Length, Lower
@@ -16,11 +18,11 @@ from sessions.models.core import Delegate
 from sessions.models.ideas import CLUSTER_NAME_MAX, Board, Cluster, Idea
 
 
-class SuggestionQuerySet(models.QuerySet):
+class SuggestionQuerySet(models.QuerySet["ClusterSuggestion"]):
     def for_board(self, board: Board) -> SuggestionQuerySet:
         return self.filter(idea__board=board)
 
-    def tallies(self, board: Board) -> dict[int, list[dict]]:
+    def tallies(self, board: Board) -> dict[int, list[dict[str, Any]]]:
         """Per idea id, its suggestions counted by choice, most suggested first: dicts with
         `first` (the id of one suggestion standing for the choice), `count`, `cluster_id`
         (None for a new theme) and `shown` (the new theme's name, or the cluster's name when
@@ -37,7 +39,7 @@ class SuggestionQuerySet(models.QuerySet):
             .annotate(count=Count("id"), first=Min("id"), shown=Min("name"))
             .order_by("idea_id", "-count", "first")
         )
-        tallied: dict[int, list[dict]] = {}
+        tallied: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
             tallied.setdefault(row["idea_id"], []).append(row)
         return tallied

@@ -60,26 +60,28 @@ class Poll(models.Model):
 
     def allowance(self, option_count: int) -> int:
         """What one ballot may spend: dots, picks, ratings or ranked places."""
-        return {
+        allowances: dict[str, int] = {
             self.Kind.DOTS: self.budget,
             self.Kind.SINGLE: 1,
             self.Kind.MULTIPLE: self.max_picks,
             self.Kind.SCALE: option_count,
             self.Kind.RANKING: self.max_picks,
             self.Kind.MATRIX: option_count,
-        }[self.kind]
+        }
+        return allowances[self.kind]
 
     @property
     def cap(self) -> int:
         """The largest value of one mark."""
-        return {
+        caps: dict[str, int] = {
             self.Kind.DOTS: self.per_option_max,
             self.Kind.SINGLE: 1,
             self.Kind.MULTIPLE: 1,
             self.Kind.SCALE: 5,
             self.Kind.RANKING: self.max_picks,
             self.Kind.MATRIX: MATRIX_POINTS,
-        }[self.kind]
+        }
+        return caps[self.kind]
 
 
 class Option(models.Model):

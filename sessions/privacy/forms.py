@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class AddressForm(forms.Form):
-    email = forms.EmailField(label="The email address you gave us", max_length=254)
+    email = forms.EmailField(label=_("The email address you gave us"), max_length=254)
 
 
 class EraseForm(forms.Form):
-    confirm = forms.BooleanField(label="Yes, erase my data", required=True)
+    confirm = forms.BooleanField(label=_("Yes, erase my data"), required=True)

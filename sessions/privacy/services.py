@@ -9,8 +9,10 @@ commitments, check-ins and Snapshot (its free-text challenge and region).
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from sessions.models import (
@@ -30,7 +32,7 @@ from sessions.tokens import new_token
 ERASED_TEXT = ""
 
 
-def my_data(delegate: Delegate) -> dict:
+def my_data(delegate: Delegate) -> dict[str, Any]:
     """Everything held about the delegate, as plain data (the download and the page)."""
     commitments = Commitment.objects.filter(delegate=delegate).select_related(
         "step__workshop", "challenge", "cluster", "buddy"
@@ -71,7 +73,7 @@ def my_data(delegate: Delegate) -> dict:
     }
 
 
-def _commitment_data(c: Commitment) -> dict:
+def _commitment_data(c: Commitment) -> dict[str, Any]:
     return {
         "workshop": c.step.workshop.title,
         "action": f"I will {c.action}",
@@ -80,7 +82,7 @@ def _commitment_data(c: Commitment) -> dict:
         "first_step_on": c.first_step_on.isoformat(),
         "measure": c.measure,
         "done_by": c.done_by.isoformat(),
-        "buddy": c.buddy.display_name if c.buddy_id else "",
+        "buddy": c.buddy.display_name if c.buddy_id and c.buddy else "",
         "help_wanted": c.help_wanted,
         "email": c.email,
         "follow_up_consent": c.consent,
@@ -98,7 +100,7 @@ def _commitment_data(c: Commitment) -> dict:
     }
 
 
-def _forget(delegates, *, now: datetime.datetime, words_too: bool) -> int:
+def _forget(delegates: QuerySet[Delegate], *, now: datetime.datetime, words_too: bool) -> int:
     """Cut the delegates' links to their words and drop contact details and links."""
     delegate_ids = list(delegates.values_list("id", flat=True))
     commitments = Commitment.objects.filter(delegate_id__in=delegate_ids)

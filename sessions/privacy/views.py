@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,6 +18,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import (
     require_GET,
     require_http_methods,
@@ -34,7 +36,7 @@ from sessions.responses import request_base_url
 
 log = logging.getLogger("facilitate.followups")
 
-SENT_IF_KNOWN = (
+SENT_IF_KNOWN = _(
     "If we hold that address, a link to your data is on its way to it. It works for 45 days."
 )
 
@@ -43,18 +45,20 @@ SENT_IF_KNOWN = (
 
 
 def _delegate_by_link(token: str) -> Delegate:
-    return followups.resolve_link(token, AccessLink.Purpose.MY_DATA).delegate
+    delegate = followups.resolve_link(token, AccessLink.Purpose.MY_DATA).delegate
+    assert delegate is not None  # a my-data link always names its delegate (a constraint)
+    return delegate
 
 
 def _delegate_by_cookie(request: HttpRequest, event_id: int) -> Delegate:
     key = read_delegate_key(request.COOKIES, event_id)
     delegate = Delegate.objects.filter(key=key, event_id=event_id).first() if key else None
     if delegate is None:
-        raise NotFound("This phone has not joined that event, or its data has been erased.")
+        raise NotFound(_("This phone has not joined that event, or its data has been erased."))
     return delegate
 
 
-def _data_page(request, delegate: Delegate, actions: dict) -> HttpResponse:
+def _data_page(request: HttpRequest, delegate: Delegate, actions: dict[str, Any]) -> HttpResponse:
     context = {
         "delegate": delegate,
         "data": privacy.my_data(delegate),
@@ -77,7 +81,7 @@ def _download(delegate: Delegate) -> HttpResponse:
 def _erase(request: HttpRequest, delegate: Delegate) -> HttpResponse:
     form = EraseForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("Tick the box to confirm, then erase; nothing was erased.")
+        raise InvalidInput(_("Tick the box to confirm, then erase; nothing was erased."))
     privacy.erase_delegate(delegate=delegate)
     return render(request, "workshops/followup/erased.html")
 

@@ -8,7 +8,7 @@ from sessions.models import PulseAnswer, Workshop
 from sessions.steps import CHUNK, Export
 
 
-def pulse_rows(workshop: Workshop) -> Iterator[Sequence]:
+def pulse_rows(workshop: Workshop) -> Iterator[Sequence[object]]:
     answers = (
         PulseAnswer.objects.filter(pulse__step__workshop=workshop)
         .select_related("pulse__step")

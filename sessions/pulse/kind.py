@@ -3,11 +3,19 @@ once shown, the results in the archive, and the answers' export."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sessions.models import Pulse, Step
 from sessions.pulse import services
 from sessions.pulse.exports import PULSE
 from sessions.pulse.read import pulse_context, pulse_results
 from sessions.steps import StepKind, register
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sessions.agenda.forms import StepForm
+    from sessions.models import Delegate, Workshop
 
 LIVE = "workshops/pulse/live.html"
 
@@ -23,16 +31,23 @@ class PulseKind(StepKind):
     exports = (PULSE,)
     related = ("pulse",)
 
-    def add(self, workshop, form) -> Step:
+    def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
         return services.add_pulse_step(
             workshop=workshop, title=data["title"], body=data["body"], key=form.command_key()
         )
 
-    def context(self, step, names, audience, delegate, request) -> dict:
+    def context(
+        self,
+        step: Step,
+        names: tuple[str, ...],
+        audience: str,
+        delegate: Delegate | None,
+        request: HttpRequest | None,
+    ) -> dict[str, Any]:
         return pulse_context(step, names, delegate, request)
 
-    def record(self, step, *, facilitator):
+    def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         pulse: Pulse | None = getattr(step, "pulse", None)
         if pulse is None:
             return None

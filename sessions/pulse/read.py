@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from sessions.models import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer, Step
+from sessions.models import PULSE_POINTS, PULSE_WORD_MAX, Delegate, Pulse, PulseAnswer, Step
+
+if TYPE_CHECKING:
+    from sessions.errors import FieldErrors
 
 
 @dataclass
@@ -31,7 +37,7 @@ class PulseResults:
         return round(total / self.answers, 1)
 
     @property
-    def bars(self) -> list[dict]:
+    def bars(self) -> list[dict[str, Any]]:
         """One row per point 1..5: the count and the bar's length (share of the largest)."""
         top = max(self.distribution, default=0)
         return [
@@ -40,7 +46,7 @@ class PulseResults:
         ]
 
     @property
-    def word_sizes(self) -> list[dict]:
+    def word_sizes(self) -> list[dict[str, Any]]:
         """Words with a size step 1-4 by frequency, for a text-only word list."""
         top = self.words[0][1] if self.words else 0
         return [
@@ -56,7 +62,7 @@ def pulse_results(pulse: Pulse) -> PulseResults:
     counts = PulseAnswer.objects.filter(pulse=pulse).values("usefulness").order_by()
     for row in counts.annotate(n=Count("id")):
         distribution[row["usefulness"] - 1] = row["n"]
-    spellings: dict[str, Counter] = {}
+    spellings: dict[str, Counter[str]] = {}
     words = PulseAnswer.objects.filter(pulse=pulse).exclude(word="").values_list("word", flat=True)
     for word in words.iterator():
         spellings.setdefault(word.casefold(), Counter())[word] += 1
@@ -67,13 +73,16 @@ def pulse_results(pulse: Pulse) -> PulseResults:
     return PulseResults(answers=sum(distribution), distribution=distribution, words=ranked)
 
 
-def pulse_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
+def pulse_context(
+    step: Step, names: tuple[str, ...], delegate: Delegate | None, request: HttpRequest | None
+) -> dict[str, Any]:
     """The pulse on screen for `render_regions`; with `delegate` (a phone's page) their own
     answer form too."""
     pulse = Pulse.objects.filter(step=step).first()
     if pulse is None:
         return {}
-    context: dict = {"pulse": pulse}
+    # Once revealed, the results take the projector and the step's text steps aside.
+    context: dict[str, Any] = {"pulse": pulse, "body_hidden": pulse.revealed}
     if "results" in names or "step" in names:
         context["pulse_results"] = pulse_results(pulse)
     if delegate is not None and request is not None and "step" in names:
@@ -82,17 +91,24 @@ def pulse_context(step: Step, names: tuple[str, ...], delegate, request) -> dict
 
 
 def render_my_pulse(
-    pulse: Pulse, delegate_id: int, request=None, *, sent: bool = False, errors=None, data=None
+    pulse: Pulse,
+    delegate_id: int,
+    request: HttpRequest | None = None,
+    *,
+    sent: bool = False,
+    errors: FieldErrors | None = None,
+    data: Mapping[str, str] | None = None,
 ) -> str:
     """A delegate's pulse form with their current answer (or what they just typed, with
     `errors`). Its key is new with each drawing: a retried send lands once."""
     answer = PulseAnswer.objects.filter(pulse=pulse, delegate_id=delegate_id).first()
-    chosen = (data or {}).get("usefulness") or (answer.usefulness if answer else None)
+    typed: Mapping[str, str] = data or {}
+    chosen = typed.get("usefulness") or (answer.usefulness if answer else None)
     context = {
         "pulse": pulse,
         "answer": answer,
         "chosen": str(chosen) if chosen else "",
-        "word": (data or {}).get("word", answer.word if answer else ""),
+        "word": typed.get("word", answer.word if answer else ""),
         "points": [str(p) for p in range(1, PULSE_POINTS + 1)],
         "word_max": PULSE_WORD_MAX,
         "key": uuid.uuid4(),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.agenda.services import (
     PULSE_CLOSED,
@@ -31,13 +33,13 @@ from sessions.models import (
     Workshop,
 )
 
-PULSE_TITLE = "Pulse"
-PULSE_BODY = "Two quick questions before we close."
-NO_PULSE = "That pulse is not part of this workshop."
+PULSE_TITLE = _("Pulse")
+PULSE_BODY = _("Two quick questions before we close.")
+NO_PULSE = _("That pulse is not part of this workshop.")
 CLOSED = PULSE_CLOSED
 NOT_OPEN_YET = PULSE_NOT_OPEN_YET
 USEFULNESS = f"Choose how useful the workshop was, from 1 to {PULSE_POINTS}."
-ONE_WORD = "Please give just one word (no spaces)."
+ONE_WORD = _("Please give just one word (no spaces).")
 WORD_TOO_LONG = f"One word of at most {PULSE_WORD_MAX} characters, please."
 
 
@@ -51,7 +53,7 @@ def clean_word(word: str) -> str:
     return word
 
 
-def clean_usefulness(value) -> int:
+def clean_usefulness(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= PULSE_POINTS:
         raise InvalidInput(USEFULNESS, {"usefulness": [USEFULNESS]})
     return value
@@ -62,10 +64,17 @@ def clean_usefulness(value) -> int:
 
 @transaction.atomic
 def add_pulse_step(
-    *, workshop: Workshop, title: str = PULSE_TITLE, body: str = PULSE_BODY, key: str | None = None
+    *,
+    workshop: Workshop,
+    title: StrOrPromise = PULSE_TITLE,
+    body: StrOrPromise = PULSE_BODY,
+    key: str | None = None,
 ) -> Step | None:
     """Append a pulse step. A replayed `key` adds nothing (returns None)."""
-    step = add_step(workshop=workshop, title=title, body=body, kind=Step.Kind.PULSE, key=key)
+    # Stored in the language of the facilitator who adds it.
+    step = add_step(
+        workshop=workshop, title=str(title), body=str(body), kind=Step.Kind.PULSE, key=key
+    )
     if step is not None:
         Pulse.objects.create(step=step)
     return step
@@ -124,7 +133,7 @@ def answer_pulse(
     workshop_id: int,
     delegate_id: int,
     pulse_id: int,
-    usefulness,
+    usefulness: object,
     word: str = "",
     key: str | None = None,
 ) -> PulseAnswer | None:
@@ -142,7 +151,7 @@ def answer_pulse(
         return None
     refuse_unless_open(pulse.is_open, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(pulse.opened_at))
     usefulness, word = clean_usefulness(usefulness), clean_word(word)
-    answer, _ = PulseAnswer.objects.update_or_create(
+    answer, _created = PulseAnswer.objects.update_or_create(
         pulse=pulse, delegate_id=delegate_id, defaults={"usefulness": usefulness, "word": word}
     )
     return answer
@@ -158,7 +167,8 @@ def pulse_before_closing(*, workshop: Workshop) -> Step:
     )
     if step is None:
         step = add_pulse_step(workshop=workshop)
-    pulse, _ = Pulse.objects.get_or_create(step=step)
+        assert step is not None  # added without a key: never a replay
+    pulse, _created = Pulse.objects.get_or_create(step=step)
     show_step(workshop=workshop, step=step)
     if pulse.opened_at is None:
         open_pulse(pulse=pulse)

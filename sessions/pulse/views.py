@@ -2,31 +2,38 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
-from sessions.models import Pulse, PulseAnswer, Step
+from sessions.models import Delegate, Pulse, PulseAnswer, Step, Workshop
 from sessions.pulse import services as pulse_service
 from sessions.pulse.forms import PulseAnswerForm, PulseControlForm
 from sessions.pulse.read import render_my_pulse
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
+
+if TYPE_CHECKING:
+    from sessions.errors import FieldErrors
 
 # --- delegates -----------------------------------------------------------------------------
 
 
-def _current_pulse(workshop) -> Pulse:
-    pulse = Pulse.objects.select_related("step").filter(step_id=workshop.current_step_id).first()
+def _current_pulse(workshop: Workshop) -> Pulse:
+    pulse = on_screen(Pulse, workshop)
     if pulse is None:
-        raise NotFound("The room has moved on: the pulse is not on screen now.")
+        raise NotFound(_("The room has moved on: the pulse is not on screen now."))
     return pulse
 
 
@@ -39,14 +46,14 @@ def my_pulse(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def pulse_answer(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def pulse_answer(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """Answer (or change the answer to) the pulse. Answers with the delegate's form showing
     what was stored, or what was wrong (400) with what they typed kept."""
     workshop, delegate = get_membership(request, workshop_id)
     form = PulseAnswerForm(request.POST)
     if not form.is_valid():
         if "pulse" in form.errors or not request.htmx:
-            message = "; ".join(" ".join(e) for e in form.errors.values())
+            message = "; ".join(" ".join(str(m) for m in e) for e in form.errors.values())
             raise InvalidInput(message or NOT_UNDERSTOOD, form.errors)
         return _form_again(request, workshop, delegate, form.errors)
     data = form.cleaned_data
@@ -66,13 +73,15 @@ def pulse_answer(request: HttpRequest, workshop_id: int) -> HttpResponse:
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     pulse = Pulse.objects.select_related("step").get(pk=data["pulse"])
-    message = "Already counted." if stored is None else ""
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    acknowledged = _("Already counted.") if stored is None else ""
+    flash = render_to_string("workshops/flash.html", {"message": acknowledged, "level": "info"})
     return HttpResponse(render_my_pulse(pulse, delegate.pk, request, sent=True) + flash)
 
 
-def _form_again(request, workshop, delegate, errors) -> HttpResponse:
-    message = "; ".join(" ".join(e) for e in errors.values()) or NOT_UNDERSTOOD
+def _form_again(
+    request: HttpRequest, workshop: Workshop, delegate: Delegate, errors: FieldErrors
+) -> HttpResponse:
+    message = "; ".join(" ".join(str(m) for m in e) for e in errors.values()) or NOT_UNDERSTOOD
     html = render_my_pulse(
         _current_pulse(workshop), delegate.pk, request, errors=errors, data=request.POST
     )
@@ -85,7 +94,9 @@ def _form_again(request, workshop, delegate, errors) -> HttpResponse:
 
 @login_required
 @require_POST
-def pulse_control(request: HttpRequest, workshop_id: int, pulse_id: int) -> HttpResponse:
+def pulse_control(
+    request: AuthenticatedHttpRequest, workshop_id: int, pulse_id: int
+) -> HttpResponse:
     """Open, close, reveal or hide the pulse."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     pulse = pulse_service.pulse_for(workshop, pulse_id)
@@ -100,10 +111,10 @@ def pulse_control(request: HttpRequest, workshop_id: int, pulse_id: int) -> Http
         else:
             pulse_service.reveal_pulse(pulse=pulse, revealed=action == "reveal")
     message = {
-        "open": "The pulse is open.",
-        "close": "The pulse is closed.",
-        "reveal": "Pulse results are on the projector.",
-        "hide": "Pulse results are hidden.",
+        "open": _("The pulse is open."),
+        "close": _("The pulse is closed."),
+        "reveal": _("Pulse results are on the projector."),
+        "hide": _("Pulse results are hidden."),
     }[action]
     return answer(
         request,
@@ -117,7 +128,7 @@ def pulse_control(request: HttpRequest, workshop_id: int, pulse_id: int) -> Http
 
 @login_required
 @require_GET
-def finish(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def finish(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     """Finishing asks first: take the pulse (adding the step if the agenda has none), or
     close now."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
@@ -131,7 +142,7 @@ def finish(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def pulse_first(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def pulse_first(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     """Put the pulse on screen and open it (adding a pulse step if there is none)."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     with as_shown(request, workshop):

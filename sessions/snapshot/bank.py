@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Dimension:
@@ -32,7 +34,7 @@ SCALE: tuple[tuple[int, str], ...] = (
     (3, "Standard practice"),
     (4, "Standard practice that we review and improve"),
 )
-NOT_SURE = "Not sure"
+NOT_SURE = _("Not sure")
 
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("flow", "Flow and waste", {

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sessions.agenda.kind import MessageKind
 from sessions.models import Step
 from sessions.snapshot.services import room_profile
 from sessions.steps import register
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sessions.models import Delegate
 
 
 class BenchmarkKind(MessageKind):
@@ -18,7 +25,14 @@ class BenchmarkKind(MessageKind):
         "facilitator.step": "workshops/snapshot/room.html",
     }
 
-    def context(self, step, names, audience, delegate, request) -> dict:
+    def context(
+        self,
+        step: Step,
+        names: tuple[str, ...],
+        audience: str,
+        delegate: Delegate | None,
+        request: HttpRequest | None,
+    ) -> dict[str, Any]:
         return {"room": room_profile(step.workshop.event)}  # the Snapshot's cohort, suppressed
 
 

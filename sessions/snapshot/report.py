@@ -4,13 +4,14 @@ suppresses every number) and `services` (which reads the database)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sessions.models import Delegate, SnapshotAnswer, SnapshotResponse, SnapshotSetup
 from sessions.snapshot import scoring, services
 from sessions.snapshot.bank import DIMENSION_BY_CODE, DIMENSIONS, ITEMS
 
 
-def results_context(response: SnapshotResponse) -> dict:
+def results_context(response: SnapshotResponse) -> dict[str, Any]:
     """The results page: scores, the delegate's place in the cohort, focus areas, and for a
     retake the movement since the first round."""
     scores = services.scores_of(response)
@@ -34,8 +35,9 @@ def results_context(response: SnapshotResponse) -> dict:
         )
     overall_spread = None if isinstance(cohort, scoring.Suppressed) else cohort.overall
     focus = [
-        {"dimension": d, "next": DIMENSION_BY_CODE[d.code].next_level[d.level]}
+        {"dimension": d, "next": DIMENSION_BY_CODE[d.code].next_level[level]}
         for d in scoring.focus_areas(scores)
+        if (level := d.level) is not None  # always: a focus area has a score
     ]
     return {
         "response": response,
@@ -51,7 +53,7 @@ def results_context(response: SnapshotResponse) -> dict:
     }
 
 
-def organiser_context(setup: SnapshotSetup) -> dict:
+def organiser_context(setup: SnapshotSetup) -> dict[str, Any]:
     responses = list(services.completed(setup))
     scores = services.scores_by_response(responses)
     by_size: dict[str, list[scoring.Scores]] = {}
@@ -92,7 +94,7 @@ def export_header() -> list[str]:
     ]  # fmt: skip
 
 
-def export_rows(setup: SnapshotSetup) -> Iterator[list]:
+def export_rows(setup: SnapshotSetup) -> Iterator[list[object]]:
     """Finished responses (both rounds) whose consent allows export. `firm` is a number
     that pairs a firm's rounds and means nothing outside this file."""
     allowed = setup.responses.filter(completed_at__isnull=False, consent_export=True)
@@ -120,4 +122,5 @@ def export_rows(setup: SnapshotSetup) -> Iterator[list]:
 def _cell(answers: dict[str, int | None], code: str) -> int | str:
     if code not in answers:
         return ""
-    return "not sure" if answers[code] is None else answers[code]
+    value = answers[code]
+    return "not sure" if value is None else value

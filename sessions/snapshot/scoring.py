@@ -25,6 +25,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
 from sessions.snapshot.bank import DIMENSIONS, ITEM_BY_CODE, Dimension
 
 COHORT_MIN = 10
@@ -36,17 +39,17 @@ LEVELS: tuple[tuple[int, str], ...] = (
     (25, "developing"),
     (0, "starting"),
 )
-NOT_ENOUGH = "Not enough responses yet"
+NOT_ENOUGH = _("Not enough responses yet")
 
 
 @dataclass(frozen=True)
 class Suppressed:
     """A figure withheld because too few people are behind it. Renders as words only."""
 
-    message: str = NOT_ENOUGH
+    message: StrOrPromise = NOT_ENOUGH
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
     def __bool__(self) -> bool:
         return False
@@ -134,12 +137,13 @@ def score_answers(answers: Mapping[str, int | None]) -> Scores:
 def focus_areas(scores: Scores) -> list[DimensionScore]:
     """One or two dimensions to work on: the lowest sufficient one, and the next lowest too
     unless it is already leading. Ties go to the bank's order."""
-    ranked = sorted(scores.sufficient, key=lambda d: d.score)
+    scored = [(d, d.score) for d in scores.sufficient if d.score is not None]
+    ranked = sorted(scored, key=lambda pair: pair[1])
     if not ranked:
         return []
-    chosen = ranked[:1]
-    if len(ranked) > 1 and ranked[1].score < LEVELS[0][0]:
-        chosen.append(ranked[1])
+    chosen = [ranked[0][0]]
+    if len(ranked) > 1 and ranked[1][1] < LEVELS[0][0]:
+        chosen.append(ranked[1][0])
     return chosen
 
 
@@ -147,10 +151,10 @@ def movement(first: Scores, second: Scores) -> dict[str, int | None]:
     """Round 2 minus round 1 per dimension (and "overall"); None where either is missing."""
     moves: dict[str, int | None] = {}
     for earlier, later in zip(first.dimensions, second.dimensions, strict=True):
-        both = earlier.score is not None and later.score is not None
-        moves[earlier.code] = later.score - earlier.score if both else None
-    both = first.overall is not None and second.overall is not None
-    moves["overall"] = second.overall - first.overall if both else None
+        before, after = earlier.score, later.score
+        moves[earlier.code] = after - before if before is not None and after is not None else None
+    before, after = first.overall, second.overall
+    moves["overall"] = after - before if before is not None and after is not None else None
     return moves
 
 
@@ -198,7 +202,7 @@ def cohort(all_scores: Sequence[Scores]) -> Cohort | Suppressed:
     overall = [s.overall for s in all_scores if s.overall is not None]
     rows = []
     for d in DIMENSIONS:
-        values = [s.of(d.code).score for s in all_scores if s.of(d.code).score is not None]
+        values = [score for s in all_scores if (score := s.of(d.code).score) is not None]
         rows.append((d, spread(values)))
     return Cohort(n=len(all_scores), overall=spread(overall), dimensions=tuple(rows))
 
@@ -228,7 +232,7 @@ def paired_change(pairs: Sequence[tuple[Scores, Scores]]) -> dict[str, float | S
     moves = [movement(first, second) for first, second in pairs]
     result: dict[str, float | Suppressed] = {}
     for code in [d.code for d in DIMENSIONS] + ["overall"]:
-        deltas = [m[code] for m in moves if m[code] is not None]
+        deltas = [delta for m in moves if (delta := m[code]) is not None]
         result[code] = statistics.median(deltas) if len(deltas) >= CUT_MIN else Suppressed()
     return result
 
@@ -247,7 +251,7 @@ class Groups:
     @property
     def total(self) -> int:
         hidden = self.other if isinstance(self.other, int) else 0
-        return sum(count for _, count in self.shown) + hidden
+        return sum(count for _other, count in self.shown) + hidden
 
 
 def groups(counts: Mapping[str, int], order: Sequence[str]) -> Groups:
@@ -276,11 +280,11 @@ def group_spreads(
     counts = {label: len(rows) for label, rows in scores_by_label.items()}
     kept = groups(counts, order)
     rows = []
-    for label, _ in kept.shown:
+    for label, _other in kept.shown:
         overall = [s.overall for s in scores_by_label[label] if s.overall is not None]
         rows.append((label, spread(overall)))
     if kept.other is not None:
-        shown_labels = {label for label, _ in kept.shown}
+        shown_labels = {label for label, _other in kept.shown}
         pooled = [
             s.overall
             for label, group in scores_by_label.items()

@@ -7,22 +7,28 @@ drawn. Numbers come only from `sessions.snapshot.scoring`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sessions.errors import Conflict, InvalidInput, NotFound
 from sessions.models import Delegate, Event, SnapshotAnswer, SnapshotResponse, SnapshotSetup
 from sessions.snapshot import scoring
 from sessions.snapshot.bank import CORE_CODES, EDITABLE_CODES, ITEM_BY_CODE, ITEMS
 
-NOT_OPEN = "This Snapshot is not open. Ask the organiser for a current invitation."
-CLOSED = "This Snapshot has closed, so answers can no longer be changed."
-FINISHED = "You have finished this Snapshot, so your answers are fixed."
-NO_SUCH_LINK = "That Snapshot link is not valid. Check you copied all of it."
-CORE_FIXED = "Core items keep their wording at every event, so results compare; it was not changed."
+NOT_OPEN = _("This Snapshot is not open. Ask the organiser for a current invitation.")
+CLOSED = _("This Snapshot has closed, so answers can no longer be changed.")
+FINISHED = _("You have finished this Snapshot, so your answers are fixed.")
+NO_SUCH_LINK = _("That Snapshot link is not valid. Check you copied all of it.")
+CORE_FIXED = _(
+    "Core items keep their wording at every event, so results compare; it was not changed."
+)
 
 
 # --- the organiser ---------------------------------------------------------------------------
@@ -30,7 +36,7 @@ CORE_FIXED = "Core items keep their wording at every event, so results compare; 
 
 def setup_for(event: Event) -> SnapshotSetup:
     """The event's Snapshot set-up, created (not enabled) the first time it is asked for."""
-    setup, _ = SnapshotSetup.objects.get_or_create(event=event)
+    setup, _created = SnapshotSetup.objects.get_or_create(event=event)
     return setup
 
 
@@ -45,7 +51,7 @@ def configure(
     if CORE_CODES & wording.keys() or not set(wording) <= set(EDITABLE_CODES):
         raise InvalidInput(CORE_FIXED)
     if state not in SnapshotSetup.State.values:
-        raise InvalidInput("Choose whether the Snapshot is off, open or closed.")
+        raise InvalidInput(_("Choose whether the Snapshot is off, open or closed."))
     new_wording = {code: text.strip() for code, text in wording.items() if text.strip()}
     answered = set(
         SnapshotAnswer.objects.filter(response__setup=locked).values_list("item", flat=True)
@@ -53,8 +59,11 @@ def configure(
     for code in EDITABLE_CODES:
         if code in answered and new_wording.get(code) != locked.wording.get(code):
             raise Conflict(
-                f"People have answered “{ITEM_BY_CODE[code].text[:40]}…” already, "
-                "so its wording is fixed for this event."
+                _(
+                    "People have answered “%(item)s…” already, so its wording is fixed for "
+                    "this event."
+                )
+                % {"item": ITEM_BY_CODE[code].text[:40]}
             )
     locked.state = state
     locked.challenges = challenges
@@ -95,7 +104,7 @@ def start(*, setup: SnapshotSetup, delegate_key: str | None) -> SnapshotResponse
         delegate = Delegate.objects.filter(key=delegate_key, event_id=setup.event_id).first()
     if delegate is None:
         delegate = Delegate.objects.create(event_id=setup.event_id)
-    response, _ = SnapshotResponse.objects.get_or_create(
+    response, _created = SnapshotResponse.objects.get_or_create(
         delegate=delegate, round=1, defaults={"setup": setup}
     )
     return response
@@ -120,11 +129,11 @@ def answer(*, response: SnapshotResponse, item: str, value: int | None) -> Snaps
     """Save one item's answer at once (0-4, or None for "not sure"); answering again replaces
     it, so a retried tap lands once."""
     if item not in ITEM_BY_CODE:
-        raise InvalidInput("That question is not part of the Snapshot.")
+        raise InvalidInput(_("That question is not part of the Snapshot."))
     if value is not None and not 0 <= value <= 4:
-        raise InvalidInput("Choose one of the answers shown, or “not sure”.")
+        raise InvalidInput(_("Choose one of the answers shown, or “not sure”."))
     locked = _locked_open(response)
-    saved, _ = SnapshotAnswer.objects.update_or_create(
+    saved, _created = SnapshotAnswer.objects.update_or_create(
         response=locked, item=item, defaults={"value": value}
     )
     return saved
@@ -134,7 +143,7 @@ PROFILE_FIELDS = ("sector", "employees", "region", "role", "consent_export", "co
 
 
 @transaction.atomic
-def save_profile(*, response: SnapshotResponse, **profile) -> SnapshotResponse:
+def save_profile(*, response: SnapshotResponse, **profile: Any) -> SnapshotResponse:
     """Sector, employees, region, role and the consent choices."""
     locked = _locked_open(response)
     for name in PROFILE_FIELDS:
@@ -152,7 +161,7 @@ def finish(*, response: SnapshotResponse, picks: list[str], other: str) -> Snaps
     locked = _locked_open(current)
     offered = locked.setup.challenges
     if len(picks) > 3 or any(pick not in offered for pick in picks):
-        raise InvalidInput("Pick up to 3 challenges from the list.")
+        raise InvalidInput(_("Pick up to 3 challenges from the list."))
     locked.challenges = picks
     locked.challenge_other = other
     locked.completed_at = timezone.now()
@@ -165,11 +174,11 @@ def start_retake(*, first: SnapshotResponse) -> SnapshotResponse:
     """The delegate's second round (created once; starting again resumes it), with the
     profile and consent of the first copied."""
     if first.round != 1 or not first.is_complete:
-        raise Conflict("A retake starts after the first Snapshot is finished.")
+        raise Conflict(_("A retake starts after the first Snapshot is finished."))
     if first.setup.state == SnapshotSetup.State.OFF:
         raise Conflict(NOT_OPEN)
     profile = {name: getattr(first, name) for name in PROFILE_FIELDS}
-    second, _ = SnapshotResponse.objects.get_or_create(
+    second, _created = SnapshotResponse.objects.get_or_create(
         delegate=first.delegate, round=2, defaults={"setup": first.setup, **profile}
     )
     return second
@@ -217,11 +226,11 @@ def scores_of(response: SnapshotResponse) -> scoring.Scores:
     return scoring.score_answers(answers_of(response))
 
 
-def completed(setup: SnapshotSetup, round: int = 1):
+def completed(setup: SnapshotSetup, round: int = 1) -> QuerySet[SnapshotResponse]:
     return setup.responses.filter(round=round, completed_at__isnull=False)
 
 
-def scores_by_response(responses) -> dict[int, scoring.Scores]:
+def scores_by_response(responses: Iterable[SnapshotResponse]) -> dict[int, scoring.Scores]:
     """Scores of many responses from one query."""
     answers: dict[int, dict[str, int | None]] = {r.pk: {} for r in responses}
     rows = SnapshotAnswer.objects.filter(response__in=list(answers)).values_list(
@@ -271,12 +280,12 @@ def room_profile(event: Event) -> Room | None:
     )
 
 
-def size_mix(responses) -> scoring.Groups:
+def size_mix(responses: Iterable[SnapshotResponse]) -> scoring.Groups:
     counts: dict[str, int] = {}
     for response in responses:
         label = response.get_employees_display() or "Not given"
         counts[label] = counts.get(label, 0) + 1
-    order = [label for _, label in SnapshotResponse.Employees.choices] + ["Not given"]
+    order = [label for _other, label in SnapshotResponse.Employees.choices] + ["Not given"]
     return scoring.groups(counts, order)
 
 
@@ -285,9 +294,9 @@ def challenge_labels_for_vote(event: Event, limit: int = 10) -> list[str]:
     options of a vote seeded from the Snapshot. Refuses when fewer than 2 were picked."""
     setup = SnapshotSetup.objects.filter(event=event).first()
     if setup is None:
-        raise Conflict("This event has no Snapshot, so there are no picked challenges.")
+        raise Conflict(_("This event has no Snapshot, so there are no picked challenges."))
     picks = completed(setup).values_list("challenges", flat=True)
     ranked = scoring.challenge_ranking(picks, setup.challenges)
     if len(ranked) < 2:
-        raise Conflict("Fewer than 2 challenges have been picked in the Snapshot so far.")
-    return [label for label, _ in ranked[:limit]]
+        raise Conflict(_("Fewer than 2 challenges have been picked in the Snapshot so far."))
+    return [label for label, _other in ranked[:limit]]

@@ -8,17 +8,23 @@ posts and is redirected to the next screen.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from sessions.access import get_event_for_facilitator
 from sessions.errors import InvalidInput, NotFound
 from sessions.identity import read_delegate_key, remember_delegate
 from sessions.models import SnapshotResponse
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.snapshot import services
 from sessions.snapshot.bank import DIMENSION_BY_CODE, ITEMS, NOT_SURE, SCALE, item_text
 from sessions.snapshot.forms import AboutForm, AnswerForm, ChallengesForm, SetupForm, item_field
@@ -64,14 +70,27 @@ def _place_url(response: SnapshotResponse, place: str, number: int | None = None
 
 def _item_number(number: int) -> int:
     if not 1 <= number <= len(ITEMS):
-        raise NotFound(f"The Snapshot has questions 1 to {len(ITEMS)}.")
+        raise NotFound(_("The Snapshot has questions 1 to %(n)d.") % {"n": len(ITEMS)})
     return number
 
 
-def _flow(request, response, place: str, *, number=None, form=None, status=200):
+def _flow(
+    request: HtmxHttpRequest,
+    response: SnapshotResponse,
+    place: str,
+    *,
+    number: int | None = None,
+    form: Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
     """A screen of the Snapshot: the whole page, or for htmx the card and a new address."""
-    context = {"response": response, "place": place, "total": len(ITEMS), "form": form}
-    if place == "item":
+    context: dict[str, Any] = {
+        "response": response,
+        "place": place,
+        "total": len(ITEMS),
+        "form": form,
+    }
+    if place == "item" and number is not None:
         item = ITEMS[number - 1]
         answers = services.answers_of(response)
         context.update(
@@ -94,7 +113,7 @@ def _flow(request, response, place: str, *, number=None, form=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-def item(request: HttpRequest, token: str, number: int) -> HttpResponse:
+def item(request: HtmxHttpRequest, token: str, number: int) -> HttpResponse:
     """One question. A POST saves the answer at once and moves to the next screen."""
     response = services.response_by_token(token)
     number = _item_number(number)
@@ -102,17 +121,19 @@ def item(request: HttpRequest, token: str, number: int) -> HttpResponse:
         return _flow(request, response, "item", number=number)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("Choose one of the answers shown, or “not sure”. Nothing was saved.")
+        raise InvalidInput(_("Choose one of the answers shown, or “not sure”. Nothing was saved."))
     services.answer(response=response, item=ITEMS[number - 1].code, value=form.answer())
     if number < len(ITEMS):
         return _go(request, response, "item", number + 1)
     return _go(request, response, "about")
 
 
-def _go(request, response, place: str, number: int | None = None) -> HttpResponse:
+def _go(
+    request: HtmxHttpRequest, response: SnapshotResponse, place: str, number: int | None = None
+) -> HttpResponse:
     if not request.htmx:
         return redirect(_place_url(response, place, number))
-    form = None
+    form: Form | None = None
     if place == "about":
         form = AboutForm(initial=_profile(response))
     elif place == "challenges":
@@ -120,17 +141,17 @@ def _go(request, response, place: str, number: int | None = None) -> HttpRespons
     return _flow(request, response, place, number=number, form=form)
 
 
-def _posted(request: HttpRequest):
+def _posted(request: HttpRequest) -> QueryDict | None:
     """The posted data, or None for a GET (an empty POST still binds its form)."""
     return request.POST if request.method == "POST" else None
 
 
-def _profile(response: SnapshotResponse) -> dict:
+def _profile(response: SnapshotResponse) -> dict[str, Any]:
     return {name: getattr(response, name) for name in services.PROFILE_FIELDS}
 
 
 @require_http_methods(["GET", "POST"])
-def about(request: HttpRequest, token: str) -> HttpResponse:
+def about(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """Sector, size, region, role and the consent choices."""
     response = services.response_by_token(token)
     form = AboutForm(_posted(request), initial=_profile(response))
@@ -143,7 +164,7 @@ def about(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def challenges(request: HttpRequest, token: str) -> HttpResponse:
+def challenges(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The top-3 challenges, then finish. Finishing again changes nothing."""
     response = services.response_by_token(token)
     if response.is_complete:
@@ -156,7 +177,7 @@ def challenges(request: HttpRequest, token: str) -> HttpResponse:
         services.finish(
             response=response, picks=form.cleaned_data["picks"], other=form.cleaned_data["other"]
         )
-        answer = redirect("workshops:snapshot_results", token=response.token)
+        answer: HttpResponse = redirect("workshops:snapshot_results", token=response.token)
         if request.htmx:
             answer = HttpResponse(status=204)
             answer["HX-Redirect"] = reverse("workshops:snapshot_results", args=[response.token])
@@ -191,7 +212,7 @@ def retake(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organiser(request: HttpRequest, event_id: int) -> HttpResponse:
+def organiser(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
     """Set-up (state, challenges, wording of non-core items) and the figures."""
     event = get_event_for_facilitator(request.user, event_id)
     setup = services.setup_for(event)
@@ -220,7 +241,7 @@ def organiser(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest, event_id: int) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponseBase:
     """Finished responses whose consent allows export, one row each, no names."""
     event = get_event_for_facilitator(request.user, event_id)
     setup = services.setup_for(event)

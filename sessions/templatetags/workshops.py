@@ -1,3 +1,5 @@
+"""Template filters shared by every page: the join QR code as inline SVG."""
+
 import segno
 from django import template
 from django.utils.safestring import SafeString, mark_safe

@@ -19,7 +19,7 @@ BALLOT_HEADER = (
 )  # fmt: skip
 
 
-def vote_rows(workshop: Workshop) -> Iterator[Sequence]:
+def vote_rows(workshop: Workshop) -> Iterator[Sequence[object]]:
     """One row per option of every vote, in each vote's ranked order (2x2: by quadrant)."""
     polls = Poll.objects.filter(step__workshop=workshop).select_related("step")
     for poll in polls.order_by("step__position", "step_id").iterator(chunk_size=CHUNK):
@@ -41,7 +41,7 @@ def vote_rows(workshop: Workshop) -> Iterator[Sequence]:
             )
 
 
-def ballot_rows(workshop: Workshop) -> Iterator[Sequence]:
+def ballot_rows(workshop: Workshop) -> Iterator[Sequence[object]]:
     """One row per mark: its vote, an opaque ballot number, the option and the values."""
     marks = (
         Mark.objects.filter(ballot__poll__step__workshop=workshop)

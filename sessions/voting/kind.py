@@ -3,11 +3,21 @@ screen, the final tally in the archive, and the votes and ballots exports."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
 from sessions.models import Poll, Step
 from sessions.steps import StepKind, register
 from sessions.voting import services
 from sessions.voting.exports import BALLOTS, VOTES
 from sessions.voting.read import tally_poll, vote_context
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from sessions.agenda.forms import StepForm
+    from sessions.models import Delegate, Workshop
 
 LIVE = "workshops/vote/live.html"
 
@@ -18,12 +28,13 @@ class VoteKind(StepKind):
         f"{audience}.{region}": f"{LIVE}#{audience}_{region}"
         for audience in ("delegate", "projector", "facilitator")
         for region in ("step", "results")
-    }
+    } | {"delegate.ballot": f"{LIVE}#delegate_ballot"}
     archive_template = "workshops/archive/vote.html"
     exports = (VOTES, BALLOTS)
     related = ("poll",)
+    shows_focus = False
 
-    def add(self, workshop, form) -> Step:
+    def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
         return services.add_vote_step(
             workshop=workshop,
@@ -33,16 +44,23 @@ class VoteKind(StepKind):
             key=form.command_key(),
         )
 
-    def clean(self, form, data) -> None:
+    def clean(self, form: StepForm, data: dict[str, Any]) -> None:
         typed = len(data.get("options") or [])
         seeded = data.get("options_from") or data.get("options_from_snapshot")
         if not seeded and typed < 2:
-            form.add_error("options", "A vote needs at least 2 options, one per line.")
+            form.add_error("options", _("A vote needs at least 2 options, one per line."))
 
-    def context(self, step, names, audience, delegate, request) -> dict:
+    def context(
+        self,
+        step: Step,
+        names: tuple[str, ...],
+        audience: str,
+        delegate: Delegate | None,
+        request: HttpRequest | None,
+    ) -> dict[str, Any]:
         return vote_context(step, names, delegate, request)
 
-    def record(self, step, *, facilitator):
+    def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         poll: Poll | None = getattr(step, "poll", None)
         if poll is None:
             return None

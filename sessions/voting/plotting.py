@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sessions.models import MATRIX_POINTS
 from sessions.voting.read import FILL_INS, MAJOR_PROJECTS, MIDLINE, QUICK_WINS, THANKLESS_TASKS
@@ -186,7 +186,7 @@ class MatrixPlot:
         }
 
     @property
-    def quadrant_areas(self) -> list[dict]:
+    def quadrant_areas(self) -> list[dict[str, Any]]:
         left, top, right, bottom = FRAME
         mid_x, mid_y = round(x_of(MIDLINE)), round(y_of(MIDLINE))
         corners = {
@@ -201,7 +201,7 @@ class MatrixPlot:
         ]
 
     @property
-    def ticks(self) -> list[dict]:
+    def ticks(self) -> list[dict[str, Any]]:
         return [
             {"value": v, "x": round(x_of(v)), "y": round(y_of(v))}
             for v in range(1, MATRIX_POINTS + 1)
@@ -210,7 +210,14 @@ class MatrixPlot:
 
 def _point(number: int, result: OptionResult) -> PlotPoint:
     impact, effort = result.impact, result.effort
-    x, y = round(x_of(effort.median)), round(y_of(impact.median))
+    # Only placed options are plotted, and a placed option has both axes rated.
+    assert impact is not None
+    assert effort is not None
+    assert impact.quartiles is not None
+    assert effort.quartiles is not None
+    impact_q1, impact_median, impact_q3 = impact.quartiles
+    effort_q1, effort_median, effort_q3 = effort.quartiles
+    x, y = round(x_of(effort_median)), round(y_of(impact_median))
     label = result.label
     if len(label) > LABEL_CHARS:
         label = label[: LABEL_CHARS - 1].rstrip() + "…"
@@ -222,8 +229,8 @@ def _point(number: int, result: OptionResult) -> PlotPoint:
         y=y,
         median_x=x,
         median_y=y,
-        effort_bar=(round(x_of(effort.q1)), round(x_of(effort.q3))),
-        impact_bar=(round(y_of(impact.q1)), round(y_of(impact.q3))),
+        effort_bar=(round(x_of(effort_q1)), round(x_of(effort_q3))),
+        impact_bar=(round(y_of(impact_q1)), round(y_of(impact_q3))),
         short_label=label,
         n_text=n_text,
     )
@@ -264,7 +271,7 @@ def _label_spots(point: PlotPoint) -> list[tuple[float, float, str, bool]]:
     gap = r + 8
     middle = point.y + 0.3 * size
     above, below = point.y - gap - 0.25 * size, point.y + gap + 0.8 * size
-    spots = [
+    spots: list[tuple[float, float, str, bool]] = [
         (point.x + gap, middle, "start", False),
         (point.x - gap, middle, "end", False),
         (point.x, above, "middle", False),

@@ -17,16 +17,27 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from sessions.models import MATRIX_POINTS, Attendance, Ballot, Mark, Poll, Presence, Step
+from sessions.models import (
+    MATRIX_POINTS,
+    Attendance,
+    Ballot,
+    Delegate,
+    Mark,
+    Option,
+    Poll,
+    Presence,
+    Step,
+)
 
 if TYPE_CHECKING:
     from sessions.voting.plotting import MatrixPlot
@@ -85,7 +96,7 @@ class Tally:
         return MatrixPlot(self.results) if self.kind == Poll.Kind.MATRIX else None
 
 
-METHODS = {
+METHODS: dict[str, str] = {
     Poll.Kind.DOTS: "Dots placed",
     Poll.Kind.SINGLE: "Votes",
     Poll.Kind.MULTIPLE: "Votes",
@@ -155,7 +166,7 @@ def _turnout(poll: Poll) -> tuple[int, int]:
     )
     here_or_voted = joined.filter(Exists(here) | Exists(voted_and_left))
 
-    def counted(attendances):
+    def counted(attendances: QuerySet[Attendance]) -> Coalesce:
         return Coalesce(
             Subquery(
                 attendances.values("workshop").annotate(n=Count("pk")).values("n"),
@@ -251,7 +262,8 @@ class Axis:
 
     @property
     def iqr(self) -> float | None:
-        return None if self.n == 0 else self.q3 - self.q1
+        quartiles = self.quartiles  # None exactly when n is 0
+        return None if quartiles is None else quartiles[2] - quartiles[0]
 
     @property
     def median_text(self) -> str:
@@ -262,14 +274,15 @@ class Axis:
     def spread_text(self) -> str:
         """The interquartile range as "3 to 4.5" (or "4" when it is one rating wide);
         empty without ratings."""
-        if self.n == 0:
+        if self.quartiles is None:  # n is 0
             return ""
-        if self.q1 == self.q3:
-            return _number(self.q1)
-        return f"{_number(self.q1)} to {_number(self.q3)}"
+        q1, _, q3 = self.quartiles
+        if q1 == q3:
+            return _number(q1)
+        return f"{_number(q1)} to {_number(q3)}"
 
 
-def _tally_matrix(poll: Poll, options: list) -> Tally:
+def _tally_matrix(poll: Poll, options: list[Option]) -> Tally:
     counts = {o.pk: ([0] * MATRIX_POINTS, [0] * MATRIX_POINTS) for o in options}
     raters = dict.fromkeys(counts, 0)  # one mark per ballot and option: a delegate each
     rows = (
@@ -292,7 +305,7 @@ def _tally_matrix(poll: Poll, options: list) -> Tally:
         result = OptionResult(option.pk, option.label, impact=impact, effort=effort)
         result.voters = raters[option.pk]
         result.score = impact.median or 0
-        if impact.n and effort.n:
+        if impact.median is not None and effort.median is not None:  # both axes rated
             result.quadrant = quadrant_of(impact.median, effort.median)
         results.append(result)
     order = {o.pk: i for i, o in enumerate(options)}
@@ -301,25 +314,30 @@ def _tally_matrix(poll: Poll, options: list) -> Tally:
     return Tally(poll.kind, METHODS[poll.kind], voters, eligible, results)
 
 
-def _matrix_rank(result: OptionResult, position: int) -> tuple:
+def _matrix_rank(result: OptionResult, position: int) -> tuple[int, float, float, int]:
     """Quick wins first, then major projects, fill-ins, thankless tasks and the unplaced;
     within a quadrant higher impact, then lower effort, then the options' order."""
-    if result.quadrant is None:
+    # A placed option has both axes rated (see _tally_matrix).
+    impact = result.impact.median if result.impact is not None else None
+    effort = result.effort.median if result.effort is not None else None
+    if result.quadrant is None or impact is None or effort is None:
         return (len(QUADRANTS), 0, 0, position)
-    return (
-        QUADRANTS.index(result.quadrant),
-        -result.impact.median,
-        result.effort.median,
-        position,
-    )
+    return (QUADRANTS.index(result.quadrant), -impact, effort, position)
 
 
 # --- what the screens show of a vote ------------------------------------------------------
 
 
-def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
+def vote_context(
+    step: Step, names: tuple[str, ...], delegate: Delegate | None, request: HttpRequest | None
+) -> dict[str, Any]:
     poll = Poll.objects.prefetch_related("options").get(step=step)
-    context = {"poll": poll, "accepting": poll.accepting}
+    # Once revealed, the results take the projector and the step's text steps aside.
+    context: dict[str, Any] = {
+        "poll": poll,
+        "accepting": poll.accepting,
+        "body_hidden": poll.revealed,
+    }
     if "results" in names or "step" in names:
         context["tally"] = tally_poll(poll)
     if delegate is not None and "step" in names:
@@ -327,7 +345,12 @@ def vote_context(step: Step, names: tuple[str, ...], delegate, request) -> dict:
     return context
 
 
-def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None = None) -> str:
+def render_ballot(
+    poll: Poll,
+    delegate_id: int,
+    request: HttpRequest | None = None,
+    ack: dict[str, Any] | None = None,
+) -> str:
     """The delegate's own ballot: their marks, what they have left, one form per option.
 
     Each option's form carries a command key, so a double tap or a retried request lands
@@ -343,7 +366,7 @@ def render_ballot(poll: Poll, delegate_id: int, request=None, ack: dict | None =
         or 0
     )
 
-    def key(target) -> uuid.UUID:
+    def key(target: object) -> uuid.UUID:
         message = f"{delegate_id}:{poll.pk}:{target}:{revision}"
         return uuid.UUID(hex=salted_hmac("facilitate.ballot-key", message).hexdigest()[:32])
 

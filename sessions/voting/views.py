@@ -8,15 +8,18 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrOrPromise
 
-from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import invalid_form
-from sessions.errors import InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import Poll
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
 from sessions.voting.read import render_ballot
@@ -26,7 +29,7 @@ from sessions.voting.read import render_ballot
 def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ballot for the vote on screen (fetched after a vote opens)."""
     workshop, delegate = get_membership(request, workshop_id)
-    poll = Poll.objects.filter(step_id=workshop.current_step_id).first()
+    poll = on_screen(Poll, workshop)
     if poll is None:
         return HttpResponse('<section id="ballot" hx-swap-oob="true"></section>')
     response = HttpResponse(render_ballot(poll, delegate.pk, request))
@@ -35,18 +38,18 @@ def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
+def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """One tap on the ballot. Answers with the delegate's updated ballot (the acknowledgement,
     sent after commit); everyone else learns by push. A replay lands once."""
     workshop, delegate = get_membership(request, workshop_id)
     form = VoteForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput("That vote was not understood; nothing was changed.")
+        raise InvalidInput(NOT_UNDERSTOOD)
     outcome = voting.cast(workshop_id=workshop.pk, delegate_id=delegate.pk, **form.command())
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
-    message = "Already counted." if outcome.replayed else ""
+    message = _("Already counted.") if outcome.replayed else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     ack = {"key": form.command_key() or "", "change": outcome.change_id}
     return HttpResponse(render_ballot(poll, delegate.pk, request, ack) + flash)
@@ -54,23 +57,23 @@ def vote(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def poll_control(request: HttpRequest, workshop_id: int, poll_id: int) -> HttpResponse:
+def poll_control(request: AuthenticatedHttpRequest, workshop_id: int, poll_id: int) -> HttpResponse:
     """Open (with an optional countdown), close, reveal or hide a vote; carry its top
     options forward as the focus."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     poll = Poll.objects.filter(pk=poll_id, step__workshop=workshop).first()
     if poll is None:
-        raise NotFound("That vote is not part of this workshop.")
+        raise NotFound(_("That vote is not part of this workshop."))
     form = PollControlForm(request.POST)
     if not form.is_valid():
         raise invalid_form(form)
     action = form.cleaned_data["action"]
-    message = {
-        "open": "Voting is open.",
-        "close": "Voting is closed.",
-        "reveal": "Results are on the projector.",
-        "hide": "Results are hidden.",
-        "focus": "Focus set.",
+    message: StrOrPromise = {
+        "open": _("Voting is open."),
+        "close": _("Voting is closed."),
+        "reveal": _("Results are on the projector."),
+        "hide": _("Results are hidden."),
+        "focus": _("Focus set."),
     }[action]
     with as_shown(request, workshop, poll):
         if action == "open":

@@ -1,7 +1,10 @@
 """Create (once) a demo event with one workshop and a facilitator, and print its addresses."""
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -59,11 +62,11 @@ def add_demo_step(workshop: Workshop, title: str, body: str) -> None:
 class Command(BaseCommand):
     help = "Create the demo workshop and facilitator if missing; print the addresses to open."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     @transaction.atomic
-    def handle(self, *args, base_url: str, **options) -> None:
+    def handle(self, *args: Any, base_url: str, **options: Any) -> None:
         user, created = get_user_model().objects.get_or_create(
             username=USERNAME, defaults={"first_name": "Demo", "last_name": "Facilitator"}
         )
@@ -89,7 +92,7 @@ class Command(BaseCommand):
             workshop = services.renew_join_code(workshop=workshop)
         self.report(base_url.rstrip("/"), user, workshop)
 
-    def report(self, base: str, user, workshop: Workshop) -> None:
+    def report(self, base: str, user: User, workshop: Workshop) -> None:
         if user.check_password(PASSWORD):
             login = f"user {USERNAME!r}, password {PASSWORD!r}"
         else:

@@ -3,8 +3,10 @@ running it twice, or two at once, sends nothing twice."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 
@@ -14,7 +16,7 @@ from sessions.commitments.followups import send_due_followups
 class Command(BaseCommand):
     help = "Send the follow-up messages that are due (idempotent; run it from cron)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--base-url",
             default=settings.PUBLIC_URL,
@@ -24,7 +26,7 @@ class Command(BaseCommand):
             "--now", default=None, help="Act as if it were this ISO 8601 time (for rehearsals)."
         )
 
-    def handle(self, *args, base_url: str, now: str | None, **options):
+    def handle(self, *args: Any, base_url: str, now: str | None, **options: Any) -> None:
         if not base_url:
             raise CommandError("Set PUBLIC_URL or pass --base-url: messages carry links.")
         moment = None
