@@ -330,7 +330,7 @@ def test_a_socket_vote_after_the_facilitator_closed_voting_is_refused(
     put_dot(phone, "Data entry").click()
     flash = phone.locator("#flash")
     expect(flash).to_have_attribute("data-refused", key)
-    expect(flash.get_by_role("alert")).to_have_text(VOTE_CLOSED)
+    expect(flash.get_by_role("alert")).to_have_text(str(VOTE_CLOSED))
     expect(phone.locator("#ballot [aria-busy], #ballot .sending-mark")).to_have_count(0)
     expect(allowance(phone)).to_contain_text("2 of 3 dots left")
     assert marks(open_vote) == [("Training", 1)]
