@@ -39,6 +39,22 @@ def open_vote(workshop):
     return voting.open_poll(poll=step.poll)
 
 
+@pytest.fixture
+def contexts(browser):
+    """The test's browser contexts, closed before the database is flushed: a page left open
+    (one polling over HTTP) could hold a lock the flush waits for."""
+    opened = []
+
+    def new(**options):
+        context = browser.new_context(**options)
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()
+
+
 def row(page: Page, label: str):
     return page.locator("#ballot li.ballot-option").filter(
         has=page.locator(".option-label", has_text=label)
@@ -120,12 +136,12 @@ def wait_for(page: Page, condition, what: str, timeout: float = 15.0) -> None:
 
 
 def test_a_phone_votes_over_its_socket_and_the_projector_shows_the_tally(
-    browser, server, workshop, open_vote
+    browser, contexts, server, workshop, open_vote
 ):
-    projector = browser.new_context(**PROJECTOR).new_page()
+    projector = contexts(**PROJECTOR).new_page()
     projector.goto(f"{server.url}/display/{workshop.display_token}/")
     live(projector)
-    context = browser.new_context(**PHONE)
+    context = contexts(**PHONE)
     watch = Watch(context)
     phone = join_in(context, server, workshop, "Ana")
     live(phone)
@@ -162,8 +178,10 @@ def test_a_phone_votes_over_its_socket_and_the_projector_shows_the_tally(
     shot(phone, "socket-vote-counted")
 
 
-def test_with_websockets_blocked_the_same_taps_go_over_http(browser, server, workshop, open_vote):
-    context = browser.new_context(**PHONE)
+def test_with_websockets_blocked_the_same_taps_go_over_http(
+    browser, contexts, server, workshop, open_vote
+):
+    context = contexts(**PHONE)
     block_sockets(context)
     watch = Watch(context)
     phone = join_in(context, server, workshop, "Ben")
@@ -181,9 +199,9 @@ def test_with_websockets_blocked_the_same_taps_go_over_http(browser, server, wor
 
 
 def test_a_refused_socket_vote_shows_the_message_and_changes_nothing(
-    browser, server, workshop, open_vote
+    browser, contexts, server, workshop, open_vote
 ):
-    context = browser.new_context(**PHONE)
+    context = contexts(**PHONE)
     watch = Watch(context)
     stale = join_in(context, server, workshop, "Cleo")
     live(stale)
@@ -214,12 +232,12 @@ def test_a_refused_socket_vote_shows_the_message_and_changes_nothing(
 
 
 def test_a_tap_whose_answer_is_lost_with_the_socket_is_sent_again_and_counted_once(
-    browser, server, workshop, open_vote
+    browser, contexts, server, workshop, open_vote
 ):
     """The first socket carries the tap to the server, which counts it, but its answer never
     reaches the page: the socket drops. The page sends the tap again on its next socket with
     the same key; the server acknowledges it without counting it twice."""
-    context = browser.new_context(**PHONE)
+    context = contexts(**PHONE)
     connections: list[dict] = []
 
     def route(ws) -> None:
@@ -293,11 +311,11 @@ def test_a_tap_whose_answer_is_lost_with_the_socket_is_sent_again_and_counted_on
 
 
 def test_a_socket_vote_after_the_facilitator_closed_voting_is_refused(
-    browser, server, workshop, facilitator, open_vote
+    browser, contexts, server, workshop, facilitator, open_vote
 ):
     """The phone has not yet drawn the close (its push is held back) when it taps: the server
     refuses the tap, and the phone shows why."""
-    context = browser.new_context(**PHONE)
+    context = contexts(**PHONE)
     held = {"on": False, "pushes": []}
 
     def route(ws) -> None:
@@ -335,3 +353,4 @@ def test_a_socket_vote_after_the_facilitator_closed_voting_is_refused(
     expect(allowance(phone)).to_contain_text("2 of 3 dots left")
     assert marks(open_vote) == [("Training", 1)]
     assert watch.posts == []
+    console.context.close()
