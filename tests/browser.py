@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.conftest import session_for
 from tests.servers import Daphne
@@ -36,10 +37,23 @@ def open_console(browser, server: Daphne, workshop, facilitator) -> Page:
 
 
 def join_by_qr_link(browser, server: Daphne, workshop, name: str) -> Page:
-    page = browser.new_context(**PHONE).new_page()
+    page = join_in(browser.new_context(**PHONE), server, workshop, name)
+    live(page)
+    return page
+
+
+def join_in(context: BrowserContext, server: Daphne, workshop, name: str) -> Page:
+    """Join in a phone context of the test's own (routes set on it apply), not waiting for
+    the page's socket."""
+    page = context.new_page()
     page.goto(f"{server.url}/j/{workshop.join_token}/")
     page.get_by_label("Your name (optional)").fill(name)
     page.get_by_role("button", name="Join the workshop").click()
     expect(page.get_by_text(f"Joined as {name}")).to_be_visible()
-    live(page)
     return page
+
+
+def block_sockets(context: BrowserContext) -> None:
+    """Every WebSocket of the context's pages is refused as it opens (a network that blocks
+    them): the pages fall back to HTTP."""
+    context.route_web_socket(re.compile(r"^wss?://"), lambda ws: ws.close(code=1011))

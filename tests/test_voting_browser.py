@@ -11,7 +11,16 @@ from sessions.agenda import services
 from sessions.models import Mark, Poll
 from sessions.voting import services as voting
 from sessions.voting.read import tally_poll
-from tests.browser import PROJECTOR, join_by_qr_link, live, open_console, shot
+from tests.browser import (
+    PHONE,
+    PROJECTOR,
+    block_sockets,
+    join_by_qr_link,
+    join_in,
+    live,
+    open_console,
+    shot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,7 +105,12 @@ def test_a_phone_that_loses_the_answer_and_retries_is_counted_once(
     browser, server, workshop, facilitator, vote_step
 ):
     voting.open_poll(poll=vote_step.poll)
-    phone = join_by_qr_link(browser, server, workshop, "Dee")
+    # Over HTTP: a phone whose network blocks WebSockets (the socket's own replay is in
+    # tests/test_socket_vote_browser.py).
+    context = browser.new_context(**PHONE)
+    block_sockets(context)
+    phone = join_in(context, server, workshop, "Dee")
+    expect(phone.locator("#connection")).to_have_attribute("data-state", "polling")
     expect(phone.locator("#ballot .allowance")).to_contain_text("3 of 3 dots left")
     lost = {"count": 0}
 
@@ -119,3 +133,4 @@ def test_a_phone_that_loses_the_answer_and_retries_is_counted_once(
     expect(phone.locator("#ballot .allowance")).to_contain_text("2 of 3 dots left")
     marks = Mark.objects.filter(ballot__poll=vote_step.poll)
     assert [(m.option.label, m.value) for m in marks] == [("Training", 1)]
+    context.close()  # a polling page left open could hold a lock the flush waits for

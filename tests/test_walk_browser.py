@@ -9,7 +9,8 @@ region of a page freshly loaded at that moment. A second projector opened in the
 the ideas step is held to the same rule from then on.
 
 On the production configuration (REDIS_URL set) the long-open pages are served by one server
-process and every action they send (each POST) goes through another, as behind a proxy.
+process and every action they send as a POST goes through another, as behind a proxy; a
+phone's ballot taps travel over its socket to the process that serves it.
 """
 
 from __future__ import annotations
@@ -193,6 +194,15 @@ def act(page: Page, control, status: int = 200) -> None:
         raise AssertionError(f"answered {got.status}, not {status}: {detail}")
 
 
+def tap(page: Page, control) -> None:
+    """Tap a ballot button and wait for the server's acknowledgement of the form's key (the
+    phone's #ballot carrying data-ack): the tap travels over the page's socket."""
+    form = control.locator("xpath=ancestor::form[1]")
+    key = form.locator("input[name=key]").get_attribute("value")
+    control.click()
+    expect(page.locator("#ballot")).to_have_attribute("data-ack", key, timeout=15_000)
+
+
 def button(page: Page, name: str):
     return page.get_by_role("button", name=name, exact=True)
 
@@ -322,9 +332,9 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     # Dot voting: hidden while the room votes, then revealed, then carried as the focus.
     next_step("Which challenge first?")
     control("Open voting")
-    act(ana, option_row(ana, "Changeovers").get_by_role("button", name="Put a dot on"))
-    act(ana, option_row(ana, "Training").get_by_role("button", name="Put a dot on"))
-    act(ben, option_row(ben, "Training").get_by_role("button", name="Put a dot on"))
+    tap(ana, option_row(ana, "Changeovers").get_by_role("button", name="Put a dot on"))
+    tap(ana, option_row(ana, "Training").get_by_role("button", name="Put a dot on"))
+    tap(ben, option_row(ben, "Training").get_by_role("button", name="Put a dot on"))
     room.check("three dots")
     control("Close voting")
     control("Reveal results")
@@ -333,8 +343,8 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     # Single choice shown live, then back one step and forward again.
     next_step("One to start with")
     control("Open voting")
-    act(ana, option_row(ana, "Stock").get_by_role("button", name="Choose"))
-    act(cleo, option_row(cleo, "Quality").get_by_role("button", name="Choose"))
+    tap(ana, option_row(ana, "Stock").get_by_role("button", name="Choose"))
+    tap(cleo, option_row(cleo, "Quality").get_by_role("button", name="Choose"))
     room.check("two choices shown live")
     control("Close voting")
     act(console, button(console, "← Previous"))
@@ -345,25 +355,25 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     # Multiple choice revealed while open; a scale; a ranking.
     next_step("Which apply to you?")
     control("Open voting")
-    act(ben, option_row(ben, "Energy").get_by_role("button", name="Choose"))
-    act(ben, option_row(ben, "Flow").get_by_role("button", name="Choose"))
+    tap(ben, option_row(ben, "Energy").get_by_role("button", name="Choose"))
+    tap(ben, option_row(ben, "Flow").get_by_role("button", name="Choose"))
     control("Reveal results")
-    act(cleo, option_row(cleo, "Scrap").get_by_role("button", name="Choose"))
+    tap(cleo, option_row(cleo, "Scrap").get_by_role("button", name="Choose"))
     room.check("a choice after the reveal")
     control("Close voting")
 
     next_step("How ready are you?")
     control("Open voting")
-    act(ana, option_row(ana, "Data").get_by_role("button", name="4 of 5"))
-    act(ben, option_row(ben, "People").get_by_role("button", name="2 of 5"))
+    tap(ana, option_row(ana, "Data").get_by_role("button", name="4 of 5"))
+    tap(ben, option_row(ben, "People").get_by_role("button", name="2 of 5"))
     room.check("two ratings")
     control("Close voting")
     control("Reveal results")
 
     next_step("Rank the levers")
     control("Open voting")
-    act(cleo, option_row(cleo, "Kanban").get_by_role("button", name="Place #1"))
-    act(cleo, option_row(cleo, "Layout").get_by_role("button", name="Place #2"))
+    tap(cleo, option_row(cleo, "Kanban").get_by_role("button", name="Place #1"))
+    tap(cleo, option_row(cleo, "Layout").get_by_role("button", name="Place #2"))
     room.check("a ranking")
     control("Close voting")
     control("Reveal results")
@@ -421,8 +431,8 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     next_step("Impact and effort")
     control("Open voting")
     row = option_row(ana, "SMED")
-    act(ana, row.get_by_role("button", name="Impact 4 of 5"))
-    act(ana, row.get_by_role("button", name="Effort 2 of 5"))
+    tap(ana, row.get_by_role("button", name="Impact 4 of 5"))
+    tap(ana, row.get_by_role("button", name="Effort 2 of 5"))
     room.check("a 2x2 rating")
     control("Close voting")
     control("Reveal results")

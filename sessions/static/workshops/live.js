@@ -68,6 +68,7 @@
     el.dataset.state = kind;
     el.textContent = text;
     document.body.dataset.connection = kind;
+    document.dispatchEvent(new CustomEvent("live:status", { detail: { state: kind } }));
   }
 
   function flash(text) {
