@@ -191,7 +191,13 @@ def give_the_delegate_things(scene: Scene, delegate) -> None:
     scene.links = {"check_in": f"/c/{commitment.pk}/{check_in}/", "my_data": f"/me/{my_data}/"}
     setup = snapshot.setup_for(scene.workshop.event)
     if setup.state != "open":
-        setup = snapshot.configure(setup=setup, state="open", challenges=["Meetings"], wording={})
+        # Reopened as the fuzzer left it: an item answered since keeps the wording it had.
+        setup = snapshot.configure(
+            setup=setup,
+            state="open",
+            challenges=setup.challenges or ["Meetings"],
+            wording=dict(setup.wording),
+        )
     scene.answer = snapshot.start(setup=setup, delegate_key=delegate.key).token
     scene.invite = setup.invite_token
     scene.tokens += [check_in, my_data, scene.answer, scene.invite]
