@@ -19,6 +19,8 @@ from django.test import Client
 
 from sessions.agenda import services
 from sessions.identity import cookie_name, read_delegate_key, signed_cookie_value
+from sessions.live import roster
+from sessions.live.regions import connect_frames
 from sessions.models import Delegate, Event, Workshop
 from tests.servers import Daphne, RedisServer
 
@@ -56,6 +58,22 @@ def _static_files_by_plain_names(settings):
 def _fresh_cache_namespace():
     """Each test counts join failures afresh (without flushing a shared Redis)."""
     cache.key_prefix = f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_presence_from_earlier_runs():
+    """Workshop ids start again with each test database: forget who was here before."""
+    roster.store().clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_presence_and_connect_frames():
+    """This process's sockets, in-memory presence and shared connect frames are per test
+    (ids are reused once a test's rows are rolled back)."""
+    roster.sockets.clear()
+    if isinstance(roster.store(), roster.LocalStore):
+        roster.store().clear()
+    connect_frames.clear()
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import uuid
 from functools import partial
 from typing import Any
 
@@ -32,9 +31,6 @@ from sessions.live.layer import channel_layer
 from sessions.live.regions import Frame, render_regions
 
 log = logging.getLogger(__name__)
-
-# Identifies this server process in presence rows.
-PROCESS_ID = uuid.uuid4().hex
 
 PUSH = "region.push"
 _background: set[asyncio.Task[None]] = set()

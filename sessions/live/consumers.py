@@ -44,7 +44,7 @@ from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.live.fanout import fanout
-from sessions.live.regions import render_regions
+from sessions.live.regions import connect_frame
 from sessions.models import Poll
 from sessions.voting import services as voting
 from sessions.voting.forms import VoteForm
@@ -81,7 +81,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         # Join before rendering the frame, so no push between the two is missed.
         self.group = broadcast.group_name(self.workshop_id, self.audience)
         await fanout.join(self.group, self)
-        frame = await database_sync_to_async(render_regions)(
+        frame = await database_sync_to_async(connect_frame)(
             self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
         )
         await self.region_push(broadcast.push_message(frame))
@@ -207,15 +207,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
 
 async def presence_heartbeat() -> None:
-    """Per process: keep this process's presence rows fresh and drop dead processes' rows."""
-    only_this_process = "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    """Per process: confirm this process's presence and sweep out stale entries."""
     while True:
         try:
-            await aclose_old_connections()
-            await database_sync_to_async(presence.refresh_presence)(
-                only_this_process=only_this_process
-            )
-            only_this_process = False  # other rows are gone; from now on, only stale ones
+            await database_sync_to_async(presence.refresh_presence)()
         except Exception:
             log.exception("presence heartbeat failed")
         await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)

@@ -15,18 +15,16 @@ from __future__ import annotations
 import statistics
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from sessions.live.roster import present_delegates
 from sessions.models import (
     MATRIX_POINTS,
     Attendance,
@@ -35,7 +33,6 @@ from sessions.models import (
     Mark,
     Option,
     Poll,
-    Presence,
     Step,
 )
 
@@ -157,14 +154,11 @@ def _turnout(poll: Poll) -> tuple[int, int]:
         .values("n")
     )
     joined = Attendance.objects.filter(workshop=OuterRef("step__workshop")).order_by()
-    fresh_after = timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
-    here = Presence.objects.filter(
-        workshop=OuterRef("workshop"), delegate=OuterRef("delegate"), seen_at__gte=fresh_after
-    )
+    here = Q(delegate_id__in=sorted(present_delegates(poll.step.workshop_id)))
     voted_and_left = Ballot.objects.filter(
         poll=OuterRef(OuterRef("pk")), delegate=OuterRef("delegate"), spent__gt=0
     )
-    here_or_voted = joined.filter(Exists(here) | Exists(voted_and_left))
+    here_or_voted = joined.filter(here | Exists(voted_and_left))
 
     def counted(attendances: QuerySet[Attendance]) -> Coalesce:
         return Coalesce(
