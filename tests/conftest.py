@@ -60,19 +60,13 @@ def _fresh_cache_namespace():
     cache.key_prefix = f"test-{uuid.uuid4().hex}"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_presence_from_earlier_runs():
-    """Workshop ids start again with each test database: forget who was here before."""
-    roster.store().clear()
-
-
 @pytest.fixture(autouse=True)
 def _fresh_presence_and_connect_frames():
-    """This process's sockets, in-memory presence and shared connect frames are per test
-    (ids are reused once a test's rows are rolled back)."""
+    """Who is here and the shared connect frames are per test (ids are reused once a
+    test's rows are gone). Servers a test starts have channel prefixes, so stores, of
+    their own."""
     roster.sockets.clear()
-    if isinstance(roster.store(), roster.LocalStore):
-        roster.store().clear()
+    roster.store().clear()
     connect_frames.clear()
 
 
