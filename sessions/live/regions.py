@@ -3,8 +3,9 @@
 Every region is a named partial in `templates/workshops/live/<audience>.html` whose root
 element has a stable id and a `data-version`. The full page, the HTTP polling fallback, the
 frame a socket gets on connect and the pushed updates all render through
-`render_regions`, once per audience: nothing here depends on who is asking within an
-audience.
+`render_regions`, once per audience. Only a phone's own fragments (its ballot) depend on
+who is asking: a page draws them in place, a connecting socket gets the audience's shared
+frame with them filled in (`connect_frame`), and a push carries a stub that fetches them.
 """
 
 from __future__ import annotations
@@ -177,6 +178,7 @@ class ConnectFrames:
     def clear(self) -> None:
         with self.lock:
             self.frames.clear()
+            self.rendered = 0
 
 
 connect_frames = ConnectFrames()
