@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from sessions.agenda import services
-from sessions.live.audiences import DELEGATE, PROJECTOR
+from sessions.live.audiences import DELEGATE, PROJECTOR, group_name
+from sessions.live.fanout import fanout
 from sessions.live.regions import connect_frame, connect_frames, render_regions
 from sessions.models import Delegate, Poll
 from sessions.voting import services as voting
@@ -91,3 +92,18 @@ def test_the_projector_frame_is_drawn_in_full_with_the_live_count(workshop):
     frame = connect_frame(workshop.pk, PROJECTOR, base_url=BASE, delegate=None)
     assert set(frame.html) == set(render_regions(workshop.pk, PROJECTOR).html)
     assert connect_frames.rendered == 0
+
+
+def test_a_push_at_the_same_version_is_not_undone_by_the_shared_frame(workshop, poll):
+    """A countdown ending changes the step without a new version: once a push to the
+    phones reaches this process, the next socket gets a freshly drawn frame."""
+    (_, ana), (_, ben) = phones(workshop, 2)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    assert connect_frames.rendered == 1
+    fanout.tell(group_name(workshop.pk, DELEGATE))  # what the phones' subscription does
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    assert connect_frames.rendered == 2
+    fanout.tell(group_name(workshop.pk, PROJECTOR))  # another audience's push: no matter
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    assert connect_frames.rendered == 2

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import transaction
 
 from sessions.live import events
-from sessions.live.audiences import APPENDABLE, REGIONS
+from sessions.live.audiences import APPENDABLE, REGIONS, group_name
 from sessions.live.layer import channel_layer
 from sessions.live.regions import Frame, render_regions
 
@@ -36,10 +36,6 @@ PUSH = "region.push"
 _background: set[asyncio.Task[None]] = set()
 DISPLAY_REVOKED = "display.revoked"
 OWN_IDEAS = "own_ideas.changed"
-
-
-def group_name(workshop_id: int, audience: str) -> str:
-    return f"workshop.{workshop_id}.{audience}"
 
 
 def happened(workshop_id: int, *happened: str, delay: float = 0) -> None:

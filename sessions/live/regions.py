@@ -23,7 +23,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from sessions.ideas.read import new_ideas
-from sessions.live.audiences import APPENDABLE, REGIONS
+from sessions.live.audiences import APPENDABLE, REGIONS, group_name
+from sessions.live.fanout import fanout
 from sessions.live.roster import present_count
 from sessions.models import (
     Change,
@@ -140,24 +141,32 @@ SHAREABLE = frozenset(audience for audience, names in REGIONS.items() if "presen
 
 class ConnectFrames:
     """Per process, the latest shared connect frame per workshop, audience and base address:
-    a room connecting at one version renders it once. A frame is used only while the
-    workshop is still at its version, so a change invalidates it without being told."""
+    a room connecting at one version renders it once.
+
+    A frame is used only while the workshop is still at its version and no push to its
+    audience has reached this process since it was drawn (a push can change a region at the
+    same version: a countdown ending, the live count); `sessions.live.fanout` says when one
+    does, and when this process stops hearing the group. A socket joins its group before it
+    asks for its frame, so every push after the frame was drawn is one it receives."""
 
     SIZE = 256
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.frames: OrderedDict[tuple[int, str, str | None], Shared] = OrderedDict()
+        self.generations: dict[str, int] = {}
         self.rendered = 0
 
     def shared(self, workshop_id: int, audience: str, base_url: str | None) -> Shared:
         key = (workshop_id, audience, base_url)
+        group = group_name(workshop_id, audience)
         version = Change.objects.version_of(workshop_id)
         with self.lock:
             cached = self.frames.get(key)
             if cached is not None and cached.frame.version >= version:
                 self.frames.move_to_end(key)
                 return cached
+            generation = self.generations.get(group, 0)
         frame = render_regions(workshop_id, audience, base_url=base_url, personal_slots=True)
         shown = Workshop.objects.filter(pk=workshop_id).values("current_step")
         step = Step.objects.filter(pk__in=shown).values_list("pk", "kind").first()
@@ -167,21 +176,30 @@ class ConnectFrames:
         drawn = Shared(frame, step[0] if step else None, slots)
         with self.lock:
             self.rendered += 1
-            cached = self.frames.get(key)
-            if cached is None or cached.frame.version <= frame.version:
+            if self.generations.get(group, 0) == generation:  # no push while drawing
                 self.frames[key] = drawn
                 self.frames.move_to_end(key)
             while len(self.frames) > self.SIZE:
                 self.frames.popitem(last=False)
         return drawn
 
+    def forget(self, group: str) -> None:
+        """A push to `group` reached this process (or it stopped listening): frames drawn
+        before it are no longer what a socket of that group must get."""
+        with self.lock:
+            self.generations[group] = self.generations.get(group, 0) + 1
+            for key in [k for k in self.frames if group_name(k[0], k[1]) == group]:
+                del self.frames[key]
+
     def clear(self) -> None:
         with self.lock:
             self.frames.clear()
+            self.generations.clear()
             self.rendered = 0
 
 
 connect_frames = ConnectFrames()
+fanout.watch(connect_frames.forget)
 
 
 def connect_frame(
