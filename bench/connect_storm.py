@@ -70,10 +70,15 @@ async def storm(
 
 async def projector_count(port: int, token: str) -> int | None:
     from websockets.asyncio.client import connect
+    from websockets.exceptions import WebSocketException
 
     url = f"ws://127.0.0.1:{port}/ws/display/{token}/"
-    async with connect(url, additional_headers={"origin": f"http://127.0.0.1:{port}"}) as ws:
-        frame = await asyncio.wait_for(ws.recv(), 10)
+    try:
+        async with connect(url, additional_headers={"origin": f"http://127.0.0.1:{port}"}) as ws:
+            frame = await asyncio.wait_for(ws.recv(), 30)
+    except (OSError, TimeoutError, WebSocketException) as error:
+        print(f"projector: {error!r}")
+        return None
     found = COUNT.search(str(frame))
     return int(found.group(1)) if found else None
 
@@ -81,6 +86,7 @@ async def projector_count(port: int, token: str) -> int | None:
 async def run(port: int, made: room.Room, within: float) -> None:
     path = f"/ws/phone/{made.workshop_id}/"
     took, phones, failed = await storm(port, path, made.cookies, within)
+    print(flush=True, end="")
     print(f"connect storm: {len(made.cookies)} phones with their frame in {took:.2f} s "
           f"({failed} failed)")  # fmt: skip
     await asyncio.sleep(2)  # the projector's count is coalesced
