@@ -326,6 +326,7 @@ def vote_context(
     step: Step, names: tuple[str, ...], delegate: Delegate | None, request: HttpRequest | None
 ) -> dict[str, Any]:
     poll = Poll.objects.prefetch_related("options").get(step=step)
+    poll.step = step  # loaded already: the tally reads its workshop
     # Once revealed, the results take the projector and the step's text steps aside.
     context: dict[str, Any] = {
         "poll": poll,
