@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -108,7 +108,7 @@ METHODS: dict[str, str] = {
 
 def tally_poll(poll: Poll) -> Tally:
     """Results ranked by score (ties in the options' order); 2x2 results by quadrant."""
-    options = list(poll.options.all())
+    options = _options(poll)
     if poll.kind == Poll.Kind.MATRIX:
         return _tally_matrix(poll, options)
     results = {o.pk: OptionResult(o.pk, o.label, distribution=[0] * SCALE_POINTS) for o in options}
@@ -138,6 +138,24 @@ def tally_poll(poll: Poll) -> Tally:
     return Tally(poll.kind, method, voters, eligible, ranked)
 
 
+def _options(poll: Poll) -> list[Option]:
+    """The poll's options; when its step is not loaded, their query also reads the
+    workshop the turnout needs (so a tally stays at its number of queries)."""
+    if Poll.step.is_cached(poll) or "options" in getattr(poll, "_prefetched_objects_cache", {}):
+        return list(poll.options.all())
+    options: list[Option] = list(
+        poll.options.annotate(workshop_of_poll=F("poll__step__workshop_id"))
+    )
+    if options:
+        poll.workshop_of_poll = options[0].workshop_of_poll  # type: ignore[attr-defined]
+    return options
+
+
+def _workshop_of(poll: Poll) -> int:
+    known: int | None = getattr(poll, "workshop_of_poll", None)
+    return known if known is not None else poll.step.workshop_id
+
+
 def _turnout(poll: Poll) -> tuple[int, int]:
     """Delegates who have marked something, and the delegates they are out of: one query.
 
@@ -154,7 +172,7 @@ def _turnout(poll: Poll) -> tuple[int, int]:
         .values("n")
     )
     joined = Attendance.objects.filter(workshop=OuterRef("step__workshop")).order_by()
-    here = Q(delegate_id__in=sorted(present_delegates(poll.step.workshop_id)))
+    here = Q(delegate_id__in=sorted(present_delegates(_workshop_of(poll))))
     voted_and_left = Ballot.objects.filter(
         poll=OuterRef(OuterRef("pk")), delegate=OuterRef("delegate"), spent__gt=0
     )
