@@ -71,12 +71,12 @@ async def run_path(
 
     def direct(socket: WorkshopConsumer, delegate: int, form: VoteForm) -> str:
         outcome = voting.cast(workshop_id=workshop_id, delegate_id=delegate, **form.command())
-        return socket.ack(form, outcome) if ack else 'data-ack="'
+        return socket.ack(form, delegate, outcome) if ack else 'data-ack="'
 
     async def one(i: int) -> str:
         socket, delegate = consumer(delegates[i % len(delegates)])
         if path == "writer" and ack:
-            return await socket.vote(tap(i))
+            return await socket.vote(tap(i), delegate)
         form = VoteForm(tap(i))
         assert form.is_valid()
         if path == "writer":

@@ -7,6 +7,7 @@ not the requester's gets exactly the same answer as one that does not exist.
 from collections.abc import Mapping
 from typing import TypeVar
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.http import HttpRequest
@@ -31,9 +32,12 @@ def get_event_for_facilitator(user: User, event_id: int) -> Event:
         raise NotFound(_("That event does not exist, or you do not facilitate it.")) from None
 
 
-def get_workshop_for_facilitator(user: User | AnonymousUser, workshop_id: int) -> Workshop:
+def get_workshop_for_facilitator(
+    user: AbstractBaseUser | AnonymousUser, workshop_id: int
+) -> Workshop:
     """`user` may be anonymous (a socket's scope): then nothing is theirs."""
-    if not user.is_authenticated:
+    # A socket's user is a lazy object, an instance of the user it wraps.
+    if not isinstance(user, User) or not user.is_authenticated:
         raise NotFound(NOT_FOUND)
     try:
         return Workshop.objects.facilitated_by(user).select_related("event").get(pk=workshop_id)

@@ -10,7 +10,6 @@ from sessions.models import (
     Delegate,
     Event,
     Idea,
-    Presence,
     Step,
     Workshop,
 )
@@ -67,12 +66,6 @@ class DelegateAdmin(admin.ModelAdmin[Delegate]):
 @admin.register(Attendance)
 class AttendanceAdmin(admin.ModelAdmin[Attendance]):
     list_display = ["delegate", "workshop", "joined_at"]
-    list_filter = ["workshop"]
-
-
-@admin.register(Presence)
-class PresenceAdmin(admin.ModelAdmin[Presence]):
-    list_display = ["delegate", "workshop", "process", "seen_at"]
     list_filter = ["workshop"]
 
 

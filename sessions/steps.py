@@ -73,6 +73,10 @@ class StepKind(abc.ABC):
     # Whether the projector recalls the room's focus under the step (kinds whose own content
     # is the options or the ideas do not).
     shows_focus: ClassVar[bool] = True
+    # The context names of the delegate's own fragments a socket's first frame carries
+    # (`personal`); the audience's shared frame, cached for every socket connecting at one
+    # version, is drawn with a slot in their place (`sessions.live.regions.connect_frame`).
+    personal_fragments: ClassVar[tuple[str, ...]] = ()
 
     @abc.abstractmethod
     def add(self, workshop: Workshop, form: StepForm) -> Step | None:
@@ -90,6 +94,11 @@ class StepKind(abc.ABC):
     ) -> dict[str, Any]:
         """What `names` (regions of `audience`) need while `step` is on screen; with
         `delegate` and `request` (a phone's page) that delegate's own fragment too."""
+
+    def personal(self, step: Step, delegate: Delegate) -> dict[str, str]:
+        """The delegate's own fragments (HTML, by the names in `personal_fragments`) while
+        `step` is on screen; a name missing means the shared frame's slot is no longer right."""
+        return {}
 
     @abc.abstractmethod
     def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:

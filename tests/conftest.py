@@ -19,6 +19,8 @@ from django.test import Client
 
 from sessions.agenda import services
 from sessions.identity import cookie_name, read_delegate_key, signed_cookie_value
+from sessions.live import roster
+from sessions.live.regions import connect_frames
 from sessions.models import Delegate, Event, Workshop
 from tests.servers import Daphne, RedisServer
 
@@ -56,6 +58,16 @@ def _static_files_by_plain_names(settings):
 def _fresh_cache_namespace():
     """Each test counts join failures afresh (without flushing a shared Redis)."""
     cache.key_prefix = f"test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_presence_and_connect_frames():
+    """Who is here and the shared connect frames are per test (ids are reused once a
+    test's rows are gone). Servers a test starts have channel prefixes, so stores, of
+    their own."""
+    roster.sockets.clear()
+    roster.store().clear()
+    connect_frames.clear()
 
 
 @pytest.fixture

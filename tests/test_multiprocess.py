@@ -102,6 +102,67 @@ def test_what_happens_through_one_process_reaches_sockets_on_another(
             raise
 
 
+# --- presence across processes ------------------------------------------------------------
+
+
+async def join_through(server: Daphne, workshop, name: str) -> str:
+    """Join `workshop` through `server` as `name`; the phone's cookie header."""
+    async with httpx.AsyncClient(base_url=server.url) as phone:
+        page = await phone.get(f"/j/{workshop.join_token}/")
+        joined = await phone.post(
+            f"/j/{workshop.join_token}/",
+            data={"csrfmiddlewaretoken": csrf_of(page.text), "display_name": name},
+            headers={"referer": server.url},
+        )
+        assert joined.status_code == 302, joined.text
+        return "; ".join(f"{k}={v}" for k, v in phone.cookies.items())
+
+
+async def count_after_a_crash(a: Daphne, b: Daphne, workshop) -> None:
+    projector_path = f"/ws/display/{workshop.display_token}/"
+    origin = {"origin": a.url}
+    async with connect(ws_url(a, projector_path), additional_headers=origin) as projector:
+        await frames_until(projector, count_is(0))
+        ali, bo, cy = [await join_through(a, workshop, name) for name in ("Ali", "Bo", "Cy")]
+        phone_path = f"/ws/phone/{workshop.pk}/"
+        sockets = [  # Ali on A; Bo on B; Cy on both (two tabs)
+            (a, ali),
+            (b, bo),
+            (a, cy),
+            (b, cy),
+        ]
+        opened = []
+        for server, cookie in sockets:
+            headers = {"origin": server.url, "cookie": cookie}
+            ws = await connect(ws_url(server, phone_path), additional_headers=headers)
+            await frames_until(ws, lambda f: 'id="step"' in f)
+            opened.append(ws)
+        await frames_until(projector, count_is(3))
+        # B dies without closing anything: its sockets stop being confirmed, and A's sweep
+        # drops them once stale. Bo is gone; Cy is still here through A.
+        assert b.process is not None
+        b.process.kill()
+        b.process.wait()
+        await frames_until(projector, count_is(2), within=30.0)
+        for ws in (opened[0], opened[2]):  # the ones on A
+            await ws.close()
+
+
+def test_a_crashed_process_s_delegates_stop_counting(workshop, redis_url):
+    env = {
+        "REDIS_URL": redis_url,
+        "CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}",
+        "PRESENCE_HEARTBEAT_SECONDS": "1",
+        "PRESENCE_STALE_SECONDS": "3",
+    }
+    with Daphne(env) as a, Daphne(env) as b:
+        try:
+            asyncio.run(count_after_a_crash(a, b, workshop))
+        except BaseException:
+            print("process A:\n", a.output(), "\nprocess B:\n", b.output())
+            raise
+
+
 # --- behind nginx ---------------------------------------------------------------------------
 
 PROBE = "served by nginx from the collected static files"

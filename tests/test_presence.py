@@ -3,18 +3,17 @@ a socket and polling counts once, and a stopped poller drops out after the stale
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
 
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
 from sessions.agenda import services
-from sessions.live import presence
+from sessions.live import presence, roster
 from sessions.live.audiences import PROJECTOR
 from sessions.live.regions import present_count, render_regions
-from sessions.models import Poll, Presence
+from sessions.models import Poll
 from sessions.voting import services as voting
 from sessions.voting.read import tally_poll
 from sessions.voting.services import PollSettings
@@ -32,10 +31,18 @@ def poll_live(client: Client, workshop) -> None:
     assert response.status_code == 200
 
 
-def age_polls(seconds: int) -> None:
-    """The test clock: every polling row last seen `seconds` ago."""
-    then = timezone.now() - timedelta(seconds=seconds)
-    Presence.objects.filter(process=presence.POLLING).update(seen_at=then)
+def entries(workshop) -> dict[str, float]:
+    """Who the presence store counts in `workshop` (member to the time last confirmed)."""
+    return roster.store().entries(workshop.pk)
+
+
+def age(workshop, seconds: int, member: str | None = None) -> None:
+    """The test clock: every polling entry (or `member`) last confirmed `seconds` ago."""
+    then = time.time() - seconds
+    aged = [
+        m for m in entries(workshop) if m == member or (member is None and m.startswith("poll:"))
+    ]
+    roster.store().put(workshop.pk, dict.fromkeys(aged, then))
 
 
 def test_a_phone_that_only_polls_counts_as_here(workshop, delegate_client):
@@ -48,7 +55,7 @@ def test_a_phone_that_only_polls_counts_as_here(workshop, delegate_client):
 def test_polling_again_keeps_one_row(workshop, delegate_client):
     for _ in range(3):
         poll_live(delegate_client, workshop)
-    assert Presence.objects.count() == 1
+    assert len(entries(workshop)) == 1
     assert present_count(workshop.pk) == 1
 
 
@@ -59,7 +66,7 @@ def test_a_phone_with_a_socket_and_polling_counts_once(workshop, delegate_client
         channel_name="specific.socket!1",
     )
     poll_live(delegate_client, workshop)
-    assert Presence.objects.count() == 2
+    assert len(entries(workshop)) == 2
     assert present_count(workshop.pk) == 1
 
 
@@ -69,31 +76,30 @@ def test_a_phone_that_stops_polling_drops_out_after_the_stale_time(workshop, del
     poll_live(delegate_client, workshop)
     poll_live(other, workshop)
     assert present_count(workshop.pk) == 2
-    age_polls(settings.PRESENCE_STALE_SECONDS - 5)
+    age(workshop, settings.PRESENCE_STALE_SECONDS - 5)
     poll_live(other, workshop)  # Ben is still polling; Dana stopped
     assert present_count(workshop.pk) == 2  # not stale yet
-    Presence.objects.filter(delegate=delegate_client.delegate).update(
-        seen_at=timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS + 1)
-    )
+    dana = roster.poll_member(delegate_client.delegate.pk)
+    age(workshop, settings.PRESENCE_STALE_SECONDS + 1, member=dana)
     assert present_count(workshop.pk) == 1
     assert '<strong data-count="1">1</strong> delegate here' in projector_count(workshop)
 
 
 def test_the_servers_sweep_removes_a_stopped_poller_and_tells_the_room(workshop, delegate_client):
     poll_live(delegate_client, workshop)
-    age_polls(settings.PRESENCE_STALE_SECONDS + 1)
+    age(workshop, settings.PRESENCE_STALE_SECONDS + 1)
     assert presence.refresh_presence() == [workshop.pk]
-    assert not Presence.objects.exists()
+    assert not entries(workshop)
 
 
-def test_a_single_process_server_keeps_fresh_pollers_at_start(workshop, delegate_client):
-    """At start the in-memory server drops every other process's sockets, not the pollers."""
+def test_the_servers_sweep_keeps_fresh_pollers(workshop, delegate_client):
+    """The sweep drops what has gone stale, never a phone that is still polling."""
     poll_live(delegate_client, workshop)
-    presence.refresh_presence(only_this_process=True)
+    presence.refresh_presence()
     assert present_count(workshop.pk) == 1
-    age_polls(settings.PRESENCE_STALE_SECONDS + 1)
-    presence.refresh_presence(only_this_process=True)
-    assert not Presence.objects.exists()
+    age(workshop, settings.PRESENCE_STALE_SECONDS + 1)
+    presence.refresh_presence()
+    assert not entries(workshop)
 
 
 def test_a_phone_that_did_not_join_is_not_counted(workshop, stranger_client):

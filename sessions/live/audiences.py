@@ -43,5 +43,10 @@ STEP_REGIONS = frozenset(
 )
 
 
+def group_name(workshop_id: int, audience: str) -> str:
+    """The channel layer group of a workshop's sockets of one audience."""
+    return f"workshop.{workshop_id}.{audience}"
+
+
 # New ideas reach this region as appends (its partial `ideas_appended`), not as a fresh one.
 APPENDABLE = "ideas"

@@ -18,7 +18,6 @@ import asyncio
 import contextvars
 import logging
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -30,14 +29,11 @@ from django.conf import settings
 from django.db import transaction
 
 from sessions.live import events
-from sessions.live.audiences import APPENDABLE, REGIONS
+from sessions.live.audiences import APPENDABLE, REGIONS, group_name
 from sessions.live.layer import channel_layer
 from sessions.live.regions import Frame, render_regions
 
 log = logging.getLogger(__name__)
-
-# Identifies this server process in presence rows.
-PROCESS_ID = uuid.uuid4().hex
 
 PUSH = "region.push"
 _background: set[asyncio.Task[None]] = set()
@@ -45,10 +41,6 @@ _background: set[asyncio.Task[None]] = set()
 _gathering = threading.local()
 DISPLAY_REVOKED = "display.revoked"
 OWN_IDEAS = "own_ideas.changed"
-
-
-def group_name(workshop_id: int, audience: str) -> str:
-    return f"workshop.{workshop_id}.{audience}"
 
 
 def happened(workshop_id: int, *happened: str, delay: float = 0) -> None:

@@ -34,19 +34,21 @@ import asyncio
 import json
 import logging
 from functools import partial
+from typing import Any
 
-from channels.db import aclose_old_connections, database_sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.template.loader import render_to_string
+from django_stubs_ext import StrOrPromise
 
 from sessions import access
 from sessions.errors import NOT_UNDERSTOOD, NotFound, Refused
 from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
-from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, group_name
 from sessions.live.fanout import fanout
-from sessions.live.regions import render_regions
+from sessions.live.regions import connect_frame
 from sessions.models import Poll
 from sessions.voting import services as voting
 from sessions.voting.forms import VoteForm
@@ -66,7 +68,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     delegate_id: int | None = None
     delegate = None
 
-    async def dispatch(self, message: dict) -> None:
+    async def dispatch(self, message: dict[str, Any]) -> None:
         if message.get("type") == "websocket.connect":
             # Accept before any database work: daphne drops a socket not accepted within
             # a few seconds, and in a reconnect storm the database thread has a queue.
@@ -82,9 +84,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.close(code=NOT_ALLOWED)
             return
         # Join before rendering the frame, so no push between the two is missed.
-        self.group = broadcast.group_name(self.workshop_id, self.audience)
+        self.group = group_name(self.workshop_id, self.audience)
         await fanout.join(self.group, self)
-        frame = await database_sync_to_async(render_regions)(
+        frame = await database_sync_to_async(connect_frame)(
             self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
         )
         await self.region_push(broadcast.push_message(frame))
@@ -105,9 +107,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             workshop = access.get_workshop_for_display(kwargs["token"])
             self.audience, self.display_token = PROJECTOR, kwargs["token"]
         elif self.scope["path"].startswith("/ws/console/"):
-            workshop = access.get_workshop_for_facilitator(
-                self.scope["user"], kwargs["workshop_id"]
-            )
+            user = self.scope.get("user")
+            if user is None:
+                raise NotFound(access.NOT_FOUND)
+            workshop = access.get_workshop_for_facilitator(user, kwargs["workshop_id"])
             self.audience = FACILITATOR
         else:
             cookies = self.scope.get("cookies", {})
@@ -124,8 +127,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         return f"{scheme}://{host}"
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "group", None):
-            fanout.leave(self.group, self)
+        group = getattr(self, "group", None)
+        if group:
+            fanout.leave(group, self)
         if self.delegate_id is not None:
             await database_sync_to_async(presence.disconnect_presence)(
                 channel_name=self.channel_name
@@ -136,12 +140,12 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         kind = message.get("type") if message else None
         if kind == "ping":
             await self.send(text_data="pong")
-        elif kind == "vote" and self.delegate_id is not None:
-            await self.send(text_data=await self.vote(message))
+        elif kind == "vote" and message is not None and self.delegate_id is not None:
+            await self.send(text_data=await self.vote(message, self.delegate_id))
         else:
             await self.send(text_data=self.flash(NOT_UNDERSTOOD))
 
-    async def vote(self, message: dict) -> str:
+    async def vote(self, message: dict[str, Any], delegate_id: int) -> str:
         """Cast a vote sent over the socket; the answer is the ack or an error fragment.
 
         The vote goes through the process's batched writer (`sessions.voting.writer`), with
@@ -150,28 +154,29 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         if not form.is_valid():
             return self.flash(NOT_UNDERSTOOD)
         try:
-            return await writer.cast(
+            answered: str = await writer.cast(
                 workshop_id=self.workshop_id,
-                delegate_id=self.delegate_id,
-                answer=partial(self.ack, form),
+                delegate_id=delegate_id,
+                answer=partial(self.ack, form, delegate_id),
                 **form.command(),
             )
+            return answered
         except Refused as refusal:
             return self.flash(refusal.message, key=form.command_key())
 
-    def ack(self, form: VoteForm, outcome: voting.CastResult) -> str:
+    def ack(self, form: VoteForm, delegate_id: int, outcome: voting.CastResult) -> str:
         """The delegate's ballot after their vote, carrying its key (the acknowledgement)."""
         poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
         ack = {"key": form.command_key() or "", "change": outcome.change_id}
-        return render_ballot(poll, self.delegate_id, ack=ack)
+        return render_ballot(poll, delegate_id, ack=ack)
 
     @staticmethod
-    def flash(message: str, key: str | None = None) -> str:
+    def flash(message: StrOrPromise, key: str | None = None) -> str:
         context = {"message": message, "level": "error", "key": key}
         return render_to_string("workshops/flash.html", context)
 
     @staticmethod
-    def parse(text_data: str | None) -> dict | None:
+    def parse(text_data: str | None) -> dict[str, Any] | None:
         if not text_data or len(text_data) > MAX_MESSAGE:
             return None
         try:
@@ -182,7 +187,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
     # --- events from sessions.live.broadcast, handed over by sessions.live.fanout ---------
 
-    async def deliver(self, message: dict) -> None:
+    async def deliver(self, message: dict[str, Any]) -> None:
         if message["type"] == broadcast.PUSH:
             await self.region_push(message)
         elif message["type"] == broadcast.DISPLAY_REVOKED:
@@ -190,7 +195,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         elif message["type"] == broadcast.OWN_IDEAS:
             await self.own_ideas_changed(message)
 
-    async def region_push(self, event: dict) -> None:
+    async def region_push(self, event: dict[str, Any]) -> None:
         """Send the regions of a frame that are not older than what this socket has."""
         version = event["version"]
         fresh = [name for name in event["html"] if version >= self.sent_versions.get(name, 0)]
@@ -204,29 +209,24 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             html = "".join(event["html"][name] for name in fresh)
         await self.send(text_data=html)
 
-    async def own_ideas_changed(self, event: dict) -> None:
+    async def own_ideas_changed(self, event: dict[str, Any]) -> None:
         """The facilitator approved, hid or edited one of this delegate's ideas."""
-        if self.delegate_id not in event["delegates"]:
+        if self.delegate_id is None or self.delegate_id not in event["delegates"]:
             return
         html = await database_sync_to_async(render_own_ideas)(self.workshop_id, self.delegate_id)
         if html:
             await self.send(text_data=html)
 
-    async def display_revoked(self, event: dict) -> None:
+    async def display_revoked(self, event: dict[str, Any]) -> None:
         if self.display_token == event["token"]:
             await self.close(code=NOT_ALLOWED)
 
 
 async def presence_heartbeat() -> None:
-    """Per process: keep this process's presence rows fresh and drop dead processes' rows."""
-    only_this_process = "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    """Per process: confirm this process's presence and sweep out stale entries."""
     while True:
         try:
-            await aclose_old_connections()
-            await database_sync_to_async(presence.refresh_presence)(
-                only_this_process=only_this_process
-            )
-            only_this_process = False  # other rows are gone; from now on, only stale ones
+            await database_sync_to_async(presence.refresh_presence)()
         except Exception:
             log.exception("presence heartbeat failed")
         await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from channels.layers import BaseChannelLayer
@@ -53,6 +54,16 @@ class Subscription:
 class Fanout:
     def __init__(self) -> None:
         self.subscriptions: dict[str, Subscription] = {}
+        # Told the group of every message this process receives and of every subscription
+        # it drops (after which it hears nothing more of that group).
+        self.watchers: list[Callable[[str], None]] = []
+
+    def watch(self, watcher: Callable[[str], None]) -> None:
+        self.watchers.append(watcher)
+
+    def tell(self, group: str) -> None:
+        for watcher in self.watchers:
+            watcher(group)
 
     async def join(self, group: str, member: Member) -> None:
         """Add `member` to `group`; returns once this process receives the group's pushes."""
@@ -83,6 +94,7 @@ class Fanout:
         del self.subscriptions[subscription.group]
         if subscription.reader is not None:
             subscription.reader.cancel()
+        self.tell(subscription.group)
 
     async def read(self, subscription: Subscription) -> None:
         layer = channel_layer()
@@ -92,6 +104,7 @@ class Fanout:
             subscription.ready.set_result(None)
             while True:
                 message = await layer.receive(channel)
+                self.tell(subscription.group)
                 await self.deliver(subscription, message)
         except asyncio.CancelledError:
             raise

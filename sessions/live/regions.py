@@ -3,31 +3,33 @@
 Every region is a named partial in `templates/workshops/live/<audience>.html` whose root
 element has a stable id and a `data-version`. The full page, the HTTP polling fallback, the
 frame a socket gets on connect and the pushed updates all render through
-`render_regions`, once per audience: nothing here depends on who is asking within an
-audience.
+`render_regions`, once per audience. Only a phone's own fragments (its ballot) depend on
+who is asking: a page draws them in place, a connecting socket gets the audience's shared
+frame with them filled in (`connect_frame`), and a push carries a stub that fetches them.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from sessions.ideas.read import new_ideas
-from sessions.live.audiences import APPENDABLE, REGIONS
+from sessions.live.audiences import APPENDABLE, REGIONS, group_name
+from sessions.live.fanout import fanout
+from sessions.live.roster import present_count
 from sessions.models import (
     Change,
     Delegate,
     Idea,
-    Presence,
     Step,
     Workshop,
 )
@@ -46,17 +48,6 @@ class Frame:
         return "".join(self.html.values())
 
 
-def present_count(workshop_id: int) -> int:
-    """Distinct delegates with at least one open, recently refreshed socket."""
-    fresh_after = timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
-    return (
-        Presence.objects.filter(workshop_id=workshop_id, seen_at__gte=fresh_after)
-        .aggregate(n=Count("delegate", distinct=True))
-        .get("n")
-        or 0
-    )
-
-
 def public_base_url(request_base: str | None) -> str | None:
     return settings.PUBLIC_URL or request_base
 
@@ -70,6 +61,7 @@ def render_regions(
     request: HttpRequest | None = None,
     delegate: Delegate | None = None,
     appended: frozenset[int] = frozenset(),
+    personal_slots: bool = False,
 ) -> Frame:
     """Render `regions` (default: all of the audience's) from the database's current state.
 
@@ -80,7 +72,8 @@ def render_regions(
     With `delegate` (a phone's page or its socket's first frame) the step carries that
     delegate's own ballot; pushed to every phone, it carries a stub that fetches it.
     `appended` (ids of new ideas), when #ideas itself is not asked for, renders an append of
-    just those ideas under the name "ideas".
+    just those ideas under the name "ideas". With `personal_slots` (and no `delegate`) the
+    step kind's personal fragments are drawn as slots (`connect_frame` fills them in).
     """
     names = REGIONS[audience] if regions is None else regions
     version = Change.objects.version_of(workshop_id)
@@ -104,6 +97,8 @@ def render_regions(
         step.workshop = workshop  # already loaded, with its event
         kind = kind_of(step.kind)
         context.update(kind.context(step, names, audience, delegate, request))
+        if personal_slots and delegate is None:
+            context.update({name: mark_safe(slot(name)) for name in kind.personal_fragments})
         context["kind_step"] = kind.partial(audience, "step")
         context["kind_results"] = kind.partial(audience, "results")
         context["kind_ballot"] = kind.partial(audience, "ballot")
@@ -122,6 +117,113 @@ def render_regions(
         context["idea_count"] = Idea.objects.for_board(context["board"]).visible().count()
         html[APPENDABLE] = render_to_string(f"{template}#ideas_appended", context, request=request)
     return Frame(version=version, html=html)
+
+
+def slot(name: str) -> str:
+    """What stands in a shared frame for a delegate's own fragment (letters and dashes:
+    autoescaping leaves it as it is)."""
+    return f"personal-slot-{name.replace('_', '-')}"
+
+
+@dataclass(frozen=True)
+class Shared:
+    """An audience's frame drawn for no one in particular, with the step it was drawn for."""
+
+    frame: Frame
+    step_id: int | None
+    slots: tuple[str, ...]
+
+
+# Audiences whose every region is drawn from the workshop at a version (not #presence, drawn
+# from the live count): their connect frames can be shared by the sockets connecting at it.
+SHAREABLE = frozenset(audience for audience, names in REGIONS.items() if "presence" not in names)
+
+
+class ConnectFrames:
+    """Per process, the latest shared connect frame per workshop, audience and base address:
+    a room connecting at one version renders it once.
+
+    A frame is used only while the workshop is still at its version and no push to its
+    audience has reached this process since it was drawn (a push can change a region at the
+    same version: a countdown ending, the live count); `sessions.live.fanout` says when one
+    does, and when this process stops hearing the group. A socket joins its group before it
+    asks for its frame, so every push after the frame was drawn is one it receives."""
+
+    SIZE = 256
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.frames: OrderedDict[tuple[int, str, str | None], Shared] = OrderedDict()
+        self.generations: dict[str, int] = {}
+        self.rendered = 0
+
+    def shared(self, workshop_id: int, audience: str, base_url: str | None) -> Shared:
+        key = (workshop_id, audience, base_url)
+        group = group_name(workshop_id, audience)
+        version = Change.objects.version_of(workshop_id)
+        with self.lock:
+            cached = self.frames.get(key)
+            if cached is not None and cached.frame.version >= version:
+                self.frames.move_to_end(key)
+                return cached
+            generation = self.generations.get(group, 0)
+        frame = render_regions(workshop_id, audience, base_url=base_url, personal_slots=True)
+        shown = Workshop.objects.filter(pk=workshop_id).values("current_step")
+        step = Step.objects.filter(pk__in=shown).values_list("pk", "kind").first()
+        names = kind_of(step[1]).personal_fragments if step else ()
+        joined = frame.joined()
+        slots = tuple(name for name in names if slot(name) in joined)
+        drawn = Shared(frame, step[0] if step else None, slots)
+        with self.lock:
+            self.rendered += 1
+            if self.generations.get(group, 0) == generation:  # no push while drawing
+                self.frames[key] = drawn
+                self.frames.move_to_end(key)
+            while len(self.frames) > self.SIZE:
+                self.frames.popitem(last=False)
+        return drawn
+
+    def forget(self, group: str) -> None:
+        """A push to `group` reached this process (or it stopped listening): frames drawn
+        before it are no longer what a socket of that group must get."""
+        with self.lock:
+            self.generations[group] = self.generations.get(group, 0) + 1
+            for key in [k for k in self.frames if group_name(k[0], k[1]) == group]:
+                del self.frames[key]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.frames.clear()
+            self.generations.clear()
+            self.rendered = 0
+
+
+connect_frames = ConnectFrames()
+fanout.watch(connect_frames.forget)
+
+
+def connect_frame(
+    workshop_id: int, audience: str, *, base_url: str | None, delegate: Delegate | None
+) -> Frame:
+    """The frame a socket gets on connect: what `render_regions(..., delegate=delegate)`
+    draws, from the audience's shared frame at the current version (rendered once for every
+    socket connecting at it) with only the delegate's own fragments drawn for this socket."""
+    if audience not in SHAREABLE:
+        return render_regions(workshop_id, audience, base_url=base_url, delegate=delegate)
+    shared = connect_frames.shared(workshop_id, audience, base_url)
+    if not shared.slots or shared.step_id is None:
+        return shared.frame
+    step = Step.objects.select_related("workshop__event").filter(pk=shared.step_id).first()
+    own = kind_of(step.kind).personal(step, delegate) if step and delegate else {}
+    if any(name not in own for name in shared.slots):
+        # The step moved on since the shared frame was drawn: draw this one in full.
+        return render_regions(workshop_id, audience, base_url=base_url, delegate=delegate)
+    html = {}
+    for region, text in shared.frame.html.items():
+        for name in shared.slots:
+            text = text.replace(slot(name), own[name])
+        html[region] = text
+    return Frame(version=shared.frame.version, html=html)
 
 
 def join_context(workshop: Workshop, base_url: str | None) -> dict[str, Any]:

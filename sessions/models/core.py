@@ -184,23 +184,6 @@ class Step(models.Model):
         return self.title
 
 
-class Presence(models.Model):
-    """An open delegate socket. Present delegates = distinct delegates with a fresh row.
-
-    Each server process refreshes `seen_at` on its own rows; rows of a process that died
-    go stale and stop counting, then are removed.
-    """
-
-    channel_name = models.CharField(max_length=200, unique=True)
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="presences")
-    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="presences")
-    process = models.CharField(max_length=40, db_index=True)
-    seen_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.delegate} on {self.channel_name}"
-
-
 class ChangeQuerySet(models.QuerySet["Change"]):
     def version_of(self, workshop_id: int) -> int:
         """The workshop's current version: how many of its changes have committed."""

@@ -11,7 +11,7 @@ from sessions.models import Poll, Step
 from sessions.steps import StepKind, register
 from sessions.voting import services
 from sessions.voting.exports import BALLOTS, VOTES
-from sessions.voting.read import tally_poll, vote_context
+from sessions.voting.read import render_ballot, tally_poll, vote_context
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -33,6 +33,7 @@ class VoteKind(StepKind):
     exports = (VOTES, BALLOTS)
     related = ("poll",)
     shows_focus = False
+    personal_fragments = ("ballot_html",)
 
     def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
@@ -59,6 +60,10 @@ class VoteKind(StepKind):
         request: HttpRequest | None,
     ) -> dict[str, Any]:
         return vote_context(step, names, delegate, request)
+
+    def personal(self, step: Step, delegate: Delegate) -> dict[str, str]:
+        poll = Poll.objects.filter(step=step).select_related("step").first()
+        return {} if poll is None else {"ballot_html": render_ballot(poll, delegate.pk)}
 
     def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         poll: Poll | None = getattr(step, "poll", None)

@@ -15,18 +15,16 @@ from __future__ import annotations
 import statistics
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.conf import settings
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from sessions.live.roster import present_delegates
 from sessions.models import (
     MATRIX_POINTS,
     Attendance,
@@ -35,7 +33,6 @@ from sessions.models import (
     Mark,
     Option,
     Poll,
-    Presence,
     Step,
 )
 
@@ -111,7 +108,7 @@ METHODS: dict[str, str] = {
 
 def tally_poll(poll: Poll) -> Tally:
     """Results ranked by score (ties in the options' order); 2x2 results by quadrant."""
-    options = list(poll.options.all())
+    options = _options(poll)
     if poll.kind == Poll.Kind.MATRIX:
         return _tally_matrix(poll, options)
     results = {o.pk: OptionResult(o.pk, o.label, distribution=[0] * SCALE_POINTS) for o in options}
@@ -141,6 +138,24 @@ def tally_poll(poll: Poll) -> Tally:
     return Tally(poll.kind, method, voters, eligible, ranked)
 
 
+def _options(poll: Poll) -> list[Option]:
+    """The poll's options; when its step is not loaded, their query also reads the
+    workshop the turnout needs (so a tally stays at its number of queries)."""
+    if Poll.step.is_cached(poll) or "options" in getattr(poll, "_prefetched_objects_cache", {}):
+        return list(poll.options.all())
+    options: list[Option] = list(
+        poll.options.annotate(workshop_of_poll=F("poll__step__workshop_id"))
+    )
+    if options:
+        poll.workshop_of_poll = options[0].workshop_of_poll  # type: ignore[attr-defined]
+    return options
+
+
+def _workshop_of(poll: Poll) -> int:
+    known: int | None = getattr(poll, "workshop_of_poll", None)
+    return known if known is not None else poll.step.workshop_id
+
+
 def _turnout(poll: Poll) -> tuple[int, int]:
     """Delegates who have marked something, and the delegates they are out of: one query.
 
@@ -157,14 +172,11 @@ def _turnout(poll: Poll) -> tuple[int, int]:
         .values("n")
     )
     joined = Attendance.objects.filter(workshop=OuterRef("step__workshop")).order_by()
-    fresh_after = timezone.now() - timedelta(seconds=settings.PRESENCE_STALE_SECONDS)
-    here = Presence.objects.filter(
-        workshop=OuterRef("workshop"), delegate=OuterRef("delegate"), seen_at__gte=fresh_after
-    )
+    here = Q(delegate_id__in=sorted(present_delegates(_workshop_of(poll))))
     voted_and_left = Ballot.objects.filter(
         poll=OuterRef(OuterRef("pk")), delegate=OuterRef("delegate"), spent__gt=0
     )
-    here_or_voted = joined.filter(Exists(here) | Exists(voted_and_left))
+    here_or_voted = joined.filter(here | Exists(voted_and_left))
 
     def counted(attendances: QuerySet[Attendance]) -> Coalesce:
         return Coalesce(
@@ -332,6 +344,7 @@ def vote_context(
     step: Step, names: tuple[str, ...], delegate: Delegate | None, request: HttpRequest | None
 ) -> dict[str, Any]:
     poll = Poll.objects.prefetch_related("options").get(step=step)
+    poll.step = step  # loaded already: the tally reads its workshop
     # Once revealed, the results take the projector and the step's text steps aside.
     context: dict[str, Any] = {
         "poll": poll,

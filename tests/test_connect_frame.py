@@ -1,0 +1,109 @@
+"""The frame a phone's socket gets on connect: its audience's frame at the current version,
+rendered once for every socket connecting at that version, with that phone's own ballot
+filled in. It is exactly what rendering the frame for that delegate draws."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sessions.agenda import services
+from sessions.live.audiences import DELEGATE, PROJECTOR, group_name
+from sessions.live.fanout import fanout
+from sessions.live.regions import connect_frame, connect_frames, render_regions
+from sessions.models import Delegate, Poll
+from sessions.voting import services as voting
+from sessions.voting.services import PollSettings
+from tests.conftest import join
+
+pytestmark = pytest.mark.django_db
+
+BASE = "http://testserver"
+
+
+@pytest.fixture
+def poll(workshop) -> Poll:
+    settings_ = PollSettings(kind=Poll.Kind.DOTS, options=["Changeovers", "Training"])
+    step = voting.add_vote_step(workshop=workshop, title="Pick", body="", settings=settings_)
+    services.show_step(workshop=workshop, step=step)
+    return voting.open_poll(poll=step.poll)
+
+
+def phones(workshop, count: int) -> list[tuple[Client, Delegate]]:
+    made = []
+    for i in range(count):
+        client = Client()
+        made.append((client, join(client, workshop, f"P{i}")))
+    return made
+
+
+def dot(client: Client, workshop, poll: Poll, option: int = 0) -> None:
+    data = {"poll": poll.pk, "option": poll.options.all()[option].pk, "action": "add"}
+    response = client.post(f"/w/{workshop.pk}/vote/", data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+
+
+def drawn_for(workshop, delegate: Delegate):
+    return render_regions(workshop.pk, DELEGATE, base_url=BASE, delegate=delegate)
+
+
+def test_each_phone_gets_its_own_ballot_in_the_shared_frame(workshop, poll):
+    (ana_client, ana), (_, ben) = phones(workshop, 2)
+    dot(ana_client, workshop, poll)
+    dot(ana_client, workshop, poll)
+    for delegate in (ana, ben):
+        frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=delegate)
+        assert frame == drawn_for(workshop, delegate)
+    ana_frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    ben_frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    assert ana_frame.html["step"] != ben_frame.html["step"]  # Ana's two dots, Ben's none
+    assert "personal-slot" not in ana_frame.joined()
+
+
+def test_a_room_connecting_at_one_version_renders_the_shared_frame_once(workshop, poll):
+    room = phones(workshop, 5)
+    for _, delegate in room:
+        connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=delegate)
+    assert connect_frames.rendered == 1
+    dot(room[0][0], workshop, poll)  # a new version of the workshop
+    frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=room[1][1])
+    assert connect_frames.rendered == 2
+    assert frame == drawn_for(workshop, room[1][1])
+
+
+def test_moving_the_room_draws_the_new_step_for_the_next_socket(workshop, poll):
+    (_, ana), (_, ben) = phones(workshop, 2)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    step = services.add_step(workshop=workshop, title="Coffee")
+    services.show_step(workshop=workshop, step=step)
+    frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    assert "Coffee" in frame.html["step"]
+    assert frame == drawn_for(workshop, ben)
+
+
+def test_without_a_vote_every_phone_gets_the_same_frame(workshop):
+    (_, ana), (_, ben) = phones(workshop, 2)
+    first = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    assert first == connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    assert first == drawn_for(workshop, ana)
+
+
+def test_the_projector_frame_is_drawn_in_full_with_the_live_count(workshop):
+    frame = connect_frame(workshop.pk, PROJECTOR, base_url=BASE, delegate=None)
+    assert set(frame.html) == set(render_regions(workshop.pk, PROJECTOR).html)
+    assert connect_frames.rendered == 0
+
+
+def test_a_push_at_the_same_version_is_not_undone_by_the_shared_frame(workshop, poll):
+    """A countdown ending changes the step without a new version: once a push to the
+    phones reaches this process, the next socket gets a freshly drawn frame."""
+    (_, ana), (_, ben) = phones(workshop, 2)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    assert connect_frames.rendered == 1
+    fanout.tell(group_name(workshop.pk, DELEGATE))  # what the phones' subscription does
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    assert connect_frames.rendered == 2
+    fanout.tell(group_name(workshop.pk, PROJECTOR))  # another audience's push: no matter
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    assert connect_frames.rendered == 2
