@@ -177,6 +177,25 @@ def redis_url():
         server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_released(django_db_setup, django_db_blocker):
+    """At the end of the run, before the test database is dropped, end the other sessions
+    still on it (PostgreSQL refuses to drop a database in use): a connection a test's
+    worker thread kept, or a server process still on its way out."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        connection.close()
+
+
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker):
     """One daphne process on the test database, as `make run` starts it."""
