@@ -327,6 +327,26 @@ def main(argv: list[str] | None = None) -> int:
     summary = report.final(runs, args) if runs else {"checks_passed": True}
     if storm_result is not None:
         report.storm_summary(storm_result)
+    write_raw(
+        output,
+        stamp,
+        took,
+        args,
+        database=database_url.split("@")[-1],
+        code=version,
+        machine_busy_before=busy,
+        runs=runs,
+        summary=summary,
+        storm=storm_result,
+    )
+    print(f"\nraw figures: {output}  (took {took:.0f} s)")
+    return 0 if summary["checks_passed"] else 1
+
+
+def write_raw(
+    output: Path, stamp: str, took: float, args: argparse.Namespace, **figures: Any
+) -> None:
+    """The run's raw figures as JSON: when, how long, the options, the machine, `figures`."""
     document = {
         "started": stamp,
         "seconds": took,
@@ -336,17 +356,10 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "platform": platform.platform(),
         },
-        "database": database_url.split("@")[-1],
-        "code": version,
-        "machine_busy_before": busy,
-        "runs": runs,
-        "summary": summary,
-        "storm": storm_result,
+        **figures,
     }
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(clean(document), indent=1))
-    print(f"\nraw figures: {output}  (took {took:.0f} s)")
-    return 0 if summary["checks_passed"] else 1
 
 
 def main_embedded(args: argparse.Namespace, stamp: str, output: Path) -> int:
@@ -356,20 +369,7 @@ def main_embedded(args: argparse.Namespace, stamp: str, output: Path) -> int:
     began = time.monotonic()
     result = embedded.run_embedded(args, RESULTS, stamp)
     took = time.monotonic() - began
-    document = {
-        "started": stamp,
-        "seconds": took,
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-        },
-        "code": procs.code_version(),
-        "embedded": result,
-    }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(clean(document), indent=1))
+    write_raw(output, stamp, took, args, code=procs.code_version(), embedded=result)
     passed = result["checks_passed"]
     print(
         f"\nchecks (acknowledged == stored == projector): {'ok' if passed else 'MISMATCH'}\n"
