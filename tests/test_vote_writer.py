@@ -298,3 +298,65 @@ async def test_a_vote_failing_otherwise_fails_alone_and_the_rest_land(workshop):
     assert isinstance(outcomes[1], TypeError)
     assert isinstance(outcomes[2], voting.CastResult)
     assert await sync_to_async(ballots)(poll) == {ann: {options[0]: 1}, bob: {options[0]: 1}}
+
+
+# Each kind's taps, in an order that moves marks around (a ranking's places shift when one is
+# removed; a 2x2 option is rated on one axis, then the other, then cleared).
+TAPS = {
+    "dots": [("add", 0, None), ("add", 0, None), ("add", 1, None), ("remove", 0, None)],
+    "single": [("pick", 0, None), ("pick", 1, None), ("pick", 1, None)],
+    "multiple": [("pick", 0, None), ("pick", 2, None), ("pick", 0, None)],
+    "scale": [("rate", 0, 4), ("rate", 1, 2), ("rate", 0, 5)],
+    "ranking": [("rank", 2, None), ("rank", 0, None), ("rank", 1, None), ("unrank", 2, None)],
+    "matrix": [("impact", 0, 4), ("effort", 1, 2), ("effort", 0, 1), ("clear", 0, None)],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(TAPS))
+async def test_the_answer_drawn_from_the_vote_equals_the_ballot_read_back(workshop, kind):
+    """The socket's acknowledgement draws the delegate's ballot from what their vote left,
+    without reading it back: after every tap it must be exactly the ballot a fresh read
+    draws (the same marks, what is left, and the same keys for the next taps)."""
+    from sessions.live.consumers import WorkshopConsumer
+    from sessions.voting.forms import VoteForm
+    from sessions.voting.read import render_ballot
+
+    def make() -> tuple[Poll, list[int], int]:
+        step = voting.add_vote_step(
+            workshop=workshop,
+            title="Which first?",
+            body="",
+            settings=voting.PollSettings(kind=kind, options=["Setup", "Flow", "Scrap"]),
+        )
+        services.show_step(workshop=workshop, step=step)
+        voting.open_poll(poll=step.poll)
+        poll = Poll.objects.select_related("step").get(pk=step.poll.pk)
+        options = list(poll.options.values_list("pk", flat=True))
+        joined = joining.join_workshop(workshop=workshop, delegate_key=None, display_name="Ann")
+        return poll, options, joined.pk
+
+    poll, options, delegate = await sync_to_async(make)()
+    socket = WorkshopConsumer()
+    socket.workshop_id = workshop.pk
+    writer = VoteWriter()
+    for action, option, value in TAPS[kind]:
+        message = {"type": "vote", "poll": poll.pk, "option": options[option], "action": action,
+                   "key": str(uuid.uuid4())}  # fmt: skip
+        if value is not None:
+            message["value"] = value
+        form = VoteForm(message)
+        assert form.is_valid(), form.errors
+        answered = await writer.cast(
+            workshop_id=workshop.pk,
+            delegate_id=delegate,
+            answer=lambda outcome, form=form: socket.ack(form, delegate, outcome),
+            **form.command(),
+        )
+        ack = {"key": form.command_key(), "change": await sync_to_async(last_change)(workshop)}
+        fresh = await sync_to_async(render_ballot)(poll, delegate, ack=ack)
+        assert 'data-ack="' in answered
+        assert answered == fresh, f"after {action} on option {option}"
+
+
+def last_change(workshop) -> int:
+    return Change.objects.filter(workshop=workshop).latest("pk").pk

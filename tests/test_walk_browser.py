@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import faulthandler
 import os
 import re
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -75,6 +77,11 @@ NORMALISE = """(ids) => {
   }
   return out;
 }"""
+# Longer than any step and its check take, even on a slow machine; far below the time limit.
+STALL_SECONDS = 180
+# Every Playwright wait in the walk is bounded (this is Playwright's default, said once).
+ACTION_MS = 30_000
+
 UUID = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 
 
@@ -128,6 +135,9 @@ class Room:
                 page.close()
         # Where the time goes, shown if the walk fails or runs out of time.
         print(f"check {self.checks} after {after}: {time.monotonic() - started:.1f} s", flush=True)
+        # A step and its check take seconds: if the next ones have not ended within
+        # STALL_SECONDS, every thread's stack goes to the captured output (the run goes on).
+        faulthandler.dump_traceback_later(STALL_SECONDS, file=sys.__stderr__)
 
     def _agree(self, screen: Screen, fresh: Page, after: str, within: float) -> None:
         ids = IDS[screen.audience]
@@ -213,6 +223,13 @@ def option_row(page: Page, label: str):
     )
 
 
+@pytest.fixture(autouse=True)
+def _stall_dump_cancelled():
+    """The stall dump armed by `Room.check` never outlives the walk."""
+    yield
+    faulthandler.cancel_dump_traceback_later()
+
+
 @pytest.fixture
 def servers(redis_url_if_production):
     """One daphne on the embedded default; two sharing Redis on the production one."""
@@ -280,18 +297,21 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     room = Room(a, b)
 
     console_context = browser.new_context(**LAPTOP)
+    console_context.set_default_timeout(ACTION_MS)
     console_context.add_cookies(
         [{"name": "sessionid", "value": session_for(facilitator), "url": a.url}]
     )
     console = console_context.new_page()
     console.goto(f"{a.url}/console/workshops/{workshop.pk}/")
     projector_context = browser.new_context(**PROJECTOR_VIEW)
+    projector_context.set_default_timeout(ACTION_MS)
     projector = projector_context.new_page()
     display_path = f"/display/{workshop.display_token}/"
     projector.goto(a.url + display_path)
     phones = []
     for name in ("Ana", "Ben", "Cleo"):
         context = browser.new_context(**PHONE)
+        context.set_default_timeout(ACTION_MS)
         phone = context.new_page()
         phone.goto(f"{a.url}/j/{workshop.join_token}/")
         phone.get_by_label("Your name (optional)").fill(name)

@@ -111,7 +111,9 @@ def command_key(attendance: Attendance, key: str | None, scope: str = "") -> str
     return f"{scoped}:{scope}" if scope else scoped
 
 
-def delegate_command(*, workshop_id: int, delegate_id: int, key: str | None) -> DelegateCommand:
+def delegate_command(
+    *, workshop_id: int, delegate_id: int, key: str | None, workshop: Workshop | None = None
+) -> DelegateCommand:
     """The preamble of every delegate write (a vote, an idea, a theme, a commitment, a pulse
     answer), run first in its transaction.
 
@@ -126,13 +128,12 @@ def delegate_command(*, workshop_id: int, delegate_id: int, key: str | None) -> 
     Then refuses (NotFound) a delegate who has not joined the workshop, and (Conflict) a
     finished workshop. The attendance row is locked for the rest of the transaction, so one
     delegate's commands (double taps, two tabs) run one at a time and their caps hold.
+
+    `workshop`, when given, was read by `locked_workshop` earlier in the same transaction
+    (a batch of votes locks and reads each workshop once).
     """
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Workshop._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [workshop_id])  # noqa: S608
-    # A fresh statement after the lock: it sees a close that committed while this one waited.
-    workshop = Workshop.objects.select_related("event").filter(pk=workshop_id).first()
+    if workshop is None or workshop.pk != workshop_id:
+        workshop = locked_workshop(workshop_id)
     attendance = (
         Attendance.objects.select_for_update(of=("self",))
         .select_related("delegate")
@@ -144,6 +145,17 @@ def delegate_command(*, workshop_id: int, delegate_id: int, key: str | None) -> 
     if workshop.is_closed:
         raise Conflict(FINISHED)
     return DelegateCommand(workshop=workshop, attendance=attendance, key=key)
+
+
+def locked_workshop(workshop_id: int) -> Workshop | None:
+    """The workshop, share-locked for the rest of the transaction on PostgreSQL (see
+    `delegate_command`); None if there is no such workshop."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Workshop._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [workshop_id])  # noqa: S608
+    # A fresh statement after the lock: it sees a close that committed while this one waited.
+    return Workshop.objects.select_related("event").filter(pk=workshop_id).first()
 
 
 def refuse_unless_open(

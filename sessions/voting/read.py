@@ -363,6 +363,7 @@ def render_ballot(
     delegate_id: int,
     request: HttpRequest | None = None,
     ack: dict[str, Any] | None = None,
+    known: KnownBallot | None = None,
 ) -> str:
     """The delegate's own ballot: their marks, what they have left, one form per option.
 
@@ -370,23 +371,51 @@ def render_ballot(
     once. Keys are derived (with the server's secret) from the ballot's revision: drawn
     again for an unchanged ballot, say after a reconnect, the forms keep their keys, so a
     tap whose answer was lost still lands once when retried. `ack` (the command's key and
-    change id) marks the answer to a vote.
+    change id) marks the answer to a vote. `known` is the ballot as the vote that just
+    committed left it (the socket's answer draws it without reading it back).
     """
+    if known is not None:
+        return _draw_ballot(poll, delegate_id, request, ack, *known)
     revision = (
         Ballot.objects.filter(poll=poll, delegate_id=delegate_id)
         .values_list("revision", flat=True)
         .first()
         or 0
     )
+    stored = Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id)
+    marks = {
+        option_id: (value, effort)
+        for option_id, value, effort in stored.values_list("option_id", "value", "effort")
+    }
+    return _draw_ballot(poll, delegate_id, request, ack, revision, list(poll.options.all()), marks)
+
+
+class KnownBallot(NamedTuple):
+    """A ballot's state known without reading it: its revision, the poll's options, and its
+    marks (option -> value and 2x2 effort)."""
+
+    revision: int
+    options: list[Option]
+    marks: dict[int, tuple[int, int | None]]
+
+
+def _draw_ballot(
+    poll: Poll,
+    delegate_id: int,
+    request: HttpRequest | None,
+    ack: dict[str, Any] | None,
+    revision: int,
+    options: list[Option],
+    stored: dict[int, tuple[int, int | None]],
+) -> str:
 
     def key(target: object) -> uuid.UUID:
         message = f"{delegate_id}:{poll.pk}:{target}:{revision}"
         return uuid.UUID(hex=salted_hmac("facilitate.ballot-key", message).hexdigest()[:32])
 
-    stored = Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id)
     efforts: dict[int, int | None] = {}
     marks: dict[int, int] = {}
-    for option_id, value, effort in stored.values_list("option_id", "value", "effort"):
+    for option_id, (value, effort) in stored.items():
         marks[option_id], efforts[option_id] = value, effort
     rows = [
         {
@@ -396,7 +425,7 @@ def render_ballot(
             "dots": range(marks.get(option.pk, 0)),
             "key": key(option.pk),
         }
-        for option in poll.options.all()
+        for option in options
     ]
     used = sum(marks.values()) if poll.kind == Poll.Kind.DOTS else len(marks)
     context = {

@@ -10,8 +10,9 @@ workshop waits for the votes in flight and no vote lands after the close commits
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +26,7 @@ from sessions.agenda.services import (
     changed,
     delegate_command,
     lock_open_workshop,
+    locked_workshop,
     refuse_unless_open,
 )
 from sessions.errors import Conflict, InvalidInput, NotFound
@@ -268,6 +270,42 @@ class CastResult:
     ballot: Ballot | None
     change_id: int | None = None  # the workshop version that includes this vote
     replayed: bool = False
+    # What the vote left, for drawing the delegate's ballot without reading it again: the
+    # poll, its options, and the ballot's marks (option -> value and 2x2 effort). None for
+    # a replay, which changed nothing and knows only the stored ballot.
+    poll: Poll | None = None
+    options: list[Option] | None = None
+    marks: dict[int, tuple[int, int | None]] | None = None
+
+
+@dataclass
+class BatchReads:
+    """What the votes of one transaction share: each workshop share-locked and read once,
+    each poll and its options read once.
+
+    Valid only inside the transaction that filled it, and only once the workshops of its
+    votes were locked in that transaction's outer level (`lock`), never inside a savepoint
+    that may roll back: that lock keeps the workshop from closing and every console command
+    (which locks the workshop first) from opening, closing or editing a poll until the
+    transaction commits.
+    """
+
+    workshops: dict[int, Workshop | None] = field(default_factory=dict)
+    polls: dict[int, tuple[Poll, list[Option]] | None] = field(default_factory=dict)
+
+    def lock(self, workshop_id: int) -> None:
+        if workshop_id not in self.workshops:
+            self.workshops[workshop_id] = locked_workshop(workshop_id)
+
+    def poll(self, poll_id: int) -> tuple[Poll, list[Option]] | None:
+        if poll_id not in self.polls:
+            self.polls[poll_id] = _read_poll(poll_id)
+        return self.polls[poll_id]
+
+
+def _read_poll(poll_id: int) -> tuple[Poll, list[Option]] | None:
+    poll = Poll.objects.select_related("step").filter(pk=poll_id).first()
+    return None if poll is None else (poll, list(poll.options.all()))
 
 
 @transaction.atomic
@@ -285,6 +323,7 @@ def cast_in(
     action: str,
     value: int | None = None,
     key: str | None = None,
+    reads: BatchReads | None = None,
 ) -> CastResult:
     """Change one delegate's ballot by one action; a replayed `key` changes nothing.
 
@@ -300,10 +339,14 @@ def cast_in(
     batched writer (`sessions.voting.writer`) runs many in one, each in a savepoint, so a
     refusal (raised before or after a write) undoes only its own vote.
     """
-    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
-    poll = Poll.objects.select_related("step").filter(pk=poll_id).first()
-    if poll is None or poll.step.workshop_id != workshop_id:
+    locked = reads.workshops.get(workshop_id) if reads is not None else None
+    command = delegate_command(
+        workshop_id=workshop_id, delegate_id=delegate_id, key=key, workshop=locked
+    )
+    read = reads.poll(poll_id) if reads is not None else _read_poll(poll_id)
+    if read is None or read[0].step.workshop_id != workshop_id:
         raise NotFound(_("That vote is not part of this workshop."))
+    poll, listed = read
     matrix = poll.kind == Poll.Kind.MATRIX
     # On a 2x2 ballot an option's impact, effort and clear forms carry the option's one key,
     # so the action is part of the command's name: tapping effort while the impact tap is
@@ -313,22 +356,27 @@ def cast_in(
         ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
         return CastResult(ballot, replayed=True)
     refuse_unless_open(poll.accepting, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(poll.opened_at))
-    options = {o.pk: o for o in poll.options.all()}
+    options = {o.pk: o for o in listed}
     names_option = action != "clear" or (matrix and option_id is not None)
     if names_option and option_id not in options:
         raise NotFound(NO_OPTION)
-    ballot, _created = Ballot.objects.get_or_create(
-        poll=poll, delegate_id=delegate_id, defaults={"allowance": poll.allowance(len(options))}
-    )
-    ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+    # The attendance lock taken above serialises this delegate's commands, so the ballot
+    # found (or created) here is theirs alone until the transaction ends.
+    ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
+    if ballot is None:
+        ballot = Ballot.objects.create(
+            poll=poll, delegate_id=delegate_id, allowance=poll.allowance(len(options))
+        )
+    done = partial(CastResult, ballot, change.pk, poll=poll, options=listed)
     if matrix:
         ratings = _ratings(ballot)
-        _store_ratings(ballot, ratings, rate_matrix(ratings, option_id, action, value))
-        return CastResult(ballot, change.pk)
+        rated = rate_matrix(ratings, option_id, action, value)
+        _store_ratings(ballot, ratings, rated)
+        return done(marks=dict(rated))
     marks = dict(Mark.objects.filter(ballot=ballot).values_list("option_id", "value"))
     wanted = apply_action(poll, marks, option_id, action, value, len(options))
     _store(ballot, marks, wanted, poll.cap, kind=poll.kind)
-    return CastResult(ballot, change.pk)
+    return done(marks={o: (v, None) for o, v in wanted.items()})
 
 
 def apply_action(

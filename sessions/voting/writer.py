@@ -9,8 +9,9 @@ milliseconds more after the first of a quiet spell), and carries them out in one
 - each vote runs `cast_in`, the same code as an HTTP vote, in a savepoint of its own: the
   same preamble (`delegate_command`: the workshop's share lock on PostgreSQL, so a close
   waits for the batch and nothing commits after it; the locked attendance; the scoped key),
-  the same refusals and messages, the same constraints. A refusal undoes its own savepoint
-  only; its caller gets the `Refused`.
+  the same refusals and messages, the same constraints. The batch takes each workshop's
+  lock once, before the first savepoint, and reads each poll once (`voting.BatchReads`).
+  A refusal undoes its own savepoint only; its caller gets the `Refused`.
 - any other error in one vote undoes its savepoint too, and that vote is tried again alone,
   in a transaction of its own, after the batch.
 - if the batch's transaction fails as a whole (a deadlock, a serialization failure, a lost
@@ -140,11 +141,16 @@ def write_batch(batch: list[Pending]) -> None:
     with broadcast.gathered():
         try:
             with transaction.atomic():
+                # Each workshop is locked and read once, here at the outer level, and each
+                # poll read once: the votes' savepoints share them (`voting.BatchReads`).
+                reads = voting.BatchReads()
+                for pending in batch:
+                    reads.lock(pending.command["workshop_id"])
                 for pending in batch:
                     pending.result, pending.error, pending.retry = None, None, False
                     try:
                         with transaction.atomic():
-                            pending.result = voting.cast_in(**pending.command)
+                            pending.result = voting.cast_in(**pending.command, reads=reads)
                     except Refused as refusal:
                         pending.error = refusal
                     except Exception:
