@@ -49,10 +49,9 @@ from sessions.live import broadcast, presence
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, group_name
 from sessions.live.fanout import fanout
 from sessions.live.regions import connect_frame
-from sessions.models import Poll
 from sessions.voting import services as voting
 from sessions.voting.forms import VoteForm
-from sessions.voting.read import KnownBallot, render_ballot
+from sessions.voting.read import render_answer
 from sessions.voting.writer import writer
 
 log = logging.getLogger(__name__)
@@ -165,15 +164,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return self.flash(refusal.message, key=form.command_key())
 
     def ack(self, form: VoteForm, delegate_id: int, outcome: voting.CastResult) -> str:
-        """The delegate's ballot after their vote, carrying its key (the acknowledgement):
-        drawn from what the vote left, or read back for a replay."""
-        ack = {"key": form.command_key() or "", "change": outcome.change_id}
-        if outcome.poll is not None and outcome.options is not None and outcome.marks is not None:
-            ballot = outcome.ballot
-            known = KnownBallot(ballot.revision if ballot else 0, outcome.options, outcome.marks)
-            return render_ballot(outcome.poll, delegate_id, ack=ack, known=known)
-        poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
-        return render_ballot(poll, delegate_id, ack=ack)
+        """The delegate's ballot after their vote, carrying its key (the acknowledgement)."""
+        poll_id: int = form.cleaned_data["poll"]
+        return render_answer(outcome, poll_id, delegate_id, form.command_key())
 
     @staticmethod
     def flash(message: StrOrPromise, key: str | None = None) -> str:

@@ -38,6 +38,7 @@ from sessions.models import (
 
 if TYPE_CHECKING:
     from sessions.voting.plotting import MatrixPlot
+    from sessions.voting.services import CastResult
 
 SCALE_POINTS = 5
 
@@ -388,6 +389,25 @@ def render_ballot(
         for option_id, value, effort in stored.values_list("option_id", "value", "effort")
     }
     return _draw_ballot(poll, delegate_id, request, ack, revision, list(poll.options.all()), marks)
+
+
+def render_answer(
+    outcome: CastResult,
+    poll_id: int,
+    delegate_id: int,
+    key: str | None,
+    request: HttpRequest | None = None,
+) -> str:
+    """The delegate's ballot answering their vote, carrying its key and the version that
+    shows it (the acknowledgement): drawn from what the vote left, or read back for a
+    replay (which changed nothing)."""
+    ack = {"key": key or "", "change": outcome.version}
+    if outcome.poll is not None and outcome.options is not None and outcome.marks is not None:
+        revision = outcome.ballot.revision if outcome.ballot is not None else 0
+        known = KnownBallot(revision, outcome.options, outcome.marks)
+        return render_ballot(outcome.poll, delegate_id, request, ack, known)
+    poll = Poll.objects.select_related("step").get(pk=poll_id)
+    return render_ballot(poll, delegate_id, request, ack)
 
 
 class KnownBallot(NamedTuple):

@@ -31,7 +31,17 @@ from sessions.agenda.services import (
 )
 from sessions.errors import Conflict, InvalidInput, NotFound
 from sessions.live import broadcast, events
-from sessions.models import MATRIX_POINTS, Ballot, Cluster, Mark, Option, Poll, Step, Workshop
+from sessions.models import (
+    MATRIX_POINTS,
+    Ballot,
+    Change,
+    Cluster,
+    Mark,
+    Option,
+    Poll,
+    Step,
+    Workshop,
+)
 from sessions.snapshot.services import challenge_labels_for_vote
 
 MAX_OPTIONS = 30
@@ -268,8 +278,11 @@ Rating = tuple[int, int | None]
 @dataclass
 class CastResult:
     ballot: Ballot | None
-    change_id: int | None = None  # the workshop version that includes this vote
     replayed: bool = False
+    # The workshop's version (its count of committed changes) read once the vote committed:
+    # every frame at this version or newer shows the vote. Filled after commit by `cast`
+    # and the batched writer; None for a replay.
+    version: int | None = None
     # What the vote left, for drawing the delegate's ballot without reading it again: the
     # poll, its options, and the ballot's marks (option -> value and 2x2 effort). None for
     # a replay, which changed nothing and knows only the stored ballot.
@@ -308,10 +321,14 @@ def _read_poll(poll_id: int) -> tuple[Poll, list[Option]] | None:
     return None if poll is None else (poll, list(poll.options.all()))
 
 
-@transaction.atomic
 def cast(**command: Any) -> CastResult:
-    """One vote in its own transaction (`cast_in` says what it does)."""
-    return cast_in(**command)
+    """One vote in its own transaction (`cast_in` says what it does), with the version that
+    shows it."""
+    with transaction.atomic():
+        result = cast_in(**command)
+    if not result.replayed:
+        result.version = Change.objects.version_of(command["workshop_id"])
+    return result
 
 
 def cast_in(
@@ -367,7 +384,7 @@ def cast_in(
         ballot = Ballot.objects.create(
             poll=poll, delegate_id=delegate_id, allowance=poll.allowance(len(options))
         )
-    done = partial(CastResult, ballot, change.pk, poll=poll, options=listed)
+    done = partial(CastResult, ballot, poll=poll, options=listed)
     if matrix:
         ratings = _ratings(ballot)
         rated = rate_matrix(ratings, option_id, action, value)

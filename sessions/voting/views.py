@@ -22,7 +22,7 @@ from sessions.models import Poll
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
-from sessions.voting.read import render_ballot
+from sessions.voting.read import render_answer, render_ballot
 
 
 @require_GET
@@ -48,11 +48,11 @@ def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     outcome = voting.cast(workshop_id=workshop.pk, delegate_id=delegate.pk, **form.command())
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
-    poll = Poll.objects.select_related("step").get(pk=form.cleaned_data["poll"])
     message = _("Already counted.") if outcome.replayed else ""
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    ack = {"key": form.command_key() or "", "change": outcome.change_id}
-    return HttpResponse(render_ballot(poll, delegate.pk, request, ack) + flash)
+    poll_id = form.cleaned_data["poll"]
+    ballot = render_answer(outcome, poll_id, delegate.pk, form.command_key(), request)
+    return HttpResponse(ballot + flash)
 
 
 @login_required

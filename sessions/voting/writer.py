@@ -42,6 +42,7 @@ from django.db import transaction
 
 from sessions.errors import Refused
 from sessions.live import broadcast
+from sessions.models import Change
 from sessions.voting import services as voting
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,15 @@ def write_batch(batch: list[Pending]) -> None:
         for pending in batch:
             if pending.retry:
                 _write_alone(pending)
+    # The version that shows each vote: read once per workshop, after the commit.
+    versions: dict[int, int] = {}
+    for pending in batch:
+        result = pending.result
+        if pending.error is None and isinstance(result, voting.CastResult) and not result.replayed:
+            workshop_id = pending.command["workshop_id"]
+            if workshop_id not in versions:
+                versions[workshop_id] = Change.objects.version_of(workshop_id)
+            result.version = result.version or versions[workshop_id]
     for pending in batch:
         if pending.error is None and pending.answer is not None:
             try:
