@@ -361,3 +361,117 @@ async def test_the_answer_drawn_from_the_vote_equals_the_ballot_read_back(worksh
         fresh = await sync_to_async(render_ballot)(poll, delegate, ack=ack)
         assert 'data-ack="' in answered
         assert answered == fresh, f"after {action} on option {option}"
+
+
+ACTIONS_TRIED = {
+    "dots": ["add", "add", "add", "remove", "clear", "pick"],
+    "single": ["pick", "pick", "clear", "add"],
+    "multiple": ["pick", "pick", "pick", "clear", "rank"],
+    "scale": ["rate", "rate", "clear", "add"],
+    "ranking": ["rank", "rank", "rank", "unrank", "clear", "pick"],
+    "matrix": ["impact", "effort", "effort", "clear", "rate"],
+}
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("kind", sorted(ACTIONS_TRIED))
+async def test_votes_written_together_land_as_they_would_one_by_one(workshop, kind, seed, caplog):
+    """The writer carries a batch out in a few statements (`voting.cast_many`). Sixty taps
+    of three delegates (repeated and forged keys, options that are not the vote's, values
+    out of range, actions that do not fit, budgets and caps overrun), sent in batches to
+    one vote and one by one (`voting.cast`) to its twin, must give the same answer each
+    and leave the same ballots and marks."""
+    import random
+
+    rng = random.Random(f"{kind}-{seed}")
+
+    def make() -> tuple[list[Poll], list[list[int]], list[int]]:
+        polls, options = [], []
+        for title in ("Together", "One by one"):
+            step = voting.add_vote_step(
+                workshop=workshop,
+                title=title,
+                body="",
+                settings=voting.PollSettings(
+                    kind=kind, options=["A", "B", "C", "D"], budget=5, per_option_max=2,
+                    max_picks=2,
+                ),
+            )  # fmt: skip
+            voting.open_poll(poll=step.poll)
+            polls.append(Poll.objects.get(pk=step.poll.pk))
+            options.append(list(step.poll.options.values_list("pk", flat=True)))
+        joined = [
+            joining.join_workshop(workshop=workshop, delegate_key=None, display_name=n).pk
+            for n in ("Ann", "Bob", "Cy")
+        ]
+        return polls, options, joined
+
+    polls, options, delegates = await sync_to_async(make)()
+    taps = []
+    for _ in range(60):
+        earlier = [t for t in taps if t["key"]]
+        key = rng.choice(earlier)["key"] if earlier and rng.random() < 0.15 else None
+        taps.append({
+            "delegate": rng.randrange(3), "action": rng.choice(ACTIONS_TRIED[kind]),
+            "option": rng.choice([0, 1, 2, 3, 3, None, "forged"]),
+            "value": rng.choice([None, 1, 2, 3, 4, 5, 0, 6]),
+            "key": key or uuid.uuid4().hex,
+        })  # fmt: skip
+
+    def command(which: int, tap: dict) -> dict:
+        option = tap["option"]
+        return {
+            "workshop_id": workshop.pk,
+            "delegate_id": delegates[tap["delegate"]],
+            "poll_id": polls[which].pk,
+            "option_id": 999_999 if option == "forged" else
+                         None if option is None else options[which][option],
+            "action": tap["action"],
+            "value": tap["value"],
+            "key": f"{which}-{tap['key']}",
+        }  # fmt: skip
+
+    def answer(outcome) -> tuple:
+        if isinstance(outcome, Refused):
+            return (type(outcome).__name__, str(outcome.message))
+        assert isinstance(outcome, voting.CastResult), outcome
+        marks = None if outcome.marks is None else sorted(outcome.marks.values(), key=repr)
+        return ("landed", outcome.replayed, marks, outcome.revision if marks else None)
+
+    writer = VoteWriter()
+    together = []
+    start = 0
+    while start < len(taps):
+        size = rng.randint(1, 12)
+        sent = [writer.cast(**command(0, tap)) for tap in taps[start : start + size]]
+        together += await asyncio.gather(*sent, return_exceptions=True)
+        start += size
+
+    def one_by_one() -> list:
+        answers = []
+        for tap in taps:
+            try:
+                answers.append(voting.cast(**command(1, tap)))
+            except Refused as refused:
+                answers.append(refused)
+        return answers
+
+    alone = await sync_to_async(one_by_one)()
+    assert [answer(o) for o in together] == [answer(o) for o in alone]
+    assert any(isinstance(o, voting.CastResult) and not o.replayed for o in together)
+
+    def stored(which: int) -> dict:
+        place = {pk: i for i, pk in enumerate(options[which])}
+        ballots = {
+            b.delegate_id: (b.spent, b.allowance, b.revision)
+            for b in Ballot.objects.filter(poll=polls[which])
+        }
+        marks = sorted(
+            (m.ballot.delegate_id, place[m.option_id], m.value, m.effort, m.rank, m.cap)
+            for m in Mark.objects.filter(ballot__poll=polls[which]).select_related("ballot")
+        )
+        return {"ballots": ballots, "marks": marks}
+
+    assert await sync_to_async(stored)(0) == await sync_to_async(stored)(1)
+    # Written together, not one by one after a failed attempt.
+    assert not [r for r in caplog.records if r.name == "sessions.voting.writer"]

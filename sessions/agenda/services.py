@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from sessions.access import NOT_FOUND
-from sessions.errors import Conflict, NotFound
+from sessions.errors import Conflict, NotFound, Refused
 from sessions.live import broadcast, events
 from sessions.models import (
     Attendance,
@@ -140,11 +140,20 @@ def delegate_command(
         .filter(workshop_id=workshop_id, delegate_id=delegate_id)
         .first()
     )
-    if workshop is None or attendance is None:
-        raise NotFound(NOT_FOUND)
-    if workshop.is_closed:
-        raise Conflict(FINISHED)
+    refusal = delegate_refusal(workshop, attendance)
+    if refusal is not None or workshop is None or attendance is None:
+        raise refusal or NotFound(NOT_FOUND)
     return DelegateCommand(workshop=workshop, attendance=attendance, key=key)
+
+
+def delegate_refusal(workshop: Workshop | None, attendance: Attendance | None) -> Refused | None:
+    """Why a delegate's command is refused before anything else: no such workshop or not
+    joined (NotFound), or the workshop has finished (Conflict); None when it may go on."""
+    if workshop is None or attendance is None:
+        return NotFound(NOT_FOUND)
+    if workshop.is_closed:
+        return Conflict(FINISHED)
+    return None
 
 
 def locked_workshop(workshop_id: int) -> Workshop | None:

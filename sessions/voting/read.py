@@ -403,8 +403,7 @@ def render_answer(
     replay (which changed nothing)."""
     ack = {"key": key or "", "change": outcome.version}
     if outcome.poll is not None and outcome.options is not None and outcome.marks is not None:
-        revision = outcome.ballot.revision if outcome.ballot is not None else 0
-        known = KnownBallot(revision, outcome.options, outcome.marks)
+        known = KnownBallot(outcome.revision, outcome.options, outcome.marks)
         return render_ballot(outcome.poll, delegate_id, request, ack, known)
     poll = Poll.objects.select_related("step").get(pk=poll_id)
     return render_ballot(poll, delegate_id, request, ack)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -24,15 +23,18 @@ from sessions.agenda.services import (
     VOTE_NOT_OPEN_YET,
     add_step,
     changed,
+    command_key,
     delegate_command,
+    delegate_refusal,
     lock_open_workshop,
     locked_workshop,
     refuse_unless_open,
 )
-from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.errors import Conflict, InvalidInput, NotFound, Refused
 from sessions.live import broadcast, events
 from sessions.models import (
     MATRIX_POINTS,
+    Attendance,
     Ballot,
     Change,
     Cluster,
@@ -51,6 +53,7 @@ DOES_NOT_FIT = _("That action does not fit this kind of vote.")
 NO_IDEAS_STEP = _("That ideas step is not part of this workshop.")
 NO_CLUSTERS = _("That ideas step has no clusters yet.")
 NO_OPTION = _("That option is not part of this vote.")
+NOT_IN_WORKSHOP = _("That vote is not part of this workshop.")
 # Step.config key of a vote whose options are taken from an ideas step's clusters when it
 # opens: the settings it was planned with (`PollSettings` as a dict).
 PLANNED = "planned_options"
@@ -289,6 +292,7 @@ class CastResult:
     poll: Poll | None = None
     options: list[Option] | None = None
     marks: dict[int, tuple[int, int | None]] | None = None
+    revision: int = 0  # the ballot's revision after the vote (its forms' keys derive from it)
 
 
 @dataclass
@@ -360,10 +364,9 @@ def cast_in(
     command = delegate_command(
         workshop_id=workshop_id, delegate_id=delegate_id, key=key, workshop=locked
     )
-    read = reads.poll(poll_id) if reads is not None else _read_poll(poll_id)
-    if read is None or read[0].step.workshop_id != workshop_id:
-        raise NotFound(_("That vote is not part of this workshop."))
-    poll, listed = read
+    poll, listed = _poll_in(
+        reads.poll(poll_id) if reads is not None else _read_poll(poll_id), workshop_id
+    )
     matrix = poll.kind == Poll.Kind.MATRIX
     # On a 2x2 ballot an option's impact, effort and clear forms carry the option's one key,
     # so the action is part of the command's name: tapping effort while the impact tap is
@@ -372,28 +375,274 @@ def cast_in(
     if change is None:
         ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
         return CastResult(ballot, replayed=True)
-    refuse_unless_open(poll.accepting, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(poll.opened_at))
-    options = {o.pk: o for o in listed}
-    names_option = action != "clear" or (matrix and option_id is not None)
-    if names_option and option_id not in options:
-        raise NotFound(NO_OPTION)
+    _refuse_unless_taking(poll, listed, option_id, action)
     # The attendance lock taken above serialises this delegate's commands, so the ballot
     # found (or created) here is theirs alone until the transaction ends.
     ballot = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).first()
     if ballot is None:
         ballot = Ballot.objects.create(
-            poll=poll, delegate_id=delegate_id, allowance=poll.allowance(len(options))
+            poll=poll, delegate_id=delegate_id, allowance=poll.allowance(len(listed))
         )
-    done = partial(CastResult, ballot, poll=poll, options=listed)
     if matrix:
         ratings = _ratings(ballot)
         rated = rate_matrix(ratings, option_id, action, value)
         _store_ratings(ballot, ratings, rated)
-        return done(marks=dict(rated))
-    marks = dict(Mark.objects.filter(ballot=ballot).values_list("option_id", "value"))
-    wanted = apply_action(poll, marks, option_id, action, value, len(options))
-    _store(ballot, marks, wanted, poll.cap, kind=poll.kind)
-    return done(marks={o: (v, None) for o, v in wanted.items()})
+        after = dict(rated)
+    else:
+        marks = dict(Mark.objects.filter(ballot=ballot).values_list("option_id", "value"))
+        wanted = apply_action(poll, marks, option_id, action, value, len(listed))
+        _store(ballot, marks, wanted, poll.cap, kind=poll.kind)
+        after = {o: (v, None) for o, v in wanted.items()}
+    return CastResult(ballot, poll=poll, options=listed, marks=after, revision=ballot.revision)
+
+
+def _poll_in(read: tuple[Poll, list[Option]] | None, workshop_id: int) -> tuple[Poll, list[Option]]:
+    """The poll and its options, or NotFound when it is not one of the workshop's."""
+    if read is None or read[0].step.workshop_id != workshop_id:
+        raise NotFound(NOT_IN_WORKSHOP)
+    return read
+
+
+def _refuse_unless_taking(
+    poll: Poll, options: list[Option], option_id: int | None, action: str
+) -> None:
+    """Refuses a vote the poll does not take now: closed (or not open yet), or naming an
+    option that is not the poll's (a `clear` of the whole ballot names none)."""
+    refuse_unless_open(poll.accepting, CLOSED, not_yet=NOT_OPEN_YET, opened=bool(poll.opened_at))
+    names_option = action != "clear" or (poll.kind == Poll.Kind.MATRIX and option_id is not None)
+    if names_option and option_id not in {o.pk for o in options}:
+        raise NotFound(NO_OPTION)
+
+
+# What one vote of `cast_many` may name: `cast_in`'s arguments.
+COMMAND_ARGUMENTS = frozenset(
+    {"poll_id", "workshop_id", "delegate_id", "option_id", "action", "value", "key"}
+)
+
+
+@dataclass(eq=False)
+class _Held:
+    """One delegate's ballot on one poll while a batch is carried out: as stored (`stored`,
+    the marks' ids to delete when they change) and as the batch's votes leave it."""
+
+    poll: Poll
+    options: list[Option]
+    ballot: Ballot | None
+    stored: dict[int, Rating]
+    mark_ids: dict[int, int]
+    marks: dict[int, Rating]
+    revision: int
+    touched: bool = False
+
+
+def cast_many(commands: list[dict[str, Any]], reads: BatchReads) -> list[CastResult | Refused]:
+    """The votes of a batch (`cast_in`'s arguments each) in a few statements, not a
+    transaction each: each vote's outcome in order, its `CastResult` or the `Refused` that
+    `cast_in` raises for it (the same checks in the same order, against the state the
+    batch's earlier votes leave), and the same rows stored.
+
+    Runs in the caller's transaction, with every workshop of the batch locked in `reads`. The
+    attendances are locked in delegate order (so two batches never deadlock); the replayed
+    keys are found in one read, the ballots and marks in one each; then each vote is decided
+    in memory, and the changes, new ballots, marks and ballots are written in one statement
+    of each kind. The database's constraints still hold every vote: one that would break
+    one raises here, and the caller then undoes the batch and carries its votes out one by
+    one (`cast_in`).
+    """
+    for command in commands:
+        unknown = set(command) - COMMAND_ARGUMENTS
+        if unknown:
+            raise TypeError(f"cast_many() got unexpected arguments {sorted(unknown)}")
+    outcomes: list[CastResult | Refused | None] = [None] * len(commands)
+    attendances = _locked_attendances(commands)
+    # The preamble, the poll, and the key: replays are answered as landed, as by cast_in.
+    keys: dict[int, str | None] = {}
+    for i, command in enumerate(commands):
+        workshop_id, delegate_id = command["workshop_id"], command["delegate_id"]
+        attendance = attendances.get((workshop_id, delegate_id))
+        try:
+            refusal = delegate_refusal(reads.workshops.get(workshop_id), attendance)
+            if refusal is not None:
+                raise refusal
+            poll, _listed = _poll_in(reads.poll(command["poll_id"]), workshop_id)
+        except Refused as refused:
+            outcomes[i] = refused
+            continue
+        assert attendance is not None  # refused otherwise
+        matrix = poll.kind == Poll.Kind.MATRIX
+        scope = command["action"] if matrix else ""
+        keys[i] = command_key(attendance, command.get("key"), scope)
+    taken = set(
+        Change.objects.filter(key__in=[k for k in keys.values() if k]).values_list("key", flat=True)
+    )
+    held = _held_ballots(commands, keys, reads)
+    replayed: set[int] = set()
+    for i, key in keys.items():
+        if key and key in taken:
+            replayed.add(i)
+            continue
+        outcomes[i] = _decide(commands[i], held[_pair(commands[i])])
+        if key and isinstance(outcomes[i], CastResult):
+            taken.add(key)  # spent: the same key again in this batch lands once
+    for i in replayed:
+        ballot = held[_pair(commands[i])].ballot
+        outcomes[i] = CastResult(
+            ballot if ballot is not None and ballot.pk else None, replayed=True
+        )
+    _write(commands, outcomes, keys, held)
+    decided = [outcome for outcome in outcomes if outcome is not None]
+    if len(decided) != len(commands):
+        raise RuntimeError("a vote of the batch was left without an outcome")
+    return decided
+
+
+def _pair(command: dict[str, Any]) -> tuple[int, int]:
+    return command["poll_id"], command["delegate_id"]
+
+
+def _locked_attendances(commands: list[dict[str, Any]]) -> dict[tuple[int, int], Attendance]:
+    wanted: dict[int, set[int]] = {}
+    for command in commands:
+        wanted.setdefault(command["workshop_id"], set()).add(command["delegate_id"])
+    found: dict[tuple[int, int], Attendance] = {}
+    for workshop_id, delegates in sorted(wanted.items()):
+        locked = (
+            Attendance.objects.select_for_update(of=("self",))
+            .filter(workshop_id=workshop_id, delegate_id__in=sorted(delegates))
+            .order_by("delegate_id")
+        )
+        for attendance in locked:
+            found[(workshop_id, attendance.delegate_id)] = attendance
+    return found
+
+
+def _held_ballots(
+    commands: list[dict[str, Any]], keys: dict[int, str | None], reads: BatchReads
+) -> dict[tuple[int, int], _Held]:
+    """The ballots (as stored) of the votes that got past the preamble."""
+    pairs = {_pair(commands[i]) for i in keys}
+    polls = {poll_id for poll_id, _ in pairs}
+    delegates = {delegate_id for _, delegate_id in pairs}
+    ballots = {
+        (b.poll_id, b.delegate_id): b
+        for b in Ballot.objects.filter(poll_id__in=polls, delegate_id__in=delegates)
+        if (b.poll_id, b.delegate_id) in pairs
+    }
+    stored: dict[int, dict[int, Rating]] = {}
+    mark_ids: dict[int, dict[int, int]] = {}
+    rows = Mark.objects.filter(ballot_id__in=[b.pk for b in ballots.values()]).values_list(
+        "pk", "ballot_id", "option_id", "value", "effort"
+    )
+    for pk, ballot_id, option_id, value, effort in rows:
+        stored.setdefault(ballot_id, {})[option_id] = (value, effort)
+        mark_ids.setdefault(ballot_id, {})[option_id] = pk
+    held = {}
+    for pair in pairs:
+        read = reads.poll(pair[0])
+        assert read is not None  # checked by _poll_in
+        ballot = ballots.get(pair)
+        marks = stored.get(ballot.pk, {}) if ballot is not None else {}
+        held[pair] = _Held(
+            poll=read[0],
+            options=read[1],
+            ballot=ballot,
+            stored=dict(marks),
+            mark_ids=mark_ids.get(ballot.pk, {}) if ballot is not None else {},
+            marks=dict(marks),
+            revision=ballot.revision if ballot is not None else 0,
+        )
+    return held
+
+
+def _decide(command: dict[str, Any], held: _Held) -> CastResult | Refused:
+    """One vote against its ballot as the batch has left it: the result (and the ballot
+    in memory changed) or the refusal (and nothing changed)."""
+    poll, option_id, action = held.poll, command["option_id"], command["action"]
+    value = command.get("value")
+    try:
+        _refuse_unless_taking(poll, held.options, option_id, action)
+        if poll.kind == Poll.Kind.MATRIX:
+            after = rate_matrix(held.marks, option_id, action, value)
+        else:
+            values = {o: v for o, (v, _effort) in held.marks.items()}
+            wanted = apply_action(poll, values, option_id, action, value, len(held.options))
+            after = {o: (v, None) for o, v in wanted.items()}
+    except Refused as refused:
+        return refused
+    held.touched = True  # a vote that lands makes the ballot, even one changing nothing
+    if after != held.marks:
+        held.marks = after
+        held.revision += 1
+    return CastResult(
+        held.ballot,
+        poll=poll,
+        options=held.options,
+        marks=dict(after),
+        revision=held.revision,
+    )
+
+
+def _write(
+    commands: list[dict[str, Any]],
+    outcomes: list[CastResult | Refused | None],
+    keys: dict[int, str | None],
+    held: dict[tuple[int, int], _Held],
+) -> None:
+    """The batch's rows: a change per vote that landed, then the ballots and their marks."""
+    landed = [
+        i
+        for i, outcome in enumerate(outcomes)
+        if isinstance(outcome, CastResult) and not outcome.replayed
+    ]
+    Change.objects.bulk_create(
+        Change(workshop_id=commands[i]["workshop_id"], key=keys.get(i) or None) for i in landed
+    )
+    for workshop_id in sorted({commands[i]["workshop_id"] for i in landed}):
+        broadcast.happened(workshop_id, events.VOTE_CAST)
+    touched = [h for h in held.values() if h.touched]
+    now = timezone.now()
+    new = [(pair, h) for pair, h in held.items() if h.touched and h.ballot is None]
+    made = Ballot.objects.bulk_create(
+        Ballot(poll=h.poll, delegate_id=pair[1], allowance=h.poll.allowance(len(h.options)))
+        for pair, h in new
+    )
+    for (_pair_made, h), ballot in zip(new, made, strict=True):
+        h.ballot = ballot
+    gone: list[int] = []
+    fresh: list[Mark] = []
+    changed_ballots: list[Ballot] = []
+    for h in touched:
+        if h.ballot is None or h.revision == h.ballot.revision:
+            continue  # nothing changed (a change and its undo still count as two)
+        moved = [o for o, was in h.stored.items() if h.marks.get(o) != was]
+        gone += [h.mark_ids[o] for o in moved]
+        matrix = h.poll.kind == Poll.Kind.MATRIX
+        ranking = h.poll.kind == Poll.Kind.RANKING
+        fresh += [
+            Mark(
+                ballot=h.ballot,
+                option_id=o,
+                value=v,
+                effort=effort,
+                cap=MATRIX_POINTS if matrix else h.poll.cap,
+                rank=v if ranking else None,
+            )
+            for o, (v, effort) in h.marks.items()
+            if h.stored.get(o) != (v, effort)
+        ]
+        values = [v for v, _effort in h.marks.values()]
+        h.ballot.spent = sum(values) if h.poll.kind == Poll.Kind.DOTS else len(values)
+        h.ballot.revision = h.revision
+        h.ballot.updated_at = now
+        changed_ballots.append(h.ballot)
+    if gone:
+        Mark.objects.filter(pk__in=gone).delete()
+    Mark.objects.bulk_create(fresh)
+    Ballot.objects.bulk_update(changed_ballots, ["spent", "revision", "updated_at"])
+    for i in landed:
+        outcome = outcomes[i]
+        assert isinstance(outcome, CastResult)
+        outcome.ballot = held[_pair(commands[i])].ballot
 
 
 def apply_action(

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from channels.db import database_sync_to_async
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from sessions.errors import Refused
 from sessions.live import broadcast
@@ -147,16 +147,8 @@ def write_batch(batch: list[Pending]) -> None:
                 reads = voting.BatchReads()
                 for pending in batch:
                     reads.lock(pending.command["workshop_id"])
-                for pending in batch:
-                    pending.result, pending.error, pending.retry = None, None, False
-                    try:
-                        with transaction.atomic():
-                            pending.result = voting.cast_in(**pending.command, reads=reads)
-                    except Refused as refusal:
-                        pending.error = refusal
-                    except Exception:
-                        log.exception("a vote failed in its batch; trying it alone")
-                        pending.retry = True
+                if not _write_together(batch, reads):
+                    _write_each(batch, reads)
         except Exception:
             log.exception("a batch of %d votes failed; trying each alone", len(batch))
             for pending in batch:
@@ -180,6 +172,42 @@ def write_batch(batch: list[Pending]) -> None:
             except Exception as error:
                 log.exception("answering a vote failed")
                 pending.error = error
+
+
+def _write_together(batch: list[Pending], reads: voting.BatchReads) -> bool:
+    """The batch's votes in a few statements (`voting.cast_many`), in a savepoint; False
+    (and nothing written) if the database refused them, say a constraint that one vote
+    broke: the votes are then carried out one by one."""
+    try:
+        with transaction.atomic():
+            outcomes = voting.cast_many([pending.command for pending in batch], reads)
+    except DatabaseError:
+        log.warning("a batch of %d votes written together failed; writing each", len(batch))
+        return False
+    except Exception:  # a malformed command among them: each one finds its own fate
+        log.exception("a batch of %d votes could not be written together", len(batch))
+        return False
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        pending.retry = False
+        if isinstance(outcome, Refused):
+            pending.result, pending.error = None, outcome
+        else:
+            pending.result, pending.error = outcome, None
+    return True
+
+
+def _write_each(batch: list[Pending], reads: voting.BatchReads) -> None:
+    """The batch's votes one by one, each in a savepoint of its own."""
+    for pending in batch:
+        pending.result, pending.error, pending.retry = None, None, False
+        try:
+            with transaction.atomic():
+                pending.result = voting.cast_in(**pending.command, reads=reads)
+        except Refused as refusal:
+            pending.error = refusal
+        except Exception:
+            log.exception("a vote failed in its batch; trying it alone")
+            pending.retry = True
 
 
 def _write_alone(pending: Pending) -> None:
