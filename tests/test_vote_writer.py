@@ -475,3 +475,40 @@ async def test_votes_written_together_land_as_they_would_one_by_one(workshop, ki
     assert await sync_to_async(stored)(0) == await sync_to_async(stored)(1)
     # Written together, not one by one after a failed attempt.
     assert not [r for r in caplog.records if r.name == "sessions.voting.writer"]
+
+
+async def test_frames_due_together_are_drawn_together_with_one_tally(workshop, monkeypatch):
+    """A vote marks the results of every audience; the projector's, the consoles' and the
+    phones' flushes fall due in the same turn of the loop and are drawn in one call on the
+    database thread: at one version, with the vote's tally computed once for all three."""
+    from sessions.live.broadcast import Coalescer
+    from sessions.voting import read
+
+    poll, options, (ann,) = await sync_to_async(setting_up)(workshop, 1)
+    await sync_to_async(voting.cast)(
+        workshop_id=workshop.pk, delegate_id=ann, poll_id=poll.pk, option_id=options[0],
+        action="add", key=None,
+    )  # fmt: skip
+    tallied: list[int] = []
+    tally = read._tally
+    monkeypatch.setattr(read, "_tally", lambda p: tallied.append(p.pk) or tally(p))
+    layer = get_channel_layer()
+    channels = {}
+    for audience in ("projector", "facilitator", "delegate"):
+        channels[audience] = await layer.new_channel()
+        await layer.group_add(broadcast.group_name(workshop.pk, audience), channels[audience])
+    coalescer = Coalescer()
+    coalescer.attach(asyncio.get_running_loop())
+    coalescer.mark_soon(workshop.pk, frozenset({"results"}))
+    pushes = {
+        audience: await asyncio.wait_for(layer.receive(channel), WAIT)
+        for audience, channel in channels.items()
+    }
+    version = await sync_to_async(Change.objects.version_of)(workshop.pk)
+    assert {push["version"] for push in pushes.values()} == {version}
+    for push in pushes.values():
+        assert set(push["html"]) == {"results"}
+    assert 'data-score="1"' in pushes["projector"]["html"]["results"]
+    assert tallied == [poll.pk]
+    for audience, channel in channels.items():
+        await layer.group_discard(broadcast.group_name(workshop.pk, audience), channel)

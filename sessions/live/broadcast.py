@@ -31,7 +31,7 @@ from django.db import transaction
 from sessions.live import events
 from sessions.live.audiences import APPENDABLE, REGIONS, group_name
 from sessions.live.layer import channel_layer
-from sessions.live.regions import Frame, render_regions
+from sessions.live.regions import Frame, render_frames, render_regions
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +153,10 @@ class Coalescer:
         self.appended: dict[tuple[int, str], set[int]] = {}
         self.scheduled: set[tuple[int, str]] = set()
         self.last_sent: dict[tuple[int, str], float] = {}
+        # Per workshop, the frames asked for in this turn of the loop (`render`).
+        self.drawing: dict[
+            int, list[tuple[tuple[str, tuple[str, ...], frozenset[int]], asyncio.Future[Frame]]]
+        ] = {}
         self.pushes_sent = 0
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -162,6 +166,7 @@ class Coalescer:
             self.appended.clear()
             self.scheduled.clear()
             self.last_sent.clear()
+            self.drawing.clear()
 
     def mark_soon(
         self, workshop_id: int, regions: frozenset[str], appended: frozenset[int] = frozenset()
@@ -199,14 +204,42 @@ class Coalescer:
         self.last_sent[key] = asyncio.get_running_loop().time()
         names = tuple(name for name in REGIONS[audience] if name in wanted)
         try:
-            frame = await database_sync_to_async(render_regions)(
-                workshop_id, audience, names, appended=appended
-            )
+            frame = await self.render(workshop_id, (audience, names, appended))
             await channel_layer().group_send(group_name(workshop_id, audience), push_message(frame))
             self.pushes_sent += 1
         except Exception:
             # A lost push is healed by the next one; never let one failure stop the loop.
             log.exception("push of %s to workshop %s failed", names, workshop_id)
+
+    async def render(
+        self, workshop_id: int, wanted: tuple[str, tuple[str, ...], frozenset[int]]
+    ) -> Frame:
+        """One audience's frame; the frames of a workshop asked for in the same turn of the
+        loop (the projector's and the consoles' flushes fall due together) are drawn
+        together, in one call on the database thread (`render_frames`)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Frame] = loop.create_future()
+        waiting = self.drawing.setdefault(workshop_id, [])
+        waiting.append((wanted, future))
+        if len(waiting) == 1:  # the first asks for them all
+            try:
+                await asyncio.sleep(0)  # the flushes due in this turn join
+                if self.drawing.get(workshop_id) is waiting:
+                    del self.drawing[workshop_id]
+                frames = await database_sync_to_async(render_frames)(
+                    workshop_id, [asked for asked, _ in waiting]
+                )
+            except BaseException as error:  # each waiter hears of it, then so does this one
+                if self.drawing.get(workshop_id) is waiting:
+                    del self.drawing[workshop_id]
+                failed = error if isinstance(error, Exception) else RuntimeError("not drawn")
+                for _asked, waiter in waiting:
+                    if waiter is not future and not waiter.done():
+                        waiter.set_exception(failed)
+                raise
+            for (_asked, waiter), frame in zip(waiting, frames, strict=True):
+                waiter.set_result(frame)
+        return await future
 
 
 coalescer = Coalescer()

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from sessions.ideas.read import new_ideas
+from sessions.live import memo
 from sessions.live.audiences import APPENDABLE, REGIONS, group_name
 from sessions.live.fanout import fanout
 from sessions.live.roster import present_count
@@ -62,6 +63,7 @@ def render_regions(
     delegate: Delegate | None = None,
     appended: frozenset[int] = frozenset(),
     personal_slots: bool = False,
+    version: int | None = None,
 ) -> Frame:
     """Render `regions` (default: all of the audience's) from the database's current state.
 
@@ -74,9 +76,11 @@ def render_regions(
     `appended` (ids of new ideas), when #ideas itself is not asked for, renders an append of
     just those ideas under the name "ideas". With `personal_slots` (and no `delegate`) the
     step kind's personal fragments are drawn as slots (`connect_frame` fills them in).
+    `version`, when given, was read by the caller before this state (`render_frames`).
     """
     names = REGIONS[audience] if regions is None else regions
-    version = Change.objects.version_of(workshop_id)
+    if version is None:
+        version = Change.objects.version_of(workshop_id)
     workshop = Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
     context: dict[str, Any] = {
         "workshop": workshop,
@@ -117,6 +121,20 @@ def render_regions(
         context["idea_count"] = Idea.objects.for_board(context["board"]).visible().count()
         html[APPENDABLE] = render_to_string(f"{template}#ideas_appended", context, request=request)
     return Frame(version=version, html=html)
+
+
+def render_frames(
+    workshop_id: int, wanted: list[tuple[str, tuple[str, ...], frozenset[int]]]
+) -> list[Frame]:
+    """One frame per (audience, regions, appended ideas) of `wanted`, drawn together: at one
+    version, read first, and sharing what they would each compute alike (a vote's tally:
+    `sessions.live.memo`)."""
+    version = Change.objects.version_of(workshop_id)
+    with memo.sharing():
+        return [
+            render_regions(workshop_id, audience, names, appended=appended, version=version)
+            for audience, names, appended in wanted
+        ]
 
 
 def slot(name: str) -> str:

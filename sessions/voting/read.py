@@ -24,6 +24,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 
+from sessions.live.memo import shared
 from sessions.live.roster import present_delegates
 from sessions.models import (
     MATRIX_POINTS,
@@ -108,7 +109,12 @@ METHODS: dict[str, str] = {
 
 
 def tally_poll(poll: Poll) -> Tally:
-    """Results ranked by score (ties in the options' order); 2x2 results by quadrant."""
+    """Results ranked by score (ties in the options' order); 2x2 results by quadrant.
+    Computed once for the frames drawn together (`sessions.live.memo`)."""
+    return shared(("tally", poll.pk), lambda: _tally(poll))
+
+
+def _tally(poll: Poll) -> Tally:
     options = _options(poll)
     if poll.kind == Poll.Kind.MATRIX:
         return _tally_matrix(poll, options)
