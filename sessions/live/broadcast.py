@@ -18,10 +18,10 @@ import asyncio
 import contextvars
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -153,10 +153,9 @@ class Coalescer:
         self.appended: dict[tuple[int, str], set[int]] = {}
         self.scheduled: set[tuple[int, str]] = set()
         self.last_sent: dict[tuple[int, str], float] = {}
-        # Per workshop, the frames asked for in this turn of the loop (`render`).
-        self.drawing: dict[
-            int, list[tuple[tuple[str, tuple[str, ...], frozenset[int]], asyncio.Future[Frame]]]
-        ] = {}
+        # A workshop's flushes due in one turn claim their slots and draw their frames together.
+        self.claiming: Together[str, float] = Together(_claim)
+        self.drawing: Together[tuple[str, tuple[str, ...], frozenset[int]], Frame] = Together(_draw)
         self.pushes_sent = 0
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -166,6 +165,7 @@ class Coalescer:
             self.appended.clear()
             self.scheduled.clear()
             self.last_sent.clear()
+            self.claiming.clear()
             self.drawing.clear()
 
     def mark_soon(
@@ -196,6 +196,16 @@ class Coalescer:
 
     async def flush(self, key: tuple[int, str]) -> None:
         workshop_id, audience = key
+        if not self.pending.get(key) and not self.appended.get(key):
+            self.scheduled.discard(key)
+            return
+        # Another process may have pushed this audience's frame within the interval: then
+        # this one waits for the interval to end (its frame will show both processes' news).
+        wait = await self.claiming.ask(workshop_id, audience)
+        if wait > 0:
+            loop = asyncio.get_running_loop()
+            loop.call_later(wait, self._start_flush, key, context=contextvars.Context())
+            return
         self.scheduled.discard(key)
         wanted = self.pending.pop(key, set())
         appended = frozenset(self.appended.pop(key, ()))
@@ -204,42 +214,126 @@ class Coalescer:
         self.last_sent[key] = asyncio.get_running_loop().time()
         names = tuple(name for name in REGIONS[audience] if name in wanted)
         try:
-            frame = await self.render(workshop_id, (audience, names, appended))
+            frame = await self.drawing.ask(workshop_id, (audience, names, appended))
             await channel_layer().group_send(group_name(workshop_id, audience), push_message(frame))
             self.pushes_sent += 1
         except Exception:
             # A lost push is healed by the next one; never let one failure stop the loop.
             log.exception("push of %s to workshop %s failed", names, workshop_id)
 
-    async def render(
-        self, workshop_id: int, wanted: tuple[str, tuple[str, ...], frozenset[int]]
-    ) -> Frame:
-        """One audience's frame; the frames of a workshop asked for in the same turn of the
-        loop (the projector's and the consoles' flushes fall due together) are drawn
-        together, in one call on the database thread (`render_frames`)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Frame] = loop.create_future()
-        waiting = self.drawing.setdefault(workshop_id, [])
-        waiting.append((wanted, future))
+
+Asked = TypeVar("Asked")
+Answer = TypeVar("Answer")
+
+
+class Together(Generic[Asked, Answer]):
+    """What a workshop's flushes ask for in the same turn of the loop, asked in one call.
+
+    The projector's, the consoles' and often the phones' flushes fall due together: their
+    push slots are claimed in one round trip to Redis (`PushSlots.claim`), and their frames
+    drawn in one call on the database thread (`render_frames`). The first flush of a turn
+    waits for the turn to end, then asks for everything asked meanwhile; each flush gets
+    its own answer (or the call's error).
+    """
+
+    def __init__(self, call: Callable[[int, list[Asked]], Awaitable[list[Answer]]]) -> None:
+        self.call = call
+        self.waiting: dict[int, list[tuple[Asked, asyncio.Future[Answer]]]] = {}
+
+    def clear(self) -> None:
+        self.waiting.clear()
+
+    async def ask(self, workshop_id: int, asked: Asked) -> Answer:
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        waiting = self.waiting.setdefault(workshop_id, [])
+        waiting.append((asked, future))
         if len(waiting) == 1:  # the first asks for them all
             try:
                 await asyncio.sleep(0)  # the flushes due in this turn join
-                if self.drawing.get(workshop_id) is waiting:
-                    del self.drawing[workshop_id]
-                frames = await database_sync_to_async(render_frames)(
-                    workshop_id, [asked for asked, _ in waiting]
-                )
+                if self.waiting.get(workshop_id) is waiting:
+                    del self.waiting[workshop_id]
+                answers = await self.call(workshop_id, [item for item, _ in waiting])
             except BaseException as error:  # each waiter hears of it, then so does this one
-                if self.drawing.get(workshop_id) is waiting:
-                    del self.drawing[workshop_id]
-                failed = error if isinstance(error, Exception) else RuntimeError("not drawn")
-                for _asked, waiter in waiting:
+                if self.waiting.get(workshop_id) is waiting:
+                    del self.waiting[workshop_id]
+                failed = error if isinstance(error, Exception) else RuntimeError("not asked")
+                for _item, waiter in waiting:
                     if waiter is not future and not waiter.done():
                         waiter.set_exception(failed)
                 raise
-            for (_asked, waiter), frame in zip(waiting, frames, strict=True):
-                waiter.set_result(frame)
+            for (_item, waiter), answer in zip(waiting, answers, strict=True):
+                waiter.set_result(answer)
         return await future
 
 
+async def _claim(workshop_id: int, audiences: list[str]) -> list[float]:
+    return await slots.claim(workshop_id, audiences)
+
+
+async def _draw(
+    workshop_id: int, wanted: list[tuple[str, tuple[str, ...], frozenset[int]]]
+) -> list[Frame]:
+    return await database_sync_to_async(render_frames)(workshop_id, wanted)
+
+
 coalescer = Coalescer()
+
+
+class PushSlots:
+    """One push per interval per workshop and audience across every server process.
+
+    Each process coalesces the changes it commits; with several processes, each would push
+    its own frame every interval, and every phone would get one push per process. Before a
+    flush, a process claims the audience's slot in Redis (a key set only if absent, expiring
+    after the interval); if another process holds it, the flush waits until it expires and
+    claims again. The frame drawn then shows every change committed so far, wherever it
+    was. Without Redis (one process) every claim succeeds; if Redis does not answer, the
+    push goes out (a second push is better than none).
+    """
+
+    # Per key: set the slot if free (0), else how many milliseconds it is held for.
+    CLAIM = """
+    local answers = {}
+    for i, key in ipairs(KEYS) do
+      if redis.call('SET', key, '1', 'NX', 'PX', ARGV[i]) then
+        answers[i] = 0
+      else
+        answers[i] = math.max(redis.call('PTTL', key), 0)
+      end
+    end
+    return answers
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url  # default: settings.REDIS_URL
+        self.scripts: dict[str, Any] = {}
+
+    def _script(self, url: str) -> Any:
+        # A blocking client (thread-safe, bound to no event loop), used from a worker thread.
+        if url not in self.scripts:
+            import redis  # channels-redis's client; only needed with REDIS_URL
+
+            self.scripts[url] = redis.Redis.from_url(url).register_script(self.CLAIM)
+        return self.scripts[url]
+
+    async def claim(self, workshop_id: int, audiences: list[str]) -> list[float]:
+        """Per audience, 0 once this process holds its slot, else the seconds until it is
+        free: one round trip for all of them."""
+        url = self.url or settings.REDIS_URL
+        if not url:
+            return [0.0] * len(audiences)
+        prefix = f"{settings.CHANNEL_LAYER_PREFIX}:push:{workshop_id}"
+        names = [f"{prefix}:{audience}" for audience in audiences]
+        intervals = [
+            max(1, int(settings.PUSH_INTERVAL_SECONDS[audience] * 1000)) for audience in audiences
+        ]
+        try:
+            script = self._script(url)
+            left = await asyncio.to_thread(script, keys=names, args=intervals)
+        except Exception:
+            log.warning("the push slots of %s could not be claimed; pushing", prefix, exc_info=True)
+            return [0.0] * len(audiences)
+        return [int(ms) / 1000 for ms in left]
+
+
+slots = PushSlots()
