@@ -4,9 +4,11 @@ happens through one reaches sockets connected to the other."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -16,9 +18,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from sessions.agenda import services
+from sessions.live.consumers import FLOODED
+from sessions.models import Change, Delegate
+from sessions.voting import services as voting
 from tests.conftest import session_for
 from tests.servers import ROOT, Daphne, Nginx, nginx_executable
 
@@ -303,3 +310,116 @@ def test_nginx_in_front_of_daphne_serves_static_files_pages_joins_and_sockets(
         for daphne in daphnes:
             daphne.stop()
         shutil.rmtree(static_root, ignore_errors=True)
+
+
+# --- one phone flooding its socket ----------------------------------------------------------
+
+FLOOD = 5_000  # messages, written at once
+
+
+def vote_message(poll_id: int, option: int, action: str) -> tuple[str, str]:
+    key = str(uuid.uuid4())
+    message = {"type": "vote", "poll": poll_id, "option": option, "action": action, "key": key}
+    return key, json.dumps(message)
+
+
+async def ping_round_trips(ws, n: int) -> list[float]:
+    """n heartbeats one after another: how long each waited for its pong."""
+    took = []
+    for _ in range(n):
+        sent = time.monotonic()
+        await ws.send('{"type": "ping"}')
+        await frames_until(ws, lambda f: f == "pong")
+        took.append(time.monotonic() - sent)
+    return took
+
+
+async def flood_beside_a_phone(server: Daphne, workshop, poll_id: int, options: dict) -> dict:
+    """One phone writes FLOOD votes at once; another phone on the same process pings and
+    votes meanwhile, and the projector shows its vote. Returns the figures."""
+    origin = {"origin": server.url}
+    phone_path = f"/ws/phone/{workshop.pk}/"
+    projector_path = f"/ws/display/{workshop.display_token}/"
+    flooder_cookie = await join_through(server, workshop, "Flood")
+    phone_cookie = await join_through(server, workshop, "Vic")
+    figures: dict = {}
+    async with (
+        connect(ws_url(server, projector_path), additional_headers=origin) as projector,
+        connect(
+            ws_url(server, phone_path), additional_headers={**origin, "cookie": phone_cookie}
+        ) as phone,
+        connect(
+            ws_url(server, phone_path), additional_headers={**origin, "cookie": flooder_cookie}
+        ) as flooder,
+    ):
+        for ws in (phone, flooder):
+            await frames_until(ws, lambda f: 'id="ballot"' in f)
+        await frames_until(projector, lambda f: 'id="results"' in f)
+        # The other phone sends 5 + 10 pings and 3 votes: within its own burst of messages.
+        figures["ping_before"] = statistics.median(await ping_round_trips(phone, 5))
+
+        async def flooder_closed() -> tuple[int | None, float]:
+            try:
+                async for _frame in flooder:
+                    pass
+            except ConnectionClosed:
+                pass
+            return flooder.close_code, time.monotonic()
+
+        closed = asyncio.ensure_future(flooder_closed())
+        started = time.monotonic()
+        frames = [
+            vote_message(poll_id, options["A"], "add" if i % 2 == 0 else "remove")[1]
+            for i in range(FLOOD)
+        ]
+        for frame in frames:
+            await flooder.send(frame)
+        figures["flood_written"] = time.monotonic() - started
+
+        # Meanwhile the other phone: its heartbeats, and its votes acknowledged and shown.
+        figures["ping_during"] = statistics.median(await ping_round_trips(phone, 10))
+        acks, shown = [], []
+        for label, score in (("B", 1), ("C", 1), ("B", 2)):
+            key, message = vote_message(poll_id, options[label], "add")
+            sent = time.monotonic()
+            await phone.send(message)
+            await frames_until(phone, lambda f, key=key: f'data-ack="{key}"' in f, within=5)
+            acks.append(time.monotonic() - sent)
+            expected = f'data-option="{options[label]}" data-score="{score}"'
+            await frames_until(projector, lambda f, e=expected: e in f, within=5)
+            shown.append(time.monotonic() - sent)
+        figures["vote_acks"], figures["projector_shown"] = acks, shown
+
+        code, closed_at = await asyncio.wait_for(closed, timeout=30)
+        figures["flooder_close_code"] = code
+        figures["flooder_closed_after"] = closed_at - started
+    return figures
+
+
+def test_a_phone_flooding_its_socket_is_closed_and_another_phone_stays_on_time(workshop):
+    step = voting.add_vote_step(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["A", "B", "C"], show_live=True),
+    )
+    services.show_step(workshop=workshop, step=step)
+    poll = voting.open_poll(poll=step.poll)
+    options = {option.label: option.pk for option in poll.options.all()}
+    with Daphne({"CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}) as server:
+        try:
+            figures = asyncio.run(flood_beside_a_phone(server, workshop, poll.pk, options))
+        except BaseException:
+            print("daphne:\n", server.output())
+            raise
+    flooder = Delegate.objects.get(display_name="Flood")
+    carried_out = Change.objects.filter(key__startswith=f"{flooder.pk}:").count()
+    print(f"\nflood of {FLOOD} messages beside another phone: {figures}, carried out {carried_out}")
+    assert figures["flooder_close_code"] == FLOODED
+    # Within its pace: the burst, and what the pace let through while the flood lasted.
+    allowed = settings.PHONE_MESSAGE_BURST + settings.PHONE_MESSAGES_PER_SECOND * (
+        figures["flooder_closed_after"] + 1
+    )
+    assert 0 < carried_out <= allowed
+    assert max(figures["vote_acks"]) < 2.0
+    assert max(figures["projector_shown"]) < 2.0
