@@ -1,4 +1,10 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (origin-checked)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels (origin-checked).
+
+A socket's handshake does no database work before the consumer accepts it: the stack reads
+the cookies and wraps the login session without loading it; the consumer looks up the user
+only for the console, after its accept (`sessions.live.consumers`). A handshake queued on the
+database thread behind a room's votes would be dropped by daphne before it was accepted.
+"""
 
 import asyncio
 import os
@@ -20,12 +26,12 @@ App = Callable[[Any, Any, Any], Awaitable[None]]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "facilitate.settings")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (needs Django set up)
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from sessions.live.broadcast import coalescer  # noqa: E402
 from sessions.live.consumers import presence_heartbeat  # noqa: E402
+from sessions.live.origin import SameOriginValidator  # noqa: E402
 from sessions.live.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -86,8 +92,8 @@ application = ServerLoop(
     ProtocolTypeRouter(
         {
             "http": HeadWithoutBody(django_asgi_app),
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            "websocket": SameOriginValidator(
+                SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
             ),
         }
     )

@@ -242,6 +242,11 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 JOIN_CODE_LIFETIME_HOURS = env_int("JOIN_CODE_LIFETIME_HOURS", 24)
 JOIN_CODE_FAILURES_ALLOWED = env_int("JOIN_CODE_FAILURES_ALLOWED", 20)
 JOIN_CODE_FAILURE_WINDOW_SECONDS = env_int("JOIN_CODE_FAILURE_WINDOW_SECONDS", 300)
+# One phone's pace (sessions.ratelimit): bursts of PHONE_MESSAGE_BURST messages, then
+# PHONE_MESSAGES_PER_SECOND, on each socket (votes, pings, anything) and for each delegate's
+# commands over HTTP. Far above what a thumb taps; past it a message is refused, not carried out.
+PHONE_MESSAGE_BURST = env_int("PHONE_MESSAGE_BURST", 20)
+PHONE_MESSAGES_PER_SECOND = env_int("PHONE_MESSAGES_PER_SECOND", 10)
 # Coalescing of live pushes, per audience: at most one snapshot per interval, with a
 # trailing one after the last change.
 PUSH_INTERVAL_SECONDS = {

@@ -26,6 +26,18 @@ Why a sliding-window budget per address, and not per code prefix or a growing de
 
 The cache may be unreachable (Redis restarting): the limiter then logs it and lets the request
 through as if under budget, rather than answering 500 to a room trying to join.
+
+One phone's pace. A phone may send PHONE_MESSAGE_BURST messages at once, then
+PHONE_MESSAGES_PER_SECOND: far more than a thumb taps (the page keeps one tap per control in
+flight, and after a reconnect resends the few still unanswered at once), far less than a script.
+- On a socket, `Pace` (a token bucket in the consumer, as one socket lives in one process):
+  a message past it is refused unexecuted, and a socket that keeps going is closed
+  (`sessions.live.consumers`).
+- Over HTTP, `keep_pace` per delegate (their requests may reach any process): the same sliding
+  window of atomic counters as the join codes, a budget of PHONE_MESSAGE_BURST per
+  PHONE_MESSAGE_BURST / PHONE_MESSAGES_PER_SECOND seconds, counting refused requests too (a
+  phone that keeps going stays refused). Past it: 429 "slow down", nothing changed. An
+  unreachable cache lets the command through, as for the join codes.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import ipaddress
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import redis
@@ -43,7 +56,9 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
+
+from sessions.errors import TooManyAttempts
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +105,27 @@ def client_address(request: HttpRequest) -> str | None:
     return nearest  # every hop is a trusted proxy: the request started at the left-most one
 
 
+# --- sliding windows of atomic counters -----------------------------------------------------
+
+
+def _count_hit(name: str, window: float) -> tuple[int, int, float, str]:
+    """Count one hit of `name` in the current window of `window` seconds: the previous
+    window's count, this one's (with the hit), the fraction of this one gone, and this
+    window's key. Raises one of CACHE_ERRORS when the cache is unreachable."""
+    bucket, into = divmod(time.time(), window)
+    current_key = f"{name}:{int(bucket)}"
+    timeout = math.ceil(2 * window)
+    cache.add(current_key, 0, timeout=timeout)
+    try:
+        current = cache.incr(current_key)
+    except ValueError:  # expired between add and incr
+        cache.set(current_key, 1, timeout=timeout)
+        current = 1
+    previous = cache.get(f"{name}:{int(bucket) - 1}", 0)
+    return previous, current, into / window, current_key
+
+
 # --- wrong join codes -----------------------------------------------------------------------
-
-
-def _bucket_key(address: str, bucket: int) -> str:
-    return f"join-failures:{address}:{bucket}"
 
 
 def record_join_failure(request: HttpRequest) -> int | None:
@@ -102,21 +133,12 @@ def record_join_failure(request: HttpRequest) -> int | None:
     its budget, else None. A cache outage is logged and counts as under budget."""
     window = settings.JOIN_CODE_FAILURE_WINDOW_SECONDS
     address = client_address(request) or "unknown"
-    now = time.time()
-    bucket, into = divmod(now, window)
-    current_key = _bucket_key(address, int(bucket))
     try:
-        cache.add(current_key, 0, timeout=2 * window)
-        try:
-            current = cache.incr(current_key)
-        except ValueError:  # expired between add and incr
-            cache.set(current_key, 1, timeout=2 * window)
-            current = 1
-        previous = cache.get(_bucket_key(address, int(bucket) - 1), 0)
+        previous, current, elapsed, current_key = _count_hit(f"join-failures:{address}", window)
     except CACHE_ERRORS as error:
         log.warning("Join-code limiter off: the cache is unreachable (%s)", error)
         return None
-    wait = _seconds_until_under_budget(previous, current, into / window, window)
+    wait = _seconds_until_under_budget(previous, current, elapsed, window)
     if wait and _first_time_this_window(current_key, window):
         log.warning("Too many wrong join codes from %s: %d in this window", address, current)
     return wait
@@ -145,6 +167,59 @@ def _first_time_this_window(key: str, window: int) -> bool:
         return cache.add(key + ":logged", 1, timeout=window)
     except CACHE_ERRORS:
         return False
+
+
+# --- one phone's pace -----------------------------------------------------------------------
+
+SLOW_DOWN = gettext_lazy(
+    "Slow down: this phone sent too much at once, so that was not done. "
+    "Wait a moment, then try again."
+)
+
+
+class Pace:
+    """A token bucket: `burst` messages at once, then `rate` a second (0: none after the
+    burst). A message past it is refused and still counted, so a sender that keeps going
+    stays refused; `owed` says how many messages past its pace the sender is."""
+
+    def __init__(
+        self, *, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens = float(burst)
+        self.checked = clock()
+
+    def take(self) -> bool:
+        """Count one message; True if it is within the pace."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.checked) * self.rate)
+        self.checked = now
+        self.tokens -= 1
+        return self.tokens >= 0
+
+    @property
+    def owed(self) -> float:
+        return max(0.0, -self.tokens)
+
+
+_pace_outage_logged: float | None = None  # when this process last logged a cache outage
+
+
+def keep_pace(delegate_id: int) -> None:
+    """Count one command of this delegate over HTTP; TooManyAttempts (429, "slow down") when
+    they are past their pace. A cache outage lets it through (logged once a minute)."""
+    global _pace_outage_logged
+    burst, rate = settings.PHONE_MESSAGE_BURST, settings.PHONE_MESSAGES_PER_SECOND
+    window = burst / rate if rate > 0 else 3600.0
+    try:
+        previous, current, elapsed, _ = _count_hit(f"phone-pace:{delegate_id}", window)
+    except CACHE_ERRORS as error:
+        if _pace_outage_logged is None or time.monotonic() - _pace_outage_logged > 60:
+            _pace_outage_logged = time.monotonic()
+            log.warning("Phone pace over HTTP not checked: the cache is unreachable (%s)", error)
+        return
+    if previous * (1 - elapsed) + current > burst:
+        raise TooManyAttempts(SLOW_DOWN)
 
 
 # --- facilitator sign-in (django-axes) ------------------------------------------------------

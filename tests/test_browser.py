@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sessions.agenda import services
-from tests.browser import PHONE, PROJECTOR, join_by_qr_link, live, open_console, shot
+from tests.browser import PHONE, PROJECTOR, join_by_qr_link, join_in, live, open_console, shot
 from tests.servers import Daphne
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -95,6 +95,26 @@ def test_a_revoked_projector_stops_and_says_so(browser, server, workshop, facili
     expect(console.locator("#flash")).to_contain_text("Projector link revoked")
     projector.reload()
     expect(projector.get_by_text("display link is not valid")).to_be_visible()
+
+
+def test_a_phone_whose_socket_floods_the_server_stops_and_says_so(browser, server, workshop):
+    """Something on the phone (a stuck script, an add-on) sends far past the phone's pace:
+    the server closes the socket with 4429, and the page says why instead of reconnecting."""
+    context = browser.new_context(**PHONE)
+    upstreams = []
+    context.route_web_socket(
+        re.compile(r"/ws/phone/"), lambda ws: upstreams.append(ws.connect_to_server())
+    )
+    phone = join_in(context, server, workshop, "Flo")
+    live(phone)
+    for _ in range(300):
+        upstreams[-1].send('{"type": "ping"}')
+    expect(phone.locator("#connection")).to_have_text(
+        "Disconnected: this page sent too much at once. Reload the page to carry on.",
+        timeout=10_000,
+    )
+    phone.reload()
+    live(phone)
 
 
 def test_pages_fall_back_to_polling_when_sockets_are_blocked(

@@ -7,11 +7,14 @@ its sockets.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import threading
 from contextlib import asynccontextmanager
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.test import Client
@@ -29,8 +32,8 @@ HOST = (b"host", b"localhost")
 
 
 @asynccontextmanager
-async def socket(path: str, *headers: tuple[bytes, bytes], origin=ORIGIN):
-    communicator = WebsocketCommunicator(application, path, headers=[origin, HOST, *headers])
+async def socket(path: str, *headers: tuple[bytes, bytes], origin=ORIGIN, host=HOST):
+    communicator = WebsocketCommunicator(application, path, headers=[origin, host, *headers])
     connected, _ = await communicator.connect(timeout=5)
     try:
         yield communicator if connected else None
@@ -101,6 +104,125 @@ async def test_a_foreign_origin_is_refused(workshop):
     evil = (b"origin", b"http://evil.example")
     async with socket(f"/ws/display/{workshop.display_token}/", origin=evil) as projector:
         assert projector is None
+
+
+@pytest.mark.parametrize(
+    ("origin", "host"),
+    [
+        ("http://localhost:8001", "localhost"),  # another port of an allowed host
+        ("http://localhost", "localhost:8000"),
+        ("http://localhost:8000", "localhost:8001"),
+        ("http://evil.example", "evil.example"),  # the same, but not an allowed host
+        ("null", "localhost"),
+        ("http://localhost:notaport", "localhost"),
+        ("http://localhost", None),  # no Host header at all
+    ],
+)
+async def test_a_handshake_from_another_origin_than_the_page_s_own_is_refused(
+    workshop, origin, host
+):
+    path = f"/ws/display/{workshop.display_token}/"
+    host_header = (b"host", host.encode()) if host else (b"x-no-host", b"")
+    async with socket(path, origin=(b"origin", origin.encode()), host=host_header) as projector:
+        assert projector is None
+
+
+@pytest.mark.parametrize(
+    ("origin", "host"),
+    [
+        ("http://localhost", "localhost"),
+        ("http://localhost:80", "localhost"),
+        ("http://localhost:8000", "localhost:8000"),
+        ("https://localhost", "localhost"),  # a page served over TLS on the default port
+        ("https://localhost", "localhost:443"),
+        ("http://LOCALHOST:8000", "localhost:8000"),
+        ("http://[::1]:8000", "[::1]:8000"),
+    ],
+)
+async def test_the_page_s_own_origin_opens_its_socket(workshop, origin, host):
+    path = f"/ws/display/{workshop.display_token}/"
+    headers = {"origin": (b"origin", origin.encode()), "host": (b"host", host.encode())}
+    async with socket(path, **headers) as projector:
+        assert projector is not None
+        await receive_until(projector, lambda f: 'id="join"' in f)
+
+
+async def test_origins_the_settings_trust_open_sockets_others_do_not(workshop, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://phones.example.org", "https://*.venue.example"]
+    settings.PUBLIC_URL = "http://192.168.1.20:8000"
+    path = f"/ws/display/{workshop.display_token}/"
+    trusted = [
+        "https://phones.example.org",
+        "https://hall-b.venue.example",
+        "https://venue.example",
+        "http://192.168.1.20:8000",
+    ]
+    refused = [
+        "https://phones.example.org:8443",
+        "http://phones.example.org",
+        "https://other.example.org",
+        "https://venue.example.evil",
+        "http://192.168.1.20:8001",
+        "https://192.168.1.20:8000",
+    ]
+    for origin in trusted + refused:
+        async with socket(path, origin=(b"origin", origin.encode())) as projector:
+            assert (projector is not None) == (origin in trusted), origin
+    # Trusted origins still need the Host header to name an allowed host.
+    evil_host = (b"host", b"evil.example")
+    async with socket(path, origin=(b"origin", trusted[0].encode()), host=evil_host) as projector:
+        assert projector is None
+
+
+@pytest.mark.parametrize("kind", ["phone", "display", "console"])
+async def test_a_socket_is_accepted_while_the_database_thread_is_busy(kind, workshop, facilitator):
+    """A handshake never waits behind the room's database work: the accept comes while a
+    long call holds the database thread, and the socket's first frame once it is free."""
+    if kind == "phone":
+        delegate = await sync_to_async(join)(Client(), workshop)
+        path, credentials = (
+            f"/ws/phone/{workshop.pk}/",
+            (b"cookie", delegate_cookie_header(delegate)),
+        )
+    elif kind == "display":
+        path, credentials = f"/ws/display/{workshop.display_token}/", (b"x-none", b"")
+    else:
+        client = Client()
+        await sync_to_async(client.force_login)(facilitator)
+        path, credentials = f"/ws/console/{workshop.pk}/", session_cookie(client)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_database_thread() -> None:
+        holding.set()
+        release.wait(timeout=30)
+
+    busy = asyncio.ensure_future(database_sync_to_async(hold_the_database_thread)())
+    communicator = WebsocketCommunicator(application, path, headers=[ORIGIN, HOST, credentials])
+    try:
+        assert await asyncio.to_thread(holding.wait, 5)
+        connected, _ = await communicator.connect(timeout=3)
+        assert connected
+        assert not busy.done()  # accepted while the database thread was still held
+    finally:
+        release.set()
+        await busy
+    try:
+        await receive_until(communicator, lambda f: 'id="step"' in f)
+    finally:
+        await communicator.disconnect()
+
+
+async def test_a_frame_nested_too_deep_to_read_is_not_understood(workshop):
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        await receive_until(projector, lambda f: 'id="join"' in f)
+        for deep in ("[" * 2000 + "]" * 2000, "[" * 4096):
+            with pytest.raises(RecursionError):  # what the consumer must catch
+                json.loads(deep)
+            await projector.send_to(text_data=deep)
+            frame = await projector.receive_from(timeout=5)
+            assert "not understood" in frame
+        await projector.send_to(text_data='{"type": "ping"}')
+        assert await projector.receive_from(timeout=5) == "pong"
 
 
 async def test_a_delegate_joining_raises_the_projector_count_and_leaving_lowers_it(workshop):

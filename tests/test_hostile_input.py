@@ -115,17 +115,20 @@ async def test_the_projector_socket_refuses_a_token_that_cannot_be_one(bad, work
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_an_unknown_socket_address_is_refused_the_same_way():
+@pytest.mark.parametrize("path", ["/ws/nowhere/", "/", "/ws/phone/1/extra/", "/ws/phone/x/"])
+async def test_an_unknown_socket_address_is_refused_the_same_way(path, caplog):
     communicator = WebsocketCommunicator(
-        application, "/ws/nowhere/", headers=[(b"origin", b"http://localhost")]
+        application, path, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
     )
-    connected, _ = await communicator.connect(timeout=5)
-    try:
-        assert connected
-        closed = await communicator.receive_output(timeout=5)
-        assert closed == {"type": "websocket.close", "code": NOT_ALLOWED}
-    finally:
-        await communicator.disconnect()
+    with caplog.at_level("WARNING"):
+        connected, _ = await communicator.connect(timeout=5)
+        try:
+            assert connected
+            closed = await communicator.receive_output(timeout=5)
+            assert closed == {"type": "websocket.close", "code": NOT_ALLOWED}
+        finally:
+            await communicator.disconnect()
+    assert [record.getMessage() for record in caplog.records] == []  # nothing logged
 
 
 def test_a_good_token_still_works(workshop):

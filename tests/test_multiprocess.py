@@ -4,9 +4,13 @@ happens through one reaches sockets connected to the other."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
+import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -16,11 +20,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+from django.conf import settings
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidMessage, InvalidStatus
 
 from sessions.agenda import services
-from tests.conftest import session_for
-from tests.servers import ROOT, Daphne, Nginx, nginx_executable
+from sessions.joining import services as joining
+from sessions.live.consumers import FLOODED
+from sessions.models import Change, Delegate
+from sessions.voting import services as voting
+from tests.conftest import delegate_cookie_header, session_for
+from tests.servers import ROOT, Daphne, Nginx, collected_static_root, nginx_executable
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.django_db(transaction=True)]
 
@@ -303,3 +313,291 @@ def test_nginx_in_front_of_daphne_serves_static_files_pages_joins_and_sockets(
         for daphne in daphnes:
             daphne.stop()
         shutil.rmtree(static_root, ignore_errors=True)
+
+
+# --- one phone flooding its socket ----------------------------------------------------------
+
+FLOOD = 5_000  # messages, written at once
+
+
+def vote_message(poll_id: int, option: int, action: str) -> tuple[str, str]:
+    key = str(uuid.uuid4())
+    message = {"type": "vote", "poll": poll_id, "option": option, "action": action, "key": key}
+    return key, json.dumps(message)
+
+
+async def ping_round_trips(ws, n: int) -> list[float]:
+    """n heartbeats one after another: how long each waited for its pong."""
+    took = []
+    for _ in range(n):
+        sent = time.monotonic()
+        await ws.send('{"type": "ping"}')
+        await frames_until(ws, lambda f: f == "pong")
+        took.append(time.monotonic() - sent)
+    return took
+
+
+async def flood_beside_a_phone(server: Daphne, workshop, poll_id: int, options: dict) -> dict:
+    """One phone writes FLOOD votes at once; another phone on the same process pings and
+    votes meanwhile, and the projector shows its vote. Returns the figures."""
+    origin = {"origin": server.url}
+    phone_path = f"/ws/phone/{workshop.pk}/"
+    projector_path = f"/ws/display/{workshop.display_token}/"
+    flooder_cookie = await join_through(server, workshop, "Flood")
+    phone_cookie = await join_through(server, workshop, "Vic")
+    figures: dict = {}
+    async with (
+        connect(ws_url(server, projector_path), additional_headers=origin) as projector,
+        connect(
+            ws_url(server, phone_path), additional_headers={**origin, "cookie": phone_cookie}
+        ) as phone,
+        connect(
+            ws_url(server, phone_path), additional_headers={**origin, "cookie": flooder_cookie}
+        ) as flooder,
+    ):
+        for ws in (phone, flooder):
+            await frames_until(ws, lambda f: 'id="ballot"' in f)
+        await frames_until(projector, lambda f: 'id="results"' in f)
+        # The other phone sends 5 + 10 pings and 3 votes: within its own burst of messages.
+        figures["ping_before"] = statistics.median(await ping_round_trips(phone, 5))
+
+        async def flooder_closed() -> tuple[int | None, float]:
+            try:
+                async for _frame in flooder:
+                    pass
+            except ConnectionClosed:
+                pass
+            return flooder.close_code, time.monotonic()
+
+        closed = asyncio.ensure_future(flooder_closed())
+        started = time.monotonic()
+        frames = [
+            vote_message(poll_id, options["A"], "add" if i % 2 == 0 else "remove")[1]
+            for i in range(FLOOD)
+        ]
+        for frame in frames:
+            await flooder.send(frame)
+        figures["flood_written"] = time.monotonic() - started
+
+        # Meanwhile the other phone: its heartbeats, and its votes acknowledged and shown.
+        figures["ping_during"] = statistics.median(await ping_round_trips(phone, 10))
+        acks, shown = [], []
+        for label, score in (("B", 1), ("C", 1), ("B", 2)):
+            key, message = vote_message(poll_id, options[label], "add")
+            sent = time.monotonic()
+            await phone.send(message)
+            await frames_until(phone, lambda f, key=key: f'data-ack="{key}"' in f, within=5)
+            acks.append(time.monotonic() - sent)
+            expected = f'data-option="{options[label]}" data-score="{score}"'
+            await frames_until(projector, lambda f, e=expected: e in f, within=5)
+            shown.append(time.monotonic() - sent)
+        figures["vote_acks"], figures["projector_shown"] = acks, shown
+
+        code, closed_at = await asyncio.wait_for(closed, timeout=30)
+        figures["flooder_close_code"] = code
+        figures["flooder_closed_after"] = closed_at - started
+    return figures
+
+
+def test_a_phone_flooding_its_socket_is_closed_and_another_phone_stays_on_time(workshop):
+    step = voting.add_vote_step(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["A", "B", "C"], show_live=True),
+    )
+    services.show_step(workshop=workshop, step=step)
+    poll = voting.open_poll(poll=step.poll)
+    options = {option.label: option.pk for option in poll.options.all()}
+    with Daphne({"CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}) as server:
+        try:
+            figures = asyncio.run(flood_beside_a_phone(server, workshop, poll.pk, options))
+        except BaseException:
+            print("daphne:\n", server.output())
+            raise
+    flooder = Delegate.objects.get(display_name="Flood")
+    carried_out = Change.objects.filter(key__startswith=f"{flooder.pk}:").count()
+    print(f"\nflood of {FLOOD} messages beside another phone: {figures}, carried out {carried_out}")
+    assert figures["flooder_close_code"] == FLOODED
+    # Within its pace: the burst, and what the pace let through while the flood lasted.
+    allowed = settings.PHONE_MESSAGE_BURST + settings.PHONE_MESSAGES_PER_SECOND * (
+        figures["flooder_closed_after"] + 1
+    )
+    assert 0 < carried_out <= allowed
+    assert max(figures["vote_acks"]) < 2.0
+    assert max(figures["projector_shown"]) < 2.0
+
+
+# --- a process lost while the room votes -----------------------------------------------------
+
+FAILOVER_PHONES = 100
+FAILOVER_WITHIN = 15.0  # seconds for every socket of the lost process to be back
+
+
+def backoff(attempt: int) -> float:
+    """live.js's reconnect delay (seconds): between half and all of min(10 s, 0.5 s x 2^n)."""
+    cap = min(10.0, 0.5 * 2.0**attempt)
+    return cap / 2 + random.random() * (cap / 2)
+
+
+class Room:
+    """What the phones saw: when each one's socket last opened with its frame, when it lost
+    one, and how many of its votes were acknowledged (and when)."""
+
+    def __init__(self, phones: int) -> None:
+        self.framed: list[list[float]] = [[] for _ in range(phones)]
+        self.lost: list[list[float]] = [[] for _ in range(phones)]
+        self.acks: list[float] = []
+        self.stop = asyncio.Event()
+        self.news = asyncio.Event()
+
+    def note(self, times: list[float]) -> None:
+        times.append(time.monotonic())
+        self.news.set()
+
+    async def until(self, condition) -> None:
+        """Waits for something the phones saw to make `condition()` true."""
+        while not condition():
+            self.news.clear()
+            await self.news.wait()
+
+
+async def phone_in_the_room(url: str, headers: dict, i: int, room: Room, votes: list[str]):
+    """A phone as the page behaves: it reconnects after any close (live.js's backoff), and
+    votes every second or two (over its socket) while it is connected."""
+    attempt = 0
+    while not room.stop.is_set():
+        try:
+            async with connect(url, additional_headers=headers, open_timeout=30) as ws:
+                await frames_until(ws, lambda f: 'id="step"' in f, within=8)
+                room.note(room.framed[i])
+                attempt = 0
+                await vote_while_connected(ws, room, votes)
+        except (ConnectionClosed, OSError, TimeoutError, InvalidStatus, InvalidMessage):
+            pass
+        if room.stop.is_set():
+            return
+        room.note(room.lost[i])
+        await asyncio.sleep(backoff(attempt))
+        attempt += 1
+
+
+async def vote_while_connected(ws, room: Room, votes: list[str]) -> None:
+    async def read() -> None:
+        async for frame in ws:
+            if "data-ack=" in frame:
+                room.note(room.acks)
+
+    reader = asyncio.ensure_future(read())
+    try:
+        for message in itertools.cycle(votes):
+            done, _ = await asyncio.wait(
+                [reader, asyncio.ensure_future(room.stop.wait())],
+                timeout=1 + random.random(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if done:
+                break
+            await ws.send(message.replace("KEY", str(uuid.uuid4())))
+        if reader.done():
+            reader.result()  # the close, raised
+    finally:
+        reader.cancel()
+
+
+async def lose_a_process(
+    proxy: Nginx, doomed: Daphne, path: str, cookies: list[str], votes: list[str]
+) -> dict:
+    """len(cookies) phones through nginx (spread over both processes), voting; one process is
+    killed. Returns how many phones it held, the seconds each took to be back, and the
+    seconds until a vote was acknowledged again after the last was back."""
+    room = Room(len(cookies))
+    url = proxy.url.replace("http://", "ws://") + path
+    phones = [
+        asyncio.ensure_future(
+            phone_in_the_room(url, {"origin": proxy.url, "cookie": c}, i, room, votes)
+        )
+        for i, c in enumerate(cookies)
+    ]
+    try:
+        async with asyncio.timeout(60):
+            await room.until(lambda: all(room.framed))
+        await asyncio.sleep(3)  # the room votes for a while, every phone connected
+        assert doomed.process is not None
+        killed = time.monotonic()
+        doomed.process.kill()
+
+        def moved() -> list[int]:
+            return [i for i, lost in enumerate(room.lost) if any(t > killed for t in lost)]
+
+        def all_back() -> bool:
+            # nginx drops every socket of the lost process at once; it held at least a
+            # quarter of them (least_conn spreads the phones over both).
+            held = moved()
+            back = all(any(t > killed for t in room.framed[i]) for i in held)
+            return len(held) >= FAILOVER_PHONES // 4 and back
+
+        async with asyncio.timeout(FAILOVER_WITHIN + 30):
+            await room.until(all_back)
+        took = [min(t for t in room.framed[i] if t > killed) - killed for i in moved()]
+        last_back = killed + max(took)
+        async with asyncio.timeout(10):  # the room is still voting
+            await room.until(lambda: any(t > last_back for t in room.acks))
+        voting_again = min(t for t in room.acks if t > last_back) - last_back
+        return {"held": len(took), "took": took, "voting_again": voting_again}
+    finally:
+        room.stop.set()
+        await asyncio.gather(*phones, return_exceptions=True)
+
+
+def test_the_phones_of_a_lost_process_are_back_on_the_other_while_the_room_votes(
+    workshop, redis_url
+):
+    """Two daphne processes behind deploy/nginx.conf, FAILOVER_PHONES phones voting over
+    their sockets; one process is killed. Every phone it held reconnects (as live.js does)
+    to the other and has its frame within FAILOVER_WITHIN seconds, and votes go on."""
+    executable = nginx_executable()
+    if executable is None:
+        pytest.fail("nginx is not installed; `make test` installs Debian's nginx package.")
+    step = voting.add_vote_step(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["A", "B", "C"], show_live=True),
+    )
+    services.show_step(workshop=workshop, step=step)
+    poll = voting.open_poll(poll=step.poll)
+    option = poll.options.get(label="A").pk
+    votes = [
+        json.dumps({"type": "vote", "poll": poll.pk, "option": option, "action": a, "key": "KEY"})
+        for a in ("add", "remove")
+    ]
+    cookies = []
+    for i in range(FAILOVER_PHONES):
+        delegate = joining.join_workshop(workshop=workshop, delegate_key=None, display_name=f"P{i}")
+        cookies.append(delegate_cookie_header(delegate).decode())
+    env = {"REDIS_URL": redis_url, "CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+    daphnes = [Daphne(env).launch() for _ in range(2)]
+    try:
+        for daphne in daphnes:
+            daphne.wait_ready()
+        with Nginx(executable, daphnes, collected_static_root()) as proxy:
+            try:
+                figures = asyncio.run(
+                    lose_a_process(proxy, daphnes[0], f"/ws/phone/{workshop.pk}/", cookies, votes)
+                )
+            except BaseException:
+                print("nginx:\n", proxy.output())
+                for daphne in daphnes:
+                    print("daphne:\n", daphne.output())
+                raise
+    finally:
+        for daphne in daphnes:
+            daphne.stop()
+    took = sorted(figures["took"])
+    print(
+        f"\nfailover: {figures['held']} of {FAILOVER_PHONES} phones were on the lost process; "
+        f"back on the other in median {statistics.median(took):.2f} s, max {took[-1]:.2f} s; "
+        f"a vote acknowledged {figures['voting_again']:.2f} s after the last was back"
+    )
+    assert took[-1] <= FAILOVER_WITHIN

@@ -15,6 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sessions import ratelimit
 from sessions.access import get_membership, get_workshop_for_facilitator
 from sessions.agenda import services
 from sessions.agenda.shown import as_shown
@@ -127,6 +128,7 @@ def commit(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     with something to fix comes back with its messages and what was typed (400). A retried
     send (same key) lands once."""
     workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
     form = _form(workshop, delegate, request.POST)
     step = _commit_step(workshop, _posted_step(request))
     made = None

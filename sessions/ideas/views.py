@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
+from sessions import ratelimit
 from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import parse_int
@@ -64,6 +65,7 @@ def idea_send(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """Send an idea. Answers with the delegate's ideas and a fresh form (after commit); the
     wall learns by push. A retried send (same key) lands once."""
     workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
     form = IdeaForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(NOT_UNDERSTOOD)
@@ -312,6 +314,7 @@ def suggest_theme(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     ideas to suggest for, showing their own suggestions; the console learns by push. A
     retried suggestion (same key) lands once."""
     workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
     form = ClusterSuggestionForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(NOT_UNDERSTOOD)

@@ -18,14 +18,29 @@ Accepts (JSON text messages, at most MAX_MESSAGE bytes):
                        with the votes arriving at once, `sessions.voting.writer`); answered
                        after commit with the delegate's #ballot carrying data-ack="<key>"
                        (the acknowledgement), or an #flash error naming the key.
-Anything else is answered with an #flash error fragment and changes nothing.
+Anything else (not JSON, nested too deep to read, not an object) is answered with an #flash
+error fragment and changes nothing.
+
+One socket's pace: Channels hands a consumer its messages one at a time, so at most one of a
+socket's messages is being carried out; the rest wait their turn. Each message, whatever it
+is, counts against the socket's `ratelimit.Pace` (PHONE_MESSAGE_BURST at once, then
+PHONE_MESSAGES_PER_SECOND), taken as the consumer reaches it. A message past the pace is not
+carried out: a ping is still answered "pong" (it costs nothing, and a page that stops hearing
+pongs reconnects), anything else gets the #flash "slow down" error naming its key, if it is a
+vote with one. A socket more than FLOOD_MESSAGES past its pace is closed with FLOODED, and
+what it had queued is dropped unread.
 
 Sends: HTML text messages of out-of-band fragments (the regions' partials, each root carrying
 its id and data-version) and "pong". A region is never sent at an older version than the
 socket already has.
 
-Close codes: 4403 not allowed (no such workshop, not a member, revoked display link); the
-page does not reconnect after a 44xx close.
+Close codes: 4403 not allowed (no such workshop, not a member, revoked display link); 4429
+flooded (far past its pace, see above). The page does not reconnect after a 44xx close, and
+says why (sessions/static/workshops/live.js).
+
+The socket stack (facilitate/asgi.py) looks nothing up before the accept: a phone is known by
+its signed cookie and the projector by its link, read after the accept; only the console's
+login session and user are looked up, also after the accept (`connect`).
 """
 
 from __future__ import annotations
@@ -33,16 +48,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 from functools import partial
 from typing import Any
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django_stubs_ext import StrOrPromise
 
-from sessions import access
+from sessions import access, ratelimit
 from sessions.errors import NOT_UNDERSTOOD, NotFound, Refused
 from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
@@ -57,6 +76,8 @@ from sessions.voting.writer import writer
 log = logging.getLogger(__name__)
 
 NOT_ALLOWED = 4403
+FLOODED = 4429
+FLOOD_MESSAGES = 100  # past its pace by this many messages, a socket is closed
 MAX_MESSAGE = 4096
 
 
@@ -77,6 +98,14 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.sent_versions: dict[str, int] = {}
         self.group: str | None = None
+        self.pace = ratelimit.Pace(
+            rate=settings.PHONE_MESSAGES_PER_SECOND, burst=settings.PHONE_MESSAGE_BURST
+        )
+        self.flooded = False
+        self.user: AbstractBaseUser | AnonymousUser | None = None
+        if self.scope["path"].startswith("/ws/console/"):
+            # The only socket with a login: its session and user, looked up after the accept.
+            self.user = await get_user(self.scope)
         try:
             await database_sync_to_async(self.identify_and_register)()
         except NotFound:
@@ -106,10 +135,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             workshop = access.get_workshop_for_display(kwargs["token"])
             self.audience, self.display_token = PROJECTOR, kwargs["token"]
         elif self.scope["path"].startswith("/ws/console/"):
-            user = self.scope.get("user")
-            if user is None:
+            if self.user is None:
                 raise NotFound(access.NOT_FOUND)
-            workshop = access.get_workshop_for_facilitator(user, kwargs["workshop_id"])
+            workshop = access.get_workshop_for_facilitator(self.user, kwargs["workshop_id"])
             self.audience = FACILITATOR
         else:
             cookies = self.scope.get("cookies", {})
@@ -135,14 +163,35 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.flooded:
+            return  # closed for flooding: what it had queued is dropped unread
+        within_pace = self.pace.take()
         message = self.parse(text_data)
         kind = message.get("type") if message else None
         if kind == "ping":
             await self.send(text_data="pong")
+        elif not within_pace:
+            await self.slow_down(message)
         elif kind == "vote" and message is not None and self.delegate_id is not None:
             await self.send(text_data=await self.vote(message, self.delegate_id))
         else:
             await self.send(text_data=self.flash(NOT_UNDERSTOOD))
+        if self.pace.owed > FLOOD_MESSAGES:
+            await self.flood_closed()
+
+    async def slow_down(self, message: dict[str, Any] | None) -> None:
+        """A message past the pace, not carried out: "slow down", naming a vote's key."""
+        key = message.get("key") if message else None
+        await self.send(text_data=self.flash(ratelimit.SLOW_DOWN, key=well_formed_key(key)))
+
+    async def flood_closed(self) -> None:
+        self.flooded = True
+        log.warning(
+            "Closed a socket of workshop %s (%s) for sending far past its pace",
+            getattr(self, "workshop_id", None),
+            self.scope["path"],
+        )
+        await self.close(code=FLOODED)
 
     async def vote(self, message: dict[str, Any], delegate_id: int) -> str:
         """Cast a vote sent over the socket; the answer is the ack or an error fragment.
@@ -179,7 +228,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return None
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep (a few KB do it)
             return None
         return message if isinstance(message, dict) else None
 
@@ -218,6 +267,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def display_revoked(self, event: dict[str, Any]) -> None:
         if self.display_token == event["token"]:
             await self.close(code=NOT_ALLOWED)
+
+
+def well_formed_key(key: object) -> str | None:
+    """A command key as the page sends it (a UUID), else None: never echo anything else."""
+    if not isinstance(key, str):
+        return None
+    try:
+        return str(uuid.UUID(key))
+    except ValueError:
+        return None
 
 
 async def presence_heartbeat() -> None:

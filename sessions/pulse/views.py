@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from sessions import ratelimit
 from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
@@ -50,6 +51,7 @@ def pulse_answer(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """Answer (or change the answer to) the pulse. Answers with the delegate's form showing
     what was stored, or what was wrong (400) with what they typed kept."""
     workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
     form = PulseAnswerForm(request.POST)
     if not form.is_valid():
         if "pulse" in form.errors or not request.htmx:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
+from sessions import ratelimit
 from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import invalid_form
@@ -42,6 +43,7 @@ def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """One tap on the ballot. Answers with the delegate's updated ballot (the acknowledgement,
     sent after commit); everyone else learns by push. A replay lands once."""
     workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(NOT_UNDERSTOOD)

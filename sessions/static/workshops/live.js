@@ -30,6 +30,15 @@
     return code === 1008 || (code >= 4400 && code < 4500);
   }
 
+  // What a page closed by policy says (the codes of sessions/live/consumers.py).
+  var FLOODED = 4429;
+  function policyCloseMessage(code) {
+    if (code === FLOODED) {
+      return "Disconnected: this page sent too much at once. Reload the page to carry on.";
+    }
+    return "Disconnected: this link is no longer valid";
+  }
+
   htmx.config.wsReconnectDelay = backoff;
 
   // Sockets replaced after a missed heartbeat must not trigger the extension's own
@@ -161,7 +170,7 @@
     if (isPolicyClose(code)) {
       state.stopped = true;
       stopPolling();
-      setStatus("stopped", "Disconnected: this link is no longer valid");
+      setStatus("stopped", policyCloseMessage(code));
       return;
     }
     state.failures += 1;
