@@ -22,6 +22,7 @@ from django.test import Client
 from facilitate.asgi import application
 from sessions.agenda import services
 from sessions.live import broadcast
+from sessions.live.consumers import WorkshopConsumer
 from sessions.models import Workshop
 from tests.conftest import delegate_cookie_header, join
 
@@ -425,3 +426,26 @@ async def test_a_projector_cannot_vote(workshop):
         await receive_until(projector, lambda f: 'id="join"' in f)
         await projector.send_json_to({"type": "vote", "poll": 1, "action": "add"})
         assert "not understood" in await projector.receive_from(timeout=5)
+
+
+async def test_a_frame_at_a_version_the_socket_has_is_not_sent_again_but_who_is_here_is():
+    """Two processes may push frames of the same version: the second shows nothing new (a
+    change committed after the version was read is pushed again at a higher one), so only
+    the count of who is here (not counted by versions) goes out again."""
+    socket = WorkshopConsumer()
+    socket.sent_versions = {}
+    sent: list[str] = []
+
+    async def send(text_data: str) -> None:
+        sent.append(text_data)
+
+    socket.send = send  # type: ignore[method-assign]
+    frame = {"type": "region.push", "version": 7, "html": {"step": "<s7>", "presence": "<p7>"}}
+    await socket.region_push(frame)
+    again = {"type": "region.push", "version": 7, "html": {"step": "<s7b>", "presence": "<p8>"}}
+    await socket.region_push(again)
+    older = {"type": "region.push", "version": 6, "html": {"step": "<s6>", "presence": "<p6>"}}
+    await socket.region_push(older)
+    newer = {"type": "region.push", "version": 8, "html": {"step": "<s8>"}}
+    await socket.region_push(newer)
+    assert sent == ["<s7><p7>", "<p8>", "<s8>"]

@@ -48,5 +48,9 @@ def group_name(workshop_id: int, audience: str) -> str:
     return f"workshop.{workshop_id}.{audience}"
 
 
+# Drawn from what the workshop's version does not count (who is here now, kept in memory or
+# Redis, not in the change log): a frame at a version a socket has may still bring news.
+UNVERSIONED = frozenset({"presence"})
+
 # New ideas reach this region as appends (its partial `ideas_appended`), not as a fresh one.
 APPENDABLE = "ideas"

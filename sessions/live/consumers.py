@@ -31,8 +31,8 @@ vote with one. A socket more than FLOOD_MESSAGES past its pace is closed with FL
 what it had queued is dropped unread.
 
 Sends: HTML text messages of out-of-band fragments (the regions' partials, each root carrying
-its id and data-version) and "pong". A region is never sent at an older version than the
-socket already has.
+its id and data-version) and "pong". A region is only sent at a newer version than the socket
+already has (several processes may push frames of the same version).
 
 Close codes: 4403 not allowed (no such workshop, not a member, revoked display link); 4429
 flooded (far past its pace, see above). The page does not reconnect after a 44xx close, and
@@ -65,7 +65,7 @@ from sessions import access, ratelimit
 from sessions.errors import NOT_UNDERSTOOD, NotFound, Refused
 from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
-from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, group_name
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, UNVERSIONED, group_name
 from sessions.live.fanout import fanout
 from sessions.live.regions import connect_frame
 from sessions.voting import services as voting
@@ -245,7 +245,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def region_push(self, event: dict[str, Any]) -> None:
         """Send the regions of a frame that are not older than what this socket has."""
         version = event["version"]
-        fresh = [name for name in event["html"] if version >= self.sent_versions.get(name, 0)]
+        # Only newer: a second frame at a version this socket has shows nothing it lacks (any
+        # change committed after that version was read is pushed again at a higher one), and
+        # redrawing a region for nothing would reload what the page fetches for itself. Who is
+        # here is not counted by versions: it goes out at the same version too.
+        fresh = [
+            name
+            for name in event["html"]
+            if version > self.sent_versions.get(name, -1)
+            or (name in UNVERSIONED and version == self.sent_versions[name])
+        ]
         if not fresh:
             return
         for name in fresh:
