@@ -100,13 +100,23 @@ def settled(page: Page) -> bool:
 
 @dataclass
 class Screen:
-    """One identity's view of the room: its long-open pages and where a fresh one loads."""
+    """One identity's view of the room: its long-open pages, where a fresh one loads, and the
+    page that loads it afresh at each check."""
 
     name: str
     audience: str
     context: BrowserContext
     path: str
     pages: list[Page] = field(default_factory=list)
+    fresh: Page | None = None
+
+    def loader(self) -> Page:
+        # One page per identity, navigated afresh at each check (a new document each time),
+        # rather than a new page each time: Chromium has been seen to never answer a new
+        # page's creation once in a few hundred, which hung the walk.
+        if self.fresh is None:
+            self.fresh = self.context.new_page()
+        return self.fresh
 
 
 @dataclass
@@ -123,16 +133,12 @@ class Room:
         # The fresh pages load side by side, from the long-open pages' own address: behind a
         # proxy both processes are one host, and the join panel shows the address it was
         # reached at.
-        fresh = [screen.context.new_page() for screen in self.screens]
-        try:
-            for screen, page in zip(self.screens, fresh, strict=True):
-                page.goto(self.a.url + screen.path, wait_until="commit")
-            for screen, page in zip(self.screens, fresh, strict=True):
-                live(page)
-                self._agree(screen, page, after, within)
-        finally:
-            for page in fresh:
-                page.close()
+        fresh = [screen.loader() for screen in self.screens]
+        for screen, page in zip(self.screens, fresh, strict=True):
+            page.goto(self.a.url + screen.path, wait_until="commit")
+        for screen, page in zip(self.screens, fresh, strict=True):
+            live(page)
+            self._agree(screen, page, after, within)
         # Where the time goes, shown if the walk fails or runs out of time.
         print(f"check {self.checks} after {after}: {time.monotonic() - started:.1f} s", flush=True)
         # A step and its check take seconds: if the next ones have not ended within
@@ -481,10 +487,9 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
     control("Reveal pulse results")
 
     # Finishing closes every screen.
-    finish = console_context.new_page()
+    finish = room.screens[0].loader()  # the console's; the next check loads it afresh
     finish.goto(f"{a.url}/console/workshops/{workshop.pk}/finish/")
     act(finish, button(finish, "Close now"), status=302)  # a plain form: back to the console
-    finish.close()
     expect(projector.locator("#status")).to_contain_text("This workshop has finished")
     room.check("finishing the workshop")
     shot(late, "walk-finished-projector-1280")
