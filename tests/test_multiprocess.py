@@ -399,7 +399,8 @@ async def flood_beside_a_phone(server: Daphne, workshop, poll_id: int, options: 
     return figures
 
 
-def test_a_phone_flooding_its_socket_is_closed_and_another_phone_stays_on_time(workshop):
+def open_dot_vote(workshop):
+    """A dot vote on A, B and C with live results, shown and open."""
     step = voting.add_vote_step(
         workshop=workshop,
         title="Pick",
@@ -407,7 +408,11 @@ def test_a_phone_flooding_its_socket_is_closed_and_another_phone_stays_on_time(w
         settings=voting.PollSettings(kind="dots", options=["A", "B", "C"], show_live=True),
     )
     services.show_step(workshop=workshop, step=step)
-    poll = voting.open_poll(poll=step.poll)
+    return voting.open_poll(poll=step.poll)
+
+
+def test_a_phone_flooding_its_socket_is_closed_and_another_phone_stays_on_time(workshop):
+    poll = open_dot_vote(workshop)
     options = {option.label: option.pk for option in poll.options.all()}
     with Daphne({"CHANNEL_LAYER_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}) as server:
         try:
@@ -559,14 +564,7 @@ def test_the_phones_of_a_lost_process_are_back_on_the_other_while_the_room_votes
     executable = nginx_executable()
     if executable is None:
         pytest.fail("nginx is not installed; `make test` installs Debian's nginx package.")
-    step = voting.add_vote_step(
-        workshop=workshop,
-        title="Pick",
-        body="",
-        settings=voting.PollSettings(kind="dots", options=["A", "B", "C"], show_live=True),
-    )
-    services.show_step(workshop=workshop, step=step)
-    poll = voting.open_poll(poll=step.poll)
+    poll = open_dot_vote(workshop)
     option = poll.options.get(label="A").pk
     votes = [
         json.dumps({"type": "vote", "poll": poll.pk, "option": option, "action": a, "key": "KEY"})
