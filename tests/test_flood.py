@@ -45,6 +45,13 @@ def votes(poll, option: int, n: int) -> list[dict]:
 
 
 @pytest.fixture
+def tight_pace(settings):
+    """A burst of 6 messages and nothing more: what is past it is easy to count."""
+    settings.PHONE_MESSAGE_BURST = 6
+    settings.PHONE_MESSAGES_PER_SECOND = 0
+
+
+@pytest.fixture
 def phone_setup(workshop):
     poll = make_poll(workshop)
     delegate = join(Client(), workshop, "Flo")
@@ -56,10 +63,8 @@ def phone_setup(workshop):
 
 @pytest.mark.django_db(transaction=True)
 async def test_votes_past_a_socket_s_pace_are_refused_and_not_carried_out(
-    workshop, phone_setup, settings
+    workshop, phone_setup, tight_pace
 ):
-    settings.PHONE_MESSAGE_BURST = 6
-    settings.PHONE_MESSAGES_PER_SECOND = 0
     poll, option, cookie = phone_setup
     before = await sync_to_async(changes)(workshop)
     taps = votes(poll, option, 30)
@@ -89,10 +94,8 @@ async def test_votes_past_a_socket_s_pace_are_refused_and_not_carried_out(
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_socket_flooding_far_past_its_pace_is_closed_and_its_queue_dropped(
-    workshop, phone_setup, settings
+    workshop, phone_setup, tight_pace
 ):
-    settings.PHONE_MESSAGE_BURST = 6
-    settings.PHONE_MESSAGES_PER_SECOND = 0
     poll, option, cookie = phone_setup
     before = await sync_to_async(changes)(workshop)
     flood = votes(poll, option, 2_000)

@@ -97,13 +97,11 @@ def test_a_token_that_cannot_be_one_is_not_found(route, bad, workshop, facilitat
     assert signed_in.get(path).status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("bad", BAD_TOKENS.values(), ids=BAD_TOKENS.keys())
-async def test_the_projector_socket_refuses_a_token_that_cannot_be_one(bad, workshop):
+async def assert_refused(path: str) -> None:
+    """A socket opened at `path` (from the page's own origin) is accepted, then closed with
+    the policy code a page does not reconnect after."""
     communicator = WebsocketCommunicator(
-        application,
-        f"/ws/display/{bad}/",
-        headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+        application, path, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
     )
     connected, _ = await communicator.connect(timeout=5)
     try:
@@ -115,19 +113,16 @@ async def test_the_projector_socket_refuses_a_token_that_cannot_be_one(bad, work
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("bad", BAD_TOKENS.values(), ids=BAD_TOKENS.keys())
+async def test_the_projector_socket_refuses_a_token_that_cannot_be_one(bad, workshop):
+    await assert_refused(f"/ws/display/{bad}/")
+
+
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("path", ["/ws/nowhere/", "/", "/ws/phone/1/extra/", "/ws/phone/x/"])
 async def test_an_unknown_socket_address_is_refused_the_same_way(path, caplog):
-    communicator = WebsocketCommunicator(
-        application, path, headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    )
     with caplog.at_level("WARNING"):
-        connected, _ = await communicator.connect(timeout=5)
-        try:
-            assert connected
-            closed = await communicator.receive_output(timeout=5)
-            assert closed == {"type": "websocket.close", "code": NOT_ALLOWED}
-        finally:
-            await communicator.disconnect()
+        await assert_refused(path)
     assert [record.getMessage() for record in caplog.records] == []  # nothing logged
 
 
