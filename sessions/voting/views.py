@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -19,11 +20,12 @@ from sessions.commands import invalid_form
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
-from sessions.models import Poll
+from sessions.models import Delegate, Poll, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
 from sessions.voting.read import render_answer, render_ballot
+from sessions.voting.writer import writer
 
 
 @require_GET
@@ -39,22 +41,41 @@ def ballot(request: HttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+async def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     """One tap on the ballot. Answers with the delegate's updated ballot (the acknowledgement,
-    sent after commit); everyone else learns by push. A replay lands once."""
+    sent after commit); everyone else learns by push. A replay lands once.
+
+    The vote is written by the process's batched writer (`sessions.voting.writer`) with the
+    votes arriving at the same time over sockets and HTTP: one writer, so on SQLite no
+    request thread waits on the database's lock for a vote, and the answer is drawn on the
+    writer's thread right after the commit."""
+    workshop, delegate, form = await sync_to_async(_understood_tap)(request, workshop_id)
+    key = form.command_key()
+
+    def answered(outcome: voting.CastResult) -> str:
+        if not request.htmx:
+            return ""
+        message = _("Already counted.") if outcome.replayed else ""
+        flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+        poll_id: int = form.cleaned_data["poll"]
+        return render_answer(outcome, poll_id, delegate.pk, key, request) + flash
+
+    ballot: str = await writer.cast(
+        workshop_id=workshop.pk, delegate_id=delegate.pk, answer=answered, **form.command()
+    )
+    if not request.htmx:
+        return redirect("workshops:phone", workshop_id=workshop.pk)
+    return HttpResponse(ballot)
+
+
+def _understood_tap(request: HttpRequest, workshop_id: int) -> tuple[Workshop, Delegate, VoteForm]:
+    """Whose tap this is, within their pace, and what it says; refused otherwise."""
     workshop, delegate = get_membership(request, workshop_id)
     ratelimit.keep_pace(delegate.pk)
     form = VoteForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(NOT_UNDERSTOOD)
-    outcome = voting.cast(workshop_id=workshop.pk, delegate_id=delegate.pk, **form.command())
-    if not request.htmx:
-        return redirect("workshops:phone", workshop_id=workshop.pk)
-    message = _("Already counted.") if outcome.replayed else ""
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    poll_id = form.cleaned_data["poll"]
-    ballot = render_answer(outcome, poll_id, delegate.pk, form.command_key(), request)
-    return HttpResponse(ballot + flash)
+    return workshop, delegate, form
 
 
 @login_required

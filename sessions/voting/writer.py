@@ -4,7 +4,7 @@ A socket vote is a transaction of about ten statements (`voting.services.cast_in
 at a time on the process's one database thread, a room voting at once queues behind the
 commits. The writer gathers the votes that arrive while the database is busy (and a few
 milliseconds more after the first of a quiet spell), and carries them out in one
-`database_sync_to_async` call and one transaction:
+call to the process's database thread and one transaction:
 
 - each vote runs `cast_in`, the same code as an HTTP vote, in a savepoint of its own: the
   same preamble (`delegate_command`: the workshop's share lock on PostgreSQL, so a close
@@ -25,20 +25,23 @@ in the same call, and its result is what `cast` returns (the socket renders its 
 without a second trip to the database thread).
 
 The writer starts on the running loop the first time it is used (again on a new loop, and
-again if its task ever ended), and logs and goes on after any error. HTTP votes do not use
-it: a sync view runs on the database thread itself, so it cannot wait there for a batch.
+again if its task ever ended), and logs and goes on after any error. Socket votes and HTTP
+votes (an async view) both use it. Its task runs in a context of its own, not the one of
+the request or socket that happened to start it: its database calls then go to the process's
+one database thread, never to a request's thread that has since finished.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
-from django.db import DatabaseError, transaction
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, connections, transaction
 
 from sessions.errors import Refused
 from sessions.live import broadcast
@@ -51,6 +54,25 @@ log = logging.getLogger(__name__)
 # for others (under load the votes that queue while a batch is written make the next one).
 BATCH_CAP = 200
 GATHER_SECONDS = 0.002
+
+
+def on_database_thread(batch: list[Pending]) -> None:
+    """`write_batch` as `database_sync_to_async` would run it on the process's database
+    thread: a connection past its age or broken is dropped before and after. A connection
+    inside a transaction begun elsewhere is left alone: no batch leaves one open, so that is
+    only a test's enclosing transaction, which Django's test client keeps its requests from
+    closing in the same way."""
+    _drop_old_connections()
+    try:
+        write_batch(batch)
+    finally:
+        _drop_old_connections()
+
+
+def _drop_old_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
 
 
 @dataclass
@@ -97,7 +119,9 @@ class VoteWriter:
         if self.loop is not loop or self.queue is None or self.task is None or self.task.done():
             if self.loop is not loop or self.queue is None:
                 self.loop, self.queue = loop, asyncio.Queue()
-            self.task = loop.create_task(self._drain(self.queue), name="vote writer")
+            self.task = loop.create_task(
+                self._drain(self.queue), name="vote writer", context=contextvars.Context()
+            )
         return self.queue
 
     async def _drain(self, queue: asyncio.Queue[Pending]) -> None:
@@ -108,7 +132,7 @@ class VoteWriter:
                     await asyncio.sleep(self.gather_seconds)
                 while len(batch) < self.cap and not queue.empty():
                     batch.append(queue.get_nowait())
-                await database_sync_to_async(write_batch)(batch)
+                await sync_to_async(on_database_thread)(batch)
                 self.batches += 1
             except asyncio.CancelledError:
                 _fail(batch, RuntimeError("The vote writer stopped."))
