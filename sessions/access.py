@@ -10,12 +10,13 @@ from typing import TypeVar
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from sessions.errors import NotFound
-from sessions.identity import read_delegate_key
-from sessions.models import Delegate, Event, Step, Workshop
+from sessions.identity import delegate_keys, read_delegate_key
+from sessions.models import Attendance, Delegate, Event, Step, Workshop
 
 NOT_FOUND = _("That workshop does not exist, or you do not have access to it.")
 NOT_JOINED = (
@@ -73,6 +74,26 @@ def get_membership(request: HttpRequest, workshop_id: int) -> tuple[Workshop, De
         return get_workshop_for_delegate(request.COOKIES, workshop_id)
     except NotFound:
         raise NotFound(NOT_JOINED) from None
+
+
+def member_id(request: HttpRequest, workshop_id: int) -> int:
+    """The id of this phone's delegate in the workshop, in one light query, for a command
+    whose writer reads the workshop itself (a vote); the same refusal as `get_membership`."""
+    keys = delegate_keys(request.COOKIES)
+    if keys:
+        by_cookie = Q()
+        for event_id, key in keys.items():
+            by_cookie |= Q(delegate__event_id=event_id, delegate__key=key)
+        found = (
+            Attendance.objects.filter(
+                by_cookie, workshop_id=workshop_id, workshop__event_id=F("delegate__event_id")
+            )
+            .values_list("delegate_id", flat=True)
+            .first()
+        )
+        if found is not None:
+            return found
+    raise NotFound(NOT_JOINED)
 
 
 def get_workshop_for_display(token: str) -> Workshop:

@@ -28,6 +28,19 @@ def read_delegate_key(cookies: Mapping[str, str], event_id: int) -> str | None:
         return None
 
 
+def delegate_keys(cookies: Mapping[str, str]) -> dict[int, str]:
+    """Every event's delegate key this phone holds (a phone that joined workshops of two
+    events holds two), by event id; unsigned, so a forged or expired cookie is left out."""
+    keys = {}
+    for name in cookies:
+        event_id = name.removeprefix("delegate_")
+        if event_id != name and event_id.isdigit() and event_id.isascii():
+            key = read_delegate_key(cookies, int(event_id))
+            if key:
+                keys[int(event_id)] = key
+    return keys
+
+
 def signed_cookie_value(event_id: int, key: str) -> str:
     name = cookie_name(event_id)
     return signing.get_cookie_signer(salt=name + SALT).sign(key)

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
@@ -170,42 +169,31 @@ def _turnout(poll: Poll) -> tuple[int, int]:
     socket or the polling fallback) and those who voted and then left, so it is never
     below the voters and does not count people long gone. Once the workshop has finished
     nobody is "here": M is everyone who joined.
+
+    The query reads the workshop's attendances, each with whether it voted (the ballots'
+    unique index answers that), and the presence is matched in memory: nothing about who is
+    here goes into the statement, which stays small however full the room.
     """
-    voted = (
-        Ballot.objects.filter(poll=OuterRef("pk"), spent__gt=0)
+    voted = Ballot.objects.filter(poll=poll, delegate=OuterRef("delegate_id"), spent__gt=0)
+    rows = (
+        Attendance.objects.filter(workshop_id=_workshop_of(poll))
         .order_by()
-        .values("poll")
-        .annotate(n=Count("pk"))
-        .values("n")
+        .values_list("delegate_id", Exists(voted), "workshop__closed_at")
     )
-    joined = Attendance.objects.filter(workshop=OuterRef("step__workshop")).order_by()
-    here = Q(delegate_id__in=sorted(present_delegates(_workshop_of(poll))))
-    voted_and_left = Ballot.objects.filter(
-        poll=OuterRef(OuterRef("pk")), delegate=OuterRef("delegate"), spent__gt=0
+    everyone, voters, attendees = 0, 0, {}
+    closed = False
+    for delegate_id, has_voted, closed_at in rows:
+        everyone += 1
+        voters += has_voted
+        attendees[delegate_id] = has_voted
+        closed = closed_at is not None
+    if closed:
+        return voters, max(everyone, voters)
+    here = present_delegates(_workshop_of(poll))
+    present = sum(
+        1 for delegate_id, has_voted in attendees.items() if has_voted or delegate_id in here
     )
-    here_or_voted = joined.filter(here | Exists(voted_and_left))
-
-    def counted(attendances: QuerySet[Attendance]) -> Coalesce:
-        return Coalesce(
-            Subquery(
-                attendances.values("workshop").annotate(n=Count("pk")).values("n"),
-                output_field=IntegerField(),
-            ),
-            0,
-        )
-
-    voters, everyone, present, closed_at = (
-        Poll.objects.filter(pk=poll.pk)
-        .annotate(
-            voters=Coalesce(Subquery(voted, output_field=IntegerField()), 0),
-            everyone=counted(joined),
-            present=counted(here_or_voted),
-        )
-        .values_list("voters", "everyone", "present", "step__workshop__closed_at")
-        .get()
-    )
-    eligible = everyone if closed_at is not None else present
-    return voters, max(eligible, voters)
+    return voters, max(present, voters)
 
 
 def _points(poll: Poll, value: int) -> int:

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
 from sessions import ratelimit
-from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
+from sessions.access import get_membership, get_workshop_for_facilitator, member_id, on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import invalid_form
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
-from sessions.models import Delegate, Poll, Workshop
+from sessions.models import Poll
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
@@ -49,7 +49,7 @@ async def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     votes arriving at the same time over sockets and HTTP: one writer, so on SQLite no
     request thread waits on the database's lock for a vote, and the answer is drawn on the
     writer's thread right after the commit."""
-    workshop, delegate, form = await sync_to_async(_understood_tap)(request, workshop_id)
+    delegate_id, form = await sync_to_async(_understood_tap)(request, workshop_id)
     key = form.command_key()
 
     def answered(outcome: voting.CastResult) -> str:
@@ -58,24 +58,25 @@ async def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
         message = _("Already counted.") if outcome.replayed else ""
         flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
         poll_id: int = form.cleaned_data["poll"]
-        return render_answer(outcome, poll_id, delegate.pk, key, request) + flash
+        return render_answer(outcome, poll_id, delegate_id, key, request) + flash
 
     ballot: str = await writer.cast(
-        workshop_id=workshop.pk, delegate_id=delegate.pk, answer=answered, **form.command()
+        workshop_id=workshop_id, delegate_id=delegate_id, answer=answered, **form.command()
     )
     if not request.htmx:
-        return redirect("workshops:phone", workshop_id=workshop.pk)
+        return redirect("workshops:phone", workshop_id=workshop_id)
     return HttpResponse(ballot)
 
 
-def _understood_tap(request: HttpRequest, workshop_id: int) -> tuple[Workshop, Delegate, VoteForm]:
-    """Whose tap this is, within their pace, and what it says; refused otherwise."""
-    workshop, delegate = get_membership(request, workshop_id)
-    ratelimit.keep_pace(delegate.pk)
+def _understood_tap(request: HttpRequest, workshop_id: int) -> tuple[int, VoteForm]:
+    """Whose tap this is (the writer reads the workshop and the attendance under its lock),
+    within their pace, and what it says; refused otherwise."""
+    delegate_id = member_id(request, workshop_id)
+    ratelimit.keep_pace(delegate_id)
     form = VoteForm(request.POST)
     if not form.is_valid():
         raise InvalidInput(NOT_UNDERSTOOD)
-    return workshop, delegate, form
+    return delegate_id, form
 
 
 @login_required
