@@ -4,6 +4,7 @@ Each function returns what it guarantees or raises NotFound. A workshop that exi
 not the requester's gets exactly the same answer as one that does not exist.
 """
 
+import functools
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -77,23 +78,40 @@ def get_membership(request: HttpRequest, workshop_id: int) -> tuple[Workshop, De
 
 
 def member_id(request: HttpRequest, workshop_id: int) -> int:
-    """The id of this phone's delegate in the workshop, in one light query, for a command
-    whose writer reads the workshop itself (a vote); the same refusal as `get_membership`."""
-    keys = delegate_keys(request.COOKIES)
-    if keys:
-        by_cookie = Q()
-        for event_id, key in keys.items():
-            by_cookie |= Q(delegate__event_id=event_id, delegate__key=key)
-        found = (
-            Attendance.objects.filter(
-                by_cookie, workshop_id=workshop_id, workshop__event_id=F("delegate__event_id")
-            )
-            .values_list("delegate_id", flat=True)
-            .first()
+    """The id of this phone's delegate in the workshop, for a command whose writer reads
+    the workshop and the attendance itself, under its lock (a vote); the same refusal as
+    `get_membership` for a phone that has not joined.
+
+    Found by the phone's signed cookies in one light query, and remembered: a delegate's
+    id for a key and workshop never changes (an erased delegate's writes are refused by
+    the writer, which finds no attendance)."""
+    keys = tuple(sorted(delegate_keys(request.COOKIES).items()))
+    if not keys:
+        raise NotFound(NOT_JOINED)
+    return _member(workshop_id, keys)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _member(workshop_id: int, keys: tuple[tuple[int, str], ...]) -> int:
+    by_cookie = Q()
+    for event_id, key in keys:
+        by_cookie |= Q(delegate__event_id=event_id, delegate__key=key)
+    # `workshop__pk`, not `workshop_id`: an id past the column's range finds nothing.
+    found: int | None = (
+        Attendance.objects.filter(
+            by_cookie, workshop__pk=workshop_id, workshop__event_id=F("delegate__event_id")
         )
-        if found is not None:
-            return found
-    raise NotFound(NOT_JOINED)
+        .values_list("delegate_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise NotFound(NOT_JOINED)  # a refusal is not remembered: the phone may join next
+    return found
+
+
+def forget_members() -> None:
+    """Forget the memberships `member_id` remembered (for tests, whose ids are reused)."""
+    _member.cache_clear()
 
 
 def get_workshop_for_display(token: str) -> Workshop:

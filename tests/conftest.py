@@ -17,6 +17,7 @@ import redis
 from django.core.cache import cache
 from django.test import Client
 
+from sessions import access
 from sessions.agenda import services
 from sessions.identity import cookie_name, read_delegate_key, signed_cookie_value
 from sessions.live import roster
@@ -62,12 +63,13 @@ def _fresh_cache_namespace():
 
 @pytest.fixture(autouse=True)
 def _fresh_presence_and_connect_frames():
-    """Who is here and the shared connect frames are per test (ids are reused once a
-    test's rows are gone). Servers a test starts have channel prefixes, so stores, of
-    their own."""
+    """Who is here, the shared connect frames and the phones' remembered memberships are
+    per test (ids are reused once a test's rows are gone). Servers a test starts have
+    channel prefixes, so stores, of their own."""
     roster.sockets.clear()
     roster.store().clear()
     connect_frames.clear()
+    access.forget_members()
 
 
 @pytest.fixture
