@@ -25,7 +25,7 @@ from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
 from sessions.voting.read import render_answer, render_ballot
-from sessions.voting.writer import writer
+from sessions.voting.writer import release_connections, writer
 
 
 @require_GET
@@ -70,8 +70,15 @@ async def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
 
 def _understood_tap(request: HttpRequest, workshop_id: int) -> tuple[int, VoteForm]:
     """Whose tap this is (the writer reads the workshop and the attendance under its lock),
-    within their pace, and what it says; refused otherwise."""
-    delegate_id = member_id(request, workshop_id)
+    within their pace, and what it says; refused otherwise.
+
+    The request's database connection goes back (to the pool, on PostgreSQL) before the
+    vote waits for its writer: requests holding every pooled connection while the writer
+    waited for one would stall the room."""
+    try:
+        delegate_id = member_id(request, workshop_id)
+    finally:
+        release_connections()
     ratelimit.keep_pace(delegate_id)
     form = VoteForm(request.POST)
     if not form.is_valid():

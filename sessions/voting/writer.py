@@ -62,14 +62,17 @@ def on_database_thread(batch: list[Pending]) -> None:
     inside a transaction begun elsewhere is left alone: no batch leaves one open, so that is
     only a test's enclosing transaction, which Django's test client keeps its requests from
     closing in the same way."""
-    _drop_old_connections()
+    release_connections()
     try:
         write_batch(batch)
     finally:
-        _drop_old_connections()
+        release_connections()
 
 
-def _drop_old_connections() -> None:
+def release_connections() -> None:
+    """Drop (or give back to the pool) this thread's connections past their age or broken,
+    as Django does at the end of a request; one inside a transaction begun elsewhere (a
+    test's) is left alone."""
     for connection in connections.all(initialized_only=True):
         if not connection.in_atomic_block:
             connection.close_if_unusable_or_obsolete()
