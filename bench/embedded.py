@@ -407,12 +407,7 @@ async def run_phase(
     locked_before = database_locked(server)
     closed_before = sum(s.closed for s in sinks)
     url = f"http://127.0.0.1:{port}/w/{the.room.workshop_id}/vote/"
-    limits = httpx.Limits(
-        max_connections=args.http_connections, max_keepalive_connections=args.http_connections
-    )
-    client = httpx.AsyncClient(
-        limits=limits, timeout=httpx.Timeout(TAP_TIMEOUT), cookies=load.NoCookies()
-    )
+    clients = load.Clients(args.http_connections, TAP_TIMEOUT)
     start = time.monotonic() + 0.05
     until = start + seconds
     log = VoteLog([start + i / rate for i in range(count)])
@@ -424,7 +419,7 @@ async def run_phase(
         return {"poll": the.poll_id, "option": option, "action": "add", "key": str(uuid.uuid4())}
 
     async def post_open_loop(i: int, data: dict[str, Any]) -> None:
-        outcome, change = await post_vote(client, url, port, cookies[i % phones], data)
+        outcome, change = await post_vote(clients.of(i), url, port, cookies[i % phones], data)
         now = time.monotonic()
         if outcome == "ack":
             log.ack(i, now, change)
@@ -466,7 +461,7 @@ async def run_phase(
                     outcome, change = f"lost: no answer within {TAP_TIMEOUT:.0f} s", None
                     sink.pending.clear()
             else:
-                outcome, change = await post_vote(client, url, port, cookie, data)
+                outcome, change = await post_vote(clients.of(n), url, port, cookie, data)
             tapper.outcomes[outcome] += 1
             if outcome == "ack":
                 tapper.latencies.append(time.monotonic() - sent)
@@ -488,7 +483,7 @@ async def run_phase(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        await client.aclose()
+        await clients.aclose()
         for sink in sinks:
             sink.answers = None
             sink.pending.clear()
