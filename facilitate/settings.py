@@ -174,6 +174,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CHANNEL_LAYER_PREFIX,
+            # One connection pool per process, not one per request thread.
+            "OPTIONS": {"pool_class": "facilitate.cache.SharedConnectionPool"},
         }
     }
 else:
