@@ -33,6 +33,7 @@ class Store(Protocol):
     def remove(self, workshop_id: int, member: str) -> None: ...
     def score(self, workshop_id: int, member: str) -> float | None: ...
     def entries(self, workshop_id: int) -> dict[str, float]: ...
+    def fresh(self, workshop_id: int, after: float) -> list[str]: ...
     def sweep(self, before: float) -> list[int]: ...
     def clear(self) -> None: ...
 
@@ -59,6 +60,10 @@ class LocalStore:
     def entries(self, workshop_id: int) -> dict[str, float]:
         with self.lock:
             return dict(self.by_workshop.get(workshop_id, {}))
+
+    def fresh(self, workshop_id: int, after: float) -> list[str]:
+        with self.lock:
+            return [m for m, seen in self.by_workshop.get(workshop_id, {}).items() if seen >= after]
 
     def sweep(self, before: float) -> list[int]:
         swept = []
@@ -112,6 +117,12 @@ class RedisStore:
             self.redis.zrange(self.key(workshop_id), 0, -1, withscores=True),
         )
         return {member.decode(): float(seen) for member, seen in pairs}
+
+    def fresh(self, workshop_id: int, after: float) -> list[str]:
+        members = cast(
+            "list[bytes]", self.redis.zrangebyscore(self.key(workshop_id), after, "+inf")
+        )
+        return [member.decode() for member in members]
 
     def sweep(self, before: float) -> list[int]:
         swept = []
@@ -206,12 +217,7 @@ def fresh_after() -> float:
 
 def present_delegates(workshop_id: int) -> set[int]:
     """Distinct delegates with an open socket on a live process or a recent poll."""
-    after = fresh_after()
-    return {
-        int(member.rsplit(":", 1)[1])
-        for member, seen in store().entries(workshop_id).items()
-        if seen >= after
-    }
+    return {int(member.rsplit(":", 1)[1]) for member in store().fresh(workshop_id, fresh_after())}
 
 
 def present_count(workshop_id: int) -> int:
