@@ -90,6 +90,7 @@ class SinkPhone(asyncio.Protocol):
         self.answers: Answers | None = None
         self.closed = False
         self.close_code: int | None = None
+        self.answered_at = 0.0  # time.monotonic() of the last message from the server
 
     # --- asyncio.Protocol ---------------------------------------------------------------
 
@@ -174,6 +175,9 @@ class SinkPhone(asyncio.Protocol):
 
     def _on_message(self, message: bytes) -> None:
         now = time.monotonic()
+        self.answered_at = now
+        if message == b"pong":
+            return  # the page's heartbeat (see `ping`)
         if not self.ready.done():
             versions = [int(v) for v in VERSION.findall(message)]
             self.snapshot_version = max(versions) if versions else None
@@ -220,6 +224,10 @@ class SinkPhone(asyncio.Protocol):
         self.pending[key] = index
         self.transport.write(frame(TEXT, text.encode()))
         return True
+
+    def ping(self) -> None:
+        """The page's heartbeat message (live.js), answered "pong" by the server."""
+        self._write(frame(TEXT, b'{"type": "ping"}'))
 
     def close(self) -> None:
         if self.transport is not None and not self.transport.is_closing():

@@ -10,9 +10,10 @@ A phone reconnects like `sessions/static/workshops/live.js` with htmx's ws exten
 abnormal close (1006, which is what a killed server gives) the extension waits
 `backoff(retries)` and opens a new socket, `retries` counting from 0 and reset on open;
 `backoff(n)` is capped at 10 s, jittered: between half and all of `min(10 s, 500 ms * 2^n)`.
-A phone is back when its new socket has delivered its snapshot (the first frame), which the
-server renders from the database at connect time: it is current when its highest
-`data-version` is at least the projector's version before the kill.
+Meanwhile it sends the page's heartbeat and gives the socket up as the page does (see
+`heartbeat_until_ready`). A phone is back when its new socket has delivered its snapshot
+(the first frame), which the server renders from the database at connect time: it is
+current when its highest `data-version` is at least the projector's version before the kill.
 """
 
 from __future__ import annotations
@@ -34,10 +35,15 @@ from bench.measure import summary
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 10.0
 # A browser gives up a TCP connect after a long while, and daphne itself rejects (403) a
-# socket the application has not accepted within 5 s; once open, live.js replaces a socket
-# that has not answered within its heartbeat and heartbeat timeout (4 s + 4 s).
+# socket the application has not accepted within 5 s. Once open, live.js sends a ping every
+# HEARTBEAT_S and replaces a socket whose server has sent nothing for HEARTBEAT_TIMEOUT_S
+# after a ping: a phone waiting for its snapshot keeps its socket while its pings are
+# answered. The projector here gives up on a socket without its snapshot within
+# FIRST_FRAME_TIMEOUT (its pings are not modelled).
 TCP_CONNECT_TIMEOUT = 30.0
 HANDSHAKE_TIMEOUT = 30.0
+HEARTBEAT_S = 4.0
+HEARTBEAT_TIMEOUT_S = 4.0
 FIRST_FRAME_TIMEOUT = 8.0
 
 
@@ -182,8 +188,11 @@ async def kill_and_restart(
             if time.monotonic() >= deadline:
                 return None
             try:
-                phone = await reopen(port, path, cookie)
+                async with asyncio.timeout_at(deadline):  # the loop's clock is time.monotonic()
+                    phone = await reopen(port, path, cookie)
             except (OSError, TimeoutError) as error:
+                if time.monotonic() >= deadline:
+                    return None
                 failures[f"{type(error).__name__}: {error}"[:80]] += 1
                 continue
             return time.monotonic() - killed, attempt + 1, phone
@@ -263,9 +272,8 @@ async def reopen(port: int, path: str, cookie: str) -> SinkPhone:
     try:
         async with asyncio.timeout(HANDSHAKE_TIMEOUT):
             await phone.opened
-        stage = f"open, but no snapshot within {FIRST_FRAME_TIMEOUT:.0f} s"
-        async with asyncio.timeout(FIRST_FRAME_TIMEOUT):
-            await phone.ready
+        stage = f"open, but no answer to a ping within {HEARTBEAT_TIMEOUT_S:.0f} s"
+        await heartbeat_until_ready(phone)
     except TimeoutError:
         phone.close()
         raise TimeoutError(stage) from None
@@ -273,6 +281,27 @@ async def reopen(port: int, path: str, cookie: str) -> SinkPhone:
         phone.close()
         raise
     return phone
+
+
+async def heartbeat_until_ready(phone: SinkPhone) -> None:
+    """Wait for the snapshot as live.js does: a ping every HEARTBEAT_S, and TimeoutError once
+    HEARTBEAT_TIMEOUT_S pass after a ping with nothing from the server."""
+    while True:
+        try:
+            async with asyncio.timeout(HEARTBEAT_S):
+                await asyncio.shield(phone.ready)
+                return
+        except TimeoutError:
+            pass
+        pinged = time.monotonic()
+        phone.ping()
+        try:
+            async with asyncio.timeout(HEARTBEAT_TIMEOUT_S):
+                await asyncio.shield(phone.ready)
+                return
+        except TimeoutError:
+            if phone.answered_at < pinged:
+                raise
 
 
 def storm_lines(storm: dict[str, Any]) -> str:

@@ -261,6 +261,9 @@ PUSH_INTERVAL_SECONDS = {
     "facilitator": 0.05,
     "delegate": 1.0,
 }
+# Sockets connecting at once per process (who they are, their first frame): the rest wait
+# their turn with their pings answered, so a room reconnecting at once is served in order.
+SOCKET_CONNECTS_AT_ONCE = env_int("SOCKET_CONNECTS_AT_ONCE", 4)
 # A socket counts as present while its server process keeps refreshing it.
 PRESENCE_HEARTBEAT_SECONDS = env_int("PRESENCE_HEARTBEAT_SECONDS", 10)
 PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 30)

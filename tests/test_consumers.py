@@ -449,3 +449,81 @@ async def test_a_frame_at_a_version_the_socket_has_is_not_sent_again_but_who_is_
     newer = {"type": "region.push", "version": 8, "html": {"step": "<s8>"}}
     await socket.region_push(newer)
     assert sent == ["<s7><p7>", "<p8>", "<s8>"]
+
+
+async def test_a_ping_is_answered_while_the_database_thread_is_busy(workshop):
+    """The heartbeat costs no database work: with the process's database thread held (the
+    votes' writer busy), a page's ping is still answered at once, so no page replaces a
+    healthy socket because the room is voting."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_database_thread() -> None:
+        holding.set()
+        release.wait(timeout=30)
+
+    async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+        await receive_until(projector, lambda f: 'id="join"' in f)
+        busy = asyncio.ensure_future(database_sync_to_async(hold_the_database_thread)())
+        try:
+            assert await asyncio.to_thread(holding.wait, 5)
+            await projector.send_to(text_data='{"type": "ping"}')
+            assert await projector.receive_from(timeout=3) == "pong"
+            assert not busy.done()  # answered while the database thread was still held
+        finally:
+            release.set()
+            await busy
+
+
+async def test_phones_connect_in_turn_with_their_pings_answered_meanwhile(workshop, settings):
+    """A reconnect storm: phones connect SOCKET_CONNECTS_AT_ONCE at a time. A phone waiting
+    its turn is accepted and answers pings, but gets no frame and carries out no vote until
+    its turn; the projector does not wait behind the phones. A phone that leaves while
+    waiting leaves nothing behind."""
+    from sessions.live import roster
+    from sessions.live.consumers import admissions
+    from sessions.models import Mark
+    from sessions.voting import services as voting
+
+    settings.SOCKET_CONNECTS_AT_ONCE = 1
+    step = await sync_to_async(voting.add_vote_step)(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["A", "B"], show_live=True),
+    )
+    await sync_to_async(services.show_step)(workshop=workshop, step=step)
+    poll = await sync_to_async(voting.open_poll)(poll=step.poll)
+    option = await sync_to_async(lambda: poll.options.get(label="A").pk)()
+    delegates = [await sync_to_async(join)(Client(), workshop) for _ in range(2)]
+    cookies = [(b"cookie", delegate_cookie_header(d)) for d in delegates]
+    key = "6f1c1c7e-6b0e-4a43-9d59-0f0f8a1b2c3e"
+    vote = {"type": "vote", "poll": poll.pk, "option": option, "action": "add", "key": key}
+    turn = admissions()
+    await turn.acquire()  # the one connect at a time is taken: phones wait their turn
+    released = False
+    try:
+        async with (
+            socket(f"/ws/phone/{workshop.pk}/", cookies[0]) as waiting,
+            socket(f"/ws/phone/{workshop.pk}/", cookies[1]) as leaving,
+        ):
+            assert waiting is not None  # accepted at once
+            assert leaving is not None
+            await waiting.send_to(text_data='{"type": "ping"}')
+            assert await waiting.receive_from(timeout=3) == "pong"  # nothing came before it
+            async with socket(f"/ws/display/{workshop.display_token}/") as projector:
+                await receive_until(projector, lambda f: 'id="step"' in f)
+            await leaving.disconnect()  # gone before its turn
+            await waiting.send_json_to(vote)
+            await waiting.send_to(text_data='{"type": "ping"}')
+            turn.release()
+            released = True
+            frames: list[str] = []
+            await receive_until(waiting, lambda f: f'data-ack="{key}"' in f, frames)
+            assert 'id="ballot"' in frames[0]  # its first frame, then the vote's answer
+            await receive_until(waiting, lambda f: f == "pong")  # then the ping sent after it
+            assert await sync_to_async(Mark.objects.filter(option_id=option).count)() == 1
+            assert roster.sockets.delegates() == {workshop.pk: [delegates[0].pk]}
+    finally:
+        if not released:
+            turn.release()
+    assert roster.sockets.delegates() == {}

@@ -20,6 +20,7 @@ from sessions.agenda.services import VOTE_CLOSED
 from sessions.models import Mark
 from sessions.voting import services as voting
 from tests.browser import PHONE, PROJECTOR, block_sockets, join_in, live, open_console, shot
+from tests.servers import Daphne
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -354,3 +355,36 @@ def test_a_socket_vote_after_the_facilitator_closed_voting_is_refused(
     assert marks(open_vote) == [("Training", 1)]
     assert watch.posts == []
     console.context.close()
+
+
+@pytest.fixture
+def server_with_phones_waiting(django_db_setup, django_db_blocker):
+    """A daphne process that admits no phone's socket (SOCKET_CONNECTS_AT_ONCE=0): every
+    phone waits its turn, as in a reconnect storm, with its pings answered."""
+    with Daphne(extra_env={"SOCKET_CONNECTS_AT_ONCE": "0"}) as running:
+        yield running
+
+
+def test_a_phone_waiting_its_turn_to_connect_is_not_live_and_votes_over_http(
+    browser, contexts, server_with_phones_waiting, workshop, open_vote
+):
+    context = contexts(**PHONE)
+    context.add_init_script(
+        """window.pongs = 0;
+        document.addEventListener("htmx:wsBeforeMessage", (event) => {
+            if (event.detail.message === "pong") window.pongs += 1;
+        });"""
+    )
+    watch = Watch(context)
+    phone = join_in(context, server_with_phones_waiting, workshop, "Cy")
+    # Its socket is open and answering the heartbeat, but no frame came: not "Live".
+    phone.wait_for_function("() => window.pongs >= 1", timeout=15_000)
+    expect(phone.locator("#connection")).to_have_attribute("data-state", "connecting")
+    expect(phone.locator("#connection")).to_have_text("Connecting…")
+    with phone.expect_response(lambda r: bool(VOTE_PATH.search(r.url))) as answer:
+        put_dot(phone, "Training").click()
+    assert answer.value.status == 200
+    expect(allowance(phone)).to_contain_text("2 of 3 dots left")
+    assert vote_frames(watch.frames) == []
+    assert len(watch.posts) == 1
+    assert marks(open_vote) == [("Training", 1)]

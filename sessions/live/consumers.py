@@ -7,8 +7,11 @@ Paths (see `sessions.routing`):
 
 It accepts at once, then checks access (`sessions.access`), joins the audience's group
 through this process's fan-out (`sessions.live.fanout`, which hands each push to the consumer's
-`deliver`), and sends a full frame of every live region, so a reconnect never needs a
-missed message.
+`deliver`; a socket has no channel of its own in the channel layer), and sends a full frame
+of every live region, so a reconnect never needs a missed message. Phones connect a few at a
+time per process (SOCKET_CONNECTS_AT_ONCE, in the order they came; projectors and consoles
+do not wait): a phone waiting its turn has its pings answered, and any other message it sends
+waits for its first frame. The page says "Live" once that frame has come.
 
 Accepts (JSON text messages, at most MAX_MESSAGE bytes):
     {"type": "ping"}   answered with the text message "pong" (the page's heartbeat, every 4 s
@@ -40,20 +43,23 @@ says why (sessions/static/workshops/live.js).
 
 The socket stack (facilitate/asgi.py) looks nothing up before the accept: a phone is known by
 its signed cookie and the projector by its link, read after the accept; only the console's
-login session and user are looked up, also after the accept (`connect`).
+login session and user are looked up, also after the accept (`join_room`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
 
 from channels.auth import get_user
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -85,6 +91,9 @@ MAX_MESSAGE = 4096
 
 
 class WorkshopConsumer(AsyncWebsocketConsumer):
+    # No channel of its own in the channel layer: pushes reach a socket through this
+    # process's fan-out (one subscription per group), so a socket costs no reader of its own.
+    channel_layer_alias = "none: sockets hear pushes through sessions.live.fanout"
     audience: str
     workshop_id: int
     display_token: str | None = None
@@ -92,20 +101,54 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     delegate = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        if message.get("type") == "websocket.connect":
+        """Hand a message to its handler. Unlike Channels' own dispatch, this one does not
+        check the database connections first: that check runs on the process's one database
+        thread, so every ping and every connect of a full hall would queue behind the votes'
+        writer. Every database call here goes through `database_sync_to_async` (or the
+        writer), which checks its own connections."""
+        kind = message.get("type")
+        if kind == "websocket.connect":
             # Accept before any database work: daphne drops a socket not accepted within
-            # a few seconds, and in a reconnect storm the database thread has a queue.
+            # a few seconds, and in a reconnect storm the connects queue (see `admit`).
             await self.accept()
-        await super().dispatch(message)
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {kind}")
+        await handler(message)
 
     async def connect(self) -> None:
+        # The socket's own name, for presence; it has no channel in the channel layer.
+        self.channel_name = f"socket.{uuid.uuid4().hex}"
         self.sent_versions: dict[str, int] = {}
         self.group: str | None = None
         self.pace = ratelimit.Pace(
             rate=settings.PHONE_MESSAGES_PER_SECOND, burst=settings.PHONE_MESSAGE_BURST
         )
         self.flooded = False
+        self.gone = False
+        self.admitted = False
+        self.ready = asyncio.Event()
         self.user: AbstractBaseUser | AnonymousUser | None = None
+        self.joining = asyncio.create_task(self.admit())
+
+    async def admit(self) -> None:
+        """Who the socket is, its presence, its group and its first frame; for a phone, once
+        this process has room for another phone's connect (SOCKET_CONNECTS_AT_ONCE).
+        Meanwhile its pings are answered, so a page waiting its turn in a reconnect storm
+        keeps its socket; the connects finish in the order they came, each as soon as it can,
+        not all together late."""
+        # Projectors and consoles (a handful a workshop) do not wait behind the phones.
+        phone = self.scope["path"].startswith("/ws/phone/")
+        try:
+            async with admissions() if phone else contextlib.nullcontext():
+                if self.gone:
+                    return
+                self.admitted = True  # from here on, finished even if the socket closes
+                await self.join_room()
+        finally:
+            self.ready.set()
+
+    async def join_room(self) -> None:
         if self.scope["path"].startswith("/ws/console/"):
             # The only socket with a login: its session and user, looked up after the accept.
             self.user = await get_user(self.scope)
@@ -114,13 +157,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         except NotFound:
             await self.close(code=NOT_ALLOWED)
             return
+        if self.gone:
+            return
         # Join before rendering the frame, so no push between the two is missed.
         self.group = group_name(self.workshop_id, self.audience)
         await fanout.join(self.group, self)
         frame = await connecting(connect_frame)(
             self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
         )
-        await self.region_push(broadcast.push_message(frame))
+        if not self.gone:
+            await self.region_push(broadcast.push_message(frame))
 
     def identify_and_register(self) -> None:
         self.identify()
@@ -157,13 +203,18 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         return f"{scheme}://{host}"
 
     async def disconnect(self, code: int) -> None:
+        self.gone = True
+        joining = getattr(self, "joining", None)
+        if joining is not None:
+            if self.admitted:
+                await joining  # a connect under way finishes, then is undone below
+            else:
+                joining.cancel()  # still waiting its turn: nothing to undo
         group = getattr(self, "group", None)
         if group:
             fanout.leave(group, self)
         if self.delegate_id is not None:
-            await database_sync_to_async(presence.disconnect_presence)(
-                channel_name=self.channel_name
-            )
+            await connecting(presence.disconnect_presence)(channel_name=self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.flooded:
@@ -175,12 +226,20 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.send(text_data="pong")
         elif not within_pace:
             await self.slow_down(message)
+        elif not await self.connected():
+            return  # refused (closed with NOT_ALLOWED) or closing
         elif kind == "vote" and message is not None and self.delegate_id is not None:
             await self.send(text_data=await self.vote(message, self.delegate_id))
         else:
             await self.send(text_data=self.flash(NOT_UNDERSTOOD))
         if self.pace.owed > FLOOD_MESSAGES:
             await self.flood_closed()
+
+    async def connected(self) -> bool:
+        """Whether the socket has joined its room, once its connect is over (a message sent
+        before its first frame waits for it)."""
+        await self.ready.wait()
+        return self.group is not None and not self.gone
 
     async def slow_down(self, message: dict[str, Any] | None) -> None:
         """A message past the pace, not carried out: "slow down", naming a vote's key."""
@@ -279,6 +338,20 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def display_revoked(self, event: dict[str, Any]) -> None:
         if self.display_token == event["token"]:
             await self.close(code=NOT_ALLOWED)
+
+
+_admissions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def admissions() -> asyncio.Semaphore:
+    """This process's connects under way at once (one semaphore per event loop)."""
+    loop = asyncio.get_running_loop()
+    semaphore = _admissions.get(loop)
+    if semaphore is None:
+        semaphore = _admissions[loop] = asyncio.Semaphore(settings.SOCKET_CONNECTS_AT_ONCE)
+    return semaphore
 
 
 def connecting(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:

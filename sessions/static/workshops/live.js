@@ -6,7 +6,8 @@
 //   when the last answer from the server is older than STALE_MS (a dead socket, or timers a
 //   background tab held back).
 // - Falls back to fetching the same fragments over HTTP when sockets cannot connect at all.
-// - Shows a calm "Live" / "Reconnecting" status, and says so when a write was not sent.
+// - Shows a calm "Live" / "Reconnecting" status ("Live" once an open socket's first frame has
+//   come, not at its open), and says so when a write was not sent.
 // - Never lets an older frame replace a newer one (regions carry data-version).
 (function () {
   "use strict";
@@ -62,6 +63,7 @@
     wrapper: null,
     failures: 0,
     everOpened: false,
+    awaitingFrame: false,
     heartbeat: null,
     heartbeatTimeout: null,
     lastAnswer: 0,
@@ -152,16 +154,24 @@
     }
   });
 
+  // An open socket is live once its first frame has come: in a room reconnecting at once the
+  // server may keep it waiting its turn (answering its pings meanwhile), and until the frame
+  // the page still shows what it had, so it does not say "Live" (and votes go over HTTP).
   document.addEventListener("htmx:wsOpen", function (event) {
     state.socket = event.detail.event.target;
     state.wrapper = event.detail.socketWrapper;
-    state.failures = 0;
     state.everOpened = true;
+    state.awaitingFrame = true;
     state.lastAnswer = Date.now();
-    stopPolling();
-    setStatus("live", "Live");
     startHeartbeat();
   });
+
+  function frameCame() {
+    state.awaitingFrame = false;
+    state.failures = 0;
+    stopPolling();
+    setStatus("live", "Live");
+  }
 
   document.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
@@ -186,6 +196,7 @@
     state.heartbeatTimeout = null;
     state.lastAnswer = Date.now();
     if (event.detail.message === "pong") event.preventDefault();
+    else if (state.awaitingFrame) frameCame();
   });
 
   // Appends (new ideas) are applied once: items already on the page are skipped.
