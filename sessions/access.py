@@ -91,8 +91,19 @@ def member_id(request: HttpRequest, workshop_id: int) -> int:
     return _member(workshop_id, keys)
 
 
-@functools.lru_cache(maxsize=20_000)
-def _member(workshop_id: int, keys: tuple[tuple[int, str], ...]) -> int:
+def socket_member_id(cookies: Mapping[str, str], workshop_id: int) -> int:
+    """The id of the delegate whose cookies show they joined the workshop, for a phone's
+    socket: one light query, read afresh for every socket (not remembered: a socket shows
+    the room, so an erased delegate's phone must not open one)."""
+    keys = tuple(sorted(delegate_keys(cookies).items()))
+    if not keys:
+        raise NotFound(NOT_FOUND)
+    return find_member(workshop_id, keys)
+
+
+def find_member(workshop_id: int, keys: tuple[tuple[int, str], ...]) -> int:
+    """The delegate of one of `keys` ((event id, delegate key) pairs) who joined the
+    workshop; NotFound if none did."""
     by_cookie = Q()
     for event_id, key in keys:
         by_cookie |= Q(delegate__event_id=event_id, delegate__key=key)
@@ -107,6 +118,9 @@ def _member(workshop_id: int, keys: tuple[tuple[int, str], ...]) -> int:
     if found is None:
         raise NotFound(NOT_JOINED)  # a refusal is not remembered: the phone may join next
     return found
+
+
+_member = functools.lru_cache(maxsize=20_000)(find_member)
 
 
 def forget_members() -> None:

@@ -95,9 +95,15 @@ class StepKind(abc.ABC):
         """What `names` (regions of `audience`) need while `step` is on screen; with
         `delegate` and `request` (a phone's page) that delegate's own fragment too."""
 
-    def personal(self, step: Step, delegate: Delegate) -> dict[str, str]:
+    def personal_base(self, step: Step) -> Any:
+        """What every delegate's own fragments of `step` share (a vote's poll and options),
+        read once per shared connect frame and handed to `personal`."""
+        return None
+
+    def personal(self, step: Step, delegate_id: int, base: Any) -> dict[str, str]:
         """The delegate's own fragments (HTML, by the names in `personal_fragments`) while
-        `step` is on screen; a name missing means the shared frame's slot is no longer right."""
+        `step` is on screen, from `base` (`personal_base`); a name missing means the shared
+        frame's slot is no longer right."""
         return {}
 
     @abc.abstractmethod

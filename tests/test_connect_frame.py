@@ -52,10 +52,10 @@ def test_each_phone_gets_its_own_ballot_in_the_shared_frame(workshop, poll):
     dot(ana_client, workshop, poll)
     dot(ana_client, workshop, poll)
     for delegate in (ana, ben):
-        frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=delegate)
+        frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=delegate.pk)
         assert frame == drawn_for(workshop, delegate)
-    ana_frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
-    ben_frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    ana_frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ana.pk)
+    ben_frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ben.pk)
     assert ana_frame.html["step"] != ben_frame.html["step"]  # Ana's two dots, Ben's none
     assert "personal-slot" not in ana_frame.joined()
 
@@ -63,33 +63,33 @@ def test_each_phone_gets_its_own_ballot_in_the_shared_frame(workshop, poll):
 def test_a_room_connecting_at_one_version_renders_the_shared_frame_once(workshop, poll):
     room = phones(workshop, 5)
     for _, delegate in room:
-        connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=delegate)
+        connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=delegate.pk)
     assert connect_frames.rendered == 1
     dot(room[0][0], workshop, poll)  # a new version of the workshop
-    frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=room[1][1])
+    frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=room[1][1].pk)
     assert connect_frames.rendered == 2
     assert frame == drawn_for(workshop, room[1][1])
 
 
 def test_moving_the_room_draws_the_new_step_for_the_next_socket(workshop, poll):
     (_, ana), (_, ben) = phones(workshop, 2)
-    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ana.pk)
     step = services.add_step(workshop=workshop, title="Coffee")
     services.show_step(workshop=workshop, step=step)
-    frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ben.pk)
     assert "Coffee" in frame.html["step"]
     assert frame == drawn_for(workshop, ben)
 
 
 def test_without_a_vote_every_phone_gets_the_same_frame(workshop):
     (_, ana), (_, ben) = phones(workshop, 2)
-    first = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
-    assert first == connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    first = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ana.pk)
+    assert first == connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ben.pk)
     assert first == drawn_for(workshop, ana)
 
 
 def test_the_projector_frame_is_drawn_in_full_with_the_live_count(workshop):
-    frame = connect_frame(workshop.pk, PROJECTOR, base_url=BASE, delegate=None)
+    frame = connect_frame(workshop.pk, PROJECTOR, base_url=BASE, delegate_id=None)
     assert set(frame.html) == set(render_regions(workshop.pk, PROJECTOR).html)
     assert connect_frames.rendered == 0
 
@@ -98,12 +98,26 @@ def test_a_push_at_the_same_version_is_not_undone_by_the_shared_frame(workshop, 
     """A countdown ending changes the step without a new version: once a push to the
     phones reaches this process, the next socket gets a freshly drawn frame."""
     (_, ana), (_, ben) = phones(workshop, 2)
-    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
-    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ana.pk)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ben.pk)
     assert connect_frames.rendered == 1
     fanout.tell(group_name(workshop.pk, DELEGATE))  # what the phones' subscription does
-    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ben)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ben.pk)
     assert connect_frames.rendered == 2
     fanout.tell(group_name(workshop.pk, PROJECTOR))  # another audience's push: no matter
-    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate=ana)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ana.pk)
     assert connect_frames.rendered == 2
+
+
+def test_once_the_shared_frame_is_drawn_a_phone_s_frame_costs_two_reads(
+    workshop, poll, django_assert_num_queries
+):
+    """A room connecting at once reads the step, its poll and options once: each further
+    phone reads only the workshop's version and its own ballot (revision and marks)."""
+    (client, ana), (_, ben) = phones(workshop, 2)
+    dot(client, workshop, poll)
+    connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ben.pk)
+    with django_assert_num_queries(2):
+        frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ana.pk)
+    assert frame == drawn_for(workshop, ana)
+    assert "<strong>2</strong> of 3 dots left" in frame.joined()

@@ -98,7 +98,6 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     workshop_id: int
     display_token: str | None = None
     delegate_id: int | None = None
-    delegate = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hand a message to its handler. Unlike Channels' own dispatch, this one does not
@@ -163,7 +162,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.group = group_name(self.workshop_id, self.audience)
         await fanout.join(self.group, self)
         frame = await connecting(connect_frame)(
-            self.workshop_id, self.audience, base_url=self.base_url(), delegate=self.delegate
+            self.workshop_id, self.audience, base_url=self.base_url(), delegate_id=self.delegate_id
         )
         if not self.gone:
             await self.region_push(broadcast.push_message(frame))
@@ -190,8 +189,9 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             self.audience = FACILITATOR
         else:
             cookies = self.scope.get("cookies", {})
-            workshop, delegate = access.get_workshop_for_delegate(cookies, kwargs["workshop_id"])
-            self.audience, self.delegate_id, self.delegate = DELEGATE, delegate.pk, delegate
+            self.delegate_id = access.socket_member_id(cookies, kwargs["workshop_id"])
+            self.audience, self.workshop_id = DELEGATE, kwargs["workshop_id"]
+            return
         self.workshop_id = workshop.pk
 
     def base_url(self) -> str | None:

@@ -145,11 +145,15 @@ def slot(name: str) -> str:
 
 @dataclass(frozen=True)
 class Shared:
-    """An audience's frame drawn for no one in particular, with the step it was drawn for."""
+    """An audience's frame drawn for no one in particular, with the step it was drawn for
+    and what every delegate's own fragments of that step share (`StepKind.personal_base`):
+    read once for the room, never changed after (sockets connecting at once read it from
+    several threads)."""
 
     frame: Frame
-    step_id: int | None
+    step: Step | None
     slots: tuple[str, ...]
+    base: Any = None
 
 
 # Audiences whose every region is drawn from the workshop at a version (not #presence, drawn
@@ -187,11 +191,15 @@ class ConnectFrames:
             generation = self.generations.get(group, 0)
         frame = render_regions(workshop_id, audience, base_url=base_url, personal_slots=True)
         shown = Workshop.objects.filter(pk=workshop_id).values("current_step")
-        step = Step.objects.filter(pk__in=shown).values_list("pk", "kind").first()
-        names = kind_of(step[1]).personal_fragments if step else ()
+        step = Step.objects.select_related("workshop__event").filter(pk__in=shown).first()
         joined = frame.joined()
-        slots = tuple(name for name in names if slot(name) in joined)
-        drawn = Shared(frame, step[0] if step else None, slots)
+        slots: tuple[str, ...] = ()
+        base = None
+        if step is not None:
+            kind = kind_of(step.kind)
+            slots = tuple(name for name in kind.personal_fragments if slot(name) in joined)
+            base = kind.personal_base(step) if slots else None
+        drawn = Shared(frame, step, slots, base)
         with self.lock:
             self.rendered += 1
             if self.generations.get(group, 0) == generation:  # no push while drawing
@@ -221,27 +229,36 @@ fanout.watch(connect_frames.forget)
 
 
 def connect_frame(
-    workshop_id: int, audience: str, *, base_url: str | None, delegate: Delegate | None
+    workshop_id: int, audience: str, *, base_url: str | None, delegate_id: int | None
 ) -> Frame:
-    """The frame a socket gets on connect: what `render_regions(..., delegate=delegate)`
-    draws, from the audience's shared frame at the current version (rendered once for every
-    socket connecting at it) with only the delegate's own fragments drawn for this socket."""
+    """The frame a socket gets on connect: what `render_regions(..., delegate=...)` draws
+    for the delegate `delegate_id`, from the audience's shared frame at the current version
+    (rendered once, with what the delegates' own fragments share, for every socket
+    connecting at it) with only the delegate's own fragments drawn for this socket: for a
+    phone, two reads (the version, its own ballot) and one small render."""
     if audience not in SHAREABLE:
-        return render_regions(workshop_id, audience, base_url=base_url, delegate=delegate)
+        return drawn_in_full(workshop_id, audience, base_url, delegate_id)
     shared = connect_frames.shared(workshop_id, audience, base_url)
-    if not shared.slots or shared.step_id is None:
+    step = shared.step
+    if not shared.slots or step is None:
         return shared.frame
-    step = Step.objects.select_related("workshop__event").filter(pk=shared.step_id).first()
-    own = kind_of(step.kind).personal(step, delegate) if step and delegate else {}
+    own = kind_of(step.kind).personal(step, delegate_id, shared.base) if delegate_id else {}
     if any(name not in own for name in shared.slots):
-        # The step moved on since the shared frame was drawn: draw this one in full.
-        return render_regions(workshop_id, audience, base_url=base_url, delegate=delegate)
+        # Nothing of its own to fill in (the step's poll is gone): draw this one in full.
+        return drawn_in_full(workshop_id, audience, base_url, delegate_id)
     html = {}
     for region, text in shared.frame.html.items():
         for name in shared.slots:
             text = text.replace(slot(name), own[name])
         html[region] = text
     return Frame(version=shared.frame.version, html=html)
+
+
+def drawn_in_full(
+    workshop_id: int, audience: str, base_url: str | None, delegate_id: int | None
+) -> Frame:
+    delegate = Delegate.objects.filter(pk=delegate_id).first() if delegate_id else None
+    return render_regions(workshop_id, audience, base_url=base_url, delegate=delegate)
 
 
 def join_context(workshop: Workshop, base_url: str | None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import Poll, Step
+from sessions.models import Option, Poll, Step
 from sessions.steps import StepKind, register
 from sessions.voting import services
 from sessions.voting.exports import BALLOTS, VOTES
@@ -61,9 +61,17 @@ class VoteKind(StepKind):
     ) -> dict[str, Any]:
         return vote_context(step, names, delegate, request)
 
-    def personal(self, step: Step, delegate: Delegate) -> dict[str, str]:
+    def personal_base(self, step: Step) -> tuple[Poll, list[Option]] | None:
         poll = Poll.objects.filter(step=step).select_related("step").first()
-        return {} if poll is None else {"ballot_html": render_ballot(poll, delegate.pk)}
+        return None if poll is None else (poll, list(poll.options.all()))
+
+    def personal(
+        self, step: Step, delegate_id: int, base: tuple[Poll, list[Option]] | None
+    ) -> dict[str, str]:
+        if base is None:
+            return {}
+        poll, options = base
+        return {"ballot_html": render_ballot(poll, delegate_id, options=options)}
 
     def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         poll: Poll | None = getattr(step, "poll", None)

@@ -359,6 +359,7 @@ def render_ballot(
     request: HttpRequest | None = None,
     ack: dict[str, Any] | None = None,
     known: KnownBallot | None = None,
+    options: list[Option] | None = None,
 ) -> str:
     """The delegate's own ballot: their marks, what they have left, one form per option.
 
@@ -367,22 +368,23 @@ def render_ballot(
     again for an unchanged ballot, say after a reconnect, the forms keep their keys, so a
     tap whose answer was lost still lands once when retried. `ack` (the command's key and
     change id) marks the answer to a vote. `known` is the ballot as the vote that just
-    committed left it (the socket's answer draws it without reading it back).
+    committed left it (the socket's answer draws it without reading it back). `options`,
+    the poll's options if the caller has them (a room connecting at once shares them).
     """
     if known is not None:
         return _draw_ballot(poll, delegate_id, request, ack, *known)
-    revision = (
-        Ballot.objects.filter(poll=poll, delegate_id=delegate_id)
-        .values_list("revision", flat=True)
-        .first()
-        or 0
+    # The ballot's revision and its marks in one read (no ballot yet: revision 0, no marks).
+    rows = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).values_list(
+        "revision", "marks__option_id", "marks__value", "marks__effort"
     )
-    stored = Mark.objects.filter(ballot__poll=poll, ballot__delegate_id=delegate_id)
-    marks = {
-        option_id: (value, effort)
-        for option_id, value, effort in stored.values_list("option_id", "value", "effort")
-    }
-    return _draw_ballot(poll, delegate_id, request, ack, revision, list(poll.options.all()), marks)
+    revision, marks = 0, dict[int, tuple[int, int | None]]()
+    for stored_revision, option_id, value, effort in rows:
+        revision = stored_revision
+        if option_id is not None:
+            marks[option_id] = (value, effort)
+    if options is None:
+        options = list(poll.options.all())
+    return _draw_ballot(poll, delegate_id, request, ack, revision, options, marks)
 
 
 def render_answer(
