@@ -225,8 +225,9 @@ class Server:
 
 
 def daphne(port: int, env: dict[str, str], cores: str | None, log_dir: Path) -> Server:
-    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-               "facilitate.asgi:application"]  # fmt: skip
+    # As the README runs it: a listen queue that holds a room reconnecting at once.
+    endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog=4096"
+    command = [sys.executable, "-m", "daphne", "-e", endpoint, "facilitate.asgi:application"]
     log_path = log_dir / f"daphne-{port}.log"
     return Server(f"daphne:{port}", command, port, env, cores, log_path)
 
