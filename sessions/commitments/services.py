@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -143,15 +144,18 @@ def link_choices(workshop: Workshop) -> list[tuple[str, str]]:
 
 
 def buddy_choices(workshop: Workshop, delegate_id: int) -> list[tuple[int, str]]:
-    """Other delegates of the workshop who gave a name (nobody can pick a nameless one)."""
-    named = (
+    """Other delegates of the workshop who gave a name (nobody can pick a nameless one):
+    (id, name) pairs read as such, since a full room is hundreds of them on every card."""
+    named = _buddies(workshop, delegate_id).order_by("delegate__display_name", "delegate_id")
+    return list(named.values_list("delegate_id", "delegate__display_name"))
+
+
+def _buddies(workshop: Workshop, delegate_id: int) -> QuerySet[Attendance]:
+    return (
         Attendance.objects.filter(workshop=workshop)
         .exclude(delegate_id=delegate_id)
         .exclude(delegate__display_name="")
-        .select_related("delegate")
-        .order_by("delegate__display_name", "delegate_id")
     )
-    return [(a.delegate_id, a.delegate.display_name) for a in named]
 
 
 @transaction.atomic
@@ -235,7 +239,7 @@ def _checked_link(workshop: Workshop, link: str) -> dict[str, Any]:
 def _checked_buddy(workshop: Workshop, delegate_id: int, buddy_id: int | None) -> int | None:
     if buddy_id is None:
         return None
-    if buddy_id not in dict(buddy_choices(workshop, delegate_id)):
+    if not _buddies(workshop, delegate_id).filter(delegate__pk=buddy_id).exists():
         raise _refuse("buddy", _("Pick a buddy from the people in this workshop."))
     return buddy_id
 
