@@ -26,7 +26,7 @@ run: $(VENV)/.requirements
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo --base-url "$${PUBLIC_URL:-http://$(HOST):$(PORT)}"
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	exec $(BIN)/daphne -b $(HOST) -p $(PORT) facilitate.asgi:application
+	exec $(BIN)/daphne -e "tcp:port=$(PORT):interface=$(HOST):backlog=4096" facilitate.asgi:application
 
 ## chromium: Debian's Chromium for the browser tests (Playwright cannot download one here)
 chromium:

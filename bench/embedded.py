@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import itertools
 import json
 import math
 import os
@@ -264,8 +265,13 @@ async def load_room(
     acked_total = 0
     writes = Writes(the, port)
     try:
-        for transport in args.transports:
-            phase = await run_phase(args, server, the, projector, connected, writes, transport)
+        for transport, (scenario, phones, tappers) in itertools.product(
+            args.transports, scenarios(args)
+        ):
+            phase = await run_phase(
+                args, server, the, projector, connected, writes, transport, phones, tappers
+            )
+            phase["scenario"] = scenario
             acked_total += phase["acked_total"]
             phase["acked_cumulative"] = acked_total
             phase["check_ok"] = (
@@ -385,6 +391,20 @@ def database_locked(server: procs.Server) -> int:
     return text.count("database is locked")
 
 
+def scenarios(args: argparse.Namespace) -> list[tuple[str, int, int]]:
+    """The loads, each run on its own for every transport: (name, open-loop phones,
+    back-to-back phones). The issue's two loads one after the other, then both at once (a
+    room larger than either)."""
+    phones, tappers = args.embedded_phones, args.embedded_tappers
+    if not tappers:
+        return [("open loop", phones, 0)]
+    return [
+        ("open loop", phones, 0),
+        ("back to back", 0, tappers),
+        ("both at once", phones, tappers),
+    ]
+
+
 async def run_phase(
     args: argparse.Namespace,
     server: procs.Server,
@@ -393,16 +413,20 @@ async def run_phase(
     connected: list[SinkPhone | None],
     writes: Writes,
     transport: str,
+    phones: int,
+    tappers: int,
 ) -> dict[str, Any]:
-    """One transport: the open-loop phones, the back-to-back phones and the other writes at
-    once, then the answers, the projector and the database."""
+    """One transport and load: `phones` of the open-loop phones and `tappers` of the
+    back-to-back phones and the other writes at once, then the answers, the projector and
+    the database."""
     port = server.port
-    phones, tappers = args.embedded_phones, args.embedded_tappers
     sinks = [s for s in connected if s is not None]
-    open_loop, back_to_back = sinks[:phones], sinks[phones : phones + tappers]
+    first_tapper = args.embedded_phones  # the back-to-back phones come after the open-loop ones
+    open_loop = sinks[:phones]
+    back_to_back = sinks[first_tapper : first_tapper + tappers]
     cookies = the.room.cookies
     options = the.option_ids
-    rate, seconds = args.embedded_rate, args.embedded_seconds
+    rate, seconds = args.embedded_rate if phones else 0, args.embedded_seconds
     count = round(rate * seconds)
     locked_before = database_locked(server)
     closed_before = sum(s.closed for s in sinks)
@@ -444,7 +468,7 @@ async def run_phase(
             log.sent[i] = time.monotonic()
 
     async def tap(n: int, tapper: Tapper) -> None:
-        sink, cookie = back_to_back[n], cookies[phones + n]
+        sink, cookie = back_to_back[n], cookies[first_tapper + n]
         k = 0
         while time.monotonic() < until:
             data = vote_data(options[(n + k) % len(options)])
@@ -552,13 +576,20 @@ def phase_lines(phase: dict[str, Any]) -> str:
     def ms(value: float) -> str:
         return report.ms(value) if not math.isnan(value) else "-"
 
-    lines = [
-        f"\n  [{phase['transport']}] {loop['phones']} phones at {loop['rate']} taps/s: sent "
-        f"{loop['sent']} of {loop['taps']}, acked {loop['acked']}; ack p50 {ms(ack['p50'])} "
-        f"p95 {ms(ack['p95'])} p99 {ms(ack['p99'])}; not acked: {loop['errors'] or 'none'}",
-        f"         {b2b['phones']} phones back to back: {b2b['taps']} taps "
-        f"({b2b['taps_per_s']:.0f}/s), acked {b2b['acked']}; ack p50 {ms(tap['p50'])} p95 "
-        f"{ms(tap['p95'])} p99 {ms(tap['p99'])}; not acked: {b2b['errors'] or 'none'}",
+    lines = [f"\n  [{phase['transport']}, {phase['scenario']}]"]
+    if loop["phones"]:
+        lines.append(
+            f"         {loop['phones']} phones at {loop['rate']} taps/s: sent {loop['sent']} of "
+            f"{loop['taps']}, acked {loop['acked']}; ack p50 {ms(ack['p50'])} p95 "
+            f"{ms(ack['p95'])} p99 {ms(ack['p99'])}; not acked: {loop['errors'] or 'none'}"
+        )
+    if b2b["phones"]:
+        lines.append(
+            f"         {b2b['phones']} phones back to back: {b2b['taps']} taps "
+            f"({b2b['taps_per_s']:.0f}/s), acked {b2b['acked']}; ack p50 {ms(tap['p50'])} p95 "
+            f"{ms(tap['p95'])} p99 {ms(tap['p99'])}; not acked: {b2b['errors'] or 'none'}"
+        )
+    lines += [
         f"         errors: HTTP {phase['http_errors'] or 'none'}; 'database is locked' in the "
         f"server log {phase['database_locked']}; sockets closed by the server "
         f"{phase['sockets_closed']} {phase['close_codes'] or ''}",

@@ -99,7 +99,8 @@ class Daphne:
     def launch(self) -> Daphne:
         """Start the process without waiting for it to answer (see `wait_ready`)."""
         command = [
-            sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
+            sys.executable, "-m", "daphne",
+            "-e", f"tcp:port={self.port}:interface=127.0.0.1:backlog=4096",
             "facilitate.asgi:application",
         ]  # fmt: skip
         if self.access_log_path:
