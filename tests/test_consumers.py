@@ -527,3 +527,26 @@ async def test_phones_connect_in_turn_with_their_pings_answered_meanwhile(worksh
         if not released:
             turn.release()
     assert roster.sockets.delegates() == {}
+
+
+async def test_turns_go_in_order_and_a_phone_gone_while_waiting_gives_its_place_up():
+    from sessions.live.consumers import Turns
+
+    turns, order = Turns(1), []
+
+    async def connect(name: str) -> None:
+        async with turns:
+            order.append(name)
+            await asyncio.sleep(0)
+
+    await turns.acquire()
+    waiting = [asyncio.create_task(connect(name)) for name in ("ana", "ben", "cy", "dee")]
+    await asyncio.sleep(0)  # every one waits its turn
+    assert len(turns.waiting) == 4
+    waiting[1].cancel()  # ben's socket closes while he waits
+    turns.release()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert order == ["ana", "cy", "dee"]
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert turns.free == 1  # every turn given back
+    assert not turns.waiting
