@@ -4,6 +4,8 @@ filled in. It is exactly what rendering the frame for that delegate draws."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -121,3 +123,23 @@ def test_once_the_shared_frame_is_drawn_a_phone_s_frame_costs_two_reads(
         frame = connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=ana.pk)
     assert frame == drawn_for(workshop, ana)
     assert "<strong>2</strong> of 3 dots left" in frame.joined()
+
+
+def test_phones_with_the_same_marks_share_one_drawn_ballot_with_their_own_keys(workshop, poll):
+    """The room's ballots are drawn once per set of marks (none yet, a dot on the first
+    option), each phone's with its own keys: exactly what drawing it for that phone draws."""
+    room = phones(workshop, 4)
+    for client, _ in room[:2]:
+        dot(client, workshop, poll)  # two phones with one dot on the first option
+    frames = [
+        connect_frame(workshop.pk, DELEGATE, base_url=BASE, delegate_id=delegate.pk)
+        for _, delegate in room
+    ]
+    for frame, (_, delegate) in zip(frames, room, strict=True):
+        assert frame == drawn_for(workshop, delegate)
+        assert "ballot-key-slot" not in frame.joined()
+    shared = connect_frames.shared(workshop.pk, DELEGATE, BASE)
+    assert len(shared.base.drawn) == 2
+    keys = [set(re.findall(r'name="key" value="([^"]+)"', f.joined())) for f in frames]
+    assert [len(k) for k in keys] == [3, 3, 2, 2]  # two options, and "clear" once marked
+    assert not set.intersection(*keys)

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import Option, Poll, Step
+from sessions.models import Poll, Step
 from sessions.steps import StepKind, register
 from sessions.voting import services
 from sessions.voting.exports import BALLOTS, VOTES
-from sessions.voting.read import render_ballot, tally_poll, vote_context
+from sessions.voting.read import SharedBallots, tally_poll, vote_context
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -61,17 +61,12 @@ class VoteKind(StepKind):
     ) -> dict[str, Any]:
         return vote_context(step, names, delegate, request)
 
-    def personal_base(self, step: Step) -> tuple[Poll, list[Option]] | None:
+    def personal_base(self, step: Step) -> SharedBallots | None:
         poll = Poll.objects.filter(step=step).select_related("step").first()
-        return None if poll is None else (poll, list(poll.options.all()))
+        return None if poll is None else SharedBallots(poll, list(poll.options.all()))
 
-    def personal(
-        self, step: Step, delegate_id: int, base: tuple[Poll, list[Option]] | None
-    ) -> dict[str, str]:
-        if base is None:
-            return {}
-        poll, options = base
-        return {"ballot_html": render_ballot(poll, delegate_id, options=options)}
+    def personal(self, step: Step, delegate_id: int, base: SharedBallots | None) -> dict[str, str]:
+        return {} if base is None else {"ballot_html": base.render(delegate_id)}
 
     def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:
         poll: Poll | None = getattr(step, "poll", None)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import statistics
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef
@@ -373,7 +374,47 @@ def render_ballot(
     """
     if known is not None:
         return _draw_ballot(poll, delegate_id, request, ack, *known)
-    # The ballot's revision and its marks in one read (no ballot yet: revision 0, no marks).
+    revision, marks = _stored_ballot(poll, delegate_id)
+    if options is None:
+        options = list(poll.options.all())
+    return _draw_ballot(poll, delegate_id, request, ack, revision, options, marks)
+
+
+class SharedBallots:
+    """The ballots of one poll as a room connecting at once draws them (no request, no
+    acknowledgement, the same options): drawn once per distinct set of marks, with slots
+    for the forms' keys, then each delegate's keys filled in. Most of a room shares a few
+    sets of marks (none yet, one dot here or there), so a phone's ballot is a read and a
+    few string replacements rather than a template render. For one version of the workshop
+    only (`sessions.live.regions.Shared`); safe to share between threads."""
+
+    def __init__(self, poll: Poll, options: list[Option]) -> None:
+        self.poll = poll
+        self.options = options
+        self.drawn: dict[tuple[tuple[int, tuple[int, int | None]], ...], str] = {}
+
+    def render(self, delegate_id: int) -> str:
+        revision, marks = _stored_ballot(self.poll, delegate_id)
+        shape = tuple(sorted(marks.items()))
+        html = self.drawn.get(shape)
+        if html is None:
+            html = self.drawn[shape] = _draw_ballot(
+                self.poll, delegate_id, None, None, revision, self.options, marks, key=_key_slot
+            )
+        targets = [*(option.pk for option in self.options), "clear"]
+        for target in targets:
+            html = html.replace(
+                _key_slot(target), str(_ballot_key(delegate_id, self.poll.pk, target, revision))
+            )
+        return html
+
+
+def _key_slot(target: object) -> str:
+    return f"ballot-key-slot-{target}-end"
+
+
+def _stored_ballot(poll: Poll, delegate_id: int) -> tuple[int, dict[int, tuple[int, int | None]]]:
+    """The ballot's revision and its marks in one read (no ballot yet: revision 0, no marks)."""
     rows = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).values_list(
         "revision", "marks__option_id", "marks__value", "marks__effort"
     )
@@ -382,9 +423,14 @@ def render_ballot(
         revision = stored_revision
         if option_id is not None:
             marks[option_id] = (value, effort)
-    if options is None:
-        options = list(poll.options.all())
-    return _draw_ballot(poll, delegate_id, request, ack, revision, options, marks)
+    return revision, marks
+
+
+def _ballot_key(delegate_id: int, poll_id: int, target: object, revision: int) -> uuid.UUID:
+    """A ballot form's command key: the same for the same delegate, poll, option (or
+    "clear") and revision of the ballot."""
+    message = f"{delegate_id}:{poll_id}:{target}:{revision}"
+    return uuid.UUID(hex=salted_hmac("facilitate.ballot-key", message).hexdigest()[:32])
 
 
 def render_answer(
@@ -422,11 +468,11 @@ def _draw_ballot(
     revision: int,
     options: list[Option],
     stored: dict[int, tuple[int, int | None]],
+    key: Callable[[object], object] | None = None,
 ) -> str:
-
-    def key(target: object) -> uuid.UUID:
-        message = f"{delegate_id}:{poll.pk}:{target}:{revision}"
-        return uuid.UUID(hex=salted_hmac("facilitate.ballot-key", message).hexdigest()[:32])
+    """`key`, if given, draws each form's key instead of the delegate's (`SharedBallots`)."""
+    if key is None:
+        key = partial(_ballot_key, delegate_id, poll.pk, revision=revision)
 
     efforts: dict[int, int | None] = {}
     marks: dict[int, int] = {}
