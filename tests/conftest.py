@@ -23,6 +23,7 @@ from sessions.identity import cookie_name, read_delegate_key, signed_cookie_valu
 from sessions.live import roster
 from sessions.live.regions import connect_frames
 from sessions.models import Delegate, Event, Workshop
+from sessions.voting.read import answers
 from tests.servers import Daphne, RedisServer
 
 _skipped: list[str] = []
@@ -70,6 +71,7 @@ def _fresh_presence_and_connect_frames():
     roster.store().clear()
     connect_frames.clear()
     access.forget_members()
+    answers.clear()
 
 
 @pytest.fixture

@@ -489,3 +489,54 @@ def test_one_delegates_key_cannot_block_another_delegates_vote(workshop, delegat
     answer = tap(other, poll, "Quality", "add", key=key)
     assert "Already counted" not in text(answer)
     assert scores(poll) == {"Training": 1, "Quality": 1}
+
+
+def test_a_socket_vote_s_answer_is_its_ballot_drawn_for_it_whatever_the_room_drew_before(
+    workshop,
+):
+    """Socket answers are drawn once per shape of ballot (`read.answers`) and filled in:
+    each is exactly the delegate's ballot drawn for them, with their keys and their
+    acknowledgement, and a changed option is drawn anew."""
+    from sessions.voting.read import KnownBallot, answers, render_answer
+
+    step = voting.add_vote_step(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["Changeovers", "Training"]),
+    )
+    services.show_step(workshop=workshop, step=step)
+    poll = voting.open_poll(poll=step.poll)
+    first = poll.options.order_by("position").first()
+    delegates = [join(Client(), workshop, name) for name in ("Ana", "Ben", "Cy")]
+
+    def answered(delegate, key: str) -> tuple[str, str]:
+        outcome = voting.cast(
+            workshop_id=workshop.pk,
+            delegate_id=delegate.pk,
+            poll_id=poll.pk,
+            option_id=first.pk,
+            action="add",
+            key=key,
+        )
+        shared = render_answer(outcome, poll.pk, delegate.pk, key)
+        known = KnownBallot(outcome.revision, outcome.options, outcome.marks)
+        ack = {"key": key, "change": outcome.version}
+        return shared, render_ballot(outcome.poll, delegate.pk, None, ack, known)
+
+    seen = []
+    for delegate in delegates:  # the same shape: one dot on the first option
+        key = str(uuid.uuid4())
+        shared, drawn = answered(delegate, key)
+        assert shared == drawn
+        assert f'data-ack="{key}"' in shared
+        assert "slot" not in shared
+        seen.append(shared)
+    assert len(set(seen)) == 3  # each with its own keys and acknowledgement
+    assert len(answers.drawn) == 1
+    first.label = "Changeovers and set-ups"
+    first.save()
+    shared, drawn = answered(delegates[0], str(uuid.uuid4()))
+    assert shared == drawn
+    assert "Changeovers and set-ups" in shared
+    assert len(answers.drawn) == 2  # two dots under the new label: a new shape
