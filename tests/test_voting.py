@@ -7,7 +7,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from sessions.agenda import services
@@ -540,3 +541,24 @@ def test_a_socket_vote_s_answer_is_its_ballot_drawn_for_it_whatever_the_room_dre
     assert shared == drawn
     assert "Changeovers and set-ups" in shared
     assert len(answers.drawn) == 2  # two dots under the new label: a new shape
+
+    # Over HTTP the forms carry the request's CSRF token (a fresh mask of its secret).
+    request = RequestFactory().post(f"/w/{workshop.pk}/vote/")
+    key = str(uuid.uuid4())
+    outcome = voting.cast(
+        workshop_id=workshop.pk,
+        delegate_id=delegates[1].pk,
+        poll_id=poll.pk,
+        option_id=first.pk,
+        action="add",
+        key=key,
+    )
+    shared = render_answer(outcome, poll.pk, delegates[1].pk, key, request)
+    known = KnownBallot(outcome.revision, outcome.options, outcome.marks)
+    ack = {"key": key, "change": outcome.version}
+    drawn = render_ballot(outcome.poll, delegates[1].pk, request, ack, known)
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    tokens = set(token.findall(shared))
+    assert len(token.findall(shared)) == 3  # two options' forms and "clear"
+    assert {_unmask_cipher_token(t) for t in tokens} == {request.META["CSRF_COOKIE"]}
+    assert token.sub("", shared) == token.sub("", drawn)

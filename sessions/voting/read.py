@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Count, Exists, F, OuterRef
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
@@ -420,9 +421,19 @@ class DrawnAnswers:
         self.lock = threading.Lock()
         self.drawn: OrderedDict[tuple[Any, ...], str] = OrderedDict()
 
-    def render(self, known: KnownBallot, poll: Poll, delegate_id: int, ack: dict[str, Any]) -> str:
+    def render(
+        self,
+        known: KnownBallot,
+        poll: Poll,
+        delegate_id: int,
+        ack: dict[str, Any],
+        csrf_token: str | None = None,
+    ) -> str:
+        """The ballot answering a vote; with `csrf_token` (an HTTP answer, whose forms post
+        without script) its forms carry that token."""
         revision, options, marks = known
         shape = (
+            csrf_token is not None,
             poll.step.workshop_id,
             _row(poll),
             tuple(_row(option) for option in options),
@@ -435,13 +446,16 @@ class DrawnAnswers:
                 self.drawn.move_to_end(shape)
         if html is None:
             slots = {"key": ACK_KEY_SLOT, "change": ACK_CHANGE_SLOT}
+            csrf_slot = CSRF_SLOT if csrf_token is not None else None
             html = _draw_ballot(
-                poll, delegate_id, None, slots, revision, options, marks, key=_key_slot
+                poll, delegate_id, None, slots, revision, options, marks, _key_slot, csrf_slot
             )
             with self.lock:
                 self.drawn[shape] = html
                 while len(self.drawn) > self.SIZE:
                     self.drawn.popitem(last=False)
+        if csrf_token is not None:
+            html = html.replace(CSRF_SLOT, escape(csrf_token))
         html = html.replace(ACK_KEY_SLOT, escape(ack["key"]))
         html = html.replace(ACK_CHANGE_SLOT, "" if ack["change"] is None else str(ack["change"]))
         return _filled(html, poll.pk, options, delegate_id, revision)
@@ -453,6 +467,7 @@ class DrawnAnswers:
 
 ACK_KEY_SLOT = "ballot-ack-key-slot"
 ACK_CHANGE_SLOT = "ballot-ack-change-slot"
+CSRF_SLOT = "ballot-csrf-token-slot"
 answers = DrawnAnswers()
 
 
@@ -506,9 +521,8 @@ def render_answer(
     ack = {"key": key or "", "change": outcome.version}
     if outcome.poll is not None and outcome.options is not None and outcome.marks is not None:
         known = KnownBallot(outcome.revision, outcome.options, outcome.marks)
-        if request is None:  # a socket's answer: no CSRF token, so drawn from a shared shape
-            return answers.render(known, outcome.poll, delegate_id, ack)
-        return render_ballot(outcome.poll, delegate_id, request, ack, known)
+        csrf = None if request is None else get_token(request)
+        return answers.render(known, outcome.poll, delegate_id, ack, csrf)
     poll = Poll.objects.select_related("step").get(pk=poll_id)
     return render_ballot(poll, delegate_id, request, ack)
 
@@ -531,8 +545,10 @@ def _draw_ballot(
     options: list[Option],
     stored: dict[int, tuple[int, int | None]],
     key: Callable[[object], object] | None = None,
+    csrf_token: str | None = None,
 ) -> str:
-    """`key`, if given, draws each form's key instead of the delegate's (`SharedBallots`)."""
+    """`key`, if given, draws each form's key instead of the delegate's (`SharedBallots`);
+    `csrf_token`, the forms' CSRF token where no request draws it (`DrawnAnswers`)."""
     if key is None:
         key = partial(_ballot_key, delegate_id, poll.pk, revision=revision)
 
@@ -563,4 +579,6 @@ def _draw_ballot(
         "next_rank": len(marks) + 1,
         "ack": ack,
     }
+    if csrf_token is not None:
+        context["csrf_token"] = csrf_token
     return render_to_string("workshops/vote/ballot.html", context, request=request)
