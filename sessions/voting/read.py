@@ -364,7 +364,6 @@ def render_ballot(
     request: HttpRequest | None = None,
     ack: dict[str, Any] | None = None,
     known: KnownBallot | None = None,
-    options: list[Option] | None = None,
 ) -> str:
     """The delegate's own ballot: their marks, what they have left, one form per option.
 
@@ -373,15 +372,12 @@ def render_ballot(
     again for an unchanged ballot, say after a reconnect, the forms keep their keys, so a
     tap whose answer was lost still lands once when retried. `ack` (the command's key and
     change id) marks the answer to a vote. `known` is the ballot as the vote that just
-    committed left it (the socket's answer draws it without reading it back). `options`,
-    the poll's options if the caller has them (a room connecting at once shares them).
+    committed left it (the socket's answer draws it without reading it back).
     """
     if known is not None:
         return _draw_ballot(poll, delegate_id, request, ack, *known)
     revision, marks = _stored_ballot(poll, delegate_id)
-    if options is None:
-        options = list(poll.options.all())
-    return _draw_ballot(poll, delegate_id, request, ack, revision, options, marks)
+    return _draw_ballot(poll, delegate_id, request, ack, revision, list(poll.options.all()), marks)
 
 
 class SharedBallots:
@@ -409,10 +405,11 @@ class SharedBallots:
 
 
 class DrawnAnswers:
-    """The ballots answering socket votes, drawn once per shape (the poll and its options as
-    stored, whether it accepts votes, the ballot's marks) with slots for the keys and the
-    acknowledgement, each answer's filled in: a room voting at once answers most votes with a
-    few string replacements instead of a template render. Any change to the poll's or an
+    """The ballots answering votes (over the socket, and over HTTP with the request's CSRF
+    token), drawn once per shape (the poll and its options as stored, whether it accepts
+    votes, the ballot's marks) with slots for the keys, the acknowledgement and the token,
+    each answer's filled in: a room voting at once answers most votes with a few string
+    replacements instead of a template render. Any change to the poll's or an
     option's row is a new shape. Per process, the latest SIZE shapes; thread-safe."""
 
     SIZE = 512
