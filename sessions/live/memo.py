@@ -2,8 +2,9 @@
 
 A push renders a frame per audience (the projector's and the consoles' are usually due at
 the same moment). Drawn together (`sessions.live.regions.render_frames`), at one version read
-before any of them, they may share what each would read and compute alike, such as a vote's
-tally: `shared(key, compute)` computes it once within `sharing()`, and every time outside.
+before any of them, they may share what each would read and compute alike (the workshop and
+its current step, a vote's poll and its tally): `shared(key, compute)` computes it once within
+`sharing()`, and every time outside. What is shared is only read by the frames, never changed.
 """
 
 from __future__ import annotations

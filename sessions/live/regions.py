@@ -14,6 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -81,7 +82,7 @@ def render_regions(
     names = REGIONS[audience] if regions is None else regions
     if version is None:
         version = Change.objects.version_of(workshop_id)
-    workshop = Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
+    workshop = memo.shared(("workshop", workshop_id), partial(_workshop, workshop_id))
     context: dict[str, Any] = {
         "workshop": workshop,
         "version": version,
@@ -123,12 +124,16 @@ def render_regions(
     return Frame(version=version, html=html)
 
 
+def _workshop(workshop_id: int) -> Workshop:
+    return Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
+
+
 def render_frames(
     workshop_id: int, wanted: list[tuple[str, tuple[str, ...], frozenset[int]]]
 ) -> list[Frame]:
     """One frame per (audience, regions, appended ideas) of `wanted`, drawn together: at one
-    version, read first, and sharing what they would each compute alike (a vote's tally:
-    `sessions.live.memo`)."""
+    version, read first, and sharing what they would each read and compute alike (the
+    workshop, a vote's poll and tally: `sessions.live.memo`)."""
     version = Change.objects.version_of(workshop_id)
     with memo.sharing():
         return [
