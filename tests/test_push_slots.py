@@ -86,3 +86,20 @@ async def test_without_redis_answering_the_push_still_goes_out(workshop, monkeyp
     pushed = await asyncio.wait_for(layer.receive(phones), 5)
     assert 'data-score="0"' in pushed["html"]["results"]
     await layer.group_discard(group, phones)
+
+
+async def test_a_slot_is_claimed_again_at_once_by_its_holder_and_waited_for_by_another(
+    shared_redis, settings
+):
+    settings.PUSH_INTERVAL_SECONDS = {"projector": 1.0, "facilitator": 1.0, "delegate": 1.0}
+    slots = broadcast.PushSlots()
+    audiences = ["projector", "facilitator"]
+    assert await slots.claim(1, audiences, "this process") == [0.0, 0.0]
+    # Its own coalescer spaces its pushes: the slot it holds is its own again at once.
+    assert await slots.claim(1, audiences, "this process") == [0.0, 0.0]
+    # Another process waits out what is left of the interval.
+    waits = await slots.claim(1, audiences, "another process")
+    assert all(0 < wait <= 1.0 for wait in waits), waits
+    await asyncio.sleep(max(waits) + 0.01)
+    assert await slots.claim(1, audiences, "another process") == [0.0, 0.0]
+    assert all(wait > 0 for wait in await slots.claim(1, audiences, "this process"))

@@ -510,5 +510,23 @@ async def test_frames_due_together_are_drawn_together_with_one_tally(workshop, m
         assert set(push["html"]) == {"results"}
     assert 'data-score="1"' in pushes["projector"]["html"]["results"]
     assert tallied == [poll.pk]
+    # The next vote, within the interval: the projector's and the consoles' flushes were
+    # pushed together, so they fall due together again (at the same instant, not a few
+    # microseconds apart, when a busy loop would run them in two turns) and share one
+    # drawing and one tally.
+    sent = coalescer.last_sent
+    assert sent[(workshop.pk, "projector")] == sent[(workshop.pk, "facilitator")]
+    await sync_to_async(voting.cast)(
+        workshop_id=workshop.pk, delegate_id=ann, poll_id=poll.pk, option_id=options[0],
+        action="add", key=None,
+    )  # fmt: skip
+    for channel in channels.values():  # pushed at once, where no server loop runs
+        await asyncio.wait_for(layer.receive(channel), WAIT)
+    tallied.clear()
+    coalescer.mark_soon(workshop.pk, frozenset({"results"}))
+    for audience in ("projector", "facilitator"):
+        push = await asyncio.wait_for(layer.receive(channels[audience]), WAIT)
+        assert 'data-score="2"' in push["html"]["results"]
+    assert tallied == [poll.pk]
     for audience, channel in channels.items():
         await layer.group_discard(broadcast.group_name(workshop.pk, audience), channel)

@@ -18,6 +18,7 @@ import asyncio
 import contextvars
 import logging
 import threading
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -153,8 +154,10 @@ class Coalescer:
         self.appended: dict[tuple[int, str], set[int]] = {}
         self.scheduled: set[tuple[int, str]] = set()
         self.last_sent: dict[tuple[int, str], float] = {}
+        # Who holds a push slot this coalescer claimed (`PushSlots`): this process.
+        self.holder = uuid.uuid4().hex
         # A workshop's flushes due in one turn claim their slots and draw their frames together.
-        self.claiming: Together[str, float] = Together(_claim)
+        self.claiming: Together[str, float] = Together(self._claim)
         self.drawing: Together[tuple[str, tuple[str, ...], frozenset[int]], Frame] = Together(_draw)
         self.pushes_sent = 0
 
@@ -173,6 +176,7 @@ class Coalescer:
     ) -> None:
         """Note a change (on the loop's thread); schedules the flushes it needs."""
         loop = asyncio.get_running_loop()
+        now = loop.time()
         for audience, names in REGIONS.items():
             wanted = regions.intersection(names)
             appends = appended if APPENDABLE in names else frozenset()
@@ -186,16 +190,24 @@ class Coalescer:
                 continue
             self.scheduled.add(key)
             interval = settings.PUSH_INTERVAL_SECONDS[audience]
-            delay = max(0.0, self.last_sent.get(key, -interval) + interval - loop.time())
+            due = max(now, self.last_sent.get(key, now - interval) + interval)
             # A fresh context: the change may come from a view's worker thread, whose context
             # marks it as inside sync_to_async; a flush must not inherit that.
-            loop.call_later(delay, self._start_flush, key, context=contextvars.Context())
+            loop.call_at(due, self._start_flush, key, due, context=contextvars.Context())
 
-    def _start_flush(self, key: tuple[int, str]) -> None:
-        asyncio.get_running_loop().create_task(self.flush(key))
+    async def _claim(self, workshop_id: int, audiences: list[str]) -> list[float]:
+        return await slots.claim(workshop_id, audiences, self.holder)
 
-    async def flush(self, key: tuple[int, str]) -> None:
+    def _start_flush(self, key: tuple[int, str], due: float) -> None:
+        asyncio.get_running_loop().create_task(self.flush(key, due))
+
+    async def flush(self, key: tuple[int, str], due: float | None = None) -> None:
+        """Push the audience's frame of what changed. `due` is the time the flush was set
+        for; it counts as the time of the push, so the audiences that fall due together
+        (the projector's and the consoles', after one change) stay due together, and their
+        frames are drawn in one call (`Together`), not each alone a few microseconds apart."""
         workshop_id, audience = key
+        loop = asyncio.get_running_loop()
         if not self.pending.get(key) and not self.appended.get(key):
             self.scheduled.discard(key)
             return
@@ -203,15 +215,15 @@ class Coalescer:
         # this one waits for the interval to end (its frame will show both processes' news).
         wait = await self.claiming.ask(workshop_id, audience)
         if wait > 0:
-            loop = asyncio.get_running_loop()
-            loop.call_later(wait, self._start_flush, key, context=contextvars.Context())
+            later = loop.time() + wait
+            loop.call_at(later, self._start_flush, key, later, context=contextvars.Context())
             return
         self.scheduled.discard(key)
         wanted = self.pending.pop(key, set())
         appended = frozenset(self.appended.pop(key, ()))
         if not wanted and not appended:
             return
-        self.last_sent[key] = asyncio.get_running_loop().time()
+        self.last_sent[key] = loop.time() if due is None else due
         names = tuple(name for name in REGIONS[audience] if name in wanted)
         try:
             frame = await self.drawing.ask(workshop_id, (audience, names, appended))
@@ -266,10 +278,6 @@ class Together(Generic[Asked, Answer]):
         return await future
 
 
-async def _claim(workshop_id: int, audiences: list[str]) -> list[float]:
-    return await slots.claim(workshop_id, audiences)
-
-
 async def _draw(
     workshop_id: int, wanted: list[tuple[str, tuple[str, ...], frozenset[int]]]
 ) -> list[Frame]:
@@ -284,18 +292,24 @@ class PushSlots:
 
     Each process coalesces the changes it commits; with several processes, each would push
     its own frame every interval, and every phone would get one push per process. Before a
-    flush, a process claims the audience's slot in Redis (a key set only if absent, expiring
+    flush, a process claims the audience's slot in Redis (a key naming the process, expiring
     after the interval); if another process holds it, the flush waits until it expires and
     claims again. The frame drawn then shows every change committed so far, wherever it
-    was. Without Redis (one process) every claim succeeds; if Redis does not answer, the
-    push goes out (a second push is better than none).
+    was. A slot the claiming process holds itself is claimed again at once: its own
+    coalescer already spaces its pushes by the interval, and nobody else pushed since (a
+    wait there only put the audiences' flushes, due together, a millisecond or two apart,
+    and each drew its frame alone). Without Redis (one process) every claim succeeds; if
+    Redis does not answer, the push goes out (a second push is better than none).
     """
 
-    # Per key: set the slot if free (0), else how many milliseconds it is held for.
+    # Per key: claim the slot if free or already this holder's (0), else how many
+    # milliseconds another holder keeps it for. ARGV: the holder, then each key's interval.
     CLAIM = """
     local answers = {}
     for i, key in ipairs(KEYS) do
-      if redis.call('SET', key, '1', 'NX', 'PX', ARGV[i]) then
+      local holder = redis.call('GET', key)
+      if holder == false or holder == ARGV[1] then
+        redis.call('SET', key, ARGV[1], 'PX', ARGV[i + 1])
         answers[i] = 0
       else
         answers[i] = math.max(redis.call('PTTL', key), 0)
@@ -316,9 +330,9 @@ class PushSlots:
             self.scripts[url] = redis.Redis.from_url(url).register_script(self.CLAIM)
         return self.scripts[url]
 
-    async def claim(self, workshop_id: int, audiences: list[str]) -> list[float]:
-        """Per audience, 0 once this process holds its slot, else the seconds until it is
-        free: one round trip for all of them."""
+    async def claim(self, workshop_id: int, audiences: list[str], holder: str) -> list[float]:
+        """Per audience, 0 once `holder` (a process's coalescer) holds its slot, else the
+        seconds until it is free: one round trip for all of them."""
         url = self.url or settings.REDIS_URL
         if not url:
             return [0.0] * len(audiences)
@@ -329,7 +343,7 @@ class PushSlots:
         ]
         try:
             script = self._script(url)
-            left = await asyncio.to_thread(script, keys=names, args=intervals)
+            left = await asyncio.to_thread(script, keys=names, args=[holder, *intervals])
         except Exception:
             log.warning("the push slots of %s could not be claimed; pushing", prefix, exc_info=True)
             return [0.0] * len(audiences)
