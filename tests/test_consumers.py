@@ -474,6 +474,43 @@ async def test_a_ping_is_answered_while_the_database_thread_is_busy(workshop):
             await busy
 
 
+async def test_the_presence_heartbeat_confirms_the_sockets_while_the_database_thread_is_busy(
+    workshop,
+):
+    """A hall's presence entries are confirmed off the database thread: with it held (the
+    votes' writer busy), this process's sockets are confirmed all the same."""
+    from sessions.live import roster
+    from sessions.live.consumers import presence_heartbeat
+
+    delegate = await sync_to_async(join)(Client(), workshop)
+    roster.sockets.open("socket.heartbeat", workshop.pk, delegate.pk)
+    member = roster.socket_member(delegate.pk)
+    roster.store().put(workshop.pk, {member: 1.0})  # confirmed long ago
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_database_thread() -> None:
+        holding.set()
+        release.wait(timeout=30)
+
+    busy = asyncio.ensure_future(database_sync_to_async(hold_the_database_thread)())
+    heartbeat = None
+    try:
+        assert await asyncio.to_thread(holding.wait, 5)
+        heartbeat = asyncio.ensure_future(presence_heartbeat())
+        for _ in range(300):
+            if (roster.store().score(workshop.pk, member) or 0) > roster.fresh_after():
+                break
+            await asyncio.sleep(0.01)
+        assert (roster.store().score(workshop.pk, member) or 0) > roster.fresh_after()
+        assert not busy.done()  # confirmed while the database thread was still held
+    finally:
+        release.set()
+        await busy
+        if heartbeat is not None:
+            heartbeat.cancel()
+        roster.sockets.close("socket.heartbeat")
+
+
 async def test_phones_connect_in_turn_with_their_pings_answered_meanwhile(workshop, settings):
     """A reconnect storm: phones connect SOCKET_CONNECTS_AT_ONCE at a time. A phone waiting
     its turn is accepted and answers pings, but gets no frame and carries out no vote until

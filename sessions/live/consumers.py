@@ -425,10 +425,13 @@ def well_formed_key(key: object) -> str | None:
 
 
 async def presence_heartbeat() -> None:
-    """Per process: confirm this process's presence and sweep out stale entries."""
+    """Per process: confirm this process's presence (on a worker thread: it does not touch
+    the database, and the database thread is the room's votes' and frames') and sweep out
+    stale entries (on the database thread, which pushes #presence where they went)."""
     while True:
         try:
-            await database_sync_to_async(presence.refresh_presence)()
+            await asyncio.to_thread(presence.confirm_sockets)
+            await database_sync_to_async(presence.sweep_presence)()
         except Exception:
             log.exception("presence heartbeat failed")
         await asyncio.sleep(settings.PRESENCE_HEARTBEAT_SECONDS)

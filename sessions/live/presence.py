@@ -12,12 +12,14 @@ from sessions.live.roster import POLLING, present_count, present_delegates
 
 __all__ = [
     "POLLING",
+    "confirm_sockets",
     "connect_presence",
     "disconnect_presence",
     "poll_presence",
     "present_count",
     "present_delegates",
     "refresh_presence",
+    "sweep_presence",
 ]
 
 
@@ -59,9 +61,20 @@ def refresh_presence() -> list[int]:
     """Confirm this process's sockets and remove stale entries (of processes that died, and
     of phones that stopped polling). Pushes #presence to the workshops whose count changed;
     returns their ids."""
+    confirm_sockets()
+    return sweep_presence()
+
+
+def confirm_sockets() -> None:
+    """Confirm this process's entries: the shared store only, no database (the server runs
+    it off the database thread: a hall of 5,000 is one write of 5,000 entries)."""
     now = time.time()
     for workshop_id, delegates in roster.sockets.delegates().items():
         roster.store().put(workshop_id, {roster.socket_member(d): now for d in delegates})
+
+
+def sweep_presence() -> list[int]:
+    """Remove stale entries and push #presence to the workshops that lost any; their ids."""
     swept = roster.store().sweep(roster.fresh_after())
     for workshop_id in swept:
         _tell_the_room(workshop_id)
