@@ -139,3 +139,37 @@ def test_a_server_names_live_js_by_its_hash_and_lets_browsers_keep_it(server):
     assert served.headers["content-encoding"] == "gzip"  # compressed once, by collectstatic
     source = (Path(settings.BASE_DIR) / "sessions/static/workshops/live.js").read_text()
     assert served.text == source
+
+
+def test_static_files_are_sent_brotli_compressed_to_browsers_that_accept_it(server):
+    page = httpx.get(f"{server.url}/join")
+    [script] = re.findall(r'<script src="(/static/django_htmx/htmx[^"]+\.js)"', page.text)
+    served = httpx.get(server.url + script, headers={"Accept-Encoding": "br, gzip"})
+    assert served.status_code == 200
+    assert served.headers["content-encoding"] == "br"  # written by collectstatic, with Brotli
+    gzipped = httpx.get(server.url + script, headers={"Accept-Encoding": "gzip"})
+    assert served.text == gzipped.text
+    assert int(served.headers["content-length"]) < int(gzipped.headers["content-length"])
+
+
+def test_pages_are_compressed_and_carry_an_icon(server):
+    """A page is sent gzipped to a browser that accepts it (a phone's vote page is a third of
+    its size: tests/test_page_weight_browser.py), and names its icon, so no first visit asks
+    for a missing /favicon.ico."""
+    plain = httpx.get(f"{server.url}/join", headers={"Accept-Encoding": "identity"})
+    packed = httpx.get(f"{server.url}/join", headers={"Accept-Encoding": "gzip"})
+    assert plain.status_code == packed.status_code == 200
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < len(plain.content)
+    [icon] = re.findall(
+        r'<link rel="icon" href="(/static/workshops/favicon\.[0-9a-f]{12}\.svg)"', plain.text
+    )
+    served = httpx.get(server.url + icon)
+    assert served.status_code == 200
+    assert served.headers["content-type"].startswith("image/svg+xml")
+    assert served.headers["cache-control"] == "max-age=315360000, public, immutable"
+    # A browser that asks for /favicon.ico anyway is sent to it.
+    asked = httpx.get(f"{server.url}/favicon.ico")
+    assert asked.status_code == 302
+    assert asked.headers["location"] == icon
