@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sessions.commands import CommandForm
@@ -36,10 +35,7 @@ class CommitmentForm(CommandForm):
     action = forms.CharField(
         max_length=ACTION_INPUT_MAX,
         label=_("I will …"),
-        help_text=format_lazy(
-            _("A small experiment you can start within two weeks. At most {n} characters."),
-            n=ACTION_MAX,
-        ),
+        help_text=_("A small experiment you can start within two weeks."),
         widget=forms.Textarea(attrs={"rows": 2, "data-limit": ACTION_MAX}),
     )
     link = forms.ChoiceField(label=_("This is about"), required=False, choices=[])
