@@ -411,6 +411,26 @@
   setInterval(function () { wallPage += 1; pageWall(); }, WALL_PAGE_SECONDS * 1000);
   htmx.onLoad(function () { pageWall(); });
 
+  // A presenter's keys on the console (a clicker sends Page Down and Page Up, or the arrows):
+  // a key presses the button of what the room sees that lists it in its aria-keyshortcuts,
+  // so it goes through the same form as a click (and is refused the same way when the
+  // console is out of date). Not while typing in a field, nor with a modifier held.
+  var CONSOLE_KEYS = {
+    ArrowRight: "ArrowRight", PageDown: "PageDown", ArrowLeft: "ArrowLeft", PageUp: "PageUp",
+    b: "B", o: "O", r: "R"
+  };
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    var target = event.target;
+    if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+    var name = CONSOLE_KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
+    var button = name && document.querySelector(
+      '.console-grid #step [aria-keyshortcuts~="' + name + '"]');
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    button.click();
+  });
+
   // If the socket never opens (blocked by the network), poll instead.
   setTimeout(function () {
     if (!state.everOpened && root()) startPolling();
