@@ -85,10 +85,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Pages and fragments compressed (a phone page is a quarter of its size); static files
-    # are answered above by WhiteNoise, compressed ahead of time (gzip and Brotli) by
-    # collectstatic. Django masks the CSRF token per answer and pads what it compresses.
-    "django.middleware.gzip.GZipMiddleware",
+    # Pages and fragments gzipped (Django's, but for the answers a view sends as they are);
+    # static files are answered above by WhiteNoise, compressed ahead of time (gzip and
+    # Brotli) by collectstatic. Django masks the CSRF token per answer and pads what it
+    # compresses.
+    "sessions.middleware.Compression",
     "sessions.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import render
 
 from sessions.errors import Refused
@@ -61,3 +62,27 @@ def _phone_page_again(request: HtmxHttpRequest, refusal: Refused) -> HttpRespons
         return phone_page(request, match.kwargs["workshop_id"], refusal)
     except Refused:
         return None
+
+
+# Set on an answer its view sends as it is (`send_uncompressed`).
+UNCOMPRESSED = "send_uncompressed"
+
+
+class Compression(GZipMiddleware):
+    """Django's gzip for pages and fragments (a phone's vote page goes out at a third of its
+    size), except the answers a view sends as they are: a tap's answer over HTTP is on the
+    path a room votes through when its sockets are blocked, and compressing each one cost
+    the server more than the bytes it saved (at 100 taps/s, the answers' p99 went from 130-150
+    ms to 185-320 ms)."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if getattr(response, UNCOMPRESSED, False):
+            return response
+        return super().process_response(request, response)
+
+
+def send_uncompressed(response: HttpResponse) -> HttpResponse:
+    setattr(response, UNCOMPRESSED, True)
+    return response

@@ -4,6 +4,7 @@ nothing behind a secret link (Django's never-cache headers)."""
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 import httpx
@@ -173,3 +174,26 @@ def test_pages_are_compressed_and_carry_an_icon(server):
     asked = httpx.get(f"{server.url}/favicon.ico")
     assert asked.status_code == 302
     assert asked.headers["location"] == icon
+
+
+def test_a_page_is_gzipped_but_a_taps_answer_goes_out_as_it_is(workshop, delegate_client):
+    """Compressing each tap's answer cost the server more than the bytes saved, on the path
+    a room votes through when its sockets are blocked."""
+    step = voting.add_vote_step(
+        workshop=workshop,
+        title="Pick",
+        body="",
+        settings=voting.PollSettings(kind="dots", options=["One", "Two", "Three"]),
+    )
+    services.show_step(workshop=workshop, step=step)
+    poll = voting.open_poll(poll=step.poll)
+    gzip = {"HTTP_ACCEPT_ENCODING": "gzip"}
+    page = delegate_client.get(f"/w/{workshop.pk}/", **gzip)
+    assert page.status_code == 200
+    assert page["Content-Encoding"] == "gzip"
+    option = poll.options.first()
+    tap = {"poll": poll.pk, "option": option.pk, "action": "add", "key": str(uuid.uuid4())}
+    answer = delegate_client.post(f"/w/{workshop.pk}/vote/", tap, **gzip, **HTMX)
+    assert answer.status_code == 200
+    assert not answer.has_header("Content-Encoding")
+    assert b'data-ack="' in answer.content

@@ -20,6 +20,7 @@ from sessions.commands import invalid_form
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
+from sessions.middleware import send_uncompressed
 from sessions.models import Poll
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.voting import services as voting
@@ -65,7 +66,7 @@ async def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     )
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop_id)
-    return HttpResponse(ballot)
+    return send_uncompressed(HttpResponse(ballot))
 
 
 def _understood_tap(request: HttpRequest, workshop_id: int) -> tuple[int, VoteForm]:
