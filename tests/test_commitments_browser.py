@@ -113,3 +113,19 @@ def test_phones_commit_the_wall_fills_and_a_check_in_reaches_the_dashboard(
     expect(row.locator("[data-status]")).to_contain_text("In progress")
     expect(row).to_contain_text("the forklift is the wait")
     shot(dashboard, "dashboard-laptop")
+
+
+def test_a_card_sent_incomplete_puts_the_focus_on_its_first_field_to_fix(
+    browser, server, workshop, commit_step
+):
+    phone = join_by_qr_link(browser, server, workshop, "Dana")
+    phone.get_by_label("When …", exact=True).fill("When the Monday shift starts")
+    phone.get_by_role("button", name="Commit").click()
+    action = phone.get_by_label("I will …")
+    expect(action).to_have_attribute("aria-invalid", "true")
+    expect(action).to_be_focused()
+    # Its message is what it is described by.
+    described = action.get_attribute("aria-describedby") or ""
+    assert "id_action_error" in described.split()
+    expect(phone.locator("#id_action_error")).to_be_visible()
+    phone.context.close()

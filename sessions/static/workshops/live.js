@@ -308,6 +308,18 @@
     if (got && have && got < have) return;
     htmx.swap(target, fragment.outerHTML, { swapStyle: "outerHTML" });
   });
+  // A form sent wrong comes back with its fields marked (aria-invalid, each tied to its
+  // message): the focus goes to the first, so a screen reader reads its message and the
+  // thumb is on it. After a request of this page's only, never after a push.
+  function focusFirstInvalid() {
+    var field = document.querySelector('[aria-invalid="true"]');
+    if (field && typeof field.focus === "function") field.focus();
+  }
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.status >= 400 && xhr.status < 500) focusFirstInvalid();
+  });
+  document.addEventListener("DOMContentLoaded", focusFirstInvalid);
   document.addEventListener("htmx:responseError", function (event) {
     if (event.detail.xhr && event.detail.xhr.status >= 500) {
       flash("Not saved: the server had a problem. Please try again.");
