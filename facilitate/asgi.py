@@ -10,6 +10,7 @@ import asyncio
 import gc
 import os
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from asgiref.typing import (
@@ -61,6 +62,10 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def _stop_pushing(loop: asyncio.AbstractEventLoop, _heartbeat: asyncio.Task[None]) -> None:
+    coalescer.detach(loop)
+
+
 class ServerLoop:
     """Records the server's event loop for the push coalescer and starts the per-process
     presence heartbeat on it, the first time the loop serves a request."""
@@ -79,7 +84,10 @@ class ServerLoop:
                     known: task for known, task in self.tasks.items() if not known.is_closed()
                 }
                 coalescer.attach(loop)
-                self.tasks[loop] = loop.create_task(presence_heartbeat())
+                heartbeat = loop.create_task(presence_heartbeat())
+                # Cancelled only when the loop shuts down: the coalescer stops with it.
+                heartbeat.add_done_callback(partial(_stop_pushing, loop))
+                self.tasks[loop] = heartbeat
         return await self.app(scope, receive, send)
 
 

@@ -103,3 +103,19 @@ async def test_a_slot_is_claimed_again_at_once_by_its_holder_and_waited_for_by_a
     await asyncio.sleep(max(waits) + 0.01)
     assert await slots.claim(1, audiences, "another process") == [0.0, 0.0]
     assert all(wait > 0 for wait in await slots.claim(1, audiences, "this process"))
+
+
+async def test_a_coalescer_detached_from_its_loop_starts_no_flush_on_it(workshop):
+    """A loop shutting down (its tasks cancelled, the server's heartbeat first) stops the
+    coalescer: the flushes it had set for later are cancelled, none is started unfinished."""
+    process = Coalescer()
+    loop = asyncio.get_running_loop()
+    process.attach(loop)
+    process.mark_soon(workshop.pk, frozenset({"results"}))
+    assert process.timers  # set for now or later, one per audience
+    started = len(asyncio.all_tasks())
+    process.detach(loop)
+    assert process.loop is None
+    assert not process.timers
+    await asyncio.sleep(0.1)  # past the projector's interval
+    assert len(asyncio.all_tasks()) == started

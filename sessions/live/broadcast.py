@@ -154,6 +154,7 @@ class Coalescer:
         self.appended: dict[tuple[int, str], set[int]] = {}
         self.scheduled: set[tuple[int, str]] = set()
         self.last_sent: dict[tuple[int, str], float] = {}
+        self.timers: dict[tuple[int, str], asyncio.TimerHandle] = {}  # each flush set for later
         # Who holds a push slot this coalescer claimed (`PushSlots`): this process.
         self.holder = uuid.uuid4().hex
         # A workshop's flushes due in one turn claim their slots and draw their frames together.
@@ -164,12 +165,26 @@ class Coalescer:
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         if self.loop is not loop:
             self.loop = loop
-            self.pending.clear()
-            self.appended.clear()
-            self.scheduled.clear()
-            self.last_sent.clear()
-            self.claiming.clear()
-            self.drawing.clear()
+            self._forget()
+
+    def detach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop is shutting down (its tasks are being cancelled): no flush is started on
+        it any more, so none is left unstarted when it closes. A change that commits after
+        this is pushed at once, as where no server loop runs."""
+        if self.loop is loop:
+            self.loop = None
+            self._forget()
+
+    def _forget(self) -> None:
+        for timer in self.timers.values():
+            timer.cancel()
+        self.timers.clear()
+        self.pending.clear()
+        self.appended.clear()
+        self.scheduled.clear()
+        self.last_sent.clear()
+        self.claiming.clear()
+        self.drawing.clear()
 
     def mark_soon(
         self, workshop_id: int, regions: frozenset[str], appended: frozenset[int] = frozenset()
@@ -193,13 +208,23 @@ class Coalescer:
             due = max(now, self.last_sent.get(key, now - interval) + interval)
             # A fresh context: the change may come from a view's worker thread, whose context
             # marks it as inside sync_to_async; a flush must not inherit that.
-            loop.call_at(due, self._start_flush, key, due, context=contextvars.Context())
+            self._flush_at(loop, key, due)
+
+    def _flush_at(self, loop: asyncio.AbstractEventLoop, key: tuple[int, str], due: float) -> None:
+        self.timers[key] = loop.call_at(
+            due, self._start_flush, key, due, context=contextvars.Context()
+        )
 
     async def _claim(self, workshop_id: int, audiences: list[str]) -> list[float]:
         return await slots.claim(workshop_id, audiences, self.holder)
 
     def _start_flush(self, key: tuple[int, str], due: float) -> None:
-        asyncio.get_running_loop().create_task(self.flush(key, due))
+        self.timers.pop(key, None)
+        loop = asyncio.get_running_loop()
+        if loop is self.loop:
+            task = loop.create_task(self.flush(key, due))
+            _background.add(task)  # held until done (the loop keeps only a weak reference)
+            task.add_done_callback(_background.discard)
 
     async def flush(self, key: tuple[int, str], due: float | None = None) -> None:
         """Push the audience's frame of what changed. `due` is the time the flush was set
@@ -216,7 +241,7 @@ class Coalescer:
         wait = await self.claiming.ask(workshop_id, audience)
         if wait > 0:
             later = loop.time() + wait
-            loop.call_at(later, self._start_flush, key, later, context=contextvars.Context())
+            self._flush_at(loop, key, later)
             return
         self.scheduled.discard(key)
         wanted = self.pending.pop(key, set())
