@@ -53,7 +53,7 @@ IDS = {
 # per-drawing tokens and command keys, htmx's bookkeeping, and a countdown's ticking text.
 NORMALISE = """(ids) => {
   const dropped = ["data-version", "data-rendered", "data-now", "data-offset", "data-ack",
-                   "data-change", "aria-busy", "hx-swap-oob", "hx-preserve"];
+                   "data-change", "aria-busy", "hx-swap-oob", "hx-preserve", "data-page-hidden"];
   const out = {};
   for (const id of ids) {
     const element = document.getElementById(id);

@@ -407,21 +407,89 @@
     }));
   });
 
-  // The projector's idea wall pages when it holds more than fits at a readable size.
-  var WALL_PAGE_SIZE = 12, WALL_PAGE_SECONDS = 10, wallPage = 0;
-  function pageWall() {
-    var wall = document.querySelector("[data-wall]");
-    var label = document.querySelector("[data-wall-page]");
-    if (!wall || !document.body.classList.contains("projector")) return;
-    var items = wall.children, pages = Math.max(1, Math.ceil(items.length / WALL_PAGE_SIZE));
-    wallPage = wallPage % pages;
-    for (var i = 0; i < items.length; i++) {
-      items[i].hidden = Math.floor(i / WALL_PAGE_SIZE) !== wallPage;
-    }
-    if (label) label.textContent = pages > 1 ? "· page " + (wallPage + 1) + " of " + pages : "";
+  // The projector fits the step to the screen, never cutting anything off (app.css's
+  // projector section). First the sizes shrink (--shrink on the body: each size stays at
+  // or above the floor the back of the hall can read); if the step still overflows, the
+  // items of its long lists ([data-fit-list]) show in pages that take turns, with "Page 2
+  // of 3" in the joining strip. Drawn again after every push and when the window changes.
+  var PAGE_SECONDS = 10, SHRINK_STEPS = ["1", ".9", ".8", ".7", ".6"], pager = { page: 0, pages: [] };
+  function fitStage() {
+    return document.body.classList.contains("projector") && document.querySelector("[data-fit]");
   }
-  setInterval(function () { wallPage += 1; pageWall(); }, WALL_PAGE_SECONDS * 1000);
-  htmx.onLoad(function () { pageWall(); });
+  function overflowing(stage) {
+    return stage.scrollHeight > stage.clientHeight + 1 || stage.scrollWidth > stage.clientWidth + 1;
+  }
+  function fitItems(stage) {
+    var items = [];
+    stage.querySelectorAll("[data-fit-list]").forEach(function (list) {
+      items.push.apply(items, list.children);
+    });
+    return items;
+  }
+  function planPages(stage, items) {
+    // Greedy: each page takes items while the step still fits (at least one).
+    var pages = [], start = 0, i;
+    items.forEach(function (item) { item.setAttribute("data-page-hidden", ""); });
+    while (start < items.length) {
+      var end = start;
+      while (end < items.length) {
+        items[end].removeAttribute("data-page-hidden");
+        if (end > start && overflowing(stage)) {
+          items[end].setAttribute("data-page-hidden", "");
+          break;
+        }
+        end += 1;
+      }
+      pages.push([start, end]);
+      for (i = start; i < end; i++) items[i].setAttribute("data-page-hidden", "");
+      start = end;
+    }
+    return pages;
+  }
+  function showPage(stage, number) {
+    var items = fitItems(stage), count = pager.pages.length;
+    var label = document.querySelector("[data-page-label]");
+    pager.page = count ? (number - 1 + count) % count : 0;
+    var shown = pager.pages[pager.page] || [0, items.length];
+    items.forEach(function (item, i) {
+      if (i >= shown[0] && i < shown[1]) item.removeAttribute("data-page-hidden");
+      else item.setAttribute("data-page-hidden", "");
+    });
+    if (label) label.textContent = count > 1 ? "Page " + (pager.page + 1) + " of " + count : "";
+  }
+  function fit() {
+    var stage = fitStage();
+    if (!stage) return;
+    var items = fitItems(stage);
+    items.forEach(function (item) { item.removeAttribute("data-page-hidden"); });
+    for (var k = 0; k < SHRINK_STEPS.length; k++) {
+      document.body.style.setProperty("--shrink", SHRINK_STEPS[k]);
+      if (!overflowing(stage)) break;
+    }
+    pager.pages = items.length && overflowing(stage) ? planPages(stage, items) : [];
+    if (pager.pages.length > 1) stage.setAttribute("data-pages", String(pager.pages.length));
+    else stage.removeAttribute("data-pages");
+    showPage(stage, pager.page + 1);
+    var plot = stage.querySelector(".matrix-plot"), matrix = plot && plot.getScreenCTM();
+    if (matrix && matrix.a > 0) {
+      var floor = Math.max(24, window.innerHeight * 0.03);
+      document.body.style.setProperty("--plot-floor", (floor / matrix.a).toFixed(1) + "px");
+    }
+  }
+  var fitting = false;
+  function fitSoon() {
+    if (fitting || !fitStage()) return;
+    fitting = true;
+    requestAnimationFrame(function () { fitting = false; fit(); });
+  }
+  if (fitStage()) {
+    fitStage().showPage = function (number) { showPage(fitStage(), number); };
+    htmx.onLoad(fitSoon);
+    window.addEventListener("resize", fitSoon);
+    setInterval(function () {
+      if (pager.pages.length > 1) showPage(fitStage(), pager.page + 2);
+    }, PAGE_SECONDS * 1000);
+  }
 
   // A presenter's keys on the console (a clicker sends Page Down and Page Up, or the arrows):
   // a key presses the button of what the room sees that lists it in its aria-keyshortcuts,
