@@ -491,6 +491,33 @@
     }, PAGE_SECONDS * 1000);
   }
 
+  // Results that move: a bar grows (or shrinks) from the width it had to the one a push
+  // brings, and the count of delegates here pops when it goes up; not for people who ask
+  // for less motion. Animations only (the page's markup stays as the server drew it).
+  var lessMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  var barWidths = {}, hereCount = null;
+  htmx.onLoad(function (element) {
+    if (!element.querySelectorAll) return;
+    var bars = element.matches && element.matches(".bar[id]") ? [element] : [];
+    bars.push.apply(bars, element.querySelectorAll(".bar[id]"));
+    bars.forEach(function (bar) {
+      var before = barWidths[bar.id], after = bar.style.width;
+      barWidths[bar.id] = after;
+      if (before && before !== after && !lessMotion.matches && bar.animate) {
+        bar.animate([{ width: before }, { width: after }], { duration: 600, easing: "ease-out" });
+      }
+    });
+    var count = element.querySelector("#presence [data-count]");
+    if (count) {
+      var now = parseInt(count.getAttribute("data-count"), 10);
+      if (hereCount !== null && now > hereCount && !lessMotion.matches && count.animate) {
+        count.animate([{ transform: "scale(1)" }, { transform: "scale(1.35)" }, { transform: "scale(1)" }],
+          { duration: 500, easing: "ease-out" });
+      }
+      hereCount = now;
+    }
+  });
+
   // A presenter's keys on the console (a clicker sends Page Down and Page Up, or the arrows):
   // a key presses the button of what the room sees that lists it in its aria-keyshortcuts,
   // so it goes through the same form as a click (and is refused the same way when the
