@@ -22,7 +22,8 @@ from sessions.agenda import services
 from sessions.identity import cookie_name, read_delegate_key, signed_cookie_value
 from sessions.live import roster
 from sessions.live.regions import connect_frames
-from sessions.models import Delegate, Event, Workshop
+from sessions.models import Delegate, Event, Poll, Workshop
+from sessions.voting import services as voting
 from sessions.voting.read import answers
 from tests.servers import Daphne, RedisServer
 
@@ -116,6 +117,20 @@ def outsider_client(outsider) -> Client:
     client = Client()
     client.force_login(outsider)
     return client
+
+
+def open_vote_on_screen(
+    workshop: Workshop, options: list[str], title: str = "Which challenge first?", **settings
+) -> Poll:
+    """A vote (a dot vote unless `kind` says otherwise) added, shown to the room and opened."""
+    step = voting.add_vote_step(
+        workshop=workshop,
+        title=title,
+        body="",
+        settings=voting.PollSettings(**{"kind": "dots", "options": options, **settings}),
+    )
+    services.show_step(workshop=workshop, step=step)
+    return voting.open_poll(poll=step.poll)
 
 
 def join(client: Client, workshop: Workshop, name: str = "") -> Delegate:

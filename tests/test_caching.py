@@ -21,7 +21,7 @@ from sessions.ideas import services as ideas
 from sessions.models import AccessLink, Idea
 from sessions.pulse import services as pulse_service
 from sessions.voting import services as voting
-from tests.conftest import join
+from tests.conftest import join, open_vote_on_screen
 
 # django.utils.cache.add_never_cache_headers
 NEVER_CACHED = "max-age=0, no-cache, no-store, must-revalidate, private"
@@ -179,14 +179,7 @@ def test_pages_are_compressed_and_carry_an_icon(server):
 def test_a_page_is_gzipped_but_a_taps_answer_goes_out_as_it_is(workshop, delegate_client):
     """Compressing each tap's answer cost the server more than the bytes saved, on the path
     a room votes through when its sockets are blocked."""
-    step = voting.add_vote_step(
-        workshop=workshop,
-        title="Pick",
-        body="",
-        settings=voting.PollSettings(kind="dots", options=["One", "Two", "Three"]),
-    )
-    services.show_step(workshop=workshop, step=step)
-    poll = voting.open_poll(poll=step.poll)
+    poll = open_vote_on_screen(workshop, ["One", "Two", "Three"], title="Pick")
     gzip = {"HTTP_ACCEPT_ENCODING": "gzip"}
     page = delegate_client.get(f"/w/{workshop.pk}/", **gzip)
     assert page.status_code == 200

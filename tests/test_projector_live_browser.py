@@ -10,9 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from sessions.agenda import services
-from sessions.voting import services as voting
 from tests.browser import PROJECTOR, join_by_qr_link, live, shot
+from tests.conftest import open_vote_on_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,16 +35,7 @@ def put_dot(phone, label: str) -> None:
 
 @pytest.mark.parametrize("motion", ["no-preference", "reduce"])
 def test_bars_grow_the_leader_is_marked_and_arrivals_pop(browser, server, workshop, motion):
-    step = voting.add_vote_step(
-        workshop=workshop,
-        title="Which challenge first?",
-        body="",
-        settings=voting.PollSettings(
-            kind="dots", options=OPTIONS, budget=3, per_option_max=2, show_live=True
-        ),
-    )
-    services.show_step(workshop=workshop, step=step)
-    poll = voting.open_poll(poll=step.poll)
+    poll = open_vote_on_screen(workshop, OPTIONS, budget=3, per_option_max=2, show_live=True)
     ids = dict(poll.options.values_list("label", "pk"))
 
     context = browser.new_context(**PROJECTOR, reduced_motion=motion)

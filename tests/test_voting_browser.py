@@ -83,7 +83,7 @@ def test_a_room_votes_and_the_projector_shows_the_database_tally(
     shot(console, "console-vote")
 
     console.get_by_role("button", name="Close voting").click()
-    expect(phones[3].locator("#ballot")).to_contain_text("Voting is closed")
+    expect(phones[3].locator("#ballot")).to_contain_text("Your vote is in")
     console.get_by_role("button", name="Reveal results").click()
     expect(projector.locator(".bar-row")).to_have_count(len(OPTIONS))
     shot(projector, "projector-vote-results")
