@@ -442,7 +442,7 @@ def test_a_change_is_broadcast_once_it_commits(workshop, django_capture_on_commi
         (push,) = received()
     assert push["type"] == broadcast.PUSH
     assert push["version"] == version(workshop)
-    assert list(push["html"]) == ["agenda"]
+    assert list(push["html"]) == ["presenter", "agenda"]
     assert "1. Welcome" in push["html"]["agenda"]
 
 

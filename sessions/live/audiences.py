@@ -20,6 +20,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     DELEGATE: ("status", "step", "results", "suggest"),
     PROJECTOR: ("status", "presence", "step", "results", "ideas", "commitments", "join"),
     FACILITATOR: (
+        "presenter",
         "status",
         "presence",
         "agenda",

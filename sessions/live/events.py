@@ -106,6 +106,12 @@ REDRAWS: dict[str, frozenset[str]] = {
 }
 
 
+# The console's presenter bar names the step on screen and the next one: redrawn when the
+# room moves (STEP_REGIONS) and when the agenda's steps change.
+for _event in (STEP_ADDED, STEP_EDITED, SHOWN_STEP_EDITED, STEP_MOVED, STEP_DELETED):
+    REDRAWS[_event] = REDRAWS[_event] | {"presenter"}
+
+
 def redraws(*happened: str) -> set[str]:
     """The regions that show what `happened` changed."""
     return set().union(*(REDRAWS[event] for event in happened))

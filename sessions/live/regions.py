@@ -93,8 +93,9 @@ def render_regions(
     }
     if "presence" in names:
         context["present"] = present_count(workshop_id)
-    if "agenda" in names:
+    if "agenda" in names or "presenter" in names:
         context["steps"] = list(Step.objects.filter(workshop_id=workshop_id))
+        context.update(whereabouts(context["steps"], workshop.current_step_id))
     if "join" in names:
         context.update(join_context(workshop, context["base_url"]))
     step = workshop.current_step
@@ -122,6 +123,16 @@ def render_regions(
         context["idea_count"] = Idea.objects.for_board(context["board"]).visible().count()
         html[APPENDABLE] = render_to_string(f"{template}#ideas_appended", context, request=request)
     return Frame(version=version, html=html)
+
+
+def whereabouts(steps: list[Step], current_id: int | None) -> dict[str, Any]:
+    """Where the room is in the agenda: the step on screen's number (None on the waiting
+    screen) and the step Next shows (the first from the waiting screen; None after the last)."""
+    ids = [step.pk for step in steps]
+    if current_id not in ids:
+        return {"position": None, "next_step": steps[0] if steps else None}
+    position = ids.index(current_id) + 1
+    return {"position": position, "next_step": steps[position] if position < len(steps) else None}
 
 
 def _workshop(workshop_id: int) -> Workshop:

@@ -532,7 +532,7 @@
     if (target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
     var name = CONSOLE_KEYS[event.key.length === 1 ? event.key.toLowerCase() : event.key];
     var button = name && document.querySelector(
-      '.console-grid #step [aria-keyshortcuts~="' + name + '"]');
+      '#presenter [aria-keyshortcuts~="' + name + '"], .console-grid #step [aria-keyshortcuts~="' + name + '"]');
     if (!button || button.disabled) return;
     event.preventDefault();
     button.click();

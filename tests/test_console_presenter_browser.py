@@ -1,0 +1,68 @@
+"""The console is a presenter view: where the room is and what comes next, with one big Next
+that stays at the top however far the facilitator scrolls, on a laptop and at 1024 px (a
+tablet) without sideways scrolling, whatever step is on screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.agenda import services
+from tests.browser import shot
+from tests.conftest import session_for
+from tests.worst_cases import worst_cases
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SIZES = {"1024": (1024, 768), "1366": (1366, 900)}
+
+
+@pytest.mark.timeout(600)
+def test_next_stays_in_reach_and_the_console_fits_its_screen(
+    browser, server, workshop, facilitator
+):
+    steps = worst_cases(workshop)
+    agenda = list(steps.values())
+    contexts = {}
+    for size, (width, height) in SIZES.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.add_cookies(
+            [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
+        )
+        contexts[size] = context
+    try:
+        for name in ("ideas", "matrix", "dots"):
+            step = steps[name]
+            services.show_step(workshop=workshop, step=step)
+            number = agenda.index(step) + 1
+            following = agenda[number] if number < len(agenda) else None
+            for size, (width, height) in SIZES.items():
+                page = contexts[size].new_page()
+                page.goto(f"{server.url}/console/workshops/{workshop.pk}/")
+                bar = page.locator("#presenter")
+                expect(bar).to_contain_text(f"Step {number} of {len(agenda)}: {step.title}")
+                expect(bar.locator(".presenter-next")).to_have_text(
+                    f"Next up: {following.title}" if following else "This is the last step."
+                )
+                assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+                page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+                page.wait_for_function("() => window.scrollY > 0")
+                box = bar.get_by_role("button", name="Next →").bounding_box()
+                assert box is not None
+                assert box["y"] >= 0
+                assert box["y"] + box["height"] <= height
+                assert box["height"] >= 48
+                shot(page, f"console-presenter-{name}-{size}")
+                page.close()
+
+        # Next, pressed at the bottom of a long page, moves the room; the bar follows.
+        page = contexts["1366"].new_page()
+        page.goto(f"{server.url}/console/workshops/{workshop.pk}/")
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        page.locator("#presenter").get_by_role("button", name="Next →").click()
+        after = agenda[agenda.index(steps["dots"]) + 1]
+        expect(page.locator("#presenter")).to_contain_text(f": {after.title}")
+        expect(page.locator("#step .now")).to_have_text(after.title)
+    finally:
+        for context in contexts.values():
+            context.close()
