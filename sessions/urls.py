@@ -76,6 +76,11 @@ urlpatterns = [
         name="join_code_renew",
     ),
     path(
+        "console/workshops/<int:workshop_id>/joining/",
+        agenda.joining_shown,
+        name="joining_shown",
+    ),
+    path(
         "console/workshops/<int:workshop_id>/display/revoke/",
         agenda.display_revoke,
         name="display_revoke",

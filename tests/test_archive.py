@@ -543,8 +543,11 @@ def test_the_write_paths_cover_every_post_url():
         "snapshot_invite", "snapshot_item", "snapshot_about", "snapshot_challenges",
         "snapshot_retake", "snapshot_organiser",
     }  # fmt: skip
-    # Refused after close, tested in their own files (test_commitments, test_idea_suggestions).
-    covered_elsewhere = {"commit", "commit_names", "suggest_theme", "suggestion_decide"}
+    # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
+    # test_console).
+    covered_elsewhere = {
+        "commit", "commit_names", "suggest_theme", "suggestion_decide", "joining_shown",
+    }  # fmt: skip
     covered = {
         "join_link", "vote", "idea_send", "pulse_answer", "board_command", "step_add",
         "step_edit", "step_delete", "step_move", "show", "join_code_renew", "poll_control",

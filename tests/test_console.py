@@ -52,6 +52,7 @@ def state(workshop: Workshop) -> tuple:
         row.join_code_expires_at,
         row.display_token,
         row.current_step_id,
+        row.joining_shown,
         row.closed_at,
         steps,
     )
@@ -77,6 +78,7 @@ WORKSHOP_ENDPOINTS = {
     "show": ("post", "show", False, {"go": "next"}),
     "join_code_renew": ("post", "join_code_renew", False, {}),
     "display_revoke": ("post", "display_revoke", False, {}),
+    "joining_shown": ("post", "joining_shown", False, {"shown": "full"}),
     "close": ("post", "close", False, {}),
 }
 
@@ -737,6 +739,42 @@ def test_closing_with_htmx_retires_the_join_panel(workshop, facilitator_client):
     assert "nobody can join" in body
 
 
+def test_joining_is_shown_full_size_on_the_projector_and_back_to_a_strip(
+    workshop, facilitator_client
+):
+    services.show_step(workshop=workshop, step=add_steps(workshop, "Welcome")[0])
+    projector = url("display", workshop.display_token)
+    assert "join-large" not in html(Client().get(projector))
+    response = facilitator_client.post(url("joining_shown", workshop.pk), {"shown": "full"}, **HTMX)
+    assert response.status_code == 200
+    assert fresh(workshop).joining_shown is True
+    body = html(response)
+    assert '<section id="join"' in body
+    assert "Shrink joining to a strip" in body
+    assert "The projector shows how to join full size." in body
+    assert "join-large" in html(Client().get(projector))
+    version = fresh(workshop).version
+    again = facilitator_client.post(url("joining_shown", workshop.pk), {"shown": "full"}, **HTMX)
+    assert again.status_code == 200
+    assert fresh(workshop).version == version  # already so: no change, no push
+    back = facilitator_client.post(url("joining_shown", workshop.pk), {"shown": "strip"}, **HTMX)
+    assert back.status_code == 200
+    assert fresh(workshop).joining_shown is False
+    assert "Show joining full size" in html(back)
+    assert "join-large" not in html(Client().get(projector))
+
+
+@pytest.mark.parametrize("data", [{}, {"shown": "huge"}, {"shown": ""}])
+def test_a_malformed_joining_request_is_refused_and_changes_nothing(
+    data, workshop, facilitator_client
+):
+    before = state(workshop)
+    response = facilitator_client.post(url("joining_shown", workshop.pk), data, **HTMX)
+    assert response.status_code == 400
+    assert "not understood" in html(response)
+    assert state(workshop) == before
+
+
 CLOSED_WRITES = [
     "step_add",
     "step_edit_post",
@@ -744,6 +782,7 @@ CLOSED_WRITES = [
     "step_move",
     "show",
     "join_code_renew",
+    "joining_shown",
 ]
 
 

@@ -97,10 +97,14 @@ def test_every_step_kind_fits_the_projector_and_reads_from_the_back(browser, ser
     }
     failures: list[str] = []
     try:
-        for name in [*steps, "waiting", "finished"]:
+        for name in [*steps, "joining", "waiting", "finished"]:
             if name == "finished":
                 services.close_workshop(workshop=workshop)
+            elif name == "joining":  # asked for full size during the dot vote
+                services.show_step(workshop=workshop, step=steps["dots"])
+                services.show_joining(workshop=workshop, shown=True)
             else:
+                services.show_joining(workshop=workshop, shown=False)
                 services.show_step(workshop=workshop, step=steps.get(name))
             for size, (_w, _h, floor) in SCREENS.items():
                 page = contexts[size].new_page()
@@ -110,6 +114,13 @@ def test_every_step_kind_fits_the_projector_and_reads_from_the_back(browser, ser
                 else:
                     expect(page.locator("#status")).to_contain_text("finished")
                 shot(page, f"fit-{name}-projector-{size}")
+                if name != "finished":
+                    qr = page.locator("#join svg").bounding_box()
+                    assert qr is not None
+                    if name in ("joining", "waiting"):  # full size: a quarter of the width
+                        assert qr["width"] >= page.viewport_size["width"] / 4, name
+                    else:  # a strip
+                        assert qr["height"] <= page.viewport_size["height"] / 6, name
                 failures += [f"{name} at {size}: {p}" for p in problems_on(page, floor)]
                 page.close()
     finally:

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import PROJECTOR, join_by_qr_link, live, shot
+from tests.browser import PROJECTOR, join_by_qr_link, live, open_console, shot
 from tests.conftest import open_vote_on_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,3 +73,23 @@ def test_bars_grow_the_leader_is_marked_and_arrivals_pop(browser, server, worksh
         assert f"bar-{ids['Training']}" in animated
         assert animated.count("presence") >= 2  # each arrival
     context.close()
+
+
+def test_the_facilitator_brings_joining_back_full_size_and_shrinks_it_again(
+    browser, server, workshop, facilitator
+):
+    open_vote_on_screen(workshop, OPTIONS)
+    projector = browser.new_context(**PROJECTOR).new_page()
+    projector.goto(f"{server.url}/display/{workshop.display_token}/")
+    live(projector)
+    qr = projector.locator("#join svg")
+    assert qr.bounding_box()["height"] <= 1080 / 6  # a strip while the vote is on
+    console = open_console(browser, server, workshop, facilitator)
+    console.get_by_role("button", name="Show joining full size").click()
+    expect(projector.locator("#join")).to_have_class(re.compile(r"\bjoin-large\b"))
+    assert qr.bounding_box()["width"] >= 1920 / 4
+    expect(projector.locator("#step .step-title")).to_have_text("Which challenge first?")
+    shot(projector, "joining-full-size-projector-1920")
+    console.get_by_role("button", name="Shrink joining to a strip").click()
+    expect(projector.locator("#join")).not_to_have_class(re.compile(r"\bjoin-large\b"))
+    assert qr.bounding_box()["height"] <= 1080 / 6

@@ -210,6 +210,18 @@ def renew_join_code(*, workshop: Workshop) -> Workshop:
 
 
 @transaction.atomic
+def show_joining(*, workshop: Workshop, shown: bool) -> Workshop:
+    """Show how to join full size on the projector while a step is on (a late arrival, a
+    second wave), or back to the strip; broadcasts on commit (nothing if already so)."""
+    locked = lock_open_workshop(workshop.pk)
+    if locked.joining_shown != shown:
+        locked.joining_shown = shown
+        locked.save(update_fields=["joining_shown"])
+        _changed(locked, events.JOINING_SHOWN)
+    return locked
+
+
+@transaction.atomic
 def revoke_display_link(*, workshop: Workshop) -> Workshop:
     """Replace the projector link; sockets opened with the old one are closed on commit."""
     locked = Workshop.objects.select_for_update().get(pk=workshop.pk)

@@ -30,7 +30,7 @@ from sessions.agenda.forms import (
 )
 from sessions.agenda.shown import as_shown
 from sessions.commands import invalid_form
-from sessions.errors import InvalidInput
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.ideas import services as ideas
 from sessions.ideas.forms import BoardEditForm
 from sessions.live.audiences import FACILITATOR
@@ -302,6 +302,24 @@ def join_code_renew(request: AuthenticatedHttpRequest, workshop_id: int) -> Http
         workshop,
         ("join",),
         message=_("New join code issued; the old one no longer works."),
+    )
+
+
+@login_required
+@require_POST
+def joining_shown(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    shown = request.POST.get("shown")
+    if shown not in ("full", "strip"):
+        raise InvalidInput(NOT_UNDERSTOOD)
+    services.show_joining(workshop=workshop, shown=shown == "full")
+    return _done(
+        request,
+        workshop,
+        ("join",),
+        message=_("The projector shows how to join full size.")
+        if shown == "full"
+        else _("The projector shows how to join as a strip along the bottom."),
     )
 
 

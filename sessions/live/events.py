@@ -21,6 +21,7 @@ SHOWN_STEP_DELETED = "the step on screen deleted"
 STEP_SETTINGS_CHANGED = "step settings changed"
 STEP_SHOWN = "step shown"
 JOIN_CODE_RENEWED = "join code renewed"
+JOINING_SHOWN = "joining shown full size or as a strip"
 DISPLAY_LINK_RENEWED = "projector link renewed"
 WORKSHOP_FINISHED = "workshop finished"
 ARCHIVE_SHARING_CHANGED = "archive shared or unshared"
@@ -73,6 +74,7 @@ REDRAWS: dict[str, frozenset[str]] = {
     STEP_SETTINGS_CHANGED: frozenset({"step", "commitments"}),
     STEP_SHOWN: STEP_REGIONS,
     JOIN_CODE_RENEWED: frozenset({"join"}),
+    JOINING_SHOWN: frozenset({"join"}),
     DISPLAY_LINK_RENEWED: frozenset({"join"}),  # consoles show the projector link
     WORKSHOP_FINISHED: STEP_REGIONS | {"status", "join"},
     ARCHIVE_SHARING_CHANGED: frozenset({"status"}),  # phones and projector link to it

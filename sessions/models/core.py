@@ -95,6 +95,9 @@ class Workshop(models.Model):
         "Option", blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The projector shows how to join full size (as on the waiting screen) while a step is on,
+    # when the facilitator asks; otherwise a strip along the bottom.
+    joining_shown = models.BooleanField(default=False)
     # The archive's share link: None until the facilitator shares it; stopping clears it.
     archive_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
