@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from sessions.agenda import services
 from sessions.archive.services import share_archive
-from tests.browser import PHONE, join_in, live, open_console, shot
+from tests.browser import PHONE, block_sockets, join_in, live, open_console, shot
 from tests.conftest import open_vote_on_screen
 from tests.worst_cases import worst_cases
 
@@ -114,3 +114,37 @@ def test_a_closed_vote_folds_into_your_vote_and_revealed_results_come_first(
     assert results_top < ballot_top
     assert results_top < 844  # on the first screen
     shot(phone, "phone-vote-revealed-390")
+
+
+# What the page animates, noted as it starts: the option of an animated ballot row.
+SPY = """() => {
+  window.animated = [];
+  const animate = Element.prototype.animate;
+  Element.prototype.animate = function (frames, options) {
+    const label = this.querySelector && this.querySelector('.option-label');
+    if (label) window.animated.push(label.textContent.trim());
+    return animate.call(this, frames, options);
+  };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("path", "motion"),
+    [("socket", "no-preference"), ("socket", "reduce"), ("http", "no-preference")],
+)
+def test_a_counted_tap_flashes_its_option_once(browser, server, workshop, path, motion):
+    open_vote_on_screen(workshop, ["Changeovers", "Training", "Data"])
+    context = browser.new_context(**PHONE, reduced_motion=motion)
+    if path == "http":
+        block_sockets(context)
+    phone = join_in(context, server, workshop, "Ana")
+    if path == "socket":
+        live(phone)
+    phone.evaluate(SPY)
+    row = phone.locator(".ballot-option").filter(has_text="Training")
+    row.get_by_role("button", name=re.compile("^Put a dot")).click()
+    expect(phone.locator("#ballot .allowance")).to_contain_text("2 of")
+    expect(phone.locator("#ballot")).to_have_attribute("data-ack", re.compile(r".+"))
+    expect(phone.locator("#ballot .ballot-option.marked")).to_have_count(1)
+    assert phone.evaluate("() => window.animated") == ([] if motion == "reduce" else ["Training"])
+    context.close()

@@ -56,7 +56,11 @@ def _done(
     message: StrOrPromise = "",
     extra: str = "",
 ) -> HttpResponse:
-    """Acknowledge a console command: the changed regions for htmx, else back to the console."""
+    """Acknowledge a console command: the changed regions for htmx, else back to the console.
+    A command that moves the room or changes the agenda redraws the presenter bar too, so
+    its next press carries the step it now shows (a push would come later)."""
+    if {"step", "agenda"} & set(regions):
+        regions = ("presenter", *regions)
     return answer(
         request,
         _console_url(workshop),

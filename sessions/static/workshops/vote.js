@@ -98,6 +98,20 @@
     refreshMarks();
   }
 
+  // A counted tap: its option's row flashes once in the redrawn ballot (an animation only;
+  // not for people who ask for less motion).
+  var lessMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+  function confirmTap(option, key) {
+    var ballot = document.getElementById("ballot");
+    if (!option || lessMotion.matches || !ballot || ballot.getAttribute("data-ack") !== key) return;
+    var input = ballot.querySelector('input[name="option"][value="' + String(option) + '"]');
+    var row = input && input.closest(".ballot-option");
+    if (row && row.animate) {
+      row.animate([{ backgroundColor: "#cdeedb" }, { backgroundColor: "transparent" }],
+        { duration: 800, easing: "ease-out" });
+    }
+  }
+
   function send(tap) {
     tap.socket = socket;
     socket.send(JSON.stringify(Object.assign({ type: "vote" }, tap.fields)));
@@ -126,7 +140,10 @@
       forget(tap);
     };
     htmx.ajax("POST", tap.url, { source: source, values: tap.fields, swap: "none" })
-      .then(done, done);
+      .then(function () {
+        confirmTap(tap.fields.option, tap.key);
+        done();
+      }, done);
   }
 
   document.addEventListener("submit", function (event) {
@@ -189,6 +206,7 @@
         flash.removeAttribute("data-refused");
       }
       announce("Your vote is saved.");
+      confirmTap(answered.tap.fields.option, answered.tap.key);
     } else {
       announce("");
     }
@@ -197,6 +215,22 @@
   });
 
   htmx.onLoad(function () { if (inflight.length) refreshMarks(); });
+
+  // A form htmx posts itself (no live socket): the ballot its answer draws names its key
+  // when counted (the form itself is gone by then, redrawn with the ballot).
+  var posted = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.matches || !form.matches("form[data-vote]")) return;
+    var option = form.querySelector('input[name="option"]');
+    var key = form.querySelector('input[name="key"]');
+    posted = option && key ? { option: option.value, key: key.value } : null;
+  });
+  htmx.onLoad(function (element) {
+    if (!posted || element.id !== "ballot") return;
+    confirmTap(posted.option, posted.key);
+    posted = null;
+  });
 
   // A new socket: what was in flight on the one before is sent again, with the same keys.
   document.addEventListener("htmx:wsOpen", function (event) {
