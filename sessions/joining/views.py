@@ -19,7 +19,7 @@ from sessions.joining import services
 from sessions.joining.forms import JoinCodeForm, JoinForm
 from sessions.live import presence
 from sessions.live.audiences import DELEGATE
-from sessions.live.regions import render_regions
+from sessions.live.regions import connect_frame, frame_digest, render_regions, socket_base_url
 from sessions.live.views import live_regions
 from sessions.models import Attendance
 from sessions.snapshot.services import own_link_path
@@ -101,6 +101,12 @@ def phone_page(
     context = {"workshop": workshop, "delegate": delegate, "regions": frame.html}
     context["snapshot_link"] = own_link_path(delegate)
     if refusal is None:
+        # What the socket's first frame would be: it sends only its mark if the page still
+        # has it when the socket connects.
+        first = connect_frame(
+            workshop.pk, DELEGATE, base_url=socket_base_url(request), delegate_id=delegate.pk
+        )
+        context["frame_digest"] = frame_digest(first)
         return render(request, "workshops/phone.html", context)
     context["refusal"] = refusal.message
     response = render(request, "workshops/phone.html", context, status=refusal.status)

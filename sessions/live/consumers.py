@@ -55,9 +55,10 @@ import json
 import logging
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import parse_qs
 
 from asgiref.typing import ASGIReceiveCallable, ASGISendCallable
 from channels.auth import get_user
@@ -77,7 +78,7 @@ from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, UNVERSIONED, group_name
 from sessions.live.fanout import fanout
-from sessions.live.regions import connect_frame
+from sessions.live.regions import FRAME_DIGEST, Frame, connect_frame, frame_digest, frame_mark
 from sessions.voting import services as voting
 from sessions.voting.forms import VoteForm
 from sessions.voting.read import render_answer
@@ -142,6 +143,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         self.admitted = False
         self.ready = asyncio.Event()
         self.user: AbstractBaseUser | AnonymousUser | None = None
+        self.frame_had = had_frame(self.scope)
         self.joining = asyncio.create_task(self.admit())
 
     async def admit(self) -> None:
@@ -179,7 +181,28 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             self.workshop_id, self.audience, base_url=self.base_url(), delegate_id=self.delegate_id
         )
         if not self.gone:
-            await self.region_push(broadcast.push_message(frame))
+            await self.first_frame(frame)
+
+    async def first_frame(self, frame: Frame) -> None:
+        """The connect frame, ending with its mark; only the mark when the page already has
+        exactly that frame (it said so with `?frame=<digest>`). A region a push already brought
+        newer is left out, and then the message carries no mark: the page has no frame whose
+        digest it could give next time."""
+        digest = frame_digest(frame)
+        if digest == self.frame_had:
+            for name in frame.html:
+                self.sent_versions.setdefault(name, frame.version)
+            await self.send(text_data=frame_mark(digest))
+            return
+        message = broadcast.push_message(frame)
+        fresh = self.fresh_regions(message)
+        for name in fresh:
+            self.sent_versions[name] = frame.version
+        html = "".join(frame.html[name] for name in fresh)
+        if len(fresh) == len(frame.html):
+            html += frame_mark(digest)
+        if html:
+            await self.send(text_data=html)
 
     def identify_and_register(self) -> None:
         self.identify()
@@ -321,16 +344,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def region_push(self, event: dict[str, Any]) -> None:
         """Send the regions of a frame that are not older than what this socket has."""
         version = event["version"]
-        # Only newer: a second frame at a version this socket has shows nothing it lacks (any
-        # change committed after that version was read is pushed again at a higher one), and
-        # redrawing a region for nothing would reload what the page fetches for itself. Who is
-        # here is not counted by versions: it goes out at the same version too.
-        fresh = [
-            name
-            for name in event["html"]
-            if version > self.sent_versions.get(name, -1)
-            or (name in UNVERSIONED and version == self.sent_versions[name])
-        ]
+        fresh = self.fresh_regions(event)
         if not fresh:
             return
         for name in fresh:
@@ -340,6 +354,21 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         else:
             html = "".join(event["html"][name] for name in fresh)
         await self.send(text_data=html)
+
+    def fresh_regions(self, event: dict[str, Any]) -> list[str]:
+        """The regions of a frame this socket has no newer copy of.
+
+        Only newer: a second frame at a version this socket has shows nothing it lacks (any
+        change committed after that version was read is pushed again at a higher one), and
+        redrawing a region for nothing would reload what the page fetches for itself. Who is
+        here is not counted by versions: it goes out at the same version too."""
+        version = event["version"]
+        return [
+            name
+            for name in event["html"]
+            if version > self.sent_versions.get(name, -1)
+            or (name in UNVERSIONED and version == self.sent_versions[name])
+        ]
 
     async def own_ideas_changed(self, event: dict[str, Any]) -> None:
         """The facilitator approved, hid or edited one of this delegate's ideas."""
@@ -404,6 +433,13 @@ def admissions() -> Turns:
     if turns is None:
         turns = _admissions[loop] = Turns(settings.SOCKET_CONNECTS_AT_ONCE)
     return turns
+
+
+def had_frame(scope: Mapping[str, Any]) -> str | None:
+    """The digest of the frame the page says it has (`?frame=`), if it is one."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    given = query.get("frame", [""])[0]
+    return given if FRAME_DIGEST.fullmatch(given) else None
 
 
 def connecting(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:

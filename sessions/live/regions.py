@@ -10,6 +10,8 @@ frame with them filled in (`connect_frame`), and a push carries a stub that fetc
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -48,6 +50,11 @@ class Frame:
 
     def joined(self) -> str:
         return "".join(self.html.values())
+
+
+def socket_base_url(request: HttpRequest) -> str:
+    """The scheme and host a socket from this page's address sees (`WorkshopConsumer.base_url`)."""
+    return f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
 
 
 def public_base_url(request_base: str | None) -> str | None:
@@ -268,6 +275,23 @@ def connect_frame(
             text = text.replace(slot(name), own[name])
         html[region] = text
     return Frame(version=shared.frame.version, html=html)
+
+
+# What a page has: the digest of the first frame its socket would get (the page drawn, or the
+# last connect frame with no push since). A socket that says it has the frame the server
+# would send gets only the mark: nothing is drawn twice for a page just loaded, nor for a
+# phone reconnecting after a Wi-Fi blip while nothing changed.
+FRAME_DIGEST = re.compile(r"[0-9a-f]{24}")
+
+
+def frame_digest(frame: Frame) -> str:
+    return hashlib.blake2b(frame.joined().encode(), digest_size=12).hexdigest()
+
+
+def frame_mark(digest: str) -> str:
+    """Ends a connect frame's message (or is the whole message when the page has the frame):
+    an HTML comment, which swaps nothing, that the page keeps (`live.js`)."""
+    return f"<!--frame:{digest}-->"
 
 
 def drawn_in_full(

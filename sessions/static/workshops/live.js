@@ -46,6 +46,9 @@
   // reconnect when their close finally arrives: swallow their close handler.
   var retired = new WeakSet();
   htmx.createWebSocket = function (url) {
+    // The page says which first frame it has, if it has one: the server then sends only
+    // that frame's mark instead of drawing every region again.
+    if (state.frame) url += (url.indexOf("?") < 0 ? "?" : "&") + "frame=" + state.frame;
     var socket = new WebSocket(url);
     var onclose = null;
     Object.defineProperty(socket, "onclose", {
@@ -59,6 +62,8 @@
   };
 
   var state = {
+    frame: null,       // the digest of the connect frame the page shows, while nothing changed it
+    frameCame: null,   // the mark of the message being applied
     socket: null,
     wrapper: null,
     failures: 0,
@@ -72,6 +77,7 @@
   };
 
   function root() { return document.querySelector("[ws-connect]"); }
+  if (root()) state.frame = root().dataset.frame || null;
 
   function setStatus(kind, text) {
     var el = document.getElementById("connection");
@@ -197,7 +203,19 @@
     state.lastAnswer = Date.now();
     if (event.detail.message === "pong") event.preventDefault();
     else if (state.awaitingFrame) frameCame();
+    var mark = /<!--frame:([0-9a-f]+)-->$/.exec(event.detail.message);
+    state.frameCame = mark ? mark[1] : null;
   });
+
+  // The page keeps the digest of the connect frame it shows until anything redraws a part of
+  // it (a push, an answer, the polling fallback); a reconnect then asks for a full frame.
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    if (state.frameCame) state.frame = state.frameCame;
+    state.frameCame = null;
+  });
+  function frameChanged() { state.frame = null; }
+  document.addEventListener("htmx:oobAfterSwap", frameChanged);
+  document.addEventListener("htmx:afterSwap", frameChanged);
 
   // Appends (new ideas) are applied once: items already on the page are skipped.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
