@@ -3,6 +3,7 @@ closes and reveals it; finishing asks for the pulse first."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -234,3 +235,29 @@ def test_close_now_from_the_finish_page_closes(workshop, facilitator_client):
     assert workshop.is_closed
     page = facilitator_client.get(reverse("workshops:finish", args=[workshop.pk])).content.decode()
     assert "already finished" in page
+
+
+def test_the_projector_draws_the_words_as_a_cloud_and_lists_them_for_screen_readers(
+    workshop, pulse
+):
+    for word in ["Useful", "useful", "Useful", "Fun", "<b>Bold</b>"]:
+        delegate = join(Client(), workshop)
+        pulse_service.answer_pulse(
+            workshop_id=workshop.pk, delegate_id=delegate.pk, pulse_id=pulse.pk,
+            usefulness=4, word=word,
+        )  # fmt: skip
+    pulse_service.reveal_pulse(pulse=pulse)
+    shown = render_regions(workshop.pk, PROJECTOR).html["results"]
+    cloud = re.search(r'<svg class="word-cloud"[^>]*aria-hidden="true".*?</svg>', shown, re.S)
+    assert cloud is not None
+    drawn = re.findall(r'data-count="(\d+)">([^<]+)</text>', cloud.group(0))
+    assert sorted(drawn) == [("1", "&lt;b&gt;Bold&lt;/b&gt;"), ("1", "Fun"), ("3", "Useful")]
+    sizes = {word: float(size) for size, word in re.findall(
+        r'font-size="([\d.]+)"[^>]*>([^<]+)</text>', cloud.group(0)
+    )}  # fmt: skip
+    assert sizes["Useful"] > sizes["Fun"] == sizes["&lt;b&gt;Bold&lt;/b&gt;"]
+    assert '<ul class="pulse-words visually-hidden">' in shown
+    # Other audiences keep the list, visible.
+    console = render_regions(workshop.pk, FACILITATOR).html["results"]
+    assert "word-cloud" not in console
+    assert '<ul class="pulse-words">' in console

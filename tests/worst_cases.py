@@ -143,11 +143,13 @@ def worst_cases(workshop) -> dict[str, Step]:
     show(steps["pulse"])
     the_pulse = steps["pulse"].pulse
     pulse.open_pulse(pulse=the_pulse)
-    words = ["practical", "useful", "energising", "long", "concrete", "inspiring"]
-    for i, delegate in enumerate(people[:30]):
+    # 40 different words, one of the longest a word can be, the first few given often.
+    words = ["practical", "useful", "energising", "long", "concrete", "inspiring", "x" * 30]
+    words += [f"different{i}" for i in range(33)]
+    for i, delegate in enumerate(people):
         pulse.answer_pulse(
             workshop_id=workshop.pk, delegate_id=delegate, pulse_id=the_pulse.pk,
-            usefulness=1 + i % 5, word=words[i % len(words)],
+            usefulness=1 + i % 5, word=words[i % 7 if i < 20 else i - 20],
         )  # fmt: skip
     pulse.close_pulse(pulse=the_pulse)
     pulse.reveal_pulse(pulse=the_pulse)

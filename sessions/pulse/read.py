@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from sessions.models import PULSE_POINTS, PULSE_WORD_MAX, Delegate, Pulse, PulseAnswer, Step
+from sessions.wordcloud import Cloud, layout
 
 if TYPE_CHECKING:
     from sessions.errors import FieldErrors
@@ -44,6 +45,11 @@ class PulseResults:
             {"point": point, "n": n, "share": round(100 * n / top) if top else 0}
             for point, n in enumerate(self.distribution, start=1)
         ]
+
+    @property
+    def cloud(self) -> Cloud:
+        """The words as a cloud (the projector's picture; the list stays for screen readers)."""
+        return layout(tuple(self.words))
 
     @property
     def word_sizes(self) -> list[dict[str, Any]]:
