@@ -69,6 +69,10 @@ def collect(pages: Pages, workshop) -> None:
     join_link = reverse("workshops:join_link", args=[workshop.join_token])
     pages.add("join link", Client().get(join_link))
     pages.add("join link, name too long", Client().post(join_link, {"display_name": "x" * 90}))
+    login = reverse("login")
+    pages.add("sign-in", Client().get(login))
+    wrong = {"username": "nobody", "password": "wrong"}
+    pages.add("sign-in with a wrong password", Client().post(login, wrong))
     for label, path in page_kinds.console_paths(workshop).items():
         pages.add(label, facilitator.get(path))
     new = reverse("workshops:workshop_new", args=[workshop.event_id])
