@@ -12,6 +12,8 @@ from django.urls import reverse
 from sessions.agenda import services
 from sessions.archive import services as archive
 from sessions.commitments import followups
+from sessions.ideas import services as ideas
+from sessions.ideas import suggestions
 from sessions.models import AccessLink, Commitment, SnapshotResponse, SnapshotSetup, Step, Workshop
 from sessions.pulse import services as pulse
 from sessions.snapshot import services as snapshots
@@ -28,6 +30,7 @@ STAGES = [
     "dots open",
     "dots revealed",
     "ideas",
+    "ideas moderated",
     "matrix open",
     "matrix revealed",
     "commit",
@@ -72,6 +75,8 @@ def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterat
                 else:
                     voting.close_poll(poll=poll)
                     voting.reveal_results(poll=poll)
+            if name == "ideas" and state == "moderated":
+                moderated(workshop, step, delegate_id)
             if name == "pulse":
                 the_pulse = step.pulse
                 the_pulse.refresh_from_db()
@@ -83,6 +88,35 @@ def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterat
                     pulse.reveal_pulse(pulse=the_pulse)
         workshop.refresh_from_db()
         yield stage
+
+
+def moderated(workshop: Workshop, step: Step, delegate_id: int) -> None:
+    """The ideas step asking for approval and for delegates' themes: an idea of the delegate
+    `delegate_id` waits, another is on the wall in no cluster with a theme they suggested."""
+    board = step.board
+    board.refresh_from_db()
+    ideas.configure_board(
+        board=board,
+        prompt=board.prompt,
+        show_names=True,
+        needs_approval=False,
+        staged=False,
+        delegates_suggest=True,
+    )
+    shown = ideas.submit_idea(
+        workshop_id=workshop.pk, delegate_id=delegate_id, board_id=board.pk, text="Shadow boards"
+    )
+    assert shown is not None
+    suggestions.suggest_cluster(
+        workshop_id=workshop.pk, delegate_id=delegate_id, idea_id=shown.pk, cluster_id=None,
+        name="Tidy benches",
+    )  # fmt: skip
+    ideas.configure_board(
+        board=board, prompt=board.prompt, show_names=True, needs_approval=True, staged=False
+    )
+    ideas.submit_idea(
+        workshop_id=workshop.pk, delegate_id=delegate_id, board_id=board.pk, text="Colour codes"
+    )
 
 
 def check_in_path(workshop: Workshop) -> str:

@@ -101,6 +101,7 @@ def collect(pages: Pages, workshop) -> None:
         "dots open": "workshops:ballot",
         "matrix open": "workshops:ballot",
         "ideas": "workshops:my_ideas",
+        "ideas moderated": "workshops:my_ideas",
         "commit": "workshops:my_commitments",
         "pulse open": "workshops:my_pulse",
     }
