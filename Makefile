@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES = $(shell find templates sessions -name '*.html' -not -path '*/static/*')
 
-.PHONY: run test check lint types chromium nginx deploy-check bench clean
+.PHONY: run test check lint types chromium nginx java deploy-check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,18 @@ nginx:
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nginx >/dev/null; }
 
+## java: Debian's Java runtime, for the Nu HTML checker (tests/test_html_valid.py)
+java:
+	@command -v java >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
+
+## node_modules: the test tools package.json pins, axe-core and the Nu HTML checker (vnu-jar);
+## their install scripts are not run (vnu-jar's would download a Java runtime: Debian's is used)
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 ## deploy-check: Django's deployment checks on a production-like environment (README)
 deploy-check: $(VENV)/.requirements
 	env DEBUG=0 SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
@@ -60,7 +72,7 @@ types: $(VENV)/.requirements-test
 
 ## test: lint, types, Django's checks (and deployment checks), migrations up to date, and the
 ## whole pytest suite
-test: lint types chromium nginx
+test: lint types chromium nginx java node_modules/.installed
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(MAKE) --no-print-directory deploy-check
 	$(BIN)/python manage.py makemigrations --check --dry-run
@@ -73,7 +85,7 @@ test: lint types chromium nginx
 check: lint types
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	DB_CONN_MAX_AGE=0 $(BIN)/pytest -m "not browser and not multiprocess"
+	DB_CONN_MAX_AGE=0 $(BIN)/pytest -m "not browser and not multiprocess and not validator"
 
 ## bench: the load benchmark as production runs (daphne, Redis, PostgreSQL); see bench/README.md
 ## e.g. make bench BENCH_ARGS="--phones 5000 --processes 1 --transports socket"
@@ -83,4 +95,4 @@ bench: $(VENV)/.requirements-test
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var screenshots .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf $(VENV) node_modules var screenshots .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -40,6 +40,9 @@ class EventForm(forms.ModelForm[Event]):
         super().__init__(*args, **kwargs)
         # Left empty: the server's zone and the default retention.
         self.fields["time_zone"].required = False
+        # The model's default is a function, which would add a hidden copy of the initial
+        # zone, carrying the field's aria-describedby (not allowed on a hidden input).
+        self.fields["time_zone"].show_hidden_initial = False
         retention_days = self.fields["retention_days"]
         assert isinstance(retention_days, forms.IntegerField)  # a PositiveIntegerField's
         retention_days.required = False

@@ -1,0 +1,176 @@
+"""Every kind of page the app serves, for the checks that read them all (axe-core in a
+browser, the Nu HTML checker): a workshop filled as a big room fills it (every step kind),
+walked through each state a screen shows, and the pages around it (joining, the Snapshot, a
+follow-up check-in, the shared archive, the console's forms and dashboard)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.urls import reverse
+
+from sessions.agenda import services
+from sessions.archive import services as archive
+from sessions.commitments import followups
+from sessions.ideas import services as ideas
+from sessions.ideas import suggestions
+from sessions.models import AccessLink, Commitment, SnapshotResponse, SnapshotSetup, Step, Workshop
+from sessions.pulse import services as pulse
+from sessions.snapshot import services as snapshots
+from sessions.snapshot.bank import ITEMS
+from sessions.voting import services as voting
+from tests.worst_cases import worst_cases
+
+# The states the room goes through, in order: each screen (phone, console, projector) is read
+# at each of them.
+STAGES = [
+    "waiting",
+    "where",
+    "message",
+    "dots open",
+    "dots revealed",
+    "ideas",
+    "ideas moderated",
+    "matrix open",
+    "matrix revealed",
+    "commit",
+    "pulse open",
+    "pulse revealed",
+    "finished",
+]
+
+
+def filled(workshop: Workshop) -> dict[str, Step]:
+    """The workshop's steps, every kind, filled as a big room fills them."""
+    return worst_cases(workshop)
+
+
+def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterator[str]:
+    """Move the room through every stage, yielding each once the room is there. The delegate
+    `delegate_id` votes while the dot vote is open (a phone with its vote in)."""
+    for stage in STAGES:
+        name, _, state = stage.partition(" ")
+        if name == "finished":
+            services.close_workshop(workshop=workshop)
+            archive.share_archive(workshop=workshop)
+        elif name == "waiting":
+            services.show_step(workshop=workshop, step=None)
+        else:
+            step = steps[name]
+            services.show_step(workshop=workshop, step=step)
+            if name in ("dots", "matrix"):
+                poll = step.poll
+                poll.refresh_from_db()
+                if state == "open":
+                    voting.reveal_results(poll=poll, revealed=False)
+                    poll = voting.open_poll(poll=poll)
+                    if name == "dots":
+                        voting.cast(
+                            workshop_id=workshop.pk,
+                            delegate_id=delegate_id,
+                            poll_id=poll.pk,
+                            option_id=poll.options.order_by("pk").first().pk,
+                            action="add",
+                        )
+                else:
+                    voting.close_poll(poll=poll)
+                    voting.reveal_results(poll=poll)
+            if name == "ideas" and state == "moderated":
+                moderated(workshop, step, delegate_id)
+            if name == "pulse":
+                the_pulse = step.pulse
+                the_pulse.refresh_from_db()
+                if state == "open":
+                    pulse.reveal_pulse(pulse=the_pulse, revealed=False)
+                    pulse.open_pulse(pulse=the_pulse)
+                else:
+                    pulse.close_pulse(pulse=the_pulse)
+                    pulse.reveal_pulse(pulse=the_pulse)
+        workshop.refresh_from_db()
+        yield stage
+
+
+def moderated(workshop: Workshop, step: Step, delegate_id: int) -> None:
+    """The ideas step asking for approval and for delegates' themes: an idea of the delegate
+    `delegate_id` waits, another is on the wall in no cluster with a theme they suggested."""
+    board = step.board
+    board.refresh_from_db()
+    ideas.configure_board(
+        board=board,
+        prompt=board.prompt,
+        show_names=True,
+        needs_approval=False,
+        staged=False,
+        delegates_suggest=True,
+    )
+    shown = ideas.submit_idea(
+        workshop_id=workshop.pk, delegate_id=delegate_id, board_id=board.pk, text="Shadow boards"
+    )
+    assert shown is not None
+    suggestions.suggest_cluster(
+        workshop_id=workshop.pk, delegate_id=delegate_id, idea_id=shown.pk, cluster_id=None,
+        name="Tidy benches",
+    )  # fmt: skip
+    ideas.configure_board(
+        board=board, prompt=board.prompt, show_names=True, needs_approval=True, staged=False
+    )
+    ideas.submit_idea(
+        workshop_id=workshop.pk, delegate_id=delegate_id, board_id=board.pk, text="Colour codes"
+    )
+
+
+def check_in_path(workshop: Workshop) -> str:
+    """A follow-up message's one-tap check-in link for one of the workshop's commitments."""
+    made = Commitment.objects.filter(step__workshop=workshop).order_by("pk").first()
+    assert made is not None
+    token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
+    return f"/c/{made.pk}/{token}/"
+
+
+def snapshot_setup(workshop: Workshop) -> SnapshotSetup:
+    """The event's Snapshot, open to delegates."""
+    setup = SnapshotSetup.objects.get(event_id=workshop.event_id)
+    setup.state = SnapshotSetup.State.OPEN
+    setup.save()
+    return setup
+
+
+def snapshot_paths(token: str) -> dict[str, str]:
+    """The pages of a Snapshot response (its token), by name."""
+    return {
+        "snapshot question 1": reverse("workshops:snapshot_item", args=[token, 1]),
+        "snapshot about": reverse("workshops:snapshot_about", args=[token]),
+        "snapshot challenges": reverse("workshops:snapshot_challenges", args=[token]),
+    }
+
+
+def finished_snapshot_token(setup: SnapshotSetup) -> str:
+    """A finished Snapshot's token, for its results page."""
+    response = snapshots.start(setup=setup, delegate_key=None)
+    for item in ITEMS:
+        snapshots.answer(response=response, item=item.code, value=2)
+    snapshots.save_profile(
+        response=response, sector="metals", employees="10-19", region="North", role="owner",
+        consent_export=True, consent_contact=False,
+    )  # fmt: skip
+    challenges = list(setup.challenges)[:1] if setup.challenges else []
+    return snapshots.finish(response=response, picks=challenges, other="").token
+
+
+def latest_snapshot_token(setup: SnapshotSetup) -> str:
+    return SnapshotResponse.objects.filter(setup=setup).latest("pk").token
+
+
+def console_paths(workshop: Workshop) -> dict[str, str]:
+    """The console's pages outside the live console itself, by name."""
+    event_id = workshop.event_id
+    paths = {
+        "console home": reverse("workshops:console_home"),
+        "new workshop": reverse("workshops:workshop_new", args=[event_id]),
+        "dashboard and funnel": reverse("workshops:dashboard", args=[event_id]),
+        "snapshot organiser": reverse("workshops:snapshot_organiser", args=[event_id]),
+    }
+    for step in Step.objects.filter(workshop=workshop).order_by("position"):
+        edit = reverse("workshops:step_edit", args=[workshop.pk, step.pk])
+        paths[f"edit step ({step.kind})"] = edit
+    return paths
