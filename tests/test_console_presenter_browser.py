@@ -47,7 +47,9 @@ def test_next_stays_in_reach_and_the_console_fits_its_screen(
                 assert page.evaluate("() => document.documentElement.scrollWidth") <= width
                 page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
                 page.wait_for_function("() => window.scrollY > 0")
-                box = bar.get_by_role("button", name="Next →").bounding_box()
+                button = bar.get_by_role("button", name="Next →")
+                expect(button).to_be_in_viewport()
+                box = button.bounding_box()
                 assert box is not None
                 assert box["y"] >= 0
                 assert box["y"] + box["height"] <= height
@@ -63,6 +65,54 @@ def test_next_stays_in_reach_and_the_console_fits_its_screen(
         after = agenda[agenda.index(steps["dots"]) + 1]
         expect(page.locator("#presenter")).to_contain_text(f": {after.title}")
         expect(page.locator("#step .now")).to_have_text(after.title)
+    finally:
+        for context in contexts.values():
+            context.close()
+
+
+def test_the_console_shows_the_room_view_in_miniature_live(browser, server, workshop, facilitator):
+    """The console, opened before the first step, shows what the projector shows, scaled to
+    its card, and follows the room as the facilitator moves it on."""
+    first = services.add_step(workshop=workshop, title="Welcome to the workshop")
+    services.add_step(workshop=workshop, title="Pick your challenge")
+    contexts = {}
+    for size, (width, height) in SIZES.items():
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.add_cookies(
+            [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
+        )
+        contexts[size] = context
+    try:
+        pages = {size: context.new_page() for size, context in contexts.items()}
+        for size, page in pages.items():
+            page.goto(f"{server.url}/console/workshops/{workshop.pk}/")
+            room = page.frame_locator(".room-view iframe")
+            expect(room.locator("#connection")).to_have_text("Live", timeout=10_000)
+            expect(room.locator("#step")).to_contain_text("Join on your phone")
+            frame = page.locator(".room-view-frame").bounding_box()
+            card = page.locator(".room-view").bounding_box()
+            assert frame is not None
+            assert card is not None
+            # The whole 16:9 picture, scaled to the card: nothing beyond it, no sideways scroll.
+            assert frame["x"] + frame["width"] <= card["x"] + card["width"]
+            assert abs(frame["width"] / frame["height"] - 16 / 9) < 0.02
+            scale = page.evaluate(
+                "() => getComputedStyle(document.querySelector('.room-view-frame'))"
+                ".getPropertyValue('--miniature')"
+            )
+            assert float(scale) == pytest.approx(frame["width"] / 1280, rel=0.01)
+            assert page.evaluate("() => document.documentElement.scrollWidth") <= SIZES[size][0]
+        # The facilitator moves the room from the 1366 console; both miniatures follow.
+        pages["1366"].locator("#presenter").get_by_role("button", name="Next →").click()
+        for size, page in pages.items():
+            room = page.frame_locator(".room-view iframe")
+            expect(room.locator("#step")).to_contain_text(first.title)
+            shot(page, f"console-miniature-{size}")
+        pages["1366"].locator("#presenter").get_by_role("button", name="Next →").click()
+        for page in pages.values():
+            expect(page.frame_locator(".room-view iframe").locator("#step")).to_contain_text(
+                "Pick your challenge"
+            )
     finally:
         for context in contexts.values():
             context.close()

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_safe
 from django_stubs_ext import StrOrPromise
 
@@ -17,6 +18,7 @@ from sessions.responses import request_base_url
 
 
 @require_safe
+@xframe_options_sameorigin  # the console shows it as a live miniature of the room
 def display(request: HttpRequest, token: str) -> HttpResponse:
     workshop = get_workshop_for_display(token)
     frame = render_regions(

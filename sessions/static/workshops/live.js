@@ -431,6 +431,18 @@
   // items of its long lists ([data-fit-list]) show in pages that take turns, with "Page 2
   // of 3" in the joining strip. Drawn again after every push and when the window changes.
   var PAGE_SECONDS = 10, SHRINK_STEPS = ["1", ".9", ".8", ".7", ".6"], pager = { page: 0, pages: [] };
+  // The console's miniature of the room view: the projector page at 1280x720, scaled to fit.
+  function fitMiniatures() {
+    document.querySelectorAll(".room-view-frame").forEach(function (box) {
+      if (box.clientWidth) box.style.setProperty("--miniature", String(box.clientWidth / 1280));
+    });
+  }
+  fitMiniatures();
+  if (window.ResizeObserver) {
+    var miniatures = new ResizeObserver(fitMiniatures);
+    document.querySelectorAll(".room-view-frame").forEach(function (box) { miniatures.observe(box); });
+  }
+
   function fitStage() {
     return document.body.classList.contains("projector") && document.querySelector("[data-fit]");
   }
