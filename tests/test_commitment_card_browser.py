@@ -42,6 +42,10 @@ def commit_step(workshop):
     return step
 
 
+def today_text(workshop) -> str:
+    return workshop.event.local_today().isoformat()
+
+
 def shown(phone: Page):
     return phone.locator(".commit-card .card-step:not([hidden])")
 
@@ -238,6 +242,16 @@ def test_a_card_the_server_refuses_opens_at_the_step_of_its_first_error(
         expect(phone.locator(f"#id_{where}_error")).to_contain_text(message)
     shot(phone, f"card-refused-{where}-390")
     assert not Commitment.objects.exists()
+
+    # Fixed, the mark goes; the card goes on from that step and commits once.
+    field.fill("time one changeover" if where == "action" else today_text(workshop))
+    expect(field).not_to_have_attribute("aria-invalid", "true")
+    expect(phone.locator(f"#id_{where}_error")).to_have_count(0)
+    for _ in range(5 - step_number):
+        next_step(phone)
+    shown(phone).get_by_role("button", name="Commit").click()
+    expect(phone.locator(".commitments-mine")).to_contain_text("I will time one changeover")
+    assert Commitment.objects.count() == 1
     phone.context.close()
 
 
@@ -291,12 +305,12 @@ def test_the_check_in_buttons_are_on_the_first_screen_and_one_tap_saves(
     expect(buttons).to_have_count(5)
     boxes = [buttons.nth(i).bounding_box() for i in range(5)]
     limit = size["viewport"]["height"]
+    print(f"check-in buttons at {width}: {[round(b['y']) for b in boxes]}")
     if width == 390:
         assert all(b["y"] + b["height"] < limit for b in boxes), boxes
     assert boxes[0]["y"] + boxes[0]["height"] < limit, boxes
     assert all(b["height"] >= 48 for b in boxes), boxes
     assert phone.evaluate("() => document.documentElement.scrollWidth - innerWidth") <= 0
-    print(f"check-in buttons at {width}: {[round(b['y']) for b in boxes]}")
     shot(phone, f"check-in-{width}")
     buttons.nth(1).click()
     expect(phone.get_by_role("status")).to_contain_text("saved")

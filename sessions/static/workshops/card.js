@@ -77,7 +77,7 @@
     var id = field.id + "_error";
     var list = document.getElementById(id);
     if (!message) {
-      if (list && list.dataset.checked) list.remove();
+      if (list) list.remove();
       field.removeAttribute("aria-invalid");
       var refs = (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (ref) {
         return ref && ref !== id;
@@ -140,6 +140,17 @@
     }
     show(form, current + 1, "step");
   });
+
+  // A field changed after its message (the browser's or the server's) is no longer marked;
+  // Next, or the server, checks it again.
+  function changed(event) {
+    var field = event.target;
+    if (!field.closest || field.getAttribute("aria-invalid") !== "true" || !field.id) return;
+    var form = field.closest("form[data-card-steps]");
+    if (form && form.dataset.stepped) mark(field, null);
+  }
+  document.addEventListener("input", changed);
+  document.addEventListener("change", changed);
 
   // Enter in a text field of a step sends nothing early: it goes on to the next step.
   document.addEventListener("keydown", function (event) {
