@@ -262,6 +262,7 @@ def test_without_script_the_whole_card_posts_as_one_form(browser, server, worksh
     for name in STEP_NAMES:
         expect(page.locator("legend", has_text=name)).to_be_visible()
     expect(page.get_by_role("button", name="Next")).to_have_count(0)
+    shot(page, "card-without-script-390")
     page.get_by_label("I will …").fill("time one changeover a day")
     page.get_by_label("When …", exact=True).fill("When the Monday shift starts")
     page.get_by_label("… then I will").fill("put a stopwatch by the press")
