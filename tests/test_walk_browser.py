@@ -465,11 +465,17 @@ def test_every_screen_open_from_the_start_shows_what_a_fresh_load_shows(
 
     next_step("Your experiment")
     today = datetime.date.today()
+    # The card, one step at a time (Next moves on in the page; nothing is sent until Commit).
+    card_next = ben.locator(".commit-card .card-step:not([hidden]) [data-card-next]")
     ben.get_by_label("I will …", exact=True).fill("time every changeover on line 2 for a week")
+    card_next.click()
     ben.get_by_label("When …", exact=True).fill("When Monday's shift starts")
     ben.get_by_label("… then I will", exact=True).fill("start the stopwatch")
+    card_next.click()
     ben.get_by_label("I will know it worked when …").fill("changeovers take under 20 minutes")
     ben.get_by_label("Done by").fill((today + datetime.timedelta(days=21)).isoformat())
+    card_next.click()
+    card_next.click()  # no extras
     act(ben, button(ben, "Commit"))
     room.check("a commitment on the wall")
     shot(projector, "walk-commitments-projector-1920")
