@@ -5,7 +5,7 @@ tablet) without sideways scrolling, whatever step is on screen."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import BrowserContext, expect
 
 from sessions.agenda import services
 from tests.browser import shot
@@ -17,12 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = {"1024": (1024, 768), "1366": (1366, 900)}
 
 
-@pytest.mark.timeout(600)
-def test_next_stays_in_reach_and_the_console_fits_its_screen(
-    browser, server, workshop, facilitator
-):
-    steps = worst_cases(workshop)
-    agenda = list(steps.values())
+def signed_in_consoles(browser, server, facilitator) -> dict[str, BrowserContext]:
+    """A browser context per console size, signed in as the facilitator."""
     contexts = {}
     for size, (width, height) in SIZES.items():
         context = browser.new_context(viewport={"width": width, "height": height})
@@ -30,6 +26,16 @@ def test_next_stays_in_reach_and_the_console_fits_its_screen(
             [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
         )
         contexts[size] = context
+    return contexts
+
+
+@pytest.mark.timeout(600)
+def test_next_stays_in_reach_and_the_console_fits_its_screen(
+    browser, server, workshop, facilitator
+):
+    steps = worst_cases(workshop)
+    agenda = list(steps.values())
+    contexts = signed_in_consoles(browser, server, facilitator)
     try:
         for name in ("ideas", "matrix", "dots"):
             step = steps[name]
@@ -75,13 +81,7 @@ def test_the_console_shows_the_room_view_in_miniature_live(browser, server, work
     its card, and follows the room as the facilitator moves it on."""
     first = services.add_step(workshop=workshop, title="Welcome to the workshop")
     services.add_step(workshop=workshop, title="Pick your challenge")
-    contexts = {}
-    for size, (width, height) in SIZES.items():
-        context = browser.new_context(viewport={"width": width, "height": height})
-        context.add_cookies(
-            [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
-        )
-        contexts[size] = context
+    contexts = signed_in_consoles(browser, server, facilitator)
     try:
         pages = {size: context.new_page() for size, context in contexts.items()}
         for size, page in pages.items():
