@@ -81,3 +81,20 @@ def test_no_words_no_picture():
     cloud = layout(())
     assert cloud.words == ()
     assert cloud.left_out == 0
+
+
+@pytest.mark.parametrize("distinct", [1, 2, 7, 30, 100, 300])
+def test_from_one_to_300_distinct_words_the_picture_holds(distinct):
+    # A long tail: the first word most often, then fewer and fewer.
+    words = tuple((f"word{i:03d}", 1 + (distinct - i) // 10) for i in range(distinct))
+    cloud = layout(words)
+    assert 1 <= cloud.shown <= wordcloud.MOST_WORDS
+    assert cloud.shown + cloud.left_out == distinct
+    for i, one in enumerate(cloud.words):
+        assert one.box[0] >= 0
+        assert one.box[2] <= cloud.width
+        assert one.box[1] >= 0
+        assert one.box[3] <= cloud.height
+        assert all(not overlaps(one.box, other.box) for other in cloud.words[i + 1 :])
+    layout.cache_clear()
+    assert layout(words) == cloud
