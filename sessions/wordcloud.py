@@ -28,7 +28,7 @@ SMALLEST = 27
 LARGEST = 100
 MOST_WORDS = 30
 GAP = 6  # between two words' boxes, in the picture's units
-# The largest words must be drawn: below this many placed, the sizes are lowered and retried.
+# At least this many words are drawn if given: neither the budget nor a tie leaves fewer.
 MUST_PLACE = 3
 CONTRAST = 1.8  # the most frequent word's size at least this times the smallest's
 FILL = 0.7  # of the picture the words' boxes may cover
