@@ -109,33 +109,33 @@ def overlaps(box: Box, other: Box) -> bool:
 
 def place(words: Sequence[tuple[str, int]], sized: Sequence[float]) -> list[Placed]:
     placed: list[Placed] = []
+    boxes: list[Box] = []  # the placed words' boxes, worked out once
     middle_x, middle_y = WIDTH / 2, HEIGHT / 2
     stretch = 1.5 * WIDTH / HEIGHT  # words are wide: the spiral spreads sideways
     reach = math.hypot(WIDTH, HEIGHT) / 2
     for index, ((word, count), size) in enumerate(zip(words, sized, strict=True)):
-        size = min(size, 0.96 * WIDTH / em_width(word))
-        candidate = None
+        ems = em_width(word)
+        size = round(min(size, 0.96 * WIDTH / ems), 1)
+        half_width, half_height = ems * size / 2, size * 0.62  # as `Placed.box`
         turn = 0.0
-        last_hit: Placed | None = None
+        last_hit: Box | None = None
         while True:
             radius = 3.0 * turn
             if radius > reach:
                 break
-            x = middle_x + radius * math.cos(turn) * stretch
-            y = middle_y + radius * math.sin(turn)
+            x = round(middle_x + radius * math.cos(turn) * stretch, 1)
+            y = round(middle_y + radius * math.sin(turn), 1)
             turn += 0.35 if radius < 40 else 14 / radius
-            trial = Placed(word, count, round(x, 1), round(y, 1), round(size, 1), index % TONES)
-            box = trial.box
+            box = (x - half_width, y - half_height, x + half_width, y + half_height)
             if box[0] < 0 or box[1] < 0 or box[2] > WIDTH or box[3] > HEIGHT:
                 continue
-            if last_hit is not None and overlaps(box, last_hit.box):
+            if last_hit is not None and overlaps(box, last_hit):
                 continue
-            last_hit = next((other for other in placed if overlaps(box, other.box)), None)
+            last_hit = next((other for other in boxes if overlaps(box, other)), None)
             if last_hit is None:
-                candidate = trial
+                placed.append(Placed(word, count, x, y, size, index % TONES))
+                boxes.append(box)
                 break
-        if candidate is not None:
-            placed.append(candidate)
     return placed
 
 

@@ -19,9 +19,10 @@ from sessions.joining import services
 from sessions.joining.forms import JoinCodeForm, JoinForm
 from sessions.live import presence
 from sessions.live.audiences import DELEGATE
-from sessions.live.regions import connect_frame, frame_digest, render_regions, socket_base_url
+from sessions.live.regions import connect_frame, frame_digest, render_regions
 from sessions.live.views import live_regions
 from sessions.models import Attendance
+from sessions.responses import request_base_url
 from sessions.snapshot.services import own_link_path
 
 TOO_MANY = _(
@@ -101,10 +102,10 @@ def phone_page(
     context = {"workshop": workshop, "delegate": delegate, "regions": frame.html}
     context["snapshot_link"] = own_link_path(delegate)
     if refusal is None:
-        # What the socket's first frame would be: it sends only its mark if the page still
-        # has it when the socket connects.
+        # What the socket's first frame would be (drawn for the address the socket sees, as
+        # `WorkshopConsumer.base_url`): it sends only its mark if the page still has it.
         first = connect_frame(
-            workshop.pk, DELEGATE, base_url=socket_base_url(request), delegate_id=delegate.pk
+            workshop.pk, DELEGATE, base_url=request_base_url(request), delegate_id=delegate.pk
         )
         context["frame_digest"] = frame_digest(first)
         return render(request, "workshops/phone.html", context)

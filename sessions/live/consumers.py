@@ -55,7 +55,7 @@ import json
 import logging
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
@@ -194,8 +194,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
                 self.sent_versions.setdefault(name, frame.version)
             await self.send(text_data=frame_mark(digest))
             return
-        message = broadcast.push_message(frame)
-        fresh = self.fresh_regions(message)
+        fresh = self.fresh_regions(frame.version, frame.html)
         for name in fresh:
             self.sent_versions[name] = frame.version
         html = "".join(frame.html[name] for name in fresh)
@@ -344,7 +343,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     async def region_push(self, event: dict[str, Any]) -> None:
         """Send the regions of a frame that are not older than what this socket has."""
         version = event["version"]
-        fresh = self.fresh_regions(event)
+        fresh = self.fresh_regions(version, event["html"])
         if not fresh:
             return
         for name in fresh:
@@ -355,17 +354,16 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             html = "".join(event["html"][name] for name in fresh)
         await self.send(text_data=html)
 
-    def fresh_regions(self, event: dict[str, Any]) -> list[str]:
-        """The regions of a frame this socket has no newer copy of.
+    def fresh_regions(self, version: int, names: Iterable[str]) -> list[str]:
+        """The regions (`names`) of a frame at `version` this socket has no newer copy of.
 
         Only newer: a second frame at a version this socket has shows nothing it lacks (any
         change committed after that version was read is pushed again at a higher one), and
         redrawing a region for nothing would reload what the page fetches for itself. Who is
         here is not counted by versions: it goes out at the same version too."""
-        version = event["version"]
         return [
             name
-            for name in event["html"]
+            for name in names
             if version > self.sent_versions.get(name, -1)
             or (name in UNVERSIONED and version == self.sent_versions[name])
         ]

@@ -52,11 +52,6 @@ class Frame:
         return "".join(self.html.values())
 
 
-def socket_base_url(request: HttpRequest) -> str:
-    """The scheme and host a socket from this page's address sees (`WorkshopConsumer.base_url`)."""
-    return f"{'https' if request.is_secure() else 'http'}://{request.get_host()}"
-
-
 def public_base_url(request_base: str | None) -> str | None:
     return settings.PUBLIC_URL or request_base
 
