@@ -205,6 +205,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "sessions.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "sessions.ratelimit.login_locked_out"
+AXES_USERNAME_CALLABLE = "sessions.ratelimit.sign_in_username"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workshops:console_home"
 LOGOUT_REDIRECT_URL = "login"

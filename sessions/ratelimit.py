@@ -248,6 +248,20 @@ def login_locked_out(
     return render(request, "registration/login.html", context, status=429)
 
 
+def sign_in_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username a failed sign-in is recorded under (django-axes' AXES_USERNAME_CALLABLE).
+    Django's sign-in form does not hold the username to the account's length before trying
+    it, so a pasted page of text reaches the record, whose column holds 255 characters: kept
+    to that, as no account's name is longer."""
+    from axes.models import AccessAttempt  # models load after settings name this function
+
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get("username")
+    if username is None:
+        return None
+    return str(username)[: AccessAttempt._meta.get_field("username").max_length]
+
+
 class SignInLimitBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes ships no types
     """django-axes' guard, first in AUTHENTICATION_BACKENDS. A call to authenticate() without a
     request (the test client's login(), a shell) is no sign-in from an address: there is

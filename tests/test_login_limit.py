@@ -79,3 +79,20 @@ def test_a_right_password_before_the_limit_signs_in(facilitator):
 def test_the_test_clients_login_still_works(facilitator):
     assert Client().login(username="fran", password=PASSWORD) is True
     assert Client().login(username="fran", password="wrong") is False
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+def test_a_username_longer_than_any_account_is_a_wrong_sign_in_and_counts(facilitator, path):
+    """Django's sign-in form tries any length of username; the failure is still recorded (the
+    record's column holds 255 characters) and the page says the sign-in did not match."""
+    from axes.models import AccessAttempt
+
+    client = Client(REMOTE_ADDR="198.51.100.30")
+    pasted = "x" * 5000
+    response = client.post(path, {"username": pasted, "password": "wrong", "next": "/admin/"})
+    assert response.status_code == 200
+    message = "did not match" if path == "/accounts/login/" else "correct username and password"
+    assert message in response.content.decode()
+    attempt = AccessAttempt.objects.get(ip_address="198.51.100.30")
+    assert attempt.username == "x" * 255
+    assert attempt.failures_since_start == 1
