@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connections, models
 from django.utils import timezone
 
+from sessions.moderation import event_words
 from sessions.tokens import new_join_code, new_token
 
 if TYPE_CHECKING:
@@ -49,6 +50,13 @@ class Event(models.Model):
     # Days after the event when contact details and the links between delegates and
     # their words are removed (`manage.py apply_retention`); aggregates stay.
     retention_days = models.PositiveIntegerField(default=DEFAULT_RETENTION_DAYS)
+    # The organiser's own words to hold back for the facilitator, beside the maintained
+    # English list (`sessions.moderation`): one word or phrase per line.
+    held_words = models.TextField(
+        blank=True,
+        help_text="Words or phrases to hold back for the facilitator in word clouds and "
+        "questions, one per line, besides the standard English list.",
+    )
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="facilitated_events", blank=True
     )
@@ -63,6 +71,10 @@ class Event(models.Model):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def extra_held_words(self) -> tuple[str, ...]:
+        return event_words(self.held_words)
 
     def local_today(self) -> datetime.date:
         return timezone.localdate(timezone.now(), self.zone)
