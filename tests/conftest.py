@@ -15,7 +15,9 @@ import uuid
 import pytest
 import redis
 from django.core.cache import cache
-from django.test import Client
+from django.core.management.base import CommandError
+from django.db import OperationalError
+from django.test import Client, TransactionTestCase
 
 from sessions import access
 from sessions.agenda import services
@@ -28,6 +30,30 @@ from sessions.voting.read import answers
 from tests.servers import Daphne, RedisServer
 
 _skipped: list[str] = []
+
+_flush_after_test = TransactionTestCase._fixture_teardown
+
+
+def _flush_retried_after_a_deadlock(self: TransactionTestCase) -> None:
+    """Empties the database after a transactional test, as Django does, again if PostgreSQL
+    chose the emptying as a deadlock's victim: the test's daphne process is another client of
+    the same database, and may still be finishing a write its closed sockets started (a
+    disconnect's last roster or presence write) while the flush takes its table locks."""
+    for attempt in range(1, 6):
+        try:
+            _flush_after_test(self)
+            return
+        except CommandError as error:
+            if not isinstance(error.__cause__, OperationalError) or "deadlock" not in str(
+                error.__cause__
+            ):
+                raise
+            if attempt == 5:
+                raise
+            time.sleep(0.2 * attempt)
+
+
+TransactionTestCase._fixture_teardown = _flush_retried_after_a_deadlock
 
 
 def pytest_runtest_logreport(report):
