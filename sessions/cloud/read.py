@@ -3,7 +3,8 @@
 
 One place counts: the projector, the console, the phones, the archive, the export and the
 tests all read `cloud_results`. A counted word is a term with every term merged into it; its
-spelling is the most common one among its words (`sessions.wordcloud.count_words`' rule).
+spelling is the most common one among its own words (a word merged into another is shown as
+that one), as `sessions.wordcloud.count_words` shows a word.
 """
 
 from __future__ import annotations
@@ -73,14 +74,19 @@ def cloud_results(cloud: WordCloud) -> CloudResults:
     roots = {pk: into or pk for pk, into in terms.values_list("pk", "merged_into_id")}
     states = dict(terms.values_list("pk", "state"))
     spellings: dict[int, Counter[str]] = {}
+    own: dict[int, Counter[str]] = {}  # the spellings of the term itself, not merged into it
     people: set[int | None] = set()
     rows = CloudWord.objects.filter(cloud=cloud).order_by("pk")
     for term_id, text, delegate_id in rows.values_list("term_id", "text", "delegate_id"):
-        spellings.setdefault(roots[term_id], Counter())[text] += 1
+        root = roots[term_id]
+        spellings.setdefault(root, Counter())[text] += 1
+        if root == term_id:
+            own.setdefault(root, Counter())[text] += 1
         people.add(delegate_id)
     by_state: dict[str, list[Counted]] = {state: [] for state in CloudTerm.State.values}
     for root, counter in spellings.items():
-        word = counter.most_common(1)[0][0]
+        # A merged word is shown as the word it was merged into.
+        word = (own.get(root) or counter).most_common(1)[0][0]
         by_state[states[root]].append(Counted(root, word, counter.total(), states[root]))
     for counted in by_state.values():
         counted.sort(key=lambda c: (-c.count, c.word.casefold(), c.term_id))
