@@ -129,11 +129,7 @@ def render_my_words(
 ) -> str:
     """A delegate's words form with their words (or what they just typed, with `errors`).
     Its key is new with each drawing: a retried send lands once."""
-    mine = list(
-        CloudWord.objects.filter(cloud=cloud, delegate_id=delegate_id)
-        .select_related("term__merged_into")
-        .order_by("pk")
-    )
+    mine = list(CloudWord.objects.filter(cloud=cloud, delegate_id=delegate_id).order_by("pk"))
     refused = getattr(request, "refused_post", None)
     if typed is None and refused is not None and refused.get("cloud") == str(cloud.pk):
         typed = refused.getlist("word")  # a script-free post refused: what was typed stays
@@ -141,10 +137,7 @@ def render_my_words(
     values = (values + [""] * cloud.words_each)[: cloud.words_each]
     context = {
         "cloud": cloud,
-        "mine": [
-            {"pk": word.pk, "text": word.text, "shown": word_shown(word), "key": uuid.uuid4()}
-            for word in mine
-        ],
+        "mine": [{"pk": word.pk, "text": word.text, "key": uuid.uuid4()} for word in mine],
         "fields": [{"n": n, "value": value} for n, value in enumerate(values, start=1)],
         "word_max": CLOUD_WORD_MAX,
         "phrase_words": CLOUD_PHRASE_WORDS,
@@ -154,9 +147,3 @@ def render_my_words(
         "errors": errors or {},
     }
     return render_to_string("workshops/cloud/mine.html", context, request=request)
-
-
-def word_shown(word: CloudWord) -> bool:
-    """Whether the room sees `word` (its term, or the term it was merged into, is shown)."""
-    term = word.term.merged_into or word.term
-    return term.state == CloudTerm.State.SHOWN
