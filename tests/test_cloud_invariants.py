@@ -22,6 +22,7 @@ from sessions.joining import services as joining
 from sessions.live import audiences, regions
 from sessions.models import CloudTerm, CloudWord, Delegate, Step, WordCloud
 from sessions.wordcloud import word_key
+from tests.test_voting_invariants import run_threads
 
 # Spellings of five words: "Busy" and "busy!", "Training" and "trained" count together.
 VOCABULARY = ["Busy", "busy!", "Training", "trained", "Calm", "stretched thin", "Lean"]
@@ -92,10 +93,14 @@ def people(workshop) -> list[Delegate]:
     return delegates
 
 
-def run(commands: list[tuple[Any, ...]], command: tuple[Any, ...]) -> None:
-    with contextlib.suppress(Refused):
+def run(landed: list[tuple[Any, ...]], command: tuple[Any, ...]) -> None:
+    """Carry out `command`, noting it in `landed` unless it was refused (a refused command's
+    key is not used up: sent again, it may land)."""
+    try:
         command[0](**command[1])
-    commands.append(command)
+    except Refused:
+        return
+    landed.append(command)
 
 
 @pytest.mark.django_db
@@ -136,7 +141,7 @@ def test_the_counts_shown_equal_the_stored_words_and_what_was_accepted(workshop,
                 model.words[delegate.pk].pop(word_key(mine[which].text))
         elif kind == "replay":
             if done:
-                run([], done[event[1] % len(done)])  # lands once: changes nothing
+                run([], done[event[1] % len(done)])  # landed once: changes nothing again
         else:
             action, key, into = event
             term = CloudTerm.objects.filter(cloud=cloud, key=key).first()
@@ -174,3 +179,30 @@ def test_the_counts_shown_equal_the_stored_words_and_what_was_accepted(workshop,
     assert projector_counts(workshop) == sorted(expected["shown"].values())
     for mine in model.words.values():
         assert len(mine) <= cloud.words_each
+
+
+# --- concurrency ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delegates_giving_one_new_word_at_once_are_each_counted_once(workshop):
+    cloud = fresh_cloud(workshop)
+    delegates = [
+        joining.join_workshop(workshop=workshop, delegate_key=None, display_name="")
+        for _ in range(6)
+    ]
+    failures: list[BaseException] = []
+
+    def give(delegate_id: int) -> None:
+        try:
+            cloud_service.send_words(
+                workshop_id=workshop.pk, delegate_id=delegate_id, cloud_id=cloud.pk,
+                words=["Busy", f"Own {delegate_id}"], key=str(uuid.uuid4()),
+            )  # fmt: skip
+        except BaseException as error:
+            failures.append(error)
+
+    run_threads(give, [(d.pk,) for d in delegates])
+    assert failures == []
+    assert cloud_results(cloud).words[0] == ("Busy", 6)
+    assert CloudTerm.objects.filter(cloud=cloud, key=word_key("Busy")).count() == 1

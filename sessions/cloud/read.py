@@ -69,16 +69,20 @@ class CloudResults:
 
 
 def cloud_results(cloud: WordCloud) -> CloudResults:
-    """The cloud's counted words, in two queries."""
-    terms = CloudTerm.objects.filter(cloud=cloud).order_by()
-    roots = {pk: into or pk for pk, into in terms.values_list("pk", "merged_into_id")}
-    states = dict(terms.values_list("pk", "state"))
+    """The cloud's counted words, in one query."""
     spellings: dict[int, Counter[str]] = {}
     own: dict[int, Counter[str]] = {}  # the spellings of the term itself, not merged into it
+    states: dict[int, str] = {}
     people: set[int | None] = set()
-    rows = CloudWord.objects.filter(cloud=cloud).order_by("pk")
-    for term_id, text, delegate_id in rows.values_list("term_id", "text", "delegate_id"):
-        root = roots[term_id]
+    # One statement, so the words and their terms are read at one moment (a word given while
+    # this reads brings its term with it).
+    rows = CloudWord.objects.filter(cloud=cloud).order_by("pk").values_list(
+        "term_id", "term__state", "term__merged_into_id", "term__merged_into__state", "text",
+        "delegate_id",
+    )  # fmt: skip
+    for term_id, state, into, into_state, text, delegate_id in rows:
+        root = into or term_id
+        states[root] = into_state if into else state
         spellings.setdefault(root, Counter())[text] += 1
         if root == term_id:
             own.setdefault(root, Counter())[text] += 1

@@ -189,14 +189,18 @@ def _refuse_unless_open(cloud: WordCloud) -> None:
 
 def _term_for(cloud: WordCloud, text: str, key: str) -> CloudTerm:
     """The cloud's term for `key`, created held back when the cloud asks for approval or the
-    word is on the held-back list, else shown."""
+    word is on the held-back list, else shown. Two delegates giving a new word at once both
+    find the one term (the second insert waits for the first and then reads it)."""
     term = CloudTerm.objects.filter(cloud=cloud, key=key).first()
     if term is not None:
         return term
     extra = cloud.step.workshop.event.extra_held_words
     held = cloud.needs_approval or held_back(text, extra)
     state = CloudTerm.State.HELD if held else CloudTerm.State.SHOWN
-    return CloudTerm.objects.create(cloud=cloud, key=key, state=state)
+    term, _created = CloudTerm.objects.get_or_create(
+        cloud=cloud, key=key, defaults={"state": state}
+    )
+    return term
 
 
 @transaction.atomic
