@@ -405,3 +405,21 @@ def test_the_archive_report_and_csv_keep_the_words(
     assert rows[0] == ["step", "word", "count", "hidden"]
     position = str(Step.objects.get(kind="cloud").position + 1)
     assert rows[1:] == [[position, "Busy", "2", "no"], [position, "shit", "1", "yes"]]
+
+
+# --- a delegate's own data ---------------------------------------------------------------------
+
+
+def test_a_delegate_sees_their_words_and_erasing_keeps_them_anonymous(
+    workshop, cloud, delegate_client
+):
+    send(delegate_client, workshop, cloud, "Overloaded")
+    page = delegate_client.get(f"/e/{workshop.event_id}/my-data/").content.decode()
+    assert "Your words in word clouds" in page
+    assert "Overloaded" in page
+    download = delegate_client.get(f"/e/{workshop.event_id}/my-data/download/").json()
+    assert download["word_cloud"] == [{"workshop": workshop.title, "word": "Overloaded"}]
+    delegate_client.post(f"/e/{workshop.event_id}/my-data/erase/", {"confirm": "on"})
+    word = CloudWord.objects.get()
+    assert word.delegate is None
+    assert shown(cloud) == [("Overloaded", 1)]  # the count stays
