@@ -200,11 +200,27 @@ def test_words_are_refused_before_opening_and_after_closing(workshop, delegate_c
     assert stored(cloud) == ["Busy"]
 
 
-def test_a_finished_workshop_refuses_words(workshop, cloud, delegate_client):
+def test_a_finished_workshop_refuses_every_word_cloud_write(
+    workshop, cloud, delegate_client, facilitator_client
+):
+    send(delegate_client, workshop, cloud, "Busy", "Calm")
+    busy, calm = term(cloud, "Busy"), term(cloud, "Calm")
+    word = CloudWord.objects.filter(text="Busy").get()
     services.close_workshop(workshop=workshop)
-    response = send(delegate_client, workshop, cloud, "Busy", **HTMX)
-    assert response.status_code == 409
-    assert "This workshop has finished" in response.content.decode()
+    before = (Change.objects.version_of(workshop.pk), shown(cloud), stored(cloud))
+    control = reverse("workshops:cloud_control", args=[workshop.pk, cloud.pk])
+    for htmx in ({}, HTMX):
+        for response in (
+            send(delegate_client, workshop, cloud, "Late", **htmx),
+            withdraw(delegate_client, workshop, cloud, word.pk, **htmx),
+            facilitator_client.post(control, {"action": "close"}, **htmx),
+            facilitator_client.post(control, {"action": "approval-on"}, **htmx),
+            moderate(facilitator_client, workshop, cloud, "hide", busy.pk, **htmx),
+            moderate(facilitator_client, workshop, cloud, "merge", busy.pk, into=calm.pk, **htmx),
+        ):
+            assert response.status_code == 409
+            assert "This workshop has finished" in response.content.decode()
+    assert (Change.objects.version_of(workshop.pk), shown(cloud), stored(cloud)) == before
 
 
 def test_a_stranger_forged_ids_and_another_workshops_cloud_are_refused(
