@@ -19,6 +19,8 @@ from sessions.cloud.read import cloud_results
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.live.regions import render_regions
 from sessions.models import Change, CloudTerm, CloudWord, Step, WordCloud
+from sessions.pulse import services as pulse_service
+from sessions.pulse.read import pulse_results
 from sessions.wordcloud import count_words, word_key
 from tests.conftest import join
 
@@ -76,6 +78,17 @@ def test_words_count_together_by_case_punctuation_and_stem():
     assert word_key("Lean   teams.") == word_key("lean team")
     words = ["trained", "Training", "Training", "Focus", "focus!", "focused", "Lean"]
     assert count_words(words) == [("Focus", 3), ("Training", 3), ("Lean", 1)]
+
+
+def test_the_pulses_one_word_counts_the_same_way(workshop):
+    step = pulse_service.add_pulse_step(workshop=workshop)
+    the_pulse = pulse_service.open_pulse(pulse=step.pulse)
+    for word in ["Training", "trained!", "Focus"]:
+        pulse_service.answer_pulse(
+            workshop_id=workshop.pk, delegate_id=join(Client(), workshop).pk,
+            pulse_id=the_pulse.pk, usefulness=4, word=word,
+        )  # fmt: skip
+    assert pulse_results(the_pulse).words == [("Training", 2), ("Focus", 1)]
 
 
 def test_the_most_common_spelling_is_the_word_shown(workshop, cloud):

@@ -49,7 +49,7 @@ NOT_OPEN_YET = _("The word cloud has not opened yet.")
 BLANK = _("Type a word first.")
 NO_LETTERS = _("A word needs at least one letter or digit.")
 SAME_WORD = _("Merge two different words.")
-WORDS_EACH = _(f"Each person may give from 1 to {CLOUD_WORDS_MOST} words.")
+WORDS_EACH = f"Each person may give from 1 to {CLOUD_WORDS_MOST} words."
 
 
 def too_long(text: str) -> str:
@@ -112,7 +112,7 @@ def add_cloud_step(
     """Append a word cloud step (the prompt defaults to the productivity opener). A replayed
     `key` adds nothing (returns None)."""
     if not 1 <= words_each <= CLOUD_WORDS_MOST:
-        raise InvalidInput(WORDS_EACH, {"words_each": [str(WORDS_EACH)]})
+        raise InvalidInput(WORDS_EACH, {"words_each": [WORDS_EACH]})
     prompt = (prompt or "").strip()[:CLOUD_PROMPT_MAX] or str(DEFAULT_PROMPT)
     step = add_step(workshop=workshop, title=title, kind=Step.Kind.CLOUD, key=key)
     if step is not None:
