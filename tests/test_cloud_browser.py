@@ -104,6 +104,8 @@ def test_words_grow_the_cloud_on_a_projector_open_from_the_start(
     shot(projector, "cloud-projector-1920")
     shot(phones[0], "cloud-phone-390")
     shot(phones[3], "cloud-phone-held-390")
+    console.locator("#step").scroll_into_view_if_needed()
+    console.evaluate("() => window.scrollTo(0, 0)")
     shot(console, "cloud-console-1366")
     small = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
     small.goto(projector.url)
