@@ -1,7 +1,7 @@
 """The word cloud's drawing time: 300 distinct words laid out (`sessions.wordcloud.layout`)
 and rendered as the projector's SVG and list (`templates/workshops/cloud/picture.html`).
 
-Not a load test: a figure `bench.run` prints at the start of every run (about a second), and
+Not a load test: a figure `bench.run` prints in every run (about a second), and
 `.venv/bin/python -m bench.cloud` prints on its own. Each round lays the words out afresh
 (the layout's cache cleared), as a push after a new word does.
 """
