@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import embedded, load, procs, report, room, storm
+from bench import cloud, embedded, load, procs, report, room, storm
 
 RESULTS = procs.ROOT / "bench" / "results"
 QUIET_MACHINE = 0.2  # cores busy before the run above which the machine is not quiet
@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
             f"logs {log_dir}",
             flush=True,
         )
+        print(cloud.figure(), flush=True)
         version = procs.code_version()
         busy = procs.machine_busy()
         waited = 0.0
@@ -369,6 +370,7 @@ def main_embedded(args: argparse.Namespace, stamp: str, output: Path) -> int:
     began = time.monotonic()
     result = embedded.run_embedded(args, RESULTS, stamp)
     took = time.monotonic() - began
+    print(cloud.figure(), flush=True)  # Django is set up for the embedded server by now
     write_raw(output, stamp, took, args, code=procs.code_version(), embedded=result)
     passed = result["checks_passed"]
     print(

@@ -35,6 +35,7 @@ KIND_MODULES = (
     "sessions.pulse.kind",
     "sessions.commitments.kind",
     "sessions.snapshot.kind",
+    "sessions.cloud.kind",
 )
 
 # The regions a kind may fill, in each audience's page (the partials it includes there);

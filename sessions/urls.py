@@ -6,6 +6,7 @@ from django.urls import path
 import sessions.converters  # noqa: F401  (registers <token:...>)
 from sessions.agenda import views as agenda
 from sessions.archive import views as archive
+from sessions.cloud import views as cloud
 from sessions.commitments import dashboard
 from sessions.commitments import views as commitments
 from sessions.ideas import views as ideas
@@ -172,4 +173,18 @@ urlpatterns = [
     ),
     path("archive/<token:token>/", archive.archive_shared, name="archive_shared"),
     path("archive/<token:token>/print/", archive.archive_shared_print, name="archive_shared_print"),
+    # --- the word cloud ---
+    path("w/<int:workshop_id>/cloud/", cloud.my_words, name="my_words"),
+    path("w/<int:workshop_id>/cloud/words/", cloud.send_words, name="cloud_words"),
+    path("w/<int:workshop_id>/cloud/withdraw/", cloud.withdraw_word, name="cloud_withdraw"),
+    path(
+        "console/workshops/<int:workshop_id>/clouds/<int:cloud_id>/",
+        cloud.cloud_control,
+        name="cloud_control",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/clouds/<int:cloud_id>/words/",
+        cloud.cloud_moderate,
+        name="cloud_moderate",
+    ),
 ]

@@ -18,9 +18,14 @@ are a little larger than the words drawn in them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+
+from snowballstemmer.english_stemmer import EnglishStemmer
 
 WIDTH = 600
 HEIGHT = 360
@@ -196,3 +201,55 @@ def layout(words: tuple[tuple[str, int], ...]) -> Cloud:
         kept = [one for one in placed if one.count > most_missed]
         placed = kept if len(kept) >= MUST_PLACE else placed
     return Cloud(WIDTH, HEIGHT, tuple(placed), len(ranked) - len(placed))
+
+
+# --- counting words --------------------------------------------------------------------------
+# One rule for every count of words the room gave (the word cloud step, the pulse's one word):
+# case, the punctuation and spaces around a word, and simple endings ("Training", "trained",
+# "trains") do not make a different word. Snowball's English stemmer, as the ideas' clustering.
+
+_EDGE = re.compile(r"^[\W_]+|[\W_]+$")
+# Sentence punctuation around a word is not part of how it is shown ("Great!" is "Great");
+# other marks are ("<b>" stays, shown as text).
+_MARKS = r"\s.,;:!?\u2026\"'\u201c\u201d\u2018\u2019\u00ab\u00bb()\[\]-"
+_SENTENCE_EDGE = re.compile(f"^[{_MARKS}]+|[{_MARKS}]+$")
+_SPACES = re.compile(r"\s+")
+# A stemmer object keeps state while it stems, so each thread has its own.
+_local = threading.local()
+
+
+def tidy(text: str) -> str:
+    """The word as it is shown: without the sentence punctuation and spaces around it, inner
+    spaces collapsed to one."""
+    return _SPACES.sub(" ", _SENTENCE_EDGE.sub("", text))
+
+
+@lru_cache(maxsize=8192)
+def _stem(word: str) -> str:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = EnglishStemmer()
+    stem: str = stemmer.stemWord(word)  # snowballstemmer ships no types
+    return stem
+
+
+def word_key(text: str) -> str:
+    """What two spellings of one word share: "Training!", "trained" and "TRAINS" give "train".
+    Empty for text with no letters or digits."""
+    words = tidy(text).casefold().split(" ")
+    return " ".join(_stem(_EDGE.sub("", word)) for word in words if _EDGE.sub("", word))
+
+
+def count_words(texts: Iterable[str]) -> list[tuple[str, int]]:
+    """`texts` counted by `word_key`, each shown in its most common spelling (the first given
+    among equals), most frequent first, then alphabetically."""
+    spellings: dict[str, Counter[str]] = {}
+    for text in texts:
+        key = word_key(text)
+        if key:
+            spellings.setdefault(key, Counter())[tidy(text)] += 1
+    return ranked((c.most_common(1)[0][0], c.total()) for c in spellings.values())
+
+
+def ranked(words: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    return sorted(words, key=lambda item: (-item[1], item[0].casefold()))

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from sessions.agenda import services
 from sessions.archive import services as archive
+from sessions.cloud import services as cloud
 from sessions.commitments import followups
 from sessions.ideas import services as ideas
 from sessions.ideas import suggestions
@@ -36,6 +37,8 @@ STAGES = [
     "commit",
     "pulse open",
     "pulse revealed",
+    "cloud open",
+    "cloud moderated",
     "finished",
 ]
 
@@ -77,6 +80,8 @@ def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterat
                     voting.reveal_results(poll=poll)
             if name == "ideas" and state == "moderated":
                 moderated(workshop, step, delegate_id)
+            if name == "cloud":
+                cloud_moderated(workshop, step, state, delegate_id)
             if name == "pulse":
                 the_pulse = step.pulse
                 the_pulse.refresh_from_db()
@@ -88,6 +93,25 @@ def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterat
                     pulse.reveal_pulse(pulse=the_pulse)
         workshop.refresh_from_db()
         yield stage
+
+
+def cloud_moderated(workshop: Workshop, step: Step, state: str, delegate_id: int) -> None:
+    """The word cloud taking words, the delegate `delegate_id` with theirs in; then closed,
+    asking for approval, with a word hidden and two merged (its held-back words wait on the
+    console)."""
+    the_cloud = step.word_cloud
+    the_cloud.refresh_from_db()
+    if state == "open":
+        cloud.send_words(
+            workshop_id=workshop.pk, delegate_id=delegate_id, cloud_id=the_cloud.pk,
+            words=["Busy", "<b>Stretched</b>"],
+        )  # fmt: skip
+        return
+    the_cloud = cloud.close_cloud(cloud=the_cloud)
+    the_cloud = cloud.require_approval(cloud=the_cloud, needs_approval=True)
+    terms = list(the_cloud.terms.filter(state="shown").order_by("pk")[:3])
+    cloud.moderate_term(cloud=the_cloud, term_id=terms[0].pk, state="hidden")
+    cloud.merge_terms(cloud=the_cloud, term_id=terms[1].pk, into_id=terms[2].pk)
 
 
 def moderated(workshop: Workshop, step: Step, delegate_id: int) -> None:

@@ -544,9 +544,10 @@ def test_the_write_paths_cover_every_post_url():
         "snapshot_retake", "snapshot_organiser",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
-    # test_console).
+    # test_console, test_cloud).
     covered_elsewhere = {
         "commit", "commit_names", "suggest_theme", "suggestion_decide", "joining_shown",
+        "cloud_words", "cloud_withdraw", "cloud_control", "cloud_moderate",
     }  # fmt: skip
     covered = {
         "join_link", "vote", "idea_send", "pulse_answer", "board_command", "step_add",
@@ -554,7 +555,8 @@ def test_the_write_paths_cover_every_post_url():
         "pulse_control", "pulse_first",
     }  # fmt: skip
     reads = {
-        "home", "join", "phone", "phone_live", "ballot", "my_ideas", "my_pulse", "display",
+        "home", "join", "phone", "phone_live", "ballot", "my_ideas", "my_pulse", "my_words",
+        "display",
         "display_live", "console_home", "workshop_new", "console", "console_live", "finish",
         "archive", "archive_print", "archive_shared", "archive_shared_print", "export_csv",
         "export_zip", "my_commitments", "my_data_link", "my_data_link_download", "my_data",

@@ -41,10 +41,14 @@ def test_running_the_demo_twice_creates_everything_once():
     # A real run sheet: each step is of the kind it names, ready to run.
     kinds = dict(workshop.steps.values_list("title", "kind"))
     assert kinds == {
-        "Where we are": "benchmark", "Welcome": "message", "Pick the challenge": "vote",
+        "Where we are": "benchmark", "Welcome": "message", "In one word": "cloud",
+        "Pick the challenge": "vote",
         "Ideas": "ideas", "Prioritise": "vote", "Commit": "commit", "Pulse": "pulse",
     }  # fmt: skip
     assert workshop.steps.get(title="Prioritise").poll.kind == "matrix"
+    assert workshop.steps.get(title="In one word").word_cloud.prompt == (
+        "One word for how productive your business feels today"
+    )
 
 
 def test_the_demo_prints_the_addresses_and_the_password():

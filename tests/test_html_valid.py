@@ -104,6 +104,7 @@ def collect(pages: Pages, workshop) -> None:
         "ideas moderated": "workshops:my_ideas",
         "commit": "workshops:my_commitments",
         "pulse open": "workshops:my_pulse",
+        "cloud open": "workshops:my_words",
     }
     for stage in page_kinds.walk(workshop, steps, delegate.pk):
         pages.add(f"phone at {stage}", phone.get(reverse("workshops:phone", args=[workshop.pk])))
@@ -112,6 +113,12 @@ def collect(pages: Pages, workshop) -> None:
         if stage in own_parts:
             part = phone.get(reverse(own_parts[stage], args=[workshop.pk]), **HTMX)
             pages.add(f"phone's own part at {stage}", part, fragment=True)
+        if stage == "cloud open":  # a word refused, with and without scripts
+            sent = {"cloud": steps["cloud"].word_cloud.pk, "word": ["Busy", "x" * 30]}
+            words = reverse("workshops:cloud_words", args=[workshop.pk])
+            pages.add("phone, word refused", phone.post(words, sent))
+            part = phone.post(words, sent, **HTMX)
+            pages.add("phone's words refused", part, fragment=True)
     workshop.refresh_from_db()
     shared = reverse("workshops:archive_shared", args=[workshop.archive_token])
     pages.add("shared archive", Client().get(shared))

@@ -28,6 +28,7 @@ FORM = {
     Step.Kind.COMMIT: {"body": "One small experiment"},
     Step.Kind.BENCHMARK: {"body": ""},
     Step.Kind.PULSE: {"body": ""},
+    Step.Kind.CLOUD: {"cloud_prompt": "", "words_each": "3"},
 }
 
 
@@ -53,7 +54,15 @@ def test_every_step_kind_is_registered_with_every_hook():
 
 
 def test_the_exports_are_the_steps_then_each_kinds_own():
-    assert list(exports()) == ["steps", "votes", "ballots", "ideas", "pulse", "commitments"]
+    assert list(exports()) == [
+        "steps",
+        "votes",
+        "ballots",
+        "ideas",
+        "pulse",
+        "commitments",
+        "word-cloud",
+    ]
 
 
 @pytest.mark.django_db

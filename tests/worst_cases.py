@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from sessions.agenda import services
+from sessions.cloud import services as cloud
 from sessions.commitments import services as commitments
 from sessions.ideas import services as ideas
 from sessions.models import Attendance, Delegate, Poll, Step
@@ -70,6 +71,7 @@ def worst_cases(workshop) -> dict[str, Step]:
     steps["matrix"] = matrix
     steps["commit"] = commitments.add_commit_step(workshop=workshop, title="Your experiment")
     steps["pulse"] = pulse.add_pulse_step(workshop=workshop)
+    steps["cloud"] = cloud.add_cloud_step(workshop=workshop, title="In one word")
 
     def show(step):
         services.show_step(workshop=workshop, step=step)
@@ -153,4 +155,18 @@ def worst_cases(workshop) -> dict[str, Step]:
         )  # fmt: skip
     pulse.close_pulse(pulse=the_pulse)
     pulse.reveal_pulse(pulse=the_pulse)
+
+    # The word cloud: 60 delegates, three words or phrases each, some of the longest a phrase
+    # can be, a few words given by many; one held back.
+    show(steps["cloud"])
+    the_cloud = cloud.open_cloud(cloud=steps["cloud"].word_cloud)
+    often = ["Stretched", "Busy", "Hopeful", "Firefighting", "Lean", "Overloaded"]
+    for i, delegate in enumerate(people):
+        given = [often[i % len(often)], often[(i * 7) % 5], f"Widest possible phrase{i:02d}"]
+        if i == 0:
+            given[2] = "Shit"
+        cloud.send_words(
+            workshop_id=workshop.pk, delegate_id=delegate, cloud_id=the_cloud.pk,
+            words=[g[:25] for g in given] if given[0] != given[1] else given[::2],
+        )  # fmt: skip
     return steps

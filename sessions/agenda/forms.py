@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sessions.cloud.forms import CloudFieldsMixin
 from sessions.commands import CommandForm
 from sessions.ideas.forms import IdeasFieldsMixin
 from sessions.models import (
@@ -66,7 +67,7 @@ class WorkshopForm(forms.ModelForm[Workshop]):
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX})}
 
 
-class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin):
+class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin, CloudFieldsMixin):
     kind = forms.ChoiceField(choices=Step.Kind.choices, initial=Step.Kind.MESSAGE)
     title = forms.CharField(max_length=TITLE_MAX)
     body = forms.CharField(

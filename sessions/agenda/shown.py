@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
-from sessions.models import Board, Poll, Pulse, Step, Workshop
+from sessions.models import Board, Poll, Pulse, Step, WordCloud, Workshop
 
 FIELD = "shown"
 _TOKEN = re.compile(r"^(?P<step>[0-9]{1,12})?(?::(?P<state>[a-z0-9-]{1,60}))?$")
@@ -37,7 +37,7 @@ def _on_off(value: bool, on: str, off: str) -> str:
     return on if value else off
 
 
-def state_of(target: Poll | Board | Pulse | Step) -> dict[str, str]:
+def state_of(target: Poll | Board | Pulse | WordCloud | Step) -> dict[str, str]:
     """The states a control's meaning may depend on, by aspect, each a short word (the words
     differ across aspects, so a posted set of them is checked by inclusion)."""
     if isinstance(target, Poll | Pulse):
@@ -53,6 +53,11 @@ def state_of(target: Poll | Board | Pulse | Step) -> dict[str, str]:
             "names": _on_off(target.show_names, "names", "nonames"),
             "approval": _on_off(target.needs_approval, "approval", "noapproval"),
         }
+    if isinstance(target, WordCloud):
+        return {
+            "open": _on_off(target.is_open, "open", "closed"),
+            "approval": _on_off(target.needs_approval, "approval", "noapproval"),
+        }
     if isinstance(target, Step):  # a commitment step: the wall shows names or not
         return {"names": _on_off(target.config.get("show_names", False), "names", "nonames")}
     raise TypeError(f"No console state for {type(target).__name__}")
@@ -62,11 +67,12 @@ WHAT = {
     Poll: _("The vote"),
     Board: _("The ideas step"),
     Pulse: _("The pulse"),
+    WordCloud: _("The word cloud"),
     Step: _("The commitment wall"),
 }
 
 
-def token(target: Workshop | Poll | Board | Pulse | Step, aspects: str = "") -> str:
+def token(target: Workshop | Poll | Board | Pulse | WordCloud | Step, aspects: str = "") -> str:
     """The `shown` value for a form drawn now: the room's step and, for a target, its state
     in the comma-separated `aspects` its buttons depend on (all of them when empty). A form
     carries only what its buttons mean: "Reveal" does not care whether voting is open, so
@@ -78,7 +84,7 @@ def token(target: Workshop | Poll | Board | Pulse | Step, aspects: str = "") -> 
     return f"{_step_of(target)}:{'-'.join(states[aspect] for aspect in wanted)}"
 
 
-def _step_of(target: Poll | Board | Pulse | Step) -> int:
+def _step_of(target: Poll | Board | Pulse | WordCloud | Step) -> int:
     return target.pk if isinstance(target, Step) else target.step_id
 
 
@@ -98,7 +104,9 @@ def _parse(value: str) -> tuple[int | None, str | None]:
 
 @contextmanager
 def as_shown(
-    request: HttpRequest, workshop: Workshop, target: Poll | Board | Pulse | Step | None = None
+    request: HttpRequest,
+    workshop: Workshop,
+    target: Poll | Board | Pulse | WordCloud | Step | None = None,
 ) -> Iterator[None]:
     """Run the command in the `with` block only if the room is still on the step the form
     was shown for and, when the form says, `target` is still in the state it was shown in.

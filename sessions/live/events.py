@@ -61,6 +61,13 @@ PULSE_CLOSED = "pulse closed"
 PULSE_REVEALED = "pulse revealed or hidden"
 PULSE_ANSWERED = "pulse answered"
 
+# The word cloud
+CLOUD_CONFIGURED = "word cloud configured"
+CLOUD_OPENED = "word cloud opened"
+CLOUD_CLOSED = "word cloud closed"
+WORDS_SENT = "cloud words sent or withdrawn"
+WORDS_MODERATED = "cloud words shown, hidden or merged"
+
 # A step's controls: its state on every screen and its line in the console's agenda.
 _CONTROLS = frozenset({"step", "results", "agenda"})
 
@@ -105,6 +112,11 @@ REDRAWS: dict[str, frozenset[str]] = {
     PULSE_CLOSED: _CONTROLS,
     PULSE_REVEALED: _CONTROLS,
     PULSE_ANSWERED: frozenset({"results"}),  # the count, and the results once revealed
+    CLOUD_CONFIGURED: _CONTROLS,
+    CLOUD_OPENED: _CONTROLS,
+    CLOUD_CLOSED: _CONTROLS,
+    WORDS_SENT: frozenset({"results"}),  # the cloud grows (a delegate's own list is theirs)
+    WORDS_MODERATED: frozenset({"results"}),
 }
 
 

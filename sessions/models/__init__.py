@@ -1,5 +1,15 @@
 """The app's models, one module per area; everything is importable from `sessions.models`."""
 
+from sessions.models.cloud import (
+    CLOUD_PHRASE_WORDS,
+    CLOUD_PROMPT_MAX,
+    CLOUD_WORD_MAX,
+    CLOUD_WORDS_DEFAULT,
+    CLOUD_WORDS_MOST,
+    CloudTerm,
+    CloudWord,
+    WordCloud,
+)
 from sessions.models.commitments import (
     ACTION_MAX,
     DONE_BY_DEFAULT_DAYS,
@@ -70,6 +80,11 @@ from sessions.models.voting import MATRIX_POINTS, Ballot, Mark, Option, Poll
 __all__ = [
     "ACTION_MAX",
     "CHALLENGE_MAX",
+    "CLOUD_PHRASE_WORDS",
+    "CLOUD_PROMPT_MAX",
+    "CLOUD_WORDS_DEFAULT",
+    "CLOUD_WORDS_MOST",
+    "CLOUD_WORD_MAX",
     "CLUSTER_NAME_MAX",
     "DEFAULT_RETENTION_DAYS",
     "DEFAULT_STAGE_SECONDS",
@@ -104,6 +119,8 @@ __all__ = [
     "Change",
     "ChangeQuerySet",
     "CheckIn",
+    "CloudTerm",
+    "CloudWord",
     "Cluster",
     "ClusterSuggestion",
     "ClusterUndo",
@@ -128,6 +145,7 @@ __all__ = [
     "Step",
     "SuggestionQuerySet",
     "Verdict",
+    "WordCloud",
     "Workshop",
     "WorkshopQuerySet",
     "default_stage_seconds",

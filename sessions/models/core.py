@@ -182,6 +182,7 @@ class Step(models.Model):
         COMMIT = "commit", "Commitments"
         BENCHMARK = "benchmark", "Where we are"
         PULSE = "pulse", "Pulse"
+        CLOUD = "cloud", "Word cloud"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()

@@ -19,6 +19,7 @@ from sessions.models import (
     AccessLink,
     Ballot,
     CheckIn,
+    CloudWord,
     Commitment,
     Delegate,
     Event,
@@ -54,6 +55,12 @@ def my_data(delegate: Delegate) -> dict[str, Any]:
         "pulse": [
             {"usefulness": a.usefulness, "word": a.word}
             for a in PulseAnswer.objects.filter(delegate=delegate)
+        ],
+        "word_cloud": [
+            {"workshop": w.cloud.step.workshop.title, "word": w.text}
+            for w in CloudWord.objects.filter(delegate=delegate).select_related(
+                "cloud__step__workshop"
+            )
         ],
         "snapshot": [
             {
@@ -123,6 +130,7 @@ def _forget(delegates: QuerySet[Delegate], *, now: datetime.datetime, words_too:
     Commitment.objects.filter(buddy_id__in=delegate_ids).update(buddy=None)
     Idea.objects.filter(delegate_id__in=delegate_ids).update(delegate=None, author_name="")
     PulseAnswer.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
+    CloudWord.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
     # Snapshot answers stay with the (now nameless) delegate row, so a retake still pairs
     # with its first round in the anonymous figures; the responses' own links stop working.
     responses = SnapshotResponse.objects.filter(delegate_id__in=delegate_ids)

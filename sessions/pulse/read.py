@@ -8,7 +8,6 @@ read them from `pulse_results`.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from sessions.models import PULSE_POINTS, PULSE_WORD_MAX, Delegate, Pulse, PulseAnswer, Step
-from sessions.wordcloud import Cloud, layout
+from sessions.wordcloud import Cloud, count_words, layout
 
 if TYPE_CHECKING:
     from sessions.errors import FieldErrors
@@ -62,20 +61,14 @@ class PulseResults:
 
 
 def pulse_results(pulse: Pulse) -> PulseResults:
-    """Counts and words in two queries. Words are counted ignoring case and shown in their
-    most common spelling."""
+    """Counts and words in two queries. Words are counted as the word cloud counts them
+    (`sessions.wordcloud.count_words`) and shown in their most common spelling."""
     distribution = [0] * PULSE_POINTS
     counts = PulseAnswer.objects.filter(pulse=pulse).values("usefulness").order_by()
     for row in counts.annotate(n=Count("id")):
         distribution[row["usefulness"] - 1] = row["n"]
-    spellings: dict[str, Counter[str]] = {}
     words = PulseAnswer.objects.filter(pulse=pulse).exclude(word="").values_list("word", flat=True)
-    for word in words.iterator():
-        spellings.setdefault(word.casefold(), Counter())[word] += 1
-    ranked = sorted(
-        ((c.most_common(1)[0][0], c.total()) for c in spellings.values()),
-        key=lambda item: (-item[1], item[0].casefold()),
-    )
+    ranked = count_words(words.iterator())
     return PulseResults(answers=sum(distribution), distribution=distribution, words=ranked)
 
 

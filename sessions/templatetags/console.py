@@ -4,14 +4,14 @@ vote's planned source."""
 from django import template
 
 from sessions.agenda import shown as shown_module
-from sessions.models import Board, Poll, Pulse, Step, Workshop
+from sessions.models import Board, Poll, Pulse, Step, WordCloud, Workshop
 from sessions.voting.services import planned_source
 
 register = template.Library()
 
 
 @register.filter
-def shown(target: Workshop | Poll | Board | Pulse | Step, aspects: str = "") -> str:
+def shown(target: Workshop | Poll | Board | Pulse | WordCloud | Step, aspects: str = "") -> str:
     """The hidden `shown` value of a console command form (see sessions/shown.py); `aspects`
     names the parts of the target's state the form's buttons depend on."""
     return shown_module.token(target, aspects)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.agenda import services
+from sessions.cloud import services as cloud
 from sessions.commitments import services as commitments
 from sessions.ideas import services as ideas
 from sessions.models import Event, Poll, Step, Workshop
@@ -25,6 +26,7 @@ WORKSHOP_TITLE = "Small steps: your next productivity experiment"
 AGENDA = [
     ("Where we are", "Today we pick one challenge and leave with one small experiment each."),
     ("Welcome", "Join on your phone: scan the QR code or type the code at the address shown."),
+    ("In one word", "Up to three words or short phrases each."),
     ("Pick the challenge", "Which productivity challenge matters most in your business?"),
     ("Ideas", "Alone first, then in pairs and fours: as many small ideas as you can."),
     ("Prioritise", "Rate each theme for impact and for effort."),
@@ -52,6 +54,8 @@ def add_demo_step(workshop: Workshop, title: str, body: str) -> None:
         voting.add_vote_step(workshop=workshop, title=title, body=body, settings=matrix)
     elif title == "Commit":
         commitments.add_commit_step(workshop=workshop, title=title, body=body)
+    elif title == "In one word":
+        cloud.add_cloud_step(workshop=workshop, title=title)
     elif title == "Pulse":
         pulse.add_pulse_step(workshop=workshop, title=title, body=body)
     else:

@@ -1,0 +1,1 @@
+"""The word cloud step: words from every phone, counted, moderated and drawn on the projector."""
