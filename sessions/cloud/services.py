@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sessions.agenda.services import (
     DelegateCommand,
@@ -61,7 +62,9 @@ def too_many_in_phrase(text: str) -> str:
 
 
 def too_many(most: int) -> str:
-    return f"You can give at most {most} word{'s' if most != 1 else ''}."
+    return ngettext(
+        "You can give at most %(most)d word.", "You can give at most %(most)d words.", most
+    ) % {"most": most}
 
 
 def twice(text: str) -> str:
