@@ -29,6 +29,8 @@ from snowballstemmer.english_stemmer import EnglishStemmer
 
 WIDTH = 600
 HEIGHT = 360
+# The word cloud step's picture: about the shape a 16:9 projector leaves under the title.
+STEP_WIDTH = 960
 SMALLEST = 27
 LARGEST = 100
 MOST_WORDS = 30
@@ -112,15 +114,17 @@ def overlaps(box: Box, other: Box) -> bool:
     )
 
 
-def place(words: Sequence[tuple[str, int]], sized: Sequence[float]) -> list[Placed]:
+def place(
+    words: Sequence[tuple[str, int]], sized: Sequence[float], width: int, height: int
+) -> list[Placed]:
     placed: list[Placed] = []
     boxes: list[Box] = []  # the placed words' boxes, worked out once
-    middle_x, middle_y = WIDTH / 2, HEIGHT / 2
-    stretch = 1.5 * WIDTH / HEIGHT  # words are wide: the spiral spreads sideways
-    reach = math.hypot(WIDTH, HEIGHT) / 2
+    middle_x, middle_y = width / 2, height / 2
+    stretch = 1.5 * width / height  # words are wide: the spiral spreads sideways
+    reach = math.hypot(width, height) / 2
     for index, ((word, count), size) in enumerate(zip(words, sized, strict=True)):
         ems = em_width(word)
-        size = round(min(size, 0.96 * WIDTH / ems), 1)
+        size = round(min(size, 0.96 * width / ems), 1)
         half_width, half_height = ems * size / 2, size * 0.62  # as `Placed.box`
         turn = 0.0
         last_hit: Box | None = None
@@ -132,7 +136,7 @@ def place(words: Sequence[tuple[str, int]], sized: Sequence[float]) -> list[Plac
             y = round(middle_y + radius * math.sin(turn), 1)
             turn += 0.35 if radius < 40 else 14 / radius
             box = (x - half_width, y - half_height, x + half_width, y + half_height)
-            if box[0] < 0 or box[1] < 0 or box[2] > WIDTH or box[3] > HEIGHT:
+            if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
                 continue
             if last_hit is not None and overlaps(box, last_hit):
                 continue
@@ -148,12 +152,13 @@ def area(word: str, size: float) -> float:
     return (em_width(word) * size + GAP) * (size * 1.24 + GAP)
 
 
-def budgeted(drawn: Sequence[tuple[str, int]]) -> tuple[list[float], int]:
+def budgeted(drawn: Sequence[tuple[str, int]], room: float) -> tuple[list[float], int]:
     """Sizes that leave the picture room to place every word, and how many words get one:
     the words' boxes cover at most FILL of it. Sizes are lowered together (never below
-    SMALLEST); if the smallest words still do not fit, the least frequent are left out."""
+    SMALLEST); if the smallest words still do not fit, the least frequent are left out.
+    `room` is the picture's area."""
     sized = sizes([n for _, n in drawn], SMALLEST, LARGEST)
-    budget = FILL * WIDTH * HEIGHT
+    budget = FILL * room
     # Lowered together, but the most frequent word stays at least CONTRAST times the smallest
     # when the counts differ: a cloud whose words are all one size says nothing. (A box is a
     # little more than its size squared: a few rounds come close to the budget.)
@@ -181,17 +186,21 @@ def budgeted(drawn: Sequence[tuple[str, int]]) -> tuple[list[float], int]:
 
 
 @lru_cache(maxsize=64)
-def layout(words: tuple[tuple[str, int], ...]) -> Cloud:
-    """The cloud of `words` (word, count); at most MOST_WORDS drawn, the most frequent."""
+def layout(words: tuple[tuple[str, int], ...], width: int = WIDTH, height: int = HEIGHT) -> Cloud:
+    """The cloud of `words` (word, count) in a picture of `width` by `height` units (the
+    sizes are for HEIGHT: a wider picture holds more words at the same sizes); at most
+    MOST_WORDS drawn for the default picture, more in proportion for a wider one, the most
+    frequent."""
     ranked = sorted(words, key=lambda item: (-item[1], item[0].casefold()))
-    drawn = ranked[:MOST_WORDS]
+    drawn = ranked[: round(MOST_WORDS * width * height / (WIDTH * HEIGHT))]
     if not drawn:
-        return Cloud(WIDTH, HEIGHT, (), 0)
-    sized, count = budgeted(drawn)
+        return Cloud(width, height, (), 0)
+    sized, count = budgeted(drawn, width * height)
     chosen = drawn[:count]
     placed: list[Placed] = []
     for attempt in range(ATTEMPTS):
-        placed = place(chosen, [max(SMALLEST, size * 0.88**attempt) for size in sized])
+        lowered = [max(SMALLEST, size * 0.88**attempt) for size in sized]
+        placed = place(chosen, lowered, width, height)
         if len(placed) == count:
             break
     else:
@@ -200,7 +209,7 @@ def layout(words: tuple[tuple[str, int], ...]) -> Cloud:
         most_missed = max(n for word, n in chosen if word in missed)
         kept = [one for one in placed if one.count > most_missed]
         placed = kept if len(kept) >= MUST_PLACE else placed
-    return Cloud(WIDTH, HEIGHT, tuple(placed), len(ranked) - len(placed))
+    return Cloud(width, height, tuple(placed), len(ranked) - len(placed))
 
 
 # --- counting words --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from sessions.models import (
     Step,
     WordCloud,
 )
-from sessions.wordcloud import Cloud, layout
+from sessions.wordcloud import HEIGHT, STEP_WIDTH, Cloud, layout
 
 if TYPE_CHECKING:
     from sessions.errors import FieldErrors
@@ -55,8 +55,10 @@ class CloudResults:
 
     @property
     def cloud(self) -> Cloud:
-        """The shown words as a picture (the projector's; the list stays for screen readers)."""
-        return layout(tuple(self.words))
+        """The shown words as a picture (the projector's; the list stays for screen readers),
+        as wide as the space a projector leaves under the step's title: at the same sizes it
+        holds more words than the pulse's, which shares the screen with the scores."""
+        return layout(tuple(self.words), STEP_WIDTH, HEIGHT)
 
     @property
     def given(self) -> int:
