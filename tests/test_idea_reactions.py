@@ -410,6 +410,24 @@ class TestScreens:
         assert "You have <strong>3</strong> of 3 +1s left." in own
         assert 'hx-swap-oob="true"' in own
 
+    def test_switching_off_and_on_again_redraws_the_holders_own_plus_ones(
+        self, board, workshop, django_capture_on_commit_callbacks
+    ):
+        dana = new_delegate(workshop)
+        give(board, dana, "Kanban cards")
+        ideas.set_reactions(board=board, on=False)
+        assert 'class="plus-one"' not in render_own_ideas(workshop.pk, dana.pk)
+        with listening(workshop, audiences.DELEGATE) as phones:
+            with django_capture_on_commit_callbacks(execute=True):
+                ideas.set_reactions(board=board, on=True, budget=4)
+            told = [m for m in phones() if m["type"] == "own_ideas.changed"]
+        assert told[0]["delegates"] == [dana.pk]
+        own = render_own_ideas(workshop.pk, dana.pk)
+        assert pressed(own, board, "Kanban cards") == "true"
+        assert pressed(own, board, "Shadow boards") == "false"
+        assert "You have <strong>3</strong> of 4 +1s left." in own
+        assert f'data-version="{Change.objects.count()}"' in own
+
     def test_the_archive_and_the_export_keep_the_plus_ones(
         self, board, workshop, facilitator_client
     ):

@@ -17,6 +17,7 @@ from sessions.models import (
     IDEA_MAX,
     MAX_IDEAS_PER_DELEGATE,
     Board,
+    Change,
     Cluster,
     ClusterSuggestion,
     ClusterUndo,
@@ -130,8 +131,8 @@ def render_my_ideas(
 
 
 def render_own_ideas(workshop_id: int, delegate_id: int) -> str:
-    """A delegate's own list of ideas on the board showing now, alone (out of band), or ""
-    when no ideas step is showing."""
+    """A delegate's own list of ideas on the board showing now, alone (out of band), with
+    their +1s where the board asks for them, or "" when no ideas step is showing."""
     board = Board.objects.filter(
         step__workshop_id=workshop_id, step__workshop__current_step=F("step")
     ).first()
@@ -185,14 +186,19 @@ def reactions_context(board: Board, delegate_id: int | None) -> dict[str, Any]:
 
 
 def render_own_reactions(board: Board, delegate_id: int) -> str:
-    """A delegate's +1 buttons and budget line on the board showing now, alone (out of
-    band): pushed to them when the facilitator hid or merged an idea they gave a +1 to, or
-    changed the budget. "" when +1s are off."""
-    context = reactions_context(board, delegate_id)
-    if context["reactions"] is None:
-        return ""
-    context["oob"] = True
-    return render_to_string("workshops/ideas/reactions_own.html", context)
+    """A delegate's whole #reactions region, drawn for them alone at the workshop's current
+    version: pushed to them when what they hold changed without their tap (an idea they gave
+    a +1 hidden or merged, +1s switched or the budget changed). A shared frame at that
+    version or newer keeps their toggles and budget line (hx-preserve); an older one is
+    not swapped in."""
+    workshop_id = board.step.workshop_id
+    version = Change.objects.version_of(workshop_id)
+    context = {
+        **reactions_context(board, delegate_id),
+        "workshop": board.step.workshop,
+        "version": version,
+    }
+    return render_to_string("workshops/ideas/reactions_phone.html", context)
 
 
 # Ideas a phone lists to suggest a theme for: every phone gets the list at each change, so
