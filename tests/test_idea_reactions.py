@@ -5,7 +5,9 @@ the export count and sort by them (rules: sessions/ideas/reactions.py)."""
 from __future__ import annotations
 
 import contextlib
+import random
 import re
+import threading
 import uuid
 
 import pytest
@@ -25,6 +27,7 @@ from sessions.models import Board, Change, Delegate, Idea, Reaction
 from tests.test_exports import export, rows_of
 from tests.test_ideas import make_board, new_delegate, send
 from tests.test_services import listening
+from tests.test_voting_invariants import run_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -447,6 +450,20 @@ class TestScreens:
         assert by_text["Shadow boards"] == "0"
 
 
+class TestPrivacy:
+    def test_a_delegate_sees_their_plus_ones_and_erasing_keeps_the_counts_anonymous(
+        self, board, workshop
+    ):
+        from sessions.privacy import services as privacy
+
+        dana = new_delegate(workshop)
+        give(board, dana, "Kanban cards")
+        assert privacy.my_data(dana)["plus_ones_on_ideas"] == 1
+        privacy.erase_delegate(delegate=dana)
+        assert stored() == [("Kanban cards", None)]
+        assert wall_order(wall(workshop))[0] == ("Kanban cards", 1)
+
+
 # --- the phone -----------------------------------------------------------------------------
 
 
@@ -648,3 +665,33 @@ def test_the_counts_shown_equal_the_stored_plus_ones_and_no_budget_is_exceeded(w
         visible = [texts[i] for i in idea_ids if i not in hidden]
         assert sorted(drawn) == sorted(visible)
         assert list(drawn.values()) == sorted(drawn.values(), reverse=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_taps_at_once_from_one_delegate_never_pass_the_budget_or_one_per_idea(workshop):
+    """Twelve taps on six ideas, each key delivered twice, all at once (double taps, two
+    tabs): exactly the budget lands, one per idea, each key once."""
+    board = make_board(workshop)
+    services.show_step(workshop=workshop, step=board.step)
+    author = new_delegate(workshop)
+    idea_ids = [send(board, author, f"Idea {n}").pk for n in range(6)]
+    ideas.set_reactions(board=board, on=True, budget=3)
+    dana = new_delegate(workshop)
+    accepted: list[str] = []
+    lock = threading.Lock()
+
+    def tap_at_once(key: str, idea_id: int) -> None:
+        with contextlib.suppress(Refused):
+            given = reactions.give_plus_one(
+                workshop_id=workshop.pk, delegate_id=dana.pk, idea_id=idea_id, key=key
+            )
+            if given is not None:
+                with lock:
+                    accepted.append(key)
+
+    keys = [(str(uuid.uuid4()), idea_ids[n % 6]) for n in range(12)]
+    arguments = [pair for pair in keys for _ in range(2)]
+    random.shuffle(arguments)
+    run_threads(tap_at_once, arguments)
+    rows = list(Reaction.objects.filter(delegate=dana).values_list("idea_id", flat=True))
+    assert len(rows) == len(set(rows)) == len(accepted) == len(set(accepted)) == 3

@@ -103,6 +103,8 @@ def test_the_wall_re_sorts_live_as_plus_ones_arrive_and_open_pages_equal_fresh_o
         expect(phone.get_by_text("You have 3 of 3 +1s left.")).to_be_visible()
         expect(phone.locator("#reactions button[aria-pressed=false]")).to_have_count(5)
     room.check("+1s switched on")
+    console.locator(".plus-one-controls").scroll_into_view_if_needed()
+    shot(console, "reactions-console-switch")
 
     # +1s arrive: the wall re-sorts live, most first, counts shown.
     kanban, huddle, smed = TEXTS["Cleo"], TEXTS["Dev"], TEXTS["Eve"]
