@@ -147,8 +147,11 @@ def give_plus_one(
     idea, board = _command(workshop_id, delegate_id, idea_id, key)
     if idea is None or board is None:
         return None
-    mine = Reaction.objects.select_for_update().filter(delegate_id=delegate_id, idea__board=board)
-    held = {r.idea_id for r in mine}
+    # The delegate's attendance row, locked by `delegate_command`, is the budget's lock: their
+    # taps run one at a time. (Locking their +1s instead would lock the ideas joined in too,
+    # and two delegates could then wait on each other.)
+    mine = Reaction.objects.filter(delegate_id=delegate_id, idea__board=board)
+    held = set(mine.values_list("idea_id", flat=True))
     if idea.pk in held:
         raise Conflict(TWICE)
     if len(held) >= board.reaction_budget:
