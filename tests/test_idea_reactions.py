@@ -494,6 +494,15 @@ class TestPhone:
             r'<section id="reactions".*?</section>', page, re.S
         ).group(0)
 
+    def test_a_hostile_idea_is_plain_text_on_the_phones_list(
+        self, board, workshop, delegate_client
+    ):
+        send(board, new_delegate(workshop), '<img src=x onerror="alert(1)"> "quoted"')
+        page = delegate_client.get(f"/w/{workshop.pk}/").content.decode()
+        region = page.split('<section id="reactions"')[1].split("</section>")[0]
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &quot;quoted&quot;" in region
+        assert "<img" not in region
+
     def test_the_phone_offers_nothing_while_plus_ones_are_off(self, workshop, delegate_client):
         board = make_board(workshop)
         services.show_step(workshop=workshop, step=board.step)
