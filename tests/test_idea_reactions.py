@@ -494,6 +494,17 @@ class TestPhone:
             r'<section id="reactions".*?</section>', page, re.S
         ).group(0)
 
+    def test_the_phone_lists_ideas_under_their_clusters_then_the_others(
+        self, board, workshop, delegate_client
+    ):
+        tools = ideas.create_cluster(board=board, name="Tools")
+        ideas.assign_idea(board=board, idea_id=idea(board, "Kanban cards").pk, cluster_id=tools.pk)
+        page = delegate_client.get(f"/w/{workshop.pk}/").content.decode()
+        region = page.split('<section id="reactions"')[1].split("</section>")[0]
+        assert region.index("Tools") < region.index("Kanban cards")
+        assert region.index("Kanban cards") < region.index("Not in a cluster")
+        assert region.index("Not in a cluster") < region.index("Shadow boards")
+
     def test_a_hostile_idea_is_plain_text_on_the_phones_list(
         self, board, workshop, delegate_client
     ):

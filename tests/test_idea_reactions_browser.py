@@ -146,6 +146,8 @@ def test_the_wall_re_sorts_live_as_plus_ones_arrive_and_open_pages_equal_fresh_o
     expect(projector.locator(".cluster h3")).to_contain_text("Standard work 2 +3")
     room.check("a cluster made")
     shot(projector, "reactions-projector")
+    phones["Ben"].locator("#reactions").scroll_into_view_if_needed()
+    shot(phones["Ben"], "reactions-phone-clustered")
     shot(console, "reactions-console")
 
     # A projector 1280x720 shows the whole wall too (the console's room view size).
