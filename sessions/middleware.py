@@ -17,6 +17,7 @@ PHONE_FORMS = frozenset(
     {
         "idea_send",
         "suggest_theme",
+        "plus_one",
         "pulse_answer",
         "vote",
         "commit",

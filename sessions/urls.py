@@ -46,6 +46,7 @@ urlpatterns = [
     path("e/<int:event_id>/my-data/erase/", privacy.my_data_erase, name="my_data_erase"),
     path("privacy/", privacy.privacy_request, name="privacy_request"),
     path("w/<int:workshop_id>/ideas/theme/", ideas.suggest_theme, name="suggest_theme"),
+    path("w/<int:workshop_id>/ideas/plus-one/", ideas.plus_one, name="plus_one"),
     # Projector
     path("display/<token:token>/", live.display, name="display"),
     path("display/<token:token>/live/", live.display_live, name="display_live"),

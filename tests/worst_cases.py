@@ -1,6 +1,6 @@
 """A workshop filled as a big room fills it, with every step kind: the worst cases the
-screens must hold (long options, many ideas in themes, many commitments, a revealed 2x2 and
-pulse, the Snapshot's "Where we are")."""
+screens must hold (long options, many ideas in themes sorted by +1s, many commitments, a
+revealed 2x2 and pulse, the Snapshot's "Where we are")."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import datetime
 from sessions.agenda import services
 from sessions.cloud import services as cloud
 from sessions.commitments import services as commitments
+from sessions.ideas import reactions
 from sessions.ideas import services as ideas
 from sessions.models import Attendance, Delegate, Poll, Step
 from sessions.pulse import services as pulse
@@ -109,6 +110,13 @@ def worst_cases(workshop) -> dict[str, Step]:
         cluster = ideas.create_cluster(board=board, name=theme)
         ideas.assign_ideas(board=board, idea_ids=[s.pk for s in sent[c * 6 : c * 6 + 6]],
                            cluster_id=cluster.pk)  # fmt: skip
+    # +1s on, each of 30 delegates' five spent: the wall sorted by them, counts to two digits.
+    ideas.set_reactions(board=board, on=True, budget=5)
+    for i, delegate in enumerate(people[:30]):
+        for target in (0, 1 + i % 3, 6 + i % 10, 20 + i % 15, 35 + i % 5):
+            reactions.give_plus_one(
+                workshop_id=workshop.pk, delegate_id=delegate, idea_id=sent[target].pk
+            )
 
     # The 2x2, rated by everyone, revealed.
     show(matrix)

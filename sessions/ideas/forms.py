@@ -66,13 +66,15 @@ class BoardCommandForm(forms.Form):
     VERBS = (
         "open", "close", "stage", "stop", "names", "approval", "approve", "hide", "restore",
         "edit", "merge", "unmerge", "create", "rename", "delete", "assign", "undo", "accept",
-        "discard", "durations",
+        "discard", "durations", "plusones",
     )  # fmt: skip
 
     do = forms.RegexField(regex=r"^[a-z]+(:[a-z0-9]+)?$", max_length=40)
     ideas = _AnyIdsField(coerce=int, required=False)
     cluster = forms.CharField(required=False, max_length=20)
     name = forms.CharField(required=False, max_length=200)
+    # The +1 budget box, read only by "plusones" (the service says when it is out of range).
+    budget = forms.CharField(required=False, max_length=20)
 
     def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(data, *args, **kwargs)
@@ -107,3 +109,10 @@ class SuggestionDecisionForm(CommandForm):
 
     idea = forms.IntegerField(min_value=1)
     take = forms.RegexField(regex=r"^(dismiss|[0-9]{1,18})$")
+
+
+class PlusOneForm(CommandForm):
+    """A delegate's tap on an idea's +1: give it one, or take it back."""
+
+    idea = forms.IntegerField(min_value=1)
+    do = forms.ChoiceField(choices=[("give", "give"), ("take", "take")])

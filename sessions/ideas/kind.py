@@ -1,4 +1,4 @@
-"""The ideas step: the delegate's own ideas and theme suggestions on the phones, the board's
+"""The ideas step: the delegate's own ideas, theme suggestions and +1s on the phones, the board's
 state on every screen (the wall and the console's board are the "ideas" regions), the wall
 in the archive, and the ideas' export."""
 
@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from sessions.ideas import services
 from sessions.ideas.exports import IDEAS
-from sessions.ideas.read import ideas_context, render_my_ideas, suggest_context, wall_context
+from sessions.ideas.read import (
+    ideas_context,
+    reactions_context,
+    render_my_ideas,
+    suggest_context,
+    wall_context,
+)
 from sessions.live.audiences import DELEGATE
 from sessions.models import Board, Idea, Step
 from sessions.steps import StepKind, register
@@ -69,6 +75,9 @@ class IdeasKind(StepKind):
             context.update(suggest_context(board, personal), suggest_in_step="step" in names)
         if board and delegate is not None and request is not None and "step" in names:
             context["my_ideas_html"] = render_my_ideas(board, delegate.pk, request)
+        if board and audience == DELEGATE and "reactions" in names:
+            mine = delegate.pk if delegate is not None and request is not None else None
+            context.update(reactions_context(board, mine))
         return context
 
     def record(self, step: Step, *, facilitator: bool) -> dict[str, Any] | None:

@@ -7,7 +7,7 @@ import hashlib
 import uuid
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Count, F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
@@ -17,11 +17,13 @@ from sessions.models import (
     IDEA_MAX,
     MAX_IDEAS_PER_DELEGATE,
     Board,
+    Change,
     Cluster,
     ClusterSuggestion,
     ClusterUndo,
     Delegate,
     Idea,
+    Reaction,
     Step,
 )
 
@@ -37,7 +39,20 @@ def ideas_context(step: Step, names: tuple[str, ...], audience: str) -> dict[str
     }
     if APPENDABLE in names and audience != DELEGATE:
         context.update(wall_context(board, facilitator=audience == FACILITATOR))
+    elif audience != DELEGATE:
+        # An append of new ideas draws each with its count (0) where the wall shows counts.
+        context["reactions_shown"] = board.reactions_on or has_reactions(board)
     return context
+
+
+def has_reactions(board: Board) -> bool:
+    return Reaction.objects.filter(idea__board=board).exists()
+
+
+def plus_one_counts(board: Board) -> dict[int, int]:
+    """Each idea's +1s on `board` (ideas with none left out): one query."""
+    rows = Reaction.objects.filter(idea__board=board).values("idea_id").annotate(n=Count("id"))
+    return {row["idea_id"]: row["n"] for row in rows}
 
 
 def wall_context(board: Board, *, facilitator: bool) -> dict[str, Any]:
@@ -52,14 +67,28 @@ def wall_context(board: Board, *, facilitator: bool) -> dict[str, Any]:
             merged.setdefault(idea.merged_into_id, []).append(idea)
     for idea in visible:
         idea.merged_texts = merged.get(idea.pk, [])
+    counts = plus_one_counts(board)
+    shown = board.reactions_on or bool(counts)
+    for idea in visible:
+        idea.plus_ones = counts.get(idea.pk, 0)
+    if shown:
+        # Most +1s first; ties keep the order the ideas came in (a new idea, with none,
+        # is appended at the end of the list and is in its place there).
+        visible.sort(key=lambda i: (-i.plus_ones, i.pk))
     by_cluster: dict[int | None, list[Idea]] = {c.pk: [] for c in clusters}
     for idea in visible:
         if idea.cluster_id in by_cluster:
             by_cluster[idea.cluster_id].append(idea)
+    for cluster in clusters:
+        cluster.plus_ones = sum(i.plus_ones for i in by_cluster[cluster.pk])
+    if shown:
+        clusters.sort(key=lambda c: (-c.plus_ones, c.position, c.pk))
     context: dict[str, Any] = {
         "clusters": [(cluster, by_cluster[cluster.pk]) for cluster in clusters],
         "unclustered": [i for i in visible if i.cluster_id not in by_cluster],
         "idea_count": len(visible),
+        "reactions_shown": shown,
+        "plus_one_total": sum(i.plus_ones for i in visible),
     }
     if facilitator:
         context["queue"] = [
@@ -102,8 +131,8 @@ def render_my_ideas(
 
 
 def render_own_ideas(workshop_id: int, delegate_id: int) -> str:
-    """A delegate's own list of ideas on the board showing now, alone (out of band), or ""
-    when no ideas step is showing."""
+    """A delegate's own list of ideas on the board showing now, alone (out of band), with
+    their +1s where the board asks for them, or "" when no ideas step is showing."""
     board = Board.objects.filter(
         step__workshop_id=workshop_id, step__workshop__current_step=F("step")
     ).first()
@@ -111,7 +140,65 @@ def render_own_ideas(workshop_id: int, delegate_id: int) -> str:
         return ""
     mine = list(Idea.objects.filter(board=board, delegate_id=delegate_id).order_by("id"))
     context = {"board": board, "mine": mine, "oob": True}
-    return render_to_string("workshops/ideas/mine_list.html", context)
+    html = render_to_string("workshops/ideas/mine_list.html", context)
+    return html + render_own_reactions(board, delegate_id)
+
+
+# --- +1s on a phone ------------------------------------------------------------------------
+
+
+def reactions_context(board: Board, delegate_id: int | None) -> dict[str, Any]:
+    """A phone's ideas to give +1s to, while the board asks for them: the visible ideas by
+    cluster (in the wall's cluster order without counts: phones show only their own +1s),
+    then those in no cluster. With `delegate_id` (their page, or the answer to their tap)
+    each idea says whether they gave it a +1 and the budget line says how many are left
+    (`personal`); pushed to every phone, those parts are kept from the screen (hx-preserve)
+    and drawn as for someone who gave none."""
+    if not board.reactions_on:
+        return {"reactions": None}
+    ideas = list(Idea.objects.for_board(board).visible().order_by("id"))
+    clusters = list(Cluster.objects.filter(board=board).order_by("position", "id"))
+    mine: set[int] = set()
+    if delegate_id is not None:
+        given = Reaction.objects.filter(delegate_id=delegate_id, idea__board=board)
+        mine = set(given.values_list("idea_id", flat=True))
+    for idea in ideas:
+        idea.reacted = idea.pk in mine
+        idea.react_key = uuid.uuid4()
+    by_cluster: dict[int, list[Idea]] = {c.pk: [] for c in clusters}
+    loose: list[Idea] = []
+    for idea in ideas:
+        members = by_cluster.get(idea.cluster_id) if idea.cluster_id is not None else None
+        (loose if members is None else members).append(idea)
+    groups = [{"cluster": c, "ideas": by_cluster[c.pk]} for c in clusters if by_cluster[c.pk]]
+    if loose:
+        groups.append({"cluster": None, "ideas": loose})
+    return {
+        "reactions": {
+            "board": board,
+            "groups": groups,
+            "ideas": ideas,
+            "left": max(board.reaction_budget - len(mine), 0),
+            "personal": delegate_id is not None,
+            "workshop_id": board.step.workshop_id,
+        }
+    }
+
+
+def render_own_reactions(board: Board, delegate_id: int) -> str:
+    """A delegate's whole #reactions region, drawn for them alone at the workshop's current
+    version: pushed to them when what they hold changed without their tap (an idea they gave
+    a +1 hidden or merged, +1s switched or the budget changed). A shared frame at that
+    version or newer keeps their toggles and budget line (hx-preserve); an older one is
+    not swapped in."""
+    workshop_id = board.step.workshop_id
+    version = Change.objects.version_of(workshop_id)
+    context = {
+        **reactions_context(board, delegate_id),
+        "workshop": board.step.workshop,
+        "version": version,
+    }
+    return render_to_string("workshops/ideas/reactions_phone.html", context)
 
 
 # Ideas a phone lists to suggest a theme for: every phone gets the list at each change, so

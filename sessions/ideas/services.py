@@ -37,6 +37,7 @@ from sessions.agenda.services import (
     refuse_unless_open,
 )
 from sessions.errors import Conflict, InvalidInput, NotFound
+from sessions.ideas import reactions
 from sessions.live import broadcast, events
 from sessions.models import (
     CLUSTER_NAME_MAX,
@@ -225,6 +226,13 @@ def configure_board(
 
 
 @transaction.atomic
+def set_reactions(*, board: Board, on: bool, budget: int | None = None) -> Board:
+    """Switch +1s on or off for the board (and set each delegate's budget): see
+    `sessions.ideas.reactions` for the rules. Broadcasts on commit."""
+    return reactions.switch_reactions(board=_locked(board), on=on, budget=budget)
+
+
+@transaction.atomic
 def open_board(*, board: Board) -> Board:
     """Start taking ideas; broadcasts on commit (nothing if already open)."""
     board = _locked(board)
@@ -295,8 +303,11 @@ def set_stage_durations(*, board: Board, stages: Sequence[int]) -> Board:
 
 def _wall(board: Board, happened: str) -> tuple[str, ...]:
     """What a change of the wall is: `happened`, and a change of the ideas and themes the
-    delegates choose from when the board asks them to suggest themes."""
-    return (happened, events.THEME_CHOICES_CHANGED) if board.delegates_suggest else (happened,)
+    delegates choose from when the board asks them to suggest themes or give +1s."""
+    also: tuple[str, ...] = (events.THEME_CHOICES_CHANGED,) if board.delegates_suggest else ()
+    if board.reactions_on:
+        also += (events.REACTION_CHOICES_CHANGED,)
+    return (happened, *also)
 
 
 def _locked(board: Board) -> Board:
@@ -350,8 +361,10 @@ def submit_idea(
         status=Idea.Status.PENDING if board.needs_approval else Idea.Status.SHOWN,
     )
     broadcast.ideas_added(workshop_id, [idea.pk])
-    if board.delegates_suggest and idea.status == Idea.Status.SHOWN:
-        broadcast.happened(workshop_id, events.THEME_CHOICES_CHANGED)
+    lists = _wall(board, events.IDEA_SENT)[1:]
+    if idea.status == Idea.Status.SHOWN and lists:
+        # The phones' lists of ideas (to suggest a theme for, to +1) gain this one.
+        broadcast.happened(workshop_id, *lists)
     return idea
 
 
@@ -381,6 +394,8 @@ def _set_status(board: Board, idea_id: int, status: str) -> Idea:
     if idea.status != status:
         idea.status = status
         idea.save(update_fields=["status"])
+        if status == Idea.Status.HIDDEN:
+            reactions.release(board, [idea.pk])
         changed(board.step.workshop_id, *_wall(board, events.IDEA_MODERATED))
         _tell_author(board, idea)
     return idea
@@ -428,6 +443,7 @@ def merge_ideas(*, board: Board, survivor_id: int, other_ids: Sequence[int]) -> 
             _("That idea is itself merged into another. Merge into that one, or unmerge it first.")
         )
     others = [idea.pk for idea in _ideas(board, other_ids)]
+    reactions.follow_merge(board, survivor, others)
     moved = Idea.objects.filter(merged_into__in=others).update(merged_into=survivor)
     moved += (
         Idea.objects.filter(pk__in=others)

@@ -23,13 +23,14 @@ from sessions.access import get_membership, get_workshop_for_facilitator, on_scr
 from sessions.agenda.shown import as_shown
 from sessions.commands import parse_int
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
+from sessions.ideas import reactions, suggestions
 from sessions.ideas import services as ideas
-from sessions.ideas import suggestions
 from sessions.ideas.clustering import EXPLANATION, suggest_clusters
 from sessions.ideas.forms import (
     BoardCommandForm,
     ClusterSuggestionForm,
     IdeaForm,
+    PlusOneForm,
     SuggestionDecisionForm,
 )
 from sessions.ideas.read import render_my_ideas
@@ -270,6 +271,27 @@ def _plain(
     return handler
 
 
+def _plus_ones(board: Board, command: _Command) -> StrOrPromise:
+    if command.target not in {"on", "off"}:
+        raise InvalidInput(NOT_UNDERSTOOD)
+    on = command.target == "on"
+    raw = (command.cleaned["budget"] or "").strip()
+    budget = None
+    if raw and on:
+        budget = parse_int(raw, max_digits=3)
+        if budget is None:
+            raise InvalidInput(reactions.budget_range())
+    board = ideas.set_reactions(board=board, on=on, budget=budget)
+    if not on:
+        return _("+1s are off. The +1s given stay on the wall.")
+    n = board.reaction_budget
+    return ngettext(
+        "+1s are on: each delegate has %(n)d +1 to give.",
+        "+1s are on: each delegate has %(n)d +1s to give.",
+        n,
+    ) % {"n": n}
+
+
 def _edit(board: Board, command: _Command) -> None:
     ideas.edit_idea(board=board, idea_id=command.target_id(), text=command.field("text"))
 
@@ -282,6 +304,7 @@ HANDLERS: dict[str, Callable[[Board, _Command], StrOrPromise]] = {
     "open": _plain(lambda b, c: ideas.open_board(board=b), _("Ideas are open.")),
     "close": _plain(lambda b, c: ideas.close_board(board=b), _("Ideas are closed.")),
     "stage": _stage,
+    "plusones": _plus_ones,
     "stop": _plain(lambda b, c: ideas.stop_stages(board=b), _("Stages stopped.")),
     "durations": _durations,
     "names": lambda b, c: _toggle(b, c, "show_names"),
@@ -303,6 +326,36 @@ HANDLERS: dict[str, Callable[[Board, _Command], StrOrPromise]] = {
     "accept": _accept,
     "discard": _plain(lambda b, c: None, _("Suggestions discarded.")),
 }
+
+
+# --- delegates' +1s ------------------------------------------------------------------------
+
+
+@require_POST
+def plus_one(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+    """A delegate gives an idea a +1 or takes it back. Answers (after commit) with their +1s
+    and budget; the wall and console learn by push. A retried tap (same key) lands once."""
+    workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
+    form = PlusOneForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    data = form.cleaned_data
+    verb = reactions.give_plus_one if data["do"] == "give" else reactions.take_back_plus_one
+    done = verb(
+        workshop_id=workshop.pk,
+        delegate_id=delegate.pk,
+        idea_id=data["idea"],
+        key=form.command_key(),
+    )
+    if not request.htmx:
+        return redirect("workshops:phone", workshop_id=workshop.pk)
+    message = _("Already sent.") if done is None else ""
+    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    frame = render_regions(
+        workshop.pk, DELEGATE, ("reactions",), request=request, delegate=delegate
+    )
+    return HttpResponse(frame.joined() + flash)
 
 
 # --- delegates' cluster suggestions --------------------------------------------------------

@@ -17,7 +17,8 @@ FACILITATOR = "facilitator"
 
 REGIONS: dict[str, tuple[str, ...]] = {
     # "suggest" (the ideas to suggest a theme for) is also drawn by the step region.
-    DELEGATE: ("status", "step", "results", "suggest"),
+    # "reactions" (the ideas to give +1s to) is drawn while an ideas step asks for them.
+    DELEGATE: ("status", "step", "results", "suggest", "reactions"),
     PROJECTOR: ("status", "presence", "step", "results", "ideas", "commitments", "join"),
     FACILITATOR: (
         "presenter",

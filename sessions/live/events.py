@@ -51,6 +51,11 @@ CLUSTERS_CHANGED = "clusters changed"
 THEME_CHOICES_CHANGED = "theme choices changed"
 THEME_SUGGESTED = "theme suggested"
 SUGGESTIONS_DISMISSED = "theme suggestions dismissed"
+# Quick prioritisation: +1s switched on or off (or the budget changed), one given or taken
+# back, and the ideas a phone can give +1s to changed (sent, moderated, clustered).
+REACTIONS_SWITCHED = "+1s switched on or off"
+REACTION_GIVEN = "+1 given or taken back"
+REACTION_CHOICES_CHANGED = "ideas to +1 changed"
 
 # Commitments
 COMMITMENT_MADE = "commitment made"
@@ -107,6 +112,10 @@ REDRAWS: dict[str, frozenset[str]] = {
     THEME_CHOICES_CHANGED: frozenset({"suggest"}),
     THEME_SUGGESTED: frozenset({"ideas"}),
     SUGGESTIONS_DISMISSED: frozenset({"ideas"}),
+    REACTIONS_SWITCHED: frozenset({"step", "ideas", "reactions"}),
+    # Phones show only their own +1s (the ack), not the room's counts.
+    REACTION_GIVEN: frozenset({"ideas"}),
+    REACTION_CHOICES_CHANGED: frozenset({"reactions"}),
     COMMITMENT_MADE: frozenset({"commitments"}),
     PULSE_OPENED: _CONTROLS,
     PULSE_CLOSED: _CONTROLS,

@@ -28,6 +28,9 @@ CLUSTER_NAME_MAX = 80
 MAX_CLUSTERS = 50
 STAGE_SECONDS_MIN = 10
 STAGE_SECONDS_MAX = 3600
+# "+1s" (quick prioritisation): how many each delegate may give on one board.
+REACTION_BUDGET_DEFAULT = 3
+REACTION_BUDGET_MAX = 10
 
 
 class Stage(NamedTuple):
@@ -68,12 +71,22 @@ class Board(models.Model):
     stages = models.JSONField(default=default_stage_seconds)
     stage = models.PositiveSmallIntegerField(null=True, blank=True)
     stage_ends_at = models.DateTimeField(null=True, blank=True)
+    # Quick prioritisation: while on, each delegate may give up to `reaction_budget` +1s to
+    # the board's ideas (one per idea). Off keeps the +1s given; none can be given or taken.
+    reactions_on = models.BooleanField(default=False)
+    reaction_budget = models.PositiveSmallIntegerField(default=REACTION_BUDGET_DEFAULT)
 
     class Meta:
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(stage__isnull=True) | models.Q(stage__lt=len(STAGES)),
                 name="board_stage_exists",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    reaction_budget__gte=1, reaction_budget__lte=REACTION_BUDGET_MAX
+                ),
+                name="board_reaction_budget_range",
             ),
         ]
 
@@ -146,6 +159,9 @@ class Idea(models.Model):
     suggest_key: uuid.UUID
     my_suggestion: ClusterSuggestion | None
     suggestion_tally: list[dict[str, Any]]
+    plus_ones: int
+    reacted: bool
+    react_key: uuid.UUID
 
     class Meta:
         ordering = ["id"]
@@ -182,6 +198,9 @@ class Cluster(models.Model):
     position = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not a column: the sum of its visible ideas' +1s, where the wall draws counts.
+    plus_ones: int
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [
@@ -193,6 +212,34 @@ class Cluster(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Reaction(models.Model):
+    """One delegate's "+1" for one idea. One per delegate per idea (a constraint); how many a
+    delegate holds on a board is checked under their attendance lock against the board's
+    budget (`sessions.ideas.reactions`). A cluster's +1s are its ideas' +1s: a +1 is always
+    for an idea, so moving an idea moves its +1s and nothing counts twice.
+
+    Kept, anonymous, when the delegate's data is erased (the archive keeps the counts).
+    """
+
+    idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="reactions")
+    delegate = models.ForeignKey(
+        Delegate, on_delete=models.SET_NULL, null=True, blank=True, related_name="reactions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["delegate", "idea"], name="reaction_delegate_idea")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idea", "delegate"], name="reaction_one_per_delegate_per_idea"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"+1 for idea {self.idea_id}"
 
 
 class ClusterUndo(models.Model):

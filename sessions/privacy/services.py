@@ -26,6 +26,7 @@ from sessions.models import (
     FollowUp,
     Idea,
     PulseAnswer,
+    Reaction,
     SnapshotResponse,
 )
 from sessions.tokens import new_token
@@ -52,6 +53,7 @@ def my_data(delegate: Delegate) -> dict[str, Any]:
             for i in Idea.objects.filter(delegate=delegate).select_related("board__step__workshop")
         ],
         "votes": Ballot.objects.filter(delegate=delegate).count(),
+        "plus_ones_on_ideas": Reaction.objects.filter(delegate=delegate).count(),
         "pulse": [
             {"usefulness": a.usefulness, "word": a.word}
             for a in PulseAnswer.objects.filter(delegate=delegate)
@@ -129,6 +131,8 @@ def _forget(delegates: QuerySet[Delegate], *, now: datetime.datetime, words_too:
     Commitment.objects.filter(pk__in=commitment_ids).update(delegate=None, buddy=None, email="")
     Commitment.objects.filter(buddy_id__in=delegate_ids).update(buddy=None)
     Idea.objects.filter(delegate_id__in=delegate_ids).update(delegate=None, author_name="")
+    # The +1s stay counted on their ideas, no longer anyone's.
+    Reaction.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
     PulseAnswer.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
     CloudWord.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
     # Snapshot answers stay with the (now nameless) delegate row, so a retake still pairs
