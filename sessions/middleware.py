@@ -13,7 +13,17 @@ from sessions.requests import HtmxHttpRequest
 
 # The phone's forms. Refused as a plain POST (no script), they answer with the phone page:
 # the message in its flash area and what was typed still in the form (`request.refused_post`).
-PHONE_FORMS = frozenset({"idea_send", "suggest_theme", "pulse_answer", "vote", "commit"})
+PHONE_FORMS = frozenset(
+    {
+        "idea_send",
+        "suggest_theme",
+        "pulse_answer",
+        "vote",
+        "commit",
+        "question_ask",
+        "question_upvote",
+    }
+)
 
 
 class RefusalMiddleware:

@@ -17,8 +17,17 @@ FACILITATOR = "facilitator"
 
 REGIONS: dict[str, tuple[str, ...]] = {
     # "suggest" (the ideas to suggest a theme for) is also drawn by the step region.
-    DELEGATE: ("status", "step", "results", "suggest"),
-    PROJECTOR: ("status", "presence", "step", "results", "ideas", "commitments", "join"),
+    DELEGATE: ("status", "ask_tab", "step", "results", "suggest", "questions"),
+    PROJECTOR: (
+        "status",
+        "presence",
+        "step",
+        "results",
+        "ideas",
+        "commitments",
+        "join",
+        "questions",
+    ),
     FACILITATOR: (
         "presenter",
         "status",
@@ -29,6 +38,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "ideas",
         "commitments",
         "join",
+        "questions",
     ),
 }
 
@@ -36,7 +46,8 @@ REGIONS: dict[str, tuple[str, ...]] = {
 # What each region shows depends on the step on screen, except these: moving the room to
 # another step (or finishing) redraws every other region, so a screen open since the start
 # shows exactly what a freshly loaded one does.
-STEP_INDEPENDENT = frozenset({"status", "presence", "join"})
+# The Q&A (#questions) is open alongside any step.
+STEP_INDEPENDENT = frozenset({"status", "presence", "join", "ask_tab", "questions"})
 
 
 STEP_REGIONS = frozenset(

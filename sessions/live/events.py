@@ -61,6 +61,12 @@ PULSE_CLOSED = "pulse closed"
 PULSE_REVEALED = "pulse revealed or hidden"
 PULSE_ANSWERED = "pulse answered"
 
+# Q&A (open alongside any step)
+QUESTIONS_SWITCHED = "questions opened, closed or switched"
+QUESTION_ASKED = "question asked"
+QUESTION_UPVOTED = "question upvoted or upvote taken back"
+QUESTION_MODERATED = "question moderated"
+
 # A step's controls: its state on every screen and its line in the console's agenda.
 _CONTROLS = frozenset({"step", "results", "agenda"})
 
@@ -105,6 +111,10 @@ REDRAWS: dict[str, frozenset[str]] = {
     PULSE_CLOSED: _CONTROLS,
     PULSE_REVEALED: _CONTROLS,
     PULSE_ANSWERED: frozenset({"results"}),  # the count, and the results once revealed
+    QUESTIONS_SWITCHED: frozenset({"ask_tab", "questions"}),
+    QUESTION_ASKED: frozenset({"questions"}),
+    QUESTION_UPVOTED: frozenset({"questions"}),
+    QUESTION_MODERATED: frozenset({"questions"}),
 }
 
 

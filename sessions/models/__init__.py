@@ -55,6 +55,7 @@ from sessions.models.ideas import (
     default_stage_seconds,
 )
 from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
+from sessions.models.questions import QUESTION_MAX, Question, QuestionBoard, Upvote
 from sessions.models.snapshot import (
     CHALLENGE_MAX,
     ITEM_TEXT_MAX,
@@ -90,6 +91,7 @@ __all__ = [
     "PROMPT_MAX",
     "PULSE_POINTS",
     "PULSE_WORD_MAX",
+    "QUESTION_MAX",
     "STAGES",
     "STAGE_SECONDS_MAX",
     "STAGE_SECONDS_MIN",
@@ -120,6 +122,8 @@ __all__ = [
     "Poll",
     "Pulse",
     "PulseAnswer",
+    "Question",
+    "QuestionBoard",
     "SnapshotAnswer",
     "SnapshotResponse",
     "SnapshotSetup",
@@ -127,6 +131,7 @@ __all__ = [
     "Status",
     "Step",
     "SuggestionQuerySet",
+    "Upvote",
     "Verdict",
     "Workshop",
     "WorkshopQuerySet",

@@ -1,0 +1,80 @@
+"""What the Q&A's screens show: the questions each audience sees, with their upvote counts
+counted from the upvote rows (never a stored counter), in one query per screen."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+
+from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
+from sessions.models import QUESTION_MAX, Delegate, Question, QuestionBoard, Upvote
+
+# The projector shows the pinned question large and at most this many others.
+PROJECTOR_TOP = 5
+SORTS = ("top", "new")
+
+
+def counted(board: QuestionBoard) -> QuerySet[Question]:
+    return (
+        Question.objects.filter(board=board)
+        .select_related("delegate")
+        .annotate(votes=Count("upvotes"))
+        .order_by("-votes", "id")
+    )
+
+
+def sort_of(request: HttpRequest | None) -> str:
+    """The phone's chosen order (`?questions=new`), votes first by default."""
+    asked = request.GET.get("questions") if request is not None else None
+    return asked if asked in SORTS else "top"
+
+
+def questions_context(
+    workshop_id: int,
+    audience: str,
+    *,
+    delegate: Delegate | None = None,
+    request: HttpRequest | None = None,
+) -> dict[str, Any]:
+    """The context of each audience's #questions region: the board (None before questions
+    were ever opened) and the questions that audience sees."""
+    board = QuestionBoard.objects.filter(workshop_id=workshop_id).first()
+    context: dict[str, Any] = {"qa": board, "question_max": QUESTION_MAX}
+    if board is None:
+        return context
+    questions = list(counted(board))
+    shown = [q for q in questions if q.status == Question.Status.SHOWN]
+    pinned = next((q for q in shown if q.pinned), None)
+    if audience == FACILITATOR:
+        context["qa_waiting"] = [q for q in questions if q.status in {"waiting", "held"}]
+        context["qa_shown"] = shown
+        context["qa_hidden"] = [q for q in questions if q.status == Question.Status.HIDDEN]
+        context["qa_pinned"] = pinned
+    elif audience == PROJECTOR:
+        others = [q for q in shown if not q.pinned and not q.answered]
+        context["qa_pinned"] = pinned
+        context["qa_top"] = others[:PROJECTOR_TOP]
+        context["qa_more"] = max(0, len(others) - PROJECTOR_TOP)
+    elif audience == DELEGATE:
+        sort = sort_of(request)
+        if sort == "new":
+            shown.sort(key=lambda q: -q.pk)
+        for question in shown:
+            question.key = str(uuid.uuid4())  # type: ignore[attr-defined]
+        context["qa_shown"] = shown
+        context["qa_sort"] = sort
+        context["ask_key"] = str(uuid.uuid4())
+        context["upvoted"] = upvoted_by(delegate, board) if delegate is not None else None
+    return context
+
+
+def upvoted_by(delegate: Delegate, board: QuestionBoard) -> set[int]:
+    """The ids of the board's questions `delegate` has upvoted."""
+    return set(
+        Upvote.objects.filter(delegate=delegate, question__board=board).values_list(
+            "question_id", flat=True
+        )
+    )

@@ -1,0 +1,181 @@
+"""The Q&A's pages: a delegate asks and upvotes (htmx or plain form posts), the facilitator
+switches and moderates from the console."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
+
+from sessions import ratelimit
+from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.commands import invalid_form
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput
+from sessions.live.audiences import DELEGATE, FACILITATOR
+from sessions.live.regions import render_regions
+from sessions.live.views import answer
+from sessions.models import Delegate, Workshop
+from sessions.questions import services
+from sessions.questions.forms import AskForm, EditForm, ModerateForm, SwitchForm, UpvoteForm
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
+from sessions.responses import request_base_url
+
+# --- delegates -----------------------------------------------------------------------------
+
+
+def _answer_delegate(
+    request: HtmxHttpRequest, workshop: Workshop, delegate: Delegate, message: StrOrPromise
+) -> HttpResponse:
+    """After commit: htmx gets the delegate's own #questions (their upvotes marked) and a
+    message; a plain form post goes back to the page's questions."""
+    if not request.htmx:
+        return redirect(reverse("workshops:phone", args=[workshop.pk]) + "#questions")
+    frame = render_regions(
+        workshop.pk,
+        DELEGATE,
+        ("questions",),
+        base_url=request_base_url(request),
+        request=request,
+        delegate=delegate,
+    )
+    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    return HttpResponse(frame.joined() + flash)
+
+
+@require_POST
+def question_ask(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+    """Ask a question. Refusals (blank, too long, closed) come back as the message, with what
+    was typed kept."""
+    workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
+    form = AskForm(request.POST)
+    if not form.is_valid():
+        raise invalid_form(form)
+    question = services.ask(
+        workshop_id=workshop.pk,
+        delegate_id=delegate.pk,
+        text=form.cleaned_data["text"],
+        name_shown=form.cleaned_data["name_shown"],
+        key=form.command_key(),
+    )
+    if question is None:
+        message = _("Already sent.")
+    elif question.status == question.Status.SHOWN:
+        message = _("Thank you: your question is on the list.")
+    else:
+        message = _("Thank you: the facilitator will read your question before it is shown.")
+    return _answer_delegate(request, workshop, delegate, message)
+
+
+@require_POST
+def question_upvote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+    """Upvote a question, or take the upvote back (`up=0`)."""
+    workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
+    form = UpvoteForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD, form.errors)
+    up = form.cleaned_data["up"]
+    done = services.upvote(
+        workshop_id=workshop.pk,
+        delegate_id=delegate.pk,
+        question_id=form.cleaned_data["question"],
+        up=up,
+        key=form.command_key(),
+    )
+    if done is None:
+        message = _("Already counted.")
+    else:
+        message = _("Upvoted.") if up else _("Upvote taken back.")
+    return _answer_delegate(request, workshop, delegate, message)
+
+
+# --- the facilitator -----------------------------------------------------------------------
+
+
+def _answer_console(
+    request: HttpRequest, workshop: Workshop, message: StrOrPromise
+) -> HttpResponse:
+    return answer(
+        request,  # type: ignore[arg-type]
+        reverse("workshops:console", args=[workshop.pk]) + "#questions",
+        workshop_id=workshop.pk,
+        audience=FACILITATOR,
+        regions=("questions",),
+        message=message,
+    )
+
+
+SWITCHED = {
+    "open": _("Questions are open: phones show Ask."),
+    "close": _("Questions are closed."),
+    "approval_on": _("New questions wait for your approval."),
+    "approval_off": _("New questions show at once."),
+    "projector_off": _("Questions are not on the projector."),
+    "projector_beside": _("Questions are on the projector beside the step."),
+    "projector_instead": _("Questions are on the projector instead of the step."),
+}
+
+
+@login_required
+@require_POST
+def question_switch(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
+    """Open or close questions, switch the approval queue, choose the projector's view."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = SwitchForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    action = form.cleaned_data["action"]
+    if action in {"open", "close"}:
+        services.open_questions(workshop=workshop, is_open=action == "open")
+    elif action.startswith("approval_"):
+        services.set_question_settings(workshop=workshop, approval=action == "approval_on")
+    else:
+        services.set_question_settings(workshop=workshop, projector=action.split("_", 1)[1])
+    return _answer_console(request, workshop, SWITCHED[action])
+
+
+MODERATED = {
+    "show": _("The question is shown."),
+    "hide": _("The question is hidden."),
+    "pin": _("The question is pinned."),
+    "unpin": _("The question is unpinned."),
+    "answered": _("Marked answered."),
+    "unanswered": _("Marked not answered."),
+}
+
+
+@login_required
+@require_POST
+def question_moderate(
+    request: AuthenticatedHttpRequest, workshop_id: int, question_id: int
+) -> HttpResponse:
+    """Show, hide, pin, unpin, mark answered or not."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = ModerateForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    action = form.cleaned_data["action"]
+    services.moderate_question(workshop=workshop, question_id=question_id, action=action)
+    return _answer_console(request, workshop, MODERATED[action])
+
+
+@login_required
+@require_POST
+def question_edit(
+    request: AuthenticatedHttpRequest, workshop_id: int, question_id: int
+) -> HttpResponse:
+    """Correct a question's wording."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        raise invalid_form(form)
+    services.edit_question(
+        workshop=workshop, question_id=question_id, text=form.cleaned_data["text"]
+    )
+    return _answer_console(request, workshop, _("The question is corrected."))
