@@ -406,3 +406,9 @@ def test_nothing_changes_after_the_workshop_finishes(
     assert upvote(delegate_client, workshop, question, **HTMX).status_code == 409
     assert ask(delegate_client, workshop, **HTMX).status_code == 409
     assert moderate(facilitator_client, workshop, question, "hide", **HTMX).status_code == 409
+    assert switch(facilitator_client, workshop, "close", **HTMX).status_code == 409
+    url = reverse("workshops:question_edit", args=[workshop.pk, question.pk])
+    assert facilitator_client.post(url, {"text": "Changed"}, **HTMX).status_code == 409
+    question.refresh_from_db()
+    assert question.status == "shown"
+    assert question.text == "What is the first step?"
