@@ -360,7 +360,7 @@ def test_the_projector_shows_the_pinned_question_large_with_counts(
     html = render_regions(workshop.pk, PROJECTOR, ("questions",)).joined()
     assert "qa-instead" in html
     assert 'class="qa-pinned"' in html
-    assert "▲ 1" in html
+    assert '>1<span class="visually-hidden"> upvote<' in html
 
 
 def test_answered_and_hidden_questions_leave_the_projector(workshop, question, facilitator_client):
@@ -412,3 +412,52 @@ def test_nothing_changes_after_the_workshop_finishes(
     question.refresh_from_db()
     assert question.status == "shown"
     assert question.text == "What is the first step?"
+
+
+# --- the archive and the export ------------------------------------------------------------
+
+
+def test_the_archive_keeps_questions_votes_and_answered(
+    workshop, question, delegate_client, facilitator_client, second_client
+):
+    upvote(delegate_client, workshop, question)
+    moderate(facilitator_client, workshop, question, "answered")
+    ask(second_client, workshop, "Secret one")
+    qa.moderate_question(
+        workshop=workshop, question_id=Question.objects.get(text="Secret one").pk, action="hide"
+    )
+    services.close_workshop(workshop=workshop)
+    page = facilitator_client.get(reverse("workshops:archive", args=[workshop.pk]))
+    body = page.content.decode()
+    assert "Questions from the room" in body
+    assert "What is the first step?" in body
+    assert "Answered" in body
+    assert "Secret one" in body  # the facilitator's archive marks it hidden
+    printed = facilitator_client.get(reverse("workshops:archive_print", args=[workshop.pk]))
+    assert "What is the first step?" in printed.content.decode()
+    from sessions.archive import services as archive
+
+    shared = archive.share_archive(workshop=workshop)
+    public = Client().get(reverse("workshops:archive_shared", args=[shared.archive_token]))
+    assert "What is the first step?" in public.content.decode()
+    assert "Secret one" not in public.content.decode()
+    assert "Sam" not in public.content.decode()  # asked anonymously
+
+
+def test_the_questions_export_has_counts_and_names_only_where_given(
+    workshop, board, delegate_client, second_client, facilitator_client
+):
+    ask(delegate_client, workshop, '=HYPERLINK("x")', named=True)
+    ask(second_client, workshop, "Anonymous here")
+    named, anonymous = Question.objects.order_by("id")
+    upvote(second_client, workshop, named)
+    url = reverse("workshops:export_csv", args=[workshop.pk, "questions"])
+    response = facilitator_client.get(url)
+    text = b"".join(response.streaming_content).decode()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("question,upvotes,answered,pinned,status,asked by")
+    assert lines[1].startswith("'=HYPERLINK") or lines[1].startswith("\"'=HYPERLINK")
+    assert ",1,no,no,Shown,Dana," in lines[1]
+    assert lines[2].startswith("Anonymous here,0,no,no,Shown,,")
+    assert "Sam" not in text
+    assert anonymous.pk
