@@ -34,7 +34,7 @@ def question_rows(workshop: Workshop) -> Iterator[Sequence[object]]:
     for question in _counted(workshop).iterator(chunk_size=CHUNK):
         yield (
             question.text,
-            question.votes,
+            question.votes,  # type: ignore[attr-defined]  # annotated by _counted
             "yes" if question.answered else "no",
             "yes" if question.pinned else "no",
             question.get_status_display(),
