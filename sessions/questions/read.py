@@ -12,8 +12,10 @@ from django.http import HttpRequest
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.models import QUESTION_MAX, Delegate, Question, QuestionBoard, Upvote
 
-# The projector shows the pinned question large and at most this many others.
-PROJECTOR_TOP = 5
+# The projector shows the pinned question large and at most this many others: fewer in a
+# column beside the step than on the whole stage, and there the pinned one alone (two
+# questions of 280 characters do not fit a half-width column of a 720-line projector).
+PROJECTOR_TOP = {"instead": 5, "beside": 3, "off": 0}
 SORTS = ("top", "new")
 
 
@@ -43,6 +45,11 @@ def questions_context(
     were ever opened) and the questions that audience sees."""
     board = QuestionBoard.objects.filter(workshop_id=workshop_id).first()
     context: dict[str, Any] = {"qa": board, "question_max": QUESTION_MAX}
+    if audience == DELEGATE and delegate is not None:
+        # Drawn for one delegate: their #my-questions, on the page even before questions
+        # open, so that their own answers have it to replace.
+        context["upvoted"] = upvoted_by(delegate, board) if board is not None else set()
+        context["qa_sort"] = sort_of(request)
     if board is None:
         return context
     questions = list(counted(board))
@@ -56,8 +63,11 @@ def questions_context(
     elif audience == PROJECTOR:
         others = [q for q in shown if not q.pinned and not q.answered]
         context["qa_pinned"] = pinned
-        context["qa_top"] = others[:PROJECTOR_TOP]
-        context["qa_more"] = max(0, len(others) - PROJECTOR_TOP)
+        top = PROJECTOR_TOP[board.projector]
+        if pinned is not None and board.projector == QuestionBoard.Projector.BESIDE:
+            top = 0
+        context["qa_top"] = others[:top]
+        context["qa_more"] = max(0, len(others) - top)
     elif audience == DELEGATE:
         sort = sort_of(request)
         if sort == "new":
@@ -67,7 +77,6 @@ def questions_context(
         context["qa_shown"] = shown
         context["qa_sort"] = sort
         context["ask_key"] = str(uuid.uuid4())
-        context["upvoted"] = upvoted_by(delegate, board) if delegate is not None else None
     return context
 
 

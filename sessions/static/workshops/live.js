@@ -596,10 +596,9 @@
     });
     if (newest.some(function (item, i) { return item !== items[i]; })) list.append.apply(list, newest);
   }
-  htmx.onLoad(function (element) {
-    if (element.id === "questions" || element.id === "my-questions" ||
-        (element.querySelector && element.querySelector("#questions"))) applyMyQuestions();
-  });
+  // After every swap, a push's (out of band) or an answer's: a few lookups when nothing is due.
+  document.addEventListener("htmx:oobAfterSwap", applyMyQuestions);
+  document.addEventListener("htmx:afterSwap", applyMyQuestions);
   applyMyQuestions();
 
   // If the socket never opens (blocked by the network), poll instead.
