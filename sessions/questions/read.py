@@ -50,6 +50,7 @@ def questions_context(
         # open, so that their own answers have it to replace.
         context["upvoted"] = upvoted_by(delegate, board) if board is not None else set()
         context["qa_sort"] = sort_of(request)
+        context["question_ack"] = getattr(request, "question_ack", None)  # an upvote's answer
     if board is None:
         return context
     questions = list(counted(board))

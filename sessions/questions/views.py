@@ -19,7 +19,7 @@ from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.live.audiences import DELEGATE, FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer
-from sessions.models import Delegate, Workshop
+from sessions.models import Change, Delegate, Workshop
 from sessions.questions import services
 from sessions.questions.forms import AskForm, EditForm, ModerateForm, SwitchForm, UpvoteForm
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -92,6 +92,10 @@ def question_upvote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
         message = _("Already counted.")
     else:
         message = _("Upvoted.") if up else _("Upvote taken back.")
+    # The acknowledgement on #my-questions: the command's key and the version that includes
+    # it (what a screen's frames are compared with; the benchmark times upvotes by it).
+    ack = {"key": form.command_key() or "", "change": Change.objects.version_of(workshop.pk)}
+    request.question_ack = ack  # type: ignore[attr-defined]
     return _answer_delegate(request, workshop, delegate, message)
 
 
