@@ -461,3 +461,27 @@ def test_the_questions_export_has_counts_and_names_only_where_given(
     assert lines[2].startswith("Anonymous here,0,no,no,Shown,,")
     assert "Sam" not in text
     assert anonymous.pk
+
+
+# --- a delegate's own data -----------------------------------------------------------------
+
+
+def test_a_delegates_questions_are_in_their_data_and_erasing_keeps_them_anonymous(
+    workshop, question, delegate_client, second_client
+):
+    from sessions.privacy import services as privacy
+
+    upvote(delegate_client, workshop, question)
+    ask(second_client, workshop, "Named question", named=True)
+    data = privacy.my_data(second_client.delegate)
+    assert [q["text"] for q in data["questions"]] == ["What is the first step?", "Named question"]
+    assert privacy.my_data(delegate_client.delegate)["upvotes"] == 1
+    page = second_client.get(reverse("workshops:my_data", args=[workshop.event_id]))
+    assert "Named question" in page.content.decode()
+    privacy.erase_delegate(delegate=second_client.delegate)
+    privacy.erase_delegate(delegate=delegate_client.delegate)
+    named = Question.objects.get(text="Named question")
+    assert named.delegate is None
+    assert named.author_name == ""
+    assert votes_of(question) == 1  # the count stays, anonymous
+    assert not Upvote.objects.filter(delegate__isnull=False).exists()
