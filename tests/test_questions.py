@@ -26,8 +26,12 @@ def board(workshop):
     return qa.open_questions(workshop=workshop)
 
 
-def ask(client: Client, workshop, text="How do we start?", key=None, named=False, **extra):
+def ask(
+    client: Client, workshop, text="How do we start?", key=None, named=False, questions="", **extra
+):
     data = {"text": text, "key": key or uuid.uuid4()}
+    if questions:
+        data["questions"] = questions
     if named:
         data["name_shown"] = "on"
     return client.post(reverse("workshops:question_ask", args=[workshop.pk]), data, **extra)
@@ -232,16 +236,34 @@ def question(workshop, board, second_client):
 
 
 def test_a_delegate_upvotes_and_takes_it_back(workshop, question, delegate_client):
-    response = upvote(delegate_client, workshop, question, **HTMX)
+    key = uuid.uuid4()
+    response = upvote(delegate_client, workshop, question, key=key, **HTMX)
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'aria-pressed="true"' in body
+    # The answer acknowledges the key with the version that includes the upvote, and says
+    # which questions this phone upvoted (the list's counts come with the next push).
+    version = Change.objects.version_of(workshop.pk)
     assert f'data-upvoted="{question.pk}"' in body
+    assert f'data-ack="{key}" data-change="{version}"' in body
     assert votes_of(question) == 1
+    assert 'aria-pressed="true"' in phone_page(delegate_client, workshop)
     response = upvote(delegate_client, workshop, question, up="0", **HTMX)
     assert response.status_code == 200
     assert "Upvote taken back" in response.content.decode()
+    assert 'data-upvoted=""' in response.content.decode()
     assert votes_of(question) == 0
+
+
+def test_the_chosen_order_survives_asking_and_upvoting(workshop, question, delegate_client):
+    url = reverse("workshops:question_upvote", args=[workshop.pk])
+    data = {"question": question.pk, "up": "1", "key": uuid.uuid4(), "questions": "new"}
+    answer = delegate_client.post(url, data, **HTMX)
+    assert 'data-sort="new"' in answer.content.decode()
+    data = {"question": question.pk, "up": "0", "key": uuid.uuid4(), "questions": "new"}
+    plain = delegate_client.post(url, data)
+    assert plain["Location"].endswith("?questions=new#questions")
+    asked = ask(delegate_client, workshop, "Sorted?", **HTMX, questions="new")
+    assert 'data-sort="new"' in asked.content.decode()
 
 
 def test_upvoting_twice_is_refused(workshop, question, delegate_client):
@@ -485,3 +507,19 @@ def test_a_delegates_questions_are_in_their_data_and_erasing_keeps_them_anonymou
     assert named.author_name == ""
     assert votes_of(question) == 1  # the count stays, anonymous
     assert not Upvote.objects.filter(delegate__isnull=False).exists()
+
+
+def test_a_facilitator_cannot_reach_another_workshops_question_through_their_own(
+    workshop, question, event, facilitator_client
+):
+    mine = services.create_workshop(event=event, title="My other workshop")
+    qa.open_questions(workshop=mine)
+    url = reverse("workshops:question_moderate", args=[mine.pk, question.pk])
+    response = facilitator_client.post(url, {"action": "hide"}, **HTMX)
+    assert response.status_code == 404
+    assert "not part of this workshop" in response.content.decode()
+    edit = reverse("workshops:question_edit", args=[mine.pk, question.pk])
+    assert facilitator_client.post(edit, {"text": "Changed"}, **HTMX).status_code == 404
+    question.refresh_from_db()
+    assert question.status == "shown"
+    assert question.text == "What is the first step?"

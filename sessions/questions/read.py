@@ -29,8 +29,11 @@ def counted(board: QuestionBoard) -> QuerySet[Question]:
 
 
 def sort_of(request: HttpRequest | None) -> str:
-    """The phone's chosen order (`?questions=new`), votes first by default."""
-    asked = request.GET.get("questions") if request is not None else None
+    """The phone's chosen order (`?questions=new` on its page, or the `questions` field its
+    forms send), votes first by default."""
+    if request is None:
+        return "top"
+    asked = request.GET.get("questions") or request.POST.get("questions")
     return asked if asked in SORTS else "top"
 
 
@@ -50,7 +53,6 @@ def questions_context(
         # open, so that their own answers have it to replace.
         context["upvoted"] = upvoted_by(delegate, board) if board is not None else set()
         context["qa_sort"] = sort_of(request)
-        context["question_ack"] = getattr(request, "question_ack", None)  # an upvote's answer
     if board is None:
         return context
     questions = list(counted(board))
@@ -70,7 +72,7 @@ def questions_context(
         context["qa_top"] = others[:top]
         context["qa_more"] = max(0, len(others) - top)
     elif audience == DELEGATE:
-        sort = sort_of(request)
+        sort = sort_of(request) if delegate is not None else "top"
         if sort == "new":
             shown.sort(key=lambda q: -q.pk)
         for question in shown:

@@ -582,6 +582,9 @@
       if (link.getAttribute("data-sort") === sort) link.setAttribute("aria-current", "true");
       else link.removeAttribute("aria-current");
     });
+    document.querySelectorAll('#questions input[name="questions"]').forEach(function (field) {
+      field.setAttribute("value", sort);
+    });
     if (!list) return;
     var items = Array.prototype.slice.call(list.children);
     items.forEach(function (item) {
