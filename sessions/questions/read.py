@@ -48,9 +48,12 @@ def questions_context(
     were ever opened) and the questions that audience sees."""
     board = QuestionBoard.objects.filter(workshop_id=workshop_id).first()
     context: dict[str, Any] = {"qa": board, "question_max": QUESTION_MAX}
-    if audience == DELEGATE and delegate is not None:
-        # Drawn for one delegate: their #my-questions, on the page even before questions
-        # open, so that their own answers have it to replace.
+    # Drawn for one delegate's page or answer (not for a socket's frame, which is the room's
+    # and equals `connect_frame`): their #my-questions, on the page even before questions
+    # open so that their own answers have it to replace, and the list in their order.
+    personal = audience == DELEGATE and delegate is not None and request is not None
+    if personal:
+        assert delegate is not None
         context["upvoted"] = upvoted_by(delegate, board) if board is not None else set()
         context["qa_sort"] = sort_of(request)
     if board is None:
@@ -72,7 +75,7 @@ def questions_context(
         context["qa_top"] = others[:top]
         context["qa_more"] = max(0, len(others) - top)
     elif audience == DELEGATE:
-        sort = sort_of(request) if delegate is not None else "top"
+        sort = sort_of(request) if personal else "top"
         if sort == "new":
             shown.sort(key=lambda q: -q.pk)
         for question in shown:
