@@ -523,3 +523,9 @@ def test_a_facilitator_cannot_reach_another_workshops_question_through_their_own
     question.refresh_from_db()
     assert question.status == "shown"
     assert question.text == "What is the first step?"
+
+
+def test_finishing_the_workshop_redraws_the_questions_everywhere(workshop, board):
+    from sessions.live import events
+
+    assert {"ask_tab", "questions"} <= events.redraws(events.WORKSHOP_FINISHED)

@@ -82,7 +82,7 @@ REDRAWS: dict[str, frozenset[str]] = {
     JOIN_CODE_RENEWED: frozenset({"join"}),
     JOINING_SHOWN: frozenset({"join"}),
     DISPLAY_LINK_RENEWED: frozenset({"join"}),  # consoles show the projector link
-    WORKSHOP_FINISHED: STEP_REGIONS | {"status", "join"},
+    WORKSHOP_FINISHED: STEP_REGIONS | {"status", "join", "ask_tab", "questions"},
     ARCHIVE_SHARING_CHANGED: frozenset({"status"}),  # phones and projector link to it
     PRESENCE_CHANGED: frozenset({"presence"}),
     VOTE_CONFIGURED: _CONTROLS,
