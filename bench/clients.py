@@ -35,6 +35,10 @@ RESULTS_TAG = re.compile(r'<section id="results"[^>]*>')
 TAG_VERSION = re.compile(r'data-version="(\d+)"')
 TAG_RENDERED = re.compile(r'data-rendered="(\d+)"')
 SCORE = re.compile(r'data-option="(\d+)" data-score="([0-9.]+)"')
+# The Q&A's upvote step follows #questions instead: each question's id and its upvotes.
+QUESTIONS_START = b'<section id="questions"'
+QUESTIONS_TAG = re.compile(r'<section id="questions"[^>]*>')
+UPVOTES = re.compile(r'data-question="(\d+)" data-votes="(\d+)"')
 
 TEXT, CLOSE, PING, PONG, CONTINUATION = 0x1, 0x8, 0x9, 0xA, 0x0
 
@@ -84,6 +88,7 @@ class SinkPhone(asyncio.Protocol):
         self.frames = 0
         self.bytes = 0
         self.results_frames = 0
+        self.region_start = RESULTS_START  # QUESTIONS_START during an upvote step
         self.recording = False
         self.results: list[tuple[float, int]] = []  # (arrival, version) while recording
         self.pending: dict[str, int] = {}  # vote key -> vote index
@@ -183,7 +188,7 @@ class SinkPhone(asyncio.Protocol):
             self.snapshot_version = max(versions) if versions else None
             self.ready.set_result(None)  # the snapshot
             return
-        if message.startswith(RESULTS_START):
+        if message.startswith(self.region_start):
             self.results_frames += 1
             if self.recording:
                 found = VERSION.search(message, 0, 300)
@@ -271,8 +276,10 @@ class ResultsFrame:
         return sum(self.scores.values())
 
 
-def parse_results(text: str, arrival: float) -> ResultsFrame | None:
-    tag = RESULTS_TAG.search(text)
+def parse_results(text: str, arrival: float, region: str = "results") -> ResultsFrame | None:
+    """A #results frame (a vote's scores), or with `region` "questions" a #questions frame
+    (the projector's questions and their upvotes)."""
+    tag = (QUESTIONS_TAG if region == "questions" else RESULTS_TAG).search(text)
     if tag is None:
         return None
     version = TAG_VERSION.search(tag.group(0))
@@ -281,7 +288,8 @@ def parse_results(text: str, arrival: float) -> ResultsFrame | None:
     rendered = TAG_RENDERED.search(tag.group(0))
     end = text.find("</section>", tag.end())
     body = text[tag.end() : end if end >= 0 else len(text)]
-    scores = {int(o): float(s) for o, s in SCORE.findall(body)}
+    found = (UPVOTES if region == "questions" else SCORE).findall(body)
+    scores = {int(o): float(s) for o, s in found}
     return ResultsFrame(
         arrival,
         int(version.group(1)),
@@ -303,6 +311,7 @@ class Watcher:
     closed: bool = False
     close_code: int | None = None
     on_results: Callable[[ResultsFrame], None] | None = None
+    region: str = "results"  # the region whose frames it keeps ("questions": upvote steps)
     connection: ClientConnection | None = None
     task: asyncio.Task[None] | None = None
 
@@ -331,7 +340,7 @@ class Watcher:
     def _handle(self, message: str | bytes) -> None:
         self.frames += 1
         text = message if isinstance(message, str) else message.decode()
-        parsed = parse_results(text, time.monotonic())
+        parsed = parse_results(text, time.monotonic(), self.region)
         if parsed is None:
             return
         self.latest = parsed

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from bench import procs, room
-from bench.clients import ACK, SinkPhone, Watcher, open_sink
+from bench.clients import ACK, QUESTIONS_START, RESULTS_START, SinkPhone, Watcher, open_sink
 from bench.measure import Arrivals, VoteLog, delays, summary, version_violations
 
 # Any 32 letters and digits, the same in the cookie and the header.
@@ -274,11 +274,17 @@ async def close_fleet(fleet: Fleet) -> None:
 # --- one ladder step ---------------------------------------------------------------------------
 
 
-async def open_vote(target: Target, the_room: room.Room, fleet: Fleet, index: int) -> room.Vote:
-    """A fresh dot vote (fresh budgets), shown and open; returns once the projector shows it
-    and the phones' pushes have had time to settle."""
-    if target.kind == "app":
-        vote: room.Vote = await orm(room.open_vote, the_room.workshop_id, f"Bench vote {index}")
+async def open_vote(
+    target: Target, the_room: room.Room, fleet: Fleet, index: int, transport: str = "socket"
+) -> room.Vote:
+    """A fresh dot vote (fresh budgets), shown and open, or for upvotes fresh questions on the
+    projector; returns once the projector shows it and the phones' pushes have had time to
+    settle."""
+    vote: room.Vote
+    if transport == "upvotes":
+        vote = await orm(room.open_questions, the_room.workshop_id, f"Bench upvotes {index}")
+    elif target.kind == "app":
+        vote = await orm(room.open_vote, the_room.workshop_id, f"Bench vote {index}")
     else:
         vote = room.bare_vote(index)
         fleet.projector.send(
@@ -295,6 +301,16 @@ async def open_vote(target: Target, the_room: room.Room, fleet: Fleet, index: in
         raise RuntimeError("the projector did not show the new vote within 15 s")
     await asyncio.sleep(1.5)  # the phones' own (coalesced, ~1/s) pushes of the new step
     return vote
+
+
+def following(fleet: Fleet, region: str) -> None:
+    """The region the projector, the probes and the sink phones time a step by: #results for
+    votes, #questions for upvotes (an upvote pushes #questions only)."""
+    for watcher in (fleet.projector, *fleet.probes):
+        watcher.region = region
+    start = QUESTIONS_START if region == "questions" else RESULTS_START
+    for sink in fleet.sinks:
+        sink.region_start = start
 
 
 def vote_plan(vote: room.Vote, sinks: int, count: int) -> list[tuple[int, int]]:
@@ -332,11 +348,15 @@ class Clients:
 
 
 class HttpVoter:
-    """Votes over HTTP as the phone page's forms send them (htmx, CSRF cookie and header)."""
+    """Votes over HTTP as the phone page's forms send them (htmx, CSRF cookie and header);
+    with `path` "questions/upvote/", the Q&A's upvotes."""
 
-    def __init__(self, target: Target, the_room: room.Room, options: Options) -> None:
+    def __init__(
+        self, target: Target, the_room: room.Room, options: Options, path: str = "vote/"
+    ) -> None:
         self.clients = Clients(options.http_connections, options.http_timeout)
-        self.urls = [f"http://127.0.0.1:{p}/w/{the_room.workshop_id}/vote/" for p in target.ports]
+        w = the_room.workshop_id
+        self.urls = [f"http://127.0.0.1:{p}/w/{w}/{path}" for p in target.ports]
         self.tasks: set[asyncio.Task[None]] = set()
 
     def send(
@@ -403,7 +423,11 @@ async def send_votes(
         now = time.monotonic()
         while i < n and log.scheduled[i] <= now:
             sink, option = plan[i]
-            data = {"poll": vote.poll_id, "option": option, "action": "add", "key": keys[i]}
+            data: dict[str, Any]
+            if transport == "upvotes":  # `option` is a question
+                data = {"question": option, "up": "1", "key": keys[i]}
+            else:
+                data = {"poll": vote.poll_id, "option": option, "action": "add", "key": keys[i]}
             if transport == "socket":
                 if not fleet.sinks[sink].send_vote(
                     i, keys[i], json.dumps({"type": "vote", **data})
@@ -433,7 +457,8 @@ async def run_step(
     sinks = fleet.sinks
     if not sinks:
         raise RuntimeError("no sink phone is connected")
-    vote = await open_vote(target, the_room, fleet, index)
+    following(fleet, "questions" if transport == "upvotes" else "results")
+    vote = await open_vote(target, the_room, fleet, index, transport)
     count = min(round(rate * options.seconds), len(sinks) * room.BUDGET)
     plan = vote_plan(vote, len(sinks), count)
 
@@ -474,7 +499,12 @@ async def run_step(
             sink.pending.clear()
     connections = await orm(room.database_connections) if target.kind == "app" else None
 
-    stored = await orm(room.stored_votes, vote.poll_id) if target.kind == "app" else None
+    if target.kind != "app":
+        stored = None
+    elif transport == "upvotes":
+        stored = await orm(room.stored_upvotes, vote.option_ids)
+    else:
+        stored = await orm(room.stored_votes, vote.poll_id)
     result = analyse(
         log, vote, fleet, projector_mark, probe_marks, top, stored, rate, transport, len(sinks)
     )
@@ -636,7 +666,11 @@ async def run_target(
         report({"event": "connected", **connect})
         result["idle_cpu"] = await idle_cpu(target)
         for transport in target.transports:
-            voter = HttpVoter(target, the_room, options) if transport == "http" else None
+            voter = None
+            if transport == "http":
+                voter = HttpVoter(target, the_room, options)
+            elif transport == "upvotes":
+                voter = HttpVoter(target, the_room, options, path="questions/upvote/")
             try:
                 for rate in options.rates:
                     step = await measured_step(
@@ -646,6 +680,7 @@ async def run_target(
                     if not step["sustained"] and not options.full_ladder:
                         break
             finally:
+                following(fleet, "results")
                 if voter is not None:
                     await voter.close()
         result["closed_sockets"] = fleet.closed()

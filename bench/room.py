@@ -80,6 +80,41 @@ def open_vote(workshop_id: int, title: str) -> Vote:
     return Vote(poll.pk, list(poll.options.values_list("pk", flat=True)))
 
 
+QUESTION_COUNT = BUDGET  # a phone upvotes each question of a step at most once
+
+
+def open_questions(workshop_id: int, title: str) -> Vote:
+    """Fresh questions for an upvote step (fresh upvotes for every phone): the earlier ones
+    hidden, `QUESTION_COUNT` new ones asked, questions open and on the projector instead of
+    the step (which shows them all). Its `poll_id` is the Q&A board's."""
+    from sessions.models import Attendance, Question, Workshop
+    from sessions.questions import services as qa
+
+    workshop = Workshop.objects.get(pk=workshop_id)
+    board = qa.open_questions(workshop=workshop)
+    qa.set_question_settings(workshop=workshop, approval=False, projector="instead")
+    for question_id in Question.objects.filter(board=board, status="shown").values_list(
+        "pk", flat=True
+    ):
+        qa.moderate_question(workshop=workshop, question_id=question_id, action="hide")
+    asker = Attendance.objects.filter(workshop=workshop).values_list("delegate_id", flat=True)[0]
+    ids = []
+    for i in range(QUESTION_COUNT):
+        text = f"{title}: question {chr(65 + i)}"
+        question = qa.ask(workshop_id=workshop_id, delegate_id=asker, text=text)
+        assert question is not None
+        ids.append(question.pk)
+    return Vote(board.pk, ids)
+
+
+def stored_upvotes(question_ids: list[int]) -> dict[str, int]:
+    """The upvote rows of an upvote step's questions (as `stored_votes` counts marks)."""
+    from sessions.models import Upvote
+
+    count = Upvote.objects.filter(question_id__in=question_ids).count()
+    return {"marks": count, "spent": count}
+
+
 def stored_votes(poll_id: int) -> dict[str, int]:
     """What the database holds for a poll: the sum of its marks and of its ballots' spending."""
     from django.db.models import Sum

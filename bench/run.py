@@ -1,6 +1,7 @@
 """Benchmark facilitate as production runs it: daphne (1 or more processes), Redis, PostgreSQL.
 
-    .venv/bin/python -m bench.run [--phones 1000] [--processes 1,2] [--transports socket,http]
+    .venv/bin/python -m bench.run [--phones 1000] [--processes 1,2]
+                                  [--transports socket,http,upvotes]
                                   [--rates 250,500,1000,2000] [--seconds 8] [--repeat 1]
 
 For each server configuration it connects the phones and the projector, then climbs a ladder
@@ -36,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     def words(text: str) -> list[str]:
         chosen = [part.strip() for part in text.split(",") if part.strip()]
-        unknown = set(chosen) - {"socket", "http"}
+        unknown = set(chosen) - {"socket", "http", "upvotes"}
         if unknown:
             raise argparse.ArgumentTypeError(f"unknown transport(s): {', '.join(unknown)}")
         return chosen
@@ -47,7 +48,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--phones", type=int, default=1000, help="phones per configuration")
     parser.add_argument("--probes", type=int, default=20, help="of which fully parsing probes")
     parser.add_argument("--processes", type=numbers, default=[1, 2], help="e.g. 1,2")
-    parser.add_argument("--transports", type=words, default=["socket", "http"])
+    parser.add_argument(
+        "--transports",
+        type=words,
+        default=["socket", "http", "upvotes"],
+        help="socket, http (votes), upvotes (the Q&A's upvotes, over HTTP)",
+    )
     parser.add_argument(
         "--rates", type=numbers, default=[10, 25, 50, 100, 250, 500, 1000, 2000], help="votes/s"
     )
@@ -367,6 +373,8 @@ def main_embedded(args: argparse.Namespace, stamp: str, output: Path) -> int:
     """The embedded default (see bench/embedded.py): no PostgreSQL, no Redis."""
     procs.raise_open_files(2 * (args.embedded_phones + args.embedded_tappers) + 1024)
     procs.pin_self(procs.generator_core())
+    # The embedded run's phases are votes; the upvote step is the production ladder's.
+    args.transports = [t for t in args.transports if t != "upvotes"] or ["socket"]
     began = time.monotonic()
     result = embedded.run_embedded(args, RESULTS, stamp)
     took = time.monotonic() - began

@@ -23,6 +23,8 @@ PHONE_FORMS = frozenset(
         "commit",
         "cloud_words",
         "cloud_withdraw",
+        "question_ask",
+        "question_upvote",
     }
 )
 

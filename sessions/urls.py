@@ -14,6 +14,7 @@ from sessions.joining import views as joining
 from sessions.live import views as live
 from sessions.privacy import views as privacy
 from sessions.pulse import views as pulse
+from sessions.questions import views as questions
 from sessions.snapshot import views as snapshot
 from sessions.voting import views as voting
 
@@ -32,6 +33,10 @@ urlpatterns = [
     path("w/<int:workshop_id>/ideas/send/", ideas.idea_send, name="idea_send"),
     path("w/<int:workshop_id>/commitments/", commitments.my_commitments, name="my_commitments"),
     path("w/<int:workshop_id>/commitments/new/", commitments.commit, name="commit"),
+    path("w/<int:workshop_id>/questions/ask/", questions.question_ask, name="question_ask"),
+    path(
+        "w/<int:workshop_id>/questions/upvote/", questions.question_upvote, name="question_upvote"
+    ),
     # After the event: check-ins and a delegate's own data (no login)
     path("c/<int:commitment_id>/<token:token>/", commitments.check_in, name="check_in"),
     path("me/<token:token>/", privacy.my_data_link, name="my_data_link"),
@@ -72,6 +77,21 @@ urlpatterns = [
         name="step_move",
     ),
     path("console/workshops/<int:workshop_id>/show/", agenda.show, name="show"),
+    path(
+        "console/workshops/<int:workshop_id>/questions/",
+        questions.question_switch,
+        name="question_switch",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/questions/<int:question_id>/",
+        questions.question_moderate,
+        name="question_moderate",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/questions/<int:question_id>/edit/",
+        questions.question_edit,
+        name="question_edit",
+    ),
     path(
         "console/workshops/<int:workshop_id>/join-code/",
         agenda.join_code_renew,

@@ -15,11 +15,22 @@ from sessions.cloud import services as cloud
 from sessions.commitments import followups
 from sessions.ideas import services as ideas
 from sessions.ideas import suggestions
-from sessions.models import AccessLink, Commitment, SnapshotResponse, SnapshotSetup, Step, Workshop
+from sessions.models import (
+    AccessLink,
+    Commitment,
+    Question,
+    SnapshotResponse,
+    SnapshotSetup,
+    Step,
+    Upvote,
+    Workshop,
+)
 from sessions.pulse import services as pulse
+from sessions.questions import services as qa
 from sessions.snapshot import services as snapshots
 from sessions.snapshot.bank import ITEMS
 from sessions.voting import services as voting
+from tests.questions_cases import filled_questions
 from tests.worst_cases import worst_cases
 
 # The states the room goes through, in order: each screen (phone, console, projector) is read
@@ -28,8 +39,10 @@ STAGES = [
     "waiting",
     "where",
     "message",
+    "questions beside",
     "dots open",
     "dots revealed",
+    "questions instead",
     "ideas",
     "ideas moderated",
     "matrix open",
@@ -58,6 +71,12 @@ def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterat
             archive.share_archive(workshop=workshop)
         elif name == "waiting":
             services.show_step(workshop=workshop, step=None)
+        elif name == "questions":  # open alongside the step on screen, every kind after it
+            if state == "beside":
+                filled_questions(workshop, count=8, projector="beside")
+                upvote_first(workshop, delegate_id)
+            else:
+                qa.set_question_settings(workshop=workshop, projector=state)
         else:
             step = steps[name]
             services.show_step(workshop=workshop, step=step)
@@ -112,6 +131,13 @@ def cloud_moderated(workshop: Workshop, step: Step, state: str, delegate_id: int
     terms = list(the_cloud.terms.filter(state="shown").order_by("pk")[:3])
     cloud.moderate_term(cloud=the_cloud, term_id=terms[0].pk, state="hidden")
     cloud.merge_terms(cloud=the_cloud, term_id=terms[1].pk, into_id=terms[2].pk)
+
+
+def upvote_first(workshop: Workshop, delegate_id: int) -> None:
+    """The delegate `delegate_id` upvotes the room's first question (a pressed upvote)."""
+    first = Question.objects.filter(board__workshop=workshop, status="shown").order_by("pk")[0]
+    Upvote.objects.filter(question=first, delegate_id=delegate_id).delete()
+    qa.upvote(workshop_id=workshop.pk, delegate_id=delegate_id, question_id=first.pk)
 
 
 def moderated(workshop: Workshop, step: Step, delegate_id: int) -> None:

@@ -544,10 +544,12 @@ def test_the_write_paths_cover_every_post_url():
         "snapshot_retake", "snapshot_organiser",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
-    # test_console, test_cloud, test_idea_reactions).
+    # test_console, test_cloud, test_idea_reactions, test_questions).
     covered_elsewhere = {
         "commit", "commit_names", "suggest_theme", "suggestion_decide", "joining_shown",
         "cloud_words", "cloud_withdraw", "cloud_control", "cloud_moderate", "plus_one",
+        "question_ask", "question_upvote", "question_switch", "question_moderate",
+        "question_edit",
     }  # fmt: skip
     covered = {
         "join_link", "vote", "idea_send", "pulse_answer", "board_command", "step_add",

@@ -205,7 +205,16 @@ def test_all_exports_as_one_zip(ran, facilitator_client):
     w = ran.workshop.pk
     assert archive.namelist() == [
         f"workshop-{w}-{kind}.csv"
-        for kind in ("steps", "votes", "ballots", "ideas", "pulse", "commitments", "word-cloud")
+        for kind in (
+            "steps",
+            "votes",
+            "ballots",
+            "ideas",
+            "pulse",
+            "commitments",
+            "word-cloud",
+            "questions",
+        )
     ]
     single = b"".join(export(facilitator_client, ran.workshop, "ideas").streaming_content)
     assert archive.read(f"workshop-{w}-ideas.csv") == single

@@ -53,16 +53,9 @@ def test_every_step_kind_is_registered_with_every_hook():
             get_template(kind.archive_template)
 
 
-def test_the_exports_are_the_steps_then_each_kinds_own():
-    assert list(exports()) == [
-        "steps",
-        "votes",
-        "ballots",
-        "ideas",
-        "pulse",
-        "commitments",
-        "word-cloud",
-    ]
+def test_the_exports_are_the_steps_then_each_kinds_own_then_the_questions():
+    kinds = ["votes", "ballots", "ideas", "pulse", "commitments", "word-cloud"]
+    assert list(exports()) == ["steps", *kinds, "questions"]
 
 
 @pytest.mark.django_db

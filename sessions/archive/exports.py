@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from sessions.models import Step, Workshop
+from sessions.questions.exports import QUESTIONS
 from sessions.steps import CHUNK, KINDS, Export
 
 
@@ -26,8 +27,9 @@ STEPS = Export("steps", "Steps", ("step", "kind", "title", "text"), step_rows)
 
 
 def exports() -> dict[str, Export]:
-    """Every export by its slug: the steps, then each kind's."""
-    every = [STEPS, *(export for kind in KINDS.values() for export in kind.exports)]
+    """Every export by its slug: the steps, then each kind's, then the questions."""
+    kinds = (export for kind in KINDS.values() for export in kind.exports)
+    every = [STEPS, *kinds, QUESTIONS]  # the Q&A is open alongside steps, not one of them
     return {export.slug: export for export in every}
 
 

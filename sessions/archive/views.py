@@ -24,6 +24,7 @@ from sessions.archive.forms import ShareForm
 from sessions.archive.read import archive_of
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.models import Workshop
+from sessions.questions.exports import archived_questions
 from sessions.requests import AuthenticatedHttpRequest
 from sessions.spreadsheet import csv_response, zip_response
 
@@ -42,6 +43,7 @@ def _page(
         "facilitator": facilitator,
         "printing": printing,
         "exports": exports().values(),
+        "questions": archived_questions(workshop, facilitator=facilitator),
     }
     if facilitator and workshop.archive_token:
         path = reverse("workshops:archive_shared", args=[workshop.archive_token])

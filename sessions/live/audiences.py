@@ -18,8 +18,17 @@ FACILITATOR = "facilitator"
 REGIONS: dict[str, tuple[str, ...]] = {
     # "suggest" (the ideas to suggest a theme for) is also drawn by the step region.
     # "reactions" (the ideas to give +1s to) is drawn while an ideas step asks for them.
-    DELEGATE: ("status", "step", "results", "suggest", "reactions"),
-    PROJECTOR: ("status", "presence", "step", "results", "ideas", "commitments", "join"),
+    DELEGATE: ("status", "ask_tab", "step", "results", "suggest", "reactions", "questions"),
+    PROJECTOR: (
+        "status",
+        "presence",
+        "step",
+        "results",
+        "ideas",
+        "commitments",
+        "join",
+        "questions",
+    ),
     FACILITATOR: (
         "presenter",
         "status",
@@ -30,6 +39,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "ideas",
         "commitments",
         "join",
+        "questions",
     ),
 }
 
@@ -37,7 +47,8 @@ REGIONS: dict[str, tuple[str, ...]] = {
 # What each region shows depends on the step on screen, except these: moving the room to
 # another step (or finishing) redraws every other region, so a screen open since the start
 # shows exactly what a freshly loaded one does.
-STEP_INDEPENDENT = frozenset({"status", "presence", "join"})
+# The Q&A (#questions) is open alongside any step.
+STEP_INDEPENDENT = frozenset({"status", "presence", "join", "ask_tab", "questions"})
 
 
 STEP_REGIONS = frozenset(

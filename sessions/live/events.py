@@ -72,6 +72,11 @@ CLOUD_OPENED = "word cloud opened"
 CLOUD_CLOSED = "word cloud closed"
 WORDS_SENT = "cloud words sent or withdrawn"
 WORDS_MODERATED = "cloud words shown, hidden or merged"
+# Q&A (open alongside any step)
+QUESTIONS_SWITCHED = "questions opened, closed or switched"
+QUESTION_ASKED = "question asked"
+QUESTION_UPVOTED = "question upvoted or upvote taken back"
+QUESTION_MODERATED = "question moderated"
 
 # A step's controls: its state on every screen and its line in the console's agenda.
 _CONTROLS = frozenset({"step", "results", "agenda"})
@@ -88,7 +93,7 @@ REDRAWS: dict[str, frozenset[str]] = {
     JOIN_CODE_RENEWED: frozenset({"join"}),
     JOINING_SHOWN: frozenset({"join"}),
     DISPLAY_LINK_RENEWED: frozenset({"join"}),  # consoles show the projector link
-    WORKSHOP_FINISHED: STEP_REGIONS | {"status", "join"},
+    WORKSHOP_FINISHED: STEP_REGIONS | {"status", "join", "ask_tab", "questions"},
     ARCHIVE_SHARING_CHANGED: frozenset({"status"}),  # phones and projector link to it
     PRESENCE_CHANGED: frozenset({"presence"}),
     VOTE_CONFIGURED: _CONTROLS,
@@ -126,6 +131,10 @@ REDRAWS: dict[str, frozenset[str]] = {
     CLOUD_CLOSED: _CONTROLS,
     WORDS_SENT: frozenset({"results"}),  # the cloud grows (a delegate's own list is theirs)
     WORDS_MODERATED: frozenset({"results"}),
+    QUESTIONS_SWITCHED: frozenset({"ask_tab", "questions"}),
+    QUESTION_ASKED: frozenset({"questions"}),
+    QUESTION_UPVOTED: frozenset({"questions"}),
+    QUESTION_MODERATED: frozenset({"questions"}),
 }
 
 

@@ -37,6 +37,7 @@ from sessions.models import (
     Step,
     Workshop,
 )
+from sessions.questions.read import questions_context
 from sessions.steps import kind_of
 
 
@@ -100,6 +101,8 @@ def render_regions(
         context.update(whereabouts(context["steps"], workshop.current_step_id))
     if "join" in names:
         context.update(join_context(workshop, context["base_url"]))
+    if "questions" in names or "ask_tab" in names:
+        context.update(questions_context(workshop_id, audience, delegate=delegate, request=request))
     step = workshop.current_step
     if step is not None:
         step.workshop = workshop  # already loaded, with its event

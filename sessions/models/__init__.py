@@ -68,6 +68,7 @@ from sessions.models.ideas import (
     default_stage_seconds,
 )
 from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
+from sessions.models.questions import QUESTION_MAX, Question, QuestionBoard, Upvote
 from sessions.models.snapshot import (
     CHALLENGE_MAX,
     ITEM_TEXT_MAX,
@@ -108,6 +109,7 @@ __all__ = [
     "PROMPT_MAX",
     "PULSE_POINTS",
     "PULSE_WORD_MAX",
+    "QUESTION_MAX",
     "REACTION_BUDGET_DEFAULT",
     "REACTION_BUDGET_MAX",
     "STAGES",
@@ -142,6 +144,8 @@ __all__ = [
     "Poll",
     "Pulse",
     "PulseAnswer",
+    "Question",
+    "QuestionBoard",
     "Reaction",
     "SnapshotAnswer",
     "SnapshotResponse",
@@ -150,6 +154,7 @@ __all__ = [
     "Status",
     "Step",
     "SuggestionQuerySet",
+    "Upvote",
     "Verdict",
     "WordCloud",
     "Workshop",

@@ -26,8 +26,10 @@ from sessions.models import (
     FollowUp,
     Idea,
     PulseAnswer,
+    Question,
     Reaction,
     SnapshotResponse,
+    Upvote,
 )
 from sessions.tokens import new_token
 
@@ -54,6 +56,15 @@ def my_data(delegate: Delegate) -> dict[str, Any]:
         ],
         "votes": Ballot.objects.filter(delegate=delegate).count(),
         "plus_ones_on_ideas": Reaction.objects.filter(delegate=delegate).count(),
+        "questions": [
+            {
+                "workshop": q.board.workshop.title,
+                "text": q.text,
+                "shown_with_name": q.name_shown,
+            }
+            for q in Question.objects.filter(delegate=delegate).select_related("board__workshop")
+        ],
+        "upvotes": Upvote.objects.filter(delegate=delegate).count(),
         "pulse": [
             {"usefulness": a.usefulness, "word": a.word}
             for a in PulseAnswer.objects.filter(delegate=delegate)
@@ -135,6 +146,9 @@ def _forget(delegates: QuerySet[Delegate], *, now: datetime.datetime, words_too:
     Reaction.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
     PulseAnswer.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
     CloudWord.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
+    # Questions and upvotes stay, counted and anonymous.
+    Question.objects.filter(delegate_id__in=delegate_ids).update(delegate=None, name_shown=False)
+    Upvote.objects.filter(delegate_id__in=delegate_ids).update(delegate=None)
     # Snapshot answers stay with the (now nameless) delegate row, so a retake still pairs
     # with its first round in the anonymous figures; the responses' own links stop working.
     responses = SnapshotResponse.objects.filter(delegate_id__in=delegate_ids)

@@ -568,6 +568,42 @@
     button.click();
   });
 
+  // Q&A on a phone: a pushed #questions is drawn once for every phone, so the questions this
+  // phone upvoted and the order it chose (#my-questions, drawn for this delegate with the page
+  // and with each of their own answers) are applied to it here: an upvote shows pressed and
+  // its form takes it back, the newest come first when asked. What a fresh page draws.
+  function applyMyQuestions() {
+    var mine = document.getElementById("my-questions");
+    var list = document.querySelector("#questions [data-qa-list]");
+    if (!mine) return;
+    var upvoted = (mine.getAttribute("data-upvoted") || "").split(" ").filter(Boolean);
+    var sort = mine.getAttribute("data-sort") === "new" ? "new" : "top";
+    document.querySelectorAll("#questions .qa-sort a[data-sort]").forEach(function (link) {
+      if (link.getAttribute("data-sort") === sort) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    });
+    document.querySelectorAll('#questions input[name="questions"]').forEach(function (field) {
+      field.setAttribute("value", sort);
+    });
+    if (!list) return;
+    var items = Array.prototype.slice.call(list.children);
+    items.forEach(function (item) {
+      var on = upvoted.indexOf(item.getAttribute("data-question")) !== -1;
+      var button = item.querySelector(".qa-vote"), up = item.querySelector('input[name="up"]');
+      if (button) button.setAttribute("aria-pressed", on ? "true" : "false");
+      if (up) up.setAttribute("value", on ? "0" : "1");
+    });
+    if (sort !== "new") return;
+    var newest = items.slice().sort(function (a, b) {
+      return parseInt(b.getAttribute("data-question"), 10) - parseInt(a.getAttribute("data-question"), 10);
+    });
+    if (newest.some(function (item, i) { return item !== items[i]; })) list.append.apply(list, newest);
+  }
+  // After every swap, a push's (out of band) or an answer's: a few lookups when nothing is due.
+  document.addEventListener("htmx:oobAfterSwap", applyMyQuestions);
+  document.addEventListener("htmx:afterSwap", applyMyQuestions);
+  applyMyQuestions();
+
   // If the socket never opens (blocked by the network), poll instead.
   setTimeout(function () {
     if (!state.everOpened && root()) startPolling();

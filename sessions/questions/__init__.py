@@ -1,0 +1,1 @@
+"""Q&A with upvotes: a workshop's questions from the room, open alongside any step."""

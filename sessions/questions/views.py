@@ -1,0 +1,217 @@
+"""The Q&A's pages: a delegate asks and upvotes (htmx or plain form posts), the facilitator
+switches and moderates from the console."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+from django_stubs_ext import StrOrPromise
+
+from sessions import ratelimit
+from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.commands import invalid_form
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput
+from sessions.live.audiences import DELEGATE, FACILITATOR
+from sessions.live.regions import render_regions
+from sessions.live.views import answer
+from sessions.middleware import send_uncompressed
+from sessions.models import Change, Delegate, Workshop
+from sessions.questions import read, services
+from sessions.questions.forms import AskForm, EditForm, ModerateForm, SwitchForm, UpvoteForm
+from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
+from sessions.responses import request_base_url
+
+# --- delegates -----------------------------------------------------------------------------
+
+
+def _back_to_questions(request: HttpRequest, workshop: Workshop) -> str:
+    """The phone page's questions, in the order the phone chose."""
+    page = reverse("workshops:phone", args=[workshop.pk])
+    sort = read.sort_of(request)
+    return page + ("?questions=new" if sort == "new" else "") + "#questions"
+
+
+def _answer_delegate(
+    request: HtmxHttpRequest, workshop: Workshop, delegate: Delegate, message: StrOrPromise
+) -> HttpResponse:
+    """After commit: htmx gets the delegate's own #questions (their upvotes marked) and a
+    message; a plain form post goes back to the page's questions."""
+    if not request.htmx:
+        return redirect(_back_to_questions(request, workshop))
+    frame = render_regions(
+        workshop.pk,
+        DELEGATE,
+        ("questions",),
+        base_url=request_base_url(request),
+        request=request,
+        delegate=delegate,
+    )
+    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    return HttpResponse(frame.joined() + flash)
+
+
+@require_POST
+def question_ask(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+    """Ask a question. Refusals (blank, too long, closed) come back as the message, with what
+    was typed kept."""
+    workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
+    form = AskForm(request.POST)
+    if not form.is_valid():
+        raise invalid_form(form)
+    question = services.ask(
+        workshop_id=workshop.pk,
+        delegate_id=delegate.pk,
+        text=form.cleaned_data["text"],
+        name_shown=form.cleaned_data["name_shown"],
+        key=form.command_key(),
+    )
+    if question is None:
+        message = _("Already sent.")
+    elif question.status == question.Status.SHOWN:
+        message = _("Thank you: your question is on the list.")
+    else:
+        message = _("Thank you: the facilitator will read your question before it is shown.")
+    return _answer_delegate(request, workshop, delegate, message)
+
+
+@require_POST
+def question_upvote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+    """Upvote a question, or take the upvote back (`up=0`)."""
+    workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
+    form = UpvoteForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD, form.errors)
+    up = form.cleaned_data["up"]
+    done = services.upvote(
+        workshop_id=workshop.pk,
+        delegate_id=delegate.pk,
+        question_id=form.cleaned_data["question"],
+        up=up,
+        key=form.command_key(),
+    )
+    if done is None:
+        message = _("Already counted.")
+    else:
+        message = _("Upvoted.") if up else _("Upvote taken back.")
+    if not request.htmx:
+        return redirect(_back_to_questions(request, workshop))
+    answer = _upvote_answer(request, workshop, delegate, message, form.command_key() or "")
+    return send_uncompressed(HttpResponse(answer))
+
+
+def _upvote_answer(
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    delegate: Delegate,
+    message: StrOrPromise,
+    key: str,
+) -> str:
+    """An upvote's answer: the delegate's #my-questions (the questions they upvoted, which
+    `live.js` shows pressed at once) acknowledging the key with the version that includes
+    it, and the message. Not the list: its counts reach every phone with the next push
+    (within a second), so an upvote costs its writer no render of the list (the benchmark's
+    upvote step times the acknowledgement and the push by these)."""
+    board = services.board_of(workshop.pk)
+    context = {
+        "upvoted": read.upvoted_by(delegate, board) if board is not None else set(),
+        "qa_sort": read.sort_of(request),
+        "question_ack": {
+            "key": key,
+            "change": Change.objects.version_of(workshop.pk),
+        },
+    }
+    mine = render_to_string("workshops/questions/mine.html", context)
+    return mine + render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+
+
+# --- the facilitator -----------------------------------------------------------------------
+
+
+def _answer_console(
+    request: HttpRequest, workshop: Workshop, message: StrOrPromise
+) -> HttpResponse:
+    return answer(
+        request,  # type: ignore[arg-type]
+        reverse("workshops:console", args=[workshop.pk]) + "#questions",
+        workshop_id=workshop.pk,
+        audience=FACILITATOR,
+        regions=("questions",),
+        message=message,
+    )
+
+
+SWITCHED = {
+    "open": _("Questions are open: phones show Ask."),
+    "close": _("Questions are closed."),
+    "approval_on": _("New questions wait for your approval."),
+    "approval_off": _("New questions show at once."),
+    "projector_off": _("Questions are not on the projector."),
+    "projector_beside": _("Questions are on the projector beside the step."),
+    "projector_instead": _("Questions are on the projector instead of the step."),
+}
+
+
+@login_required
+@require_POST
+def question_switch(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
+    """Open or close questions, switch the approval queue, choose the projector's view."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = SwitchForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    action = form.cleaned_data["action"]
+    if action in {"open", "close"}:
+        services.open_questions(workshop=workshop, is_open=action == "open")
+    elif action.startswith("approval_"):
+        services.set_question_settings(workshop=workshop, approval=action == "approval_on")
+    else:
+        services.set_question_settings(workshop=workshop, projector=action.split("_", 1)[1])
+    return _answer_console(request, workshop, SWITCHED[action])
+
+
+MODERATED = {
+    "show": _("The question is shown."),
+    "hide": _("The question is hidden."),
+    "pin": _("The question is pinned."),
+    "unpin": _("The question is unpinned."),
+    "answered": _("Marked answered."),
+    "unanswered": _("Marked not answered."),
+}
+
+
+@login_required
+@require_POST
+def question_moderate(
+    request: AuthenticatedHttpRequest, workshop_id: int, question_id: int
+) -> HttpResponse:
+    """Show, hide, pin, unpin, mark answered or not."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = ModerateForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    action = form.cleaned_data["action"]
+    services.moderate_question(workshop=workshop, question_id=question_id, action=action)
+    return _answer_console(request, workshop, MODERATED[action])
+
+
+@login_required
+@require_POST
+def question_edit(
+    request: AuthenticatedHttpRequest, workshop_id: int, question_id: int
+) -> HttpResponse:
+    """Correct a question's wording."""
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    form = EditForm(request.POST)
+    if not form.is_valid():
+        raise invalid_form(form)
+    services.edit_question(
+        workshop=workshop, question_id=question_id, text=form.cleaned_data["text"]
+    )
+    return _answer_console(request, workshop, _("The question is corrected."))
