@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django_stubs_ext import StrOrPromise
 
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.models import QUESTION_MAX, Delegate, Question, QuestionBoard, Upvote
@@ -93,3 +95,36 @@ def upvoted_by(delegate: Delegate, board: QuestionBoard) -> set[int]:
             "question_id", flat=True
         )
     )
+
+
+def upvoted_in(workshop_id: int, delegate_id: int) -> set[int]:
+    """The ids of the workshop's questions the delegate has upvoted (one query)."""
+    return set(
+        Upvote.objects.filter(
+            delegate_id=delegate_id, question__board__workshop_id=workshop_id
+        ).values_list("question_id", flat=True)
+    )
+
+
+def render_upvote_answer(
+    workshop_id: int,
+    delegate_id: int,
+    *,
+    sort: str,
+    key: str,
+    version: int,
+    message: StrOrPromise,
+) -> str:
+    """An upvote's answer, over HTTP or the socket alike: the delegate's #my-questions (the
+    questions they upvoted, which `live.js` shows pressed at once) acknowledging the key with
+    the version that includes it, and the message. Not the list: its counts reach every
+    screen with the next push (drawn once per audience), so an upvote costs its writer no
+    render of the list (the benchmark's upvote step times the acknowledgement and the push
+    by these)."""
+    context = {
+        "upvoted": upvoted_in(workshop_id, delegate_id),
+        "qa_sort": sort if sort in SORTS else "top",
+        "question_ack": {"key": key, "change": version},
+    }
+    mine = render_to_string("workshops/questions/mine.html", context)
+    return mine + render_to_string("workshops/flash.html", {"message": message, "level": "info"})

@@ -9,14 +9,18 @@ database (`one_upvote`), one pinned question per workshop too (`one_pinned_quest
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from sessions.agenda.services import changed, delegate_command, lock_open_workshop
 from sessions.errors import Conflict, InvalidInput, NotFound
 from sessions.live import events
-from sessions.models import QUESTION_MAX, Question, QuestionBoard, Upvote, Workshop
+from sessions.models import QUESTION_MAX, Change, Question, QuestionBoard, Upvote, Workshop
 from sessions.moderation import held_back
 
 CLOSED = _("Questions are closed, so nothing was sent.")
@@ -187,14 +191,63 @@ def ask(
     )
 
 
-@transaction.atomic
+@dataclass
+class UpvoteResult:
+    """What an upvote did: `changed` None for a replayed key (nothing changed); `version` the
+    workshop's version read once it committed (every frame at least as new shows it), None
+    for a replay or until filled after commit (`upvote` and the batched writer fill it)."""
+
+    changed: bool | None
+    version: int | None = None
+
+    @property
+    def replayed(self) -> bool:
+        return self.changed is None
+
+
+def upvote_message(result: UpvoteResult, *, up: bool) -> StrOrPromise:
+    """What an upvote's answer says (over HTTP and over the socket alike)."""
+    if result.replayed:
+        return _("Already counted.")
+    return _("Upvoted.") if up else _("Upvote taken back.")
+
+
 def upvote(
     *, workshop_id: int, delegate_id: int, question_id: int, up: bool = True, key: str | None = None
 ) -> bool | None:
+    """Upvote a shown question (`up`) or take the upvote back, in a transaction of its own
+    (`upvote_in` says what it refuses); True when it changed, None for a replayed `key`."""
+    return upvote_committed(
+        workshop_id=workshop_id, delegate_id=delegate_id, question_id=question_id, up=up, key=key
+    ).changed
+
+
+def upvote_committed(**command: Any) -> UpvoteResult:
+    """`upvote_in` in its own transaction, with the version that shows it."""
+    with transaction.atomic():
+        result = upvote_in(**command)
+    if not result.replayed:
+        result.version = Change.objects.version_of(command["workshop_id"])
+    return result
+
+
+def upvote_in(
+    *,
+    workshop_id: int,
+    delegate_id: int,
+    question_id: int,
+    up: bool = True,
+    key: str | None = None,
+    workshop: Workshop | None = None,
+) -> UpvoteResult:
     """Upvote a shown question (`up`) or take the upvote back; a replayed `key` changes
-    nothing (None). Refuses a second upvote, taking back what was not given, a question of
-    another workshop, one not shown, and closed questions. True when it changed."""
-    command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
+    nothing. Refuses a second upvote, taking back what was not given, a question of another
+    workshop, one not shown, and closed questions. Runs inside the caller's transaction (the
+    batched writer's savepoint, or `upvote_committed`'s), which `workshop`, when given, was
+    locked and read in (`delegate_command`)."""
+    command = delegate_command(
+        workshop_id=workshop_id, delegate_id=delegate_id, key=key, workshop=workshop
+    )
     question = (
         Question.objects.filter(pk=question_id, board__workshop_id=workshop_id)
         .select_related("board")
@@ -203,8 +256,10 @@ def upvote(
     if question is None:
         raise NotFound(NO_QUESTION)
     if not command.record(events.QUESTION_UPVOTED):
-        return None
-    _open_board(workshop_id)
+        return UpvoteResult(changed=None)
+    board = question.board
+    if not board.is_open:
+        raise Conflict(CLOSED if board.opened_at else NOT_OPEN_YET)
     if question.status != Status.SHOWN:
         raise Conflict(NOT_SHOWN)
     if not up:
@@ -213,10 +268,10 @@ def upvote(
         ).delete()
         if not taken_back:
             raise Conflict(NOT_UPVOTED)
-        return True
+        return UpvoteResult(changed=True)
     try:
         with transaction.atomic():
             Upvote.objects.create(question=question, delegate_id=delegate_id)
     except IntegrityError:
         raise Conflict(ALREADY_UPVOTED) from None
-    return True
+    return UpvoteResult(changed=True)

@@ -89,46 +89,24 @@ def question_upvote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     if not form.is_valid():
         raise InvalidInput(NOT_UNDERSTOOD, form.errors)
     up = form.cleaned_data["up"]
-    done = services.upvote(
+    result = services.upvote_committed(
         workshop_id=workshop.pk,
         delegate_id=delegate.pk,
         question_id=form.cleaned_data["question"],
         up=up,
         key=form.command_key(),
     )
-    if done is None:
-        message = _("Already counted.")
-    else:
-        message = _("Upvoted.") if up else _("Upvote taken back.")
     if not request.htmx:
         return redirect(_back_to_questions(request, workshop))
-    answer = _upvote_answer(request, workshop, delegate, message, form.command_key() or "")
+    answer = read.render_upvote_answer(
+        workshop.pk,
+        delegate.pk,
+        sort=read.sort_of(request),
+        key=form.command_key() or "",
+        version=result.version or Change.objects.version_of(workshop.pk),
+        message=services.upvote_message(result, up=up),
+    )
     return send_uncompressed(HttpResponse(answer))
-
-
-def _upvote_answer(
-    request: HtmxHttpRequest,
-    workshop: Workshop,
-    delegate: Delegate,
-    message: StrOrPromise,
-    key: str,
-) -> str:
-    """An upvote's answer: the delegate's #my-questions (the questions they upvoted, which
-    `live.js` shows pressed at once) acknowledging the key with the version that includes
-    it, and the message. Not the list: its counts reach every phone with the next push
-    (within a second), so an upvote costs its writer no render of the list (the benchmark's
-    upvote step times the acknowledgement and the push by these)."""
-    board = services.board_of(workshop.pk)
-    context = {
-        "upvoted": read.upvoted_by(delegate, board) if board is not None else set(),
-        "qa_sort": read.sort_of(request),
-        "question_ack": {
-            "key": key,
-            "change": Change.objects.version_of(workshop.pk),
-        },
-    }
-    mine = render_to_string("workshops/questions/mine.html", context)
-    return mine + render_to_string("workshops/flash.html", {"message": message, "level": "info"})
 
 
 # --- the facilitator -----------------------------------------------------------------------
