@@ -191,3 +191,40 @@ def test_an_upvote_whose_answer_is_lost_with_the_socket_is_sent_again_and_counte
     assert [json.loads(m)["key"] for m in resent] == [key]
     assert watch.posts == []
     assert count(question) == 1
+
+
+def test_an_upvote_taken_back_at_once_is_a_new_command_not_a_replay(
+    browser, contexts, server, workshop, question
+):
+    """The acknowledged form gets a fresh key at once (live.js): taking the upvote back
+    before the next push brings new keys is carried out, not answered "Already counted.".
+
+    Phones get at most one push a second: the first upvote's goes at once, the second's
+    waits, so the second question is taken back while its form still has the key its
+    upvote used."""
+    other = qa.ask(
+        workshop_id=workshop.pk, delegate_id=question.delegate_id, text="And the next one?"
+    )
+    context = contexts(**PHONE)
+    watch = Watch(context)
+    phone = join_in(context, server, workshop, "Dan")
+    live(phone)
+    second = phone.locator(f'#questions li.qa-item[data-question="{other.pk}"]')
+    upvote_button(phone).click()
+    expect(item(phone)).to_have_attribute("data-votes", "1")  # the push at once
+    key = second.locator("input[name=key]").get_attribute("value")
+    second.locator("button.qa-vote").click()
+    expect(phone.locator("#my-questions")).to_have_attribute("data-ack", key)
+    second.locator("button.qa-vote").click()  # before the next push
+    expect(second.locator("button.qa-vote")).to_have_attribute("aria-pressed", "false")
+    expect(phone.locator("#flash")).to_contain_text("Upvote taken back.")
+    sent = watch.upvotes()
+    assert [(m["question"], m["up"]) for m in sent] == [
+        (question.pk, "1"),
+        (other.pk, "1"),
+        (other.pk, "0"),
+    ]
+    assert sent[1]["key"] == key
+    assert sent[2]["key"] != key
+    assert count(question) == 1
+    assert count(other) == 0
