@@ -158,3 +158,55 @@ async def test_a_projector_cannot_upvote(workshop):
         )
         await receive_until(projector, lambda f: "not understood" in f)
     assert await sync_to_async(upvotes)() == []
+
+
+async def test_a_batch_of_upvotes_is_decided_one_by_one_as_alone(workshop, caplog):
+    """Upvotes queued together are written together (`questions.upvote_many`, no fallback
+    to one savepoint each), each decided against what the batch's earlier ones left, with
+    the refusals and replays of an upvote alone."""
+    question = await sync_to_async(asked)(workshop)
+    hidden = await sync_to_async(qa.ask)(
+        workshop_id=workshop.pk, delegate_id=question.delegate_id, text="Hide me"
+    )
+    await sync_to_async(qa.moderate_question)(
+        workshop=workshop, question_id=hidden.pk, action="hide"
+    )
+    ann, bob, cy = [(await phone_of(workshop))[0].pk for _ in range(3)]
+    writer = VoteWriter()
+    replayed = str(uuid.uuid4())
+
+    def tap(delegate: int, question_id: int, up: bool = True, key: str | None = None):
+        return writer.upvote(
+            workshop_id=workshop.pk,
+            delegate_id=delegate,
+            question_id=question_id,
+            up=up,
+            key=key or str(uuid.uuid4()),
+        )
+
+    taps = [
+        tap(ann, question.pk, key=replayed),
+        tap(ann, question.pk, key=replayed),  # the same tap again: lands once
+        tap(ann, question.pk),  # a second upvote
+        tap(bob, question.pk, up=False),  # taking back what was not given
+        tap(cy, question.pk),
+        tap(cy, question.pk, up=False),  # given and taken back in the same batch
+        tap(bob, hidden.pk),
+        tap(bob, 10**12),
+    ]
+    with caplog.at_level("WARNING", logger="sessions.voting.writer"):
+        outcomes = await asyncio.gather(*taps, return_exceptions=True)
+    assert writer.batches == 1
+    assert not [r for r in caplog.records if r.name == "sessions.voting.writer"]
+    first, again, second, never, given, taken, shown, forged = outcomes
+    assert (first.changed, again.changed) == (True, None)
+    assert first.upvoted == {question.pk}
+    assert isinstance(second, qa.Conflict)
+    assert second.message == qa.ALREADY_UPVOTED
+    assert never.message == qa.NOT_UPVOTED
+    assert (given.changed, taken.changed) == (True, True)
+    assert taken.upvoted == set()
+    assert shown.message == qa.NOT_SHOWN
+    assert forged.message == qa.NO_QUESTION
+    assert await sync_to_async(upvotes)() == [(question.pk, ann)]
+    writer.task.cancel()

@@ -365,7 +365,13 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         version = result.version or Change.objects.version_of(self.workshop_id)
         message = question_services.upvote_message(result, up=up)
         return render_upvote_answer(
-            self.workshop_id, delegate_id, sort=sort, key=key, version=version, message=message
+            self.workshop_id,
+            delegate_id,
+            sort=sort,
+            key=key,
+            version=version,
+            message=message,
+            upvoted=result.upvoted,
         )
 
     def ack(self, form: VoteForm, delegate_id: int, outcome: voting.CastResult) -> str:

@@ -104,6 +104,7 @@ async def question_upvote(request: HtmxHttpRequest, workshop_id: int) -> HttpRes
             key=key or "",
             version=result.version or Change.objects.version_of(workshop_id),
             message=services.upvote_message(result, up=up),
+            upvoted=result.upvoted,
         )
 
     answer: str = await writer.upvote(

@@ -22,10 +22,12 @@ call to the process's database thread and one transaction:
   gathered (`broadcast.gathered`): one mark per workshop, not one per vote.
 
 An upvote (`upvote`) rides the same batches: in the same transaction, after the batch's
-votes, each in a savepoint of its own running `questions.services.upvote_in` (the HTTP
-upvote's code) with the workshop locked and read once; refused alone, tried again alone
-(`questions.services.upvote_committed`) like a vote, answered after the commit with the
-version that shows it.
+votes, the batch's upvotes written together by `questions.services.upvote_many` (each
+decided alone, refused alone; the same preamble, refusals, key and constraints as
+`questions.services.upvote_in`, the code of an upvote alone), or if the database refuses
+that, each in a savepoint of its own running `upvote_in`, with the workshop locked and read
+once; tried again alone (`questions.services.upvote_committed`) like a vote, answered after
+the commit with the version that shows it.
 
 An `answer` callable given with a vote or an upvote runs on the database thread right after
 the commit, in the same call, and its result is what `cast` (or `upvote`) returns (the socket
@@ -53,6 +55,7 @@ from django.db import DatabaseError, connections, transaction
 from sessions.errors import Refused
 from sessions.live import broadcast
 from sessions.models import Change
+from sessions.questions import read as question_reads
 from sessions.questions import services as questions
 from sessions.voting import services as voting
 
@@ -228,6 +231,18 @@ def write_batch(batch: list[Pending]) -> None:
             if workshop_id not in versions:
                 versions[workshop_id] = Change.objects.version_of(workshop_id)
             result.version = result.version or versions[workshop_id]
+    # The questions each upvoting delegate has upvoted, for the answers: one read.
+    upvoters = {
+        (pending.command["workshop_id"], pending.command["delegate_id"]): pending.result
+        for pending in batch
+        if pending.error is None and isinstance(pending.result, questions.UpvoteResult)
+    }
+    if upvoters:
+        upvoted = question_reads.upvoted_of(upvoters)
+        for pending in batch:
+            if pending.error is None and isinstance(pending.result, questions.UpvoteResult):
+                command = pending.command
+                pending.result.upvoted = upvoted[(command["workshop_id"], command["delegate_id"])]
     for pending in batch:
         if pending.error is None and pending.answer is not None:
             try:
@@ -274,8 +289,28 @@ def _write_each(batch: list[Pending], reads: voting.BatchReads) -> None:
 
 
 def _write_upvotes(batch: list[Pending], reads: voting.BatchReads) -> None:
-    """The batch's upvotes one by one, each in a savepoint of its own, with the workshop the
-    batch locked and read."""
+    """The batch's upvotes: together in a few statements (`questions.upvote_many`), in a
+    savepoint; if the database refused them (a constraint one broke), one by one, each in a
+    savepoint of its own (`questions.upvote_in`), with the workshop the batch locked."""
+    if not batch:
+        return
+    try:
+        with transaction.atomic():
+            outcomes = questions.upvote_many(
+                [pending.command for pending in batch], reads.workshops
+            )
+    except DatabaseError:
+        log.warning("a batch of %d upvotes written together failed; writing each", len(batch))
+    except Exception:  # a malformed command among them: each one finds its own fate
+        log.exception("a batch of %d upvotes could not be written together", len(batch))
+    else:
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            pending.retry = False
+            if isinstance(outcome, Refused):
+                pending.result, pending.error = None, outcome
+            else:
+                pending.result, pending.error = outcome, None
+        return
     for pending in batch:
         pending.result, pending.error, pending.retry = None, None, False
         workshop = reads.workshops.get(pending.command["workshop_id"])
