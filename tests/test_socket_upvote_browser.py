@@ -228,3 +228,33 @@ def test_an_upvote_taken_back_at_once_is_a_new_command_not_a_replay(
     assert sent[2]["key"] != key
     assert count(question) == 1
     assert count(other) == 0
+
+
+def test_a_refused_socket_upvote_shows_the_message_and_changes_nothing(
+    browser, contexts, server, workshop, question
+):
+    """The same delegate upvoted in a second tab; the first still offers the upvote (a
+    pushed list does not carry what this delegate upvoted). Its tap goes over the socket
+    and is refused: the message in the page's #flash, naming the key, nothing changed."""
+    context = contexts(**PHONE)
+    watch = Watch(context)
+    stale = join_in(context, server, workshop, "Eve")
+    live(stale)
+    other = context.new_page()
+    other.goto(f"{server.url}/w/{workshop.pk}/")
+    live(other)
+    upvote_button(other).click()
+    expect(upvote_button(other)).to_have_attribute("aria-pressed", "true")
+    expect(item(stale)).to_have_attribute("data-votes", "1")  # pushed to the first tab
+    expect(upvote_button(stale)).to_have_attribute("aria-pressed", "false")
+
+    key = item(stale).locator("input[name=key]").get_attribute("value")
+    upvote_button(stale).click()
+    flash = stale.locator("#flash")
+    expect(flash).to_have_attribute("data-refused", key)
+    expect(flash.get_by_role("alert")).to_have_text("You have already upvoted that question.")
+    expect(item(stale).locator("form[data-sending], .sending-mark")).to_have_count(0)
+    expect(upvote_button(stale)).to_be_enabled()
+    assert watch.upvotes()[-1]["key"] == key
+    assert watch.posts == []
+    assert count(question) == 1
