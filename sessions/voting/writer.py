@@ -231,18 +231,21 @@ def write_batch(batch: list[Pending]) -> None:
             if workshop_id not in versions:
                 versions[workshop_id] = Change.objects.version_of(workshop_id)
             result.version = result.version or versions[workshop_id]
-    # The questions each upvoting delegate has upvoted, for the answers: one read.
-    upvoters = {
-        (pending.command["workshop_id"], pending.command["delegate_id"]): pending.result
+    # The questions each upvoting delegate has upvoted, for the answers: one read (if it
+    # fails, each answer reads its own: what committed is answered as committed).
+    upvoters = [
+        ((pending.command["workshop_id"], pending.command["delegate_id"]), pending.result)
         for pending in batch
         if pending.error is None and isinstance(pending.result, questions.UpvoteResult)
-    }
+    ]
     if upvoters:
-        upvoted = question_reads.upvoted_of(upvoters)
-        for pending in batch:
-            if pending.error is None and isinstance(pending.result, questions.UpvoteResult):
-                command = pending.command
-                pending.result.upvoted = upvoted[(command["workshop_id"], command["delegate_id"])]
+        try:
+            upvoted = question_reads.upvoted_of(pair for pair, _result in upvoters)
+        except DatabaseError:
+            log.exception("reading the upvotes of a batch's delegates failed")
+            upvoted = {}
+        for pair, result in upvoters:
+            result.upvoted = upvoted.get(pair)
     for pending in batch:
         if pending.error is None and pending.answer is not None:
             try:
