@@ -210,3 +210,43 @@ async def test_a_batch_of_upvotes_is_decided_one_by_one_as_alone(workshop, caplo
     assert forged.message == qa.NO_QUESTION
     assert await sync_to_async(upvotes)() == [(question.pk, ann)]
     writer.task.cancel()
+
+
+async def test_an_upvote_s_push_draws_the_questions_once_per_audience_not_per_socket(workshop):
+    """Four phones and the projector open: an upvote over one phone's socket reaches every
+    phone's #questions, drawn once per push for all of them (never once per socket)."""
+    from django.test.signals import template_rendered
+
+    question = await sync_to_async(asked)(workshop)
+    await sync_to_async(qa.set_question_settings)(workshop=workshop, projector="instead")
+    cookies = [(await phone_of(workshop))[1] for _ in range(4)]
+    drawn: list[str] = []
+
+    def note(sender, template, **kwargs) -> None:
+        drawn.append(template.name)
+
+    async with (
+        socket(f"/ws/display/{workshop.display_token}/") as projector,
+        socket(f"/ws/phone/{workshop.pk}/", cookies[0]) as first,
+        socket(f"/ws/phone/{workshop.pk}/", cookies[1]) as second,
+        socket(f"/ws/phone/{workshop.pk}/", cookies[2]) as third,
+        socket(f"/ws/phone/{workshop.pk}/", cookies[3]) as fourth,
+    ):
+        phones = [first, second, third, fourth]
+        for phone in phones:
+            await receive_until(phone, lambda f: 'id="questions"' in f)
+        await receive_until(projector, lambda f: 'id="questions"' in f)
+        template_rendered.connect(note)
+        try:
+            tap = {"type": "upvote", "question": question.pk, "up": 1, "key": str(uuid.uuid4())}
+            await first.send_json_to(tap)
+            counted = f'data-question="{question.pk}" data-votes="1"'
+            for phone in phones:
+                await receive_until(phone, lambda f: counted in f)
+            await receive_until(projector, lambda f: counted in f)
+        finally:
+            template_rendered.disconnect(note)
+    phone_draws = drawn.count("workshops/questions/phone.html")
+    assert 1 <= phone_draws <= 2, drawn  # a leading push, perhaps a trailing one
+    assert 1 <= drawn.count("workshops/questions/projector.html") <= 2, drawn
+    assert drawn.count("workshops/questions/mine.html") == 1  # the upvoter's answer
