@@ -36,6 +36,10 @@ DISTURBED_ATTEMPTS = 2
 RSS_EVERY = 0.5
 LOOP_TICK = 0.005
 SERVER_QUIET = 0.15  # share of a core under which a server counts as idle
+# The Q&A's upvote steps: over the phone's socket (the page's path while its socket is up),
+# or as the form's POST (its fallback); the socket transports send their taps as commands.
+UPVOTES = ("upvotes", "upvotes-http")
+OVER_SOCKET = ("socket", "upvotes")
 OTHERS_QUIET = 0.25  # cores' worth of CPU used by other processes that counts as quiet
 OTHERS_DISTURB = 0.25  # above this during a step, its figures are flagged as disturbed
 GENERATOR_BUSY = 0.9  # generator CPU share above which its figures are suspect
@@ -281,7 +285,7 @@ async def open_vote(
     projector; returns once the projector shows it and the phones' pushes have had time to
     settle."""
     vote: room.Vote
-    if transport == "upvotes":
+    if transport in UPVOTES:
         vote = await orm(room.open_questions, the_room.workshop_id, f"Bench upvotes {index}")
     elif target.kind == "app":
         vote = await orm(room.open_vote, the_room.workshop_id, f"Bench vote {index}")
@@ -424,13 +428,14 @@ async def send_votes(
         while i < n and log.scheduled[i] <= now:
             sink, option = plan[i]
             data: dict[str, Any]
-            if transport == "upvotes":  # `option` is a question
-                data = {"question": option, "up": "1", "key": keys[i]}
+            if transport in UPVOTES:  # `option` is a question
+                data = {"question": option, "up": "1", "questions": "top", "key": keys[i]}
             else:
                 data = {"poll": vote.poll_id, "option": option, "action": "add", "key": keys[i]}
-            if transport == "socket":
+            if transport in OVER_SOCKET:
+                command = "upvote" if transport in UPVOTES else "vote"
                 if not fleet.sinks[sink].send_vote(
-                    i, keys[i], json.dumps({"type": "vote", **data})
+                    i, keys[i], json.dumps({"type": command, **data})
                 ):
                     log.lose(i, now, "socket closed before sending")
             else:
@@ -457,7 +462,7 @@ async def run_step(
     sinks = fleet.sinks
     if not sinks:
         raise RuntimeError("no sink phone is connected")
-    following(fleet, "questions" if transport == "upvotes" else "results")
+    following(fleet, "questions" if transport in UPVOTES else "results")
     vote = await open_vote(target, the_room, fleet, index, transport)
     count = min(round(rate * options.seconds), len(sinks) * room.BUDGET)
     plan = vote_plan(vote, len(sinks), count)
@@ -480,7 +485,8 @@ async def run_step(
     try:
         await send_votes(log, plan, vote, fleet, transport, voter, target)
         last_sent = time.monotonic()
-        drain = options.drain_seconds if transport == "socket" else options.http_timeout + 2
+        over_socket = transport in OVER_SOCKET
+        drain = options.drain_seconds if over_socket else options.http_timeout + 2
         await _until(lambda: log.unanswered() == 0, last_sent + drain)
         if voter is not None:
             await voter.cancel()
@@ -501,7 +507,7 @@ async def run_step(
 
     if target.kind != "app":
         stored = None
-    elif transport == "upvotes":
+    elif transport in UPVOTES:
         stored = await orm(room.stored_upvotes, vote.option_ids)
     else:
         stored = await orm(room.stored_votes, vote.poll_id)
@@ -669,7 +675,7 @@ async def run_target(
             voter = None
             if transport == "http":
                 voter = HttpVoter(target, the_room, options)
-            elif transport == "upvotes":
+            elif transport == "upvotes-http":
                 voter = HttpVoter(target, the_room, options, path="questions/upvote/")
             try:
                 for rate in options.rates:

@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     def words(text: str) -> list[str]:
         chosen = [part.strip() for part in text.split(",") if part.strip()]
-        unknown = set(chosen) - {"socket", "http", "upvotes"}
+        unknown = set(chosen) - {"socket", "http", "upvotes", "upvotes-http"}
         if unknown:
             raise argparse.ArgumentTypeError(f"unknown transport(s): {', '.join(unknown)}")
         return chosen
@@ -52,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--transports",
         type=words,
         default=["socket", "http", "upvotes"],
-        help="socket, http (votes), upvotes (the Q&A's upvotes, over HTTP)",
+        help="socket, http (votes), upvotes (the Q&A's upvotes over the phone's socket), "
+        "upvotes-http (the same as the form's POST)",
     )
     parser.add_argument(
         "--rates", type=numbers, default=[10, 25, 50, 100, 250, 500, 1000, 2000], help="votes/s"
@@ -374,7 +375,7 @@ def main_embedded(args: argparse.Namespace, stamp: str, output: Path) -> int:
     procs.raise_open_files(2 * (args.embedded_phones + args.embedded_tappers) + 1024)
     procs.pin_self(procs.generator_core())
     # The embedded run's phases are votes; the upvote step is the production ladder's.
-    args.transports = [t for t in args.transports if t != "upvotes"] or ["socket"]
+    args.transports = [t for t in args.transports if not t.startswith("upvotes")] or ["socket"]
     began = time.monotonic()
     result = embedded.run_embedded(args, RESULTS, stamp)
     took = time.monotonic() - began

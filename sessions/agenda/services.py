@@ -146,6 +146,26 @@ def delegate_command(
     return DelegateCommand(workshop=workshop, attendance=attendance, key=key)
 
 
+def locked_attendances(commands: list[dict[str, Any]]) -> dict[tuple[int, int], Attendance]:
+    """The attendances of a batch of delegate commands (each with `workshop_id` and
+    `delegate_id`), locked as `delegate_command` locks one, in workshop and delegate order
+    (so two batches never deadlock), by (workshop id, delegate id); a delegate who has not
+    joined is missing."""
+    wanted: dict[int, set[int]] = {}
+    for command in commands:
+        wanted.setdefault(command["workshop_id"], set()).add(command["delegate_id"])
+    found: dict[tuple[int, int], Attendance] = {}
+    for workshop_id, delegates in sorted(wanted.items()):
+        locked = (
+            Attendance.objects.select_for_update(of=("self",))
+            .filter(workshop_id=workshop_id, delegate_id__in=sorted(delegates))
+            .order_by("delegate_id")
+        )
+        for attendance in locked:
+            found[(workshop_id, attendance.delegate_id)] = attendance
+    return found
+
+
 def delegate_refusal(workshop: Workshop | None, attendance: Attendance | None) -> Refused | None:
     """Why a delegate's command is refused before anything else: no such workshop or not
     joined (NotFound), or the workshop has finished (Conflict); None when it may go on."""

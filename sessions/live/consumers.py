@@ -21,6 +21,12 @@ Accepts (JSON text messages, at most MAX_MESSAGE bytes):
                        with the votes arriving at once, `sessions.voting.writer`); answered
                        after commit with the delegate's #ballot carrying data-ack="<key>"
                        (the acknowledgement), or an #flash error naming the key.
+    {"type": "upvote", "question": id, "up": 1|0, "questions": "top"|"new", "key": uuid}
+                       from a delegate: a Q&A upvote (or taking it back), the same form and
+                       service as the HTTP upvote, batched with the votes by the same writer;
+                       answered after commit with the delegate's #my-questions carrying
+                       data-ack="<key>" data-change="<version>" and the #flash message, or an
+                       #flash error naming the key.
 Anything else (not JSON, nested too deep to read, not an object) is answered with an #flash
 error fragment and changes nothing.
 
@@ -79,6 +85,10 @@ from sessions.live import broadcast, presence
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, UNVERSIONED, group_name
 from sessions.live.fanout import fanout
 from sessions.live.regions import FRAME_DIGEST, Frame, connect_frame, frame_digest, frame_mark
+from sessions.models import Change
+from sessions.questions import services as question_services
+from sessions.questions.forms import UpvoteForm
+from sessions.questions.read import render_upvote_answer
 from sessions.voting import services as voting
 from sessions.voting.forms import VoteForm
 from sessions.voting.read import render_answer
@@ -266,6 +276,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return  # refused (closed with NOT_ALLOWED) or closing
         elif kind == "vote" and message is not None and self.delegate_id is not None:
             await self.send(text_data=await self.vote(message, self.delegate_id))
+        elif kind == "upvote" and message is not None and self.delegate_id is not None:
+            await self.send(text_data=await self.upvote(message, self.delegate_id))
         else:
             await self.send(text_data=self.flash(NOT_UNDERSTOOD))
         if self.pace.owed > FLOOD_MESSAGES:
@@ -309,6 +321,58 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             return answered
         except Refused as refusal:
             return self.flash(refusal.message, key=form.command_key())
+
+    async def upvote(self, message: dict[str, Any], delegate_id: int) -> str:
+        """Upvote a question (or take the upvote back) over the socket: through the batched
+        writer with the votes; the answer, rendered right after the commit, is the
+        delegate's #my-questions acknowledging the key, or an error fragment naming it."""
+        form = UpvoteForm(message)
+        if not form.is_valid():
+            return self.flash(NOT_UNDERSTOOD, key=well_formed_key(message.get("key")))
+        up: bool = form.cleaned_data["up"]
+        sort = message.get("questions")
+        key = form.command_key()
+        answer = partial(
+            self.upvote_ack,
+            delegate_id=delegate_id,
+            up=up,
+            sort=sort if isinstance(sort, str) else "top",
+            key=key or "",
+        )
+        try:
+            answered: str = await writer.upvote(
+                workshop_id=self.workshop_id,
+                delegate_id=delegate_id,
+                answer=answer,
+                question_id=form.cleaned_data["question"],
+                up=up,
+                key=key,
+            )
+            return answered
+        except Refused as refusal:
+            return self.flash(refusal.message, key=key)
+
+    def upvote_ack(
+        self,
+        result: question_services.UpvoteResult,
+        *,
+        delegate_id: int,
+        up: bool,
+        sort: str,
+        key: str,
+    ) -> str:
+        """On the database thread, right after the commit: the upvote's answer."""
+        version = result.version or Change.objects.version_of(self.workshop_id)
+        message = question_services.upvote_message(result, up=up)
+        return render_upvote_answer(
+            self.workshop_id,
+            delegate_id,
+            sort=sort,
+            key=key,
+            version=version,
+            message=message,
+            upvoted=result.upvoted,
+        )
 
     def ack(self, form: VoteForm, delegate_id: int, outcome: voting.CastResult) -> str:
         """The delegate's ballot after their vote, carrying its key (the acknowledgement)."""

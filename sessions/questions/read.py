@@ -4,10 +4,13 @@ counted from the upvote rows (never a stored counter), in one query per screen."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django_stubs_ext import StrOrPromise
 
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.models import QUESTION_MAX, Delegate, Question, QuestionBoard, Upvote
@@ -93,3 +96,51 @@ def upvoted_by(delegate: Delegate, board: QuestionBoard) -> set[int]:
             "question_id", flat=True
         )
     )
+
+
+def upvoted_in(workshop_id: int, delegate_id: int) -> set[int]:
+    """The ids of the workshop's questions the delegate has upvoted (one query)."""
+    return set(
+        Upvote.objects.filter(
+            delegate_id=delegate_id, question__board__workshop_id=workshop_id
+        ).values_list("question_id", flat=True)
+    )
+
+
+def upvoted_of(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], set[int]]:
+    """`upvoted_in` for several (workshop id, delegate id) pairs, in one query."""
+    wanted = set(pairs)
+    found: dict[tuple[int, int], set[int]] = {pair: set() for pair in wanted}
+    rows = Upvote.objects.filter(
+        delegate_id__in={delegate_id for _w, delegate_id in wanted},
+        question__board__workshop_id__in={workshop_id for workshop_id, _d in wanted},
+    ).values_list("question__board__workshop_id", "delegate_id", "question_id")
+    for workshop_id, delegate_id, question_id in rows:
+        if (workshop_id, delegate_id) in found:
+            found[(workshop_id, delegate_id)].add(question_id)
+    return found
+
+
+def render_upvote_answer(
+    workshop_id: int,
+    delegate_id: int,
+    *,
+    sort: str,
+    key: str,
+    version: int,
+    message: StrOrPromise,
+    upvoted: set[int] | None = None,
+) -> str:
+    """An upvote's answer, over HTTP or the socket alike: the delegate's #my-questions (the
+    questions they upvoted, which `live.js` shows pressed at once) acknowledging the key with
+    the version that includes it, and the message. Not the list: its counts reach every
+    screen with the next push (drawn once per audience), so an upvote costs its writer no
+    render of the list (the benchmark's upvote step times the acknowledgement and the push
+    by these). `upvoted`, when given, was read after the commit (`upvoted_of`)."""
+    context = {
+        "upvoted": upvoted if upvoted is not None else upvoted_in(workshop_id, delegate_id),
+        "qa_sort": sort if sort in SORTS else "top",
+        "question_ack": {"key": key, "change": version},
+    }
+    mine = render_to_string("workshops/questions/mine.html", context)
+    return mine + render_to_string("workshops/flash.html", {"message": message, "level": "info"})

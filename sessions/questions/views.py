@@ -3,6 +3,7 @@ switches and moderates from the console."""
 
 from __future__ import annotations
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django_stubs_ext import StrOrPromise
 
 from sessions import ratelimit
-from sessions.access import get_membership, get_workshop_for_facilitator
+from sessions.access import get_membership, get_workshop_for_facilitator, member_id
 from sessions.commands import invalid_form
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.live.audiences import DELEGATE, FACILITATOR
@@ -25,13 +26,14 @@ from sessions.questions import read, services
 from sessions.questions.forms import AskForm, EditForm, ModerateForm, SwitchForm, UpvoteForm
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
+from sessions.voting.writer import release_connections, writer
 
 # --- delegates -----------------------------------------------------------------------------
 
 
-def _back_to_questions(request: HttpRequest, workshop: Workshop) -> str:
+def _back_to_questions(request: HttpRequest, workshop_id: int) -> str:
     """The phone page's questions, in the order the phone chose."""
-    page = reverse("workshops:phone", args=[workshop.pk])
+    page = reverse("workshops:phone", args=[workshop_id])
     sort = read.sort_of(request)
     return page + ("?questions=new" if sort == "new" else "") + "#questions"
 
@@ -42,7 +44,7 @@ def _answer_delegate(
     """After commit: htmx gets the delegate's own #questions (their upvotes marked) and a
     message; a plain form post goes back to the page's questions."""
     if not request.htmx:
-        return redirect(_back_to_questions(request, workshop))
+        return redirect(_back_to_questions(request, workshop.pk))
     frame = render_regions(
         workshop.pk,
         DELEGATE,
@@ -81,54 +83,56 @@ def question_ask(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
 
 
 @require_POST
-def question_upvote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
-    """Upvote a question, or take the upvote back (`up=0`)."""
-    workshop, delegate = get_membership(request, workshop_id)
-    ratelimit.keep_pace(delegate.pk)
-    form = UpvoteForm(request.POST)
-    if not form.is_valid():
-        raise InvalidInput(NOT_UNDERSTOOD, form.errors)
-    up = form.cleaned_data["up"]
-    done = services.upvote(
-        workshop_id=workshop.pk,
-        delegate_id=delegate.pk,
+async def question_upvote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+    """Upvote a question, or take the upvote back (`up=0`), over HTTP: the phone's path when
+    its socket is not live, and without scripts. As for an HTTP vote, the upvote is written
+    by the process's batched writer (`sessions.voting.writer`) with the taps arriving at the
+    same time over sockets and HTTP, and its answer drawn on the writer's thread right after
+    the commit; the request gives its database connection back before it waits."""
+    delegate_id, form = await sync_to_async(_understood_upvote)(request, workshop_id)
+    up: bool = form.cleaned_data["up"]
+    key = form.command_key()
+    sort = read.sort_of(request)
+
+    def answered(result: services.UpvoteResult) -> str:
+        if not request.htmx:
+            return ""
+        return read.render_upvote_answer(
+            workshop_id,
+            delegate_id,
+            sort=sort,
+            key=key or "",
+            version=result.version or Change.objects.version_of(workshop_id),
+            message=services.upvote_message(result, up=up),
+            upvoted=result.upvoted,
+        )
+
+    answer: str = await writer.upvote(
+        workshop_id=workshop_id,
+        delegate_id=delegate_id,
+        answer=answered,
         question_id=form.cleaned_data["question"],
         up=up,
-        key=form.command_key(),
+        key=key,
     )
-    if done is None:
-        message = _("Already counted.")
-    else:
-        message = _("Upvoted.") if up else _("Upvote taken back.")
     if not request.htmx:
-        return redirect(_back_to_questions(request, workshop))
-    answer = _upvote_answer(request, workshop, delegate, message, form.command_key() or "")
+        return redirect(_back_to_questions(request, workshop_id))
     return send_uncompressed(HttpResponse(answer))
 
 
-def _upvote_answer(
-    request: HtmxHttpRequest,
-    workshop: Workshop,
-    delegate: Delegate,
-    message: StrOrPromise,
-    key: str,
-) -> str:
-    """An upvote's answer: the delegate's #my-questions (the questions they upvoted, which
-    `live.js` shows pressed at once) acknowledging the key with the version that includes
-    it, and the message. Not the list: its counts reach every phone with the next push
-    (within a second), so an upvote costs its writer no render of the list (the benchmark's
-    upvote step times the acknowledgement and the push by these)."""
-    board = services.board_of(workshop.pk)
-    context = {
-        "upvoted": read.upvoted_by(delegate, board) if board is not None else set(),
-        "qa_sort": read.sort_of(request),
-        "question_ack": {
-            "key": key,
-            "change": Change.objects.version_of(workshop.pk),
-        },
-    }
-    mine = render_to_string("workshops/questions/mine.html", context)
-    return mine + render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+def _understood_upvote(request: HttpRequest, workshop_id: int) -> tuple[int, UpvoteForm]:
+    """Whose upvote this is (the writer reads the workshop and the attendance under its
+    lock), within their pace, and what it says; refused otherwise. The request's database
+    connection goes back before the upvote waits for the writer."""
+    try:
+        delegate_id = member_id(request, workshop_id)
+    finally:
+        release_connections()
+    ratelimit.keep_pace(delegate_id)
+    form = UpvoteForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD, form.errors)
+    return delegate_id, form
 
 
 # --- the facilitator -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from sessions.agenda.services import (
     delegate_command,
     delegate_refusal,
     lock_open_workshop,
+    locked_attendances,
     locked_workshop,
     refuse_unless_open,
 )
@@ -34,7 +35,6 @@ from sessions.errors import Conflict, InvalidInput, NotFound, Refused
 from sessions.live import broadcast, events
 from sessions.models import (
     MATRIX_POINTS,
-    Attendance,
     Ballot,
     Change,
     Cluster,
@@ -454,7 +454,7 @@ def cast_many(commands: list[dict[str, Any]], reads: BatchReads) -> list[CastRes
         if unknown:
             raise TypeError(f"cast_many() got unexpected arguments {sorted(unknown)}")
     outcomes: list[CastResult | Refused | None] = [None] * len(commands)
-    attendances = _locked_attendances(commands)
+    attendances = locked_attendances(commands)
     # The preamble, the poll, and the key: replays are answered as landed, as by cast_in.
     keys: dict[int, str | None] = {}
     for i, command in enumerate(commands):
@@ -498,22 +498,6 @@ def cast_many(commands: list[dict[str, Any]], reads: BatchReads) -> list[CastRes
 
 def _pair(command: dict[str, Any]) -> tuple[int, int]:
     return command["poll_id"], command["delegate_id"]
-
-
-def _locked_attendances(commands: list[dict[str, Any]]) -> dict[tuple[int, int], Attendance]:
-    wanted: dict[int, set[int]] = {}
-    for command in commands:
-        wanted.setdefault(command["workshop_id"], set()).add(command["delegate_id"])
-    found: dict[tuple[int, int], Attendance] = {}
-    for workshop_id, delegates in sorted(wanted.items()):
-        locked = (
-            Attendance.objects.select_for_update(of=("self",))
-            .filter(workshop_id=workshop_id, delegate_id__in=sorted(delegates))
-            .order_by("delegate_id")
-        )
-        for attendance in locked:
-            found[(workshop_id, attendance.delegate_id)] = attendance
-    return found
 
 
 def _update_ballots(ballots: list[Ballot]) -> None:

@@ -1,4 +1,5 @@
-"""The process's batched vote writer: the votes that arrive together are written together.
+"""The process's batched writer of the room's taps: the dot votes and the Q&A's upvotes that
+arrive together are written together.
 
 A socket vote is a transaction of about ten statements (`voting.services.cast_in`); run one
 at a time on the process's one database thread, a room voting at once queues behind the
@@ -20,9 +21,17 @@ call to the process's database thread and one transaction:
 - nothing is answered before its transaction has committed. The pushes of a batch are
   gathered (`broadcast.gathered`): one mark per workshop, not one per vote.
 
-An `answer` callable given with a vote runs on the database thread right after the commit,
-in the same call, and its result is what `cast` returns (the socket renders its ack there
-without a second trip to the database thread).
+An upvote (`upvote`) rides the same batches: in the same transaction, after the batch's
+votes, the batch's upvotes written together by `questions.services.upvote_many` (each
+decided alone, refused alone; the same preamble, refusals, key and constraints as
+`questions.services.upvote_in`, the code of an upvote alone), or if the database refuses
+that, each in a savepoint of its own running `upvote_in`, with the workshop locked and read
+once; tried again alone (`questions.services.upvote_committed`) like a vote, answered after
+the commit with the version that shows it.
+
+An `answer` callable given with a vote or an upvote runs on the database thread right after
+the commit, in the same call, and its result is what `cast` (or `upvote`) returns (the socket
+renders its ack there without a second trip to the database thread).
 
 The writer starts on the running loop the first time it is used (again on a new loop, and
 again if its task ever ended), and logs and goes on after any error. Socket votes and HTTP
@@ -46,6 +55,8 @@ from django.db import DatabaseError, connections, transaction
 from sessions.errors import Refused
 from sessions.live import broadcast
 from sessions.models import Change
+from sessions.questions import read as question_reads
+from sessions.questions import services as questions
 from sessions.voting import services as voting
 
 log = logging.getLogger(__name__)
@@ -78,15 +89,20 @@ def release_connections() -> None:
             connection.close_if_unusable_or_obsolete()
 
 
+VOTE = "vote"
+UPVOTE = "upvote"
+
+
 @dataclass
 class Pending:
     command: dict[str, Any]
-    answer: Callable[[voting.CastResult], Any] | None
+    answer: Callable[[Any], Any] | None
     future: asyncio.Future[Any]
     # Filled on the database thread: what happened, resolved on the loop after commit.
     result: Any = None
     error: BaseException | None = None
     retry: bool = field(default=False)
+    kind: str = VOTE  # VOTE (voting.cast_in) or UPVOTE (questions.upvote_in)
 
 
 class VoteWriter:
@@ -115,6 +131,23 @@ class VoteWriter:
         future = asyncio.get_running_loop().create_future()
         command = {**command, "workshop_id": workshop_id, "delegate_id": delegate_id}
         queue.put_nowait(Pending(command, answer, future))
+        return await future
+
+    async def upvote(
+        self,
+        *,
+        workshop_id: int,
+        delegate_id: int,
+        answer: Callable[[questions.UpvoteResult], Any] | None = None,
+        **command: Any,
+    ) -> Any:
+        """Carry out one upvote (`questions.upvote_in`'s arguments) with the votes and
+        upvotes arriving now: returns the `UpvoteResult`, or what `answer(result)` returned;
+        raises its `Refused`. Either only once its transaction has committed."""
+        queue = self._started()
+        future = asyncio.get_running_loop().create_future()
+        command = {**command, "workshop_id": workshop_id, "delegate_id": delegate_id}
+        queue.put_nowait(Pending(command, answer, future, kind=UPVOTE))
         return await future
 
     def _started(self) -> asyncio.Queue[Pending]:
@@ -174,8 +207,10 @@ def write_batch(batch: list[Pending]) -> None:
                 reads = voting.BatchReads()
                 for pending in batch:
                     reads.lock(pending.command["workshop_id"])
-                if not _write_together(batch, reads):
-                    _write_each(batch, reads)
+                votes = [pending for pending in batch if pending.kind == VOTE]
+                if votes and not _write_together(votes, reads):
+                    _write_each(votes, reads)
+                _write_upvotes([pending for pending in batch if pending.kind == UPVOTE], reads)
         except Exception:
             log.exception("a batch of %d votes failed; trying each alone", len(batch))
             for pending in batch:
@@ -187,11 +222,30 @@ def write_batch(batch: list[Pending]) -> None:
     versions: dict[int, int] = {}
     for pending in batch:
         result = pending.result
-        if pending.error is None and isinstance(result, voting.CastResult) and not result.replayed:
+        if (
+            pending.error is None
+            and isinstance(result, voting.CastResult | questions.UpvoteResult)
+            and not result.replayed
+        ):
             workshop_id = pending.command["workshop_id"]
             if workshop_id not in versions:
                 versions[workshop_id] = Change.objects.version_of(workshop_id)
             result.version = result.version or versions[workshop_id]
+    # The questions each upvoting delegate has upvoted, for the answers: one read (if it
+    # fails, each answer reads its own: what committed is answered as committed).
+    upvoters = [
+        ((pending.command["workshop_id"], pending.command["delegate_id"]), pending.result)
+        for pending in batch
+        if pending.error is None and isinstance(pending.result, questions.UpvoteResult)
+    ]
+    if upvoters:
+        try:
+            upvoted = question_reads.upvoted_of(pair for pair, _result in upvoters)
+        except DatabaseError:
+            log.exception("reading the upvotes of a batch's delegates failed")
+            upvoted = {}
+        for pair, result in upvoters:
+            result.upvoted = upvoted.get(pair)
     for pending in batch:
         if pending.error is None and pending.answer is not None:
             try:
@@ -237,10 +291,49 @@ def _write_each(batch: list[Pending], reads: voting.BatchReads) -> None:
             pending.retry = True
 
 
+def _write_upvotes(batch: list[Pending], reads: voting.BatchReads) -> None:
+    """The batch's upvotes: together in a few statements (`questions.upvote_many`), in a
+    savepoint; if the database refused them (a constraint one broke), one by one, each in a
+    savepoint of its own (`questions.upvote_in`), with the workshop the batch locked."""
+    if not batch:
+        return
+    try:
+        with transaction.atomic():
+            outcomes = questions.upvote_many(
+                [pending.command for pending in batch], reads.workshops
+            )
+    except DatabaseError:
+        log.warning("a batch of %d upvotes written together failed; writing each", len(batch))
+    except Exception:  # a malformed command among them: each one finds its own fate
+        log.exception("a batch of %d upvotes could not be written together", len(batch))
+    else:
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            pending.retry = False
+            if isinstance(outcome, Refused):
+                pending.result, pending.error = None, outcome
+            else:
+                pending.result, pending.error = outcome, None
+        return
+    for pending in batch:
+        pending.result, pending.error, pending.retry = None, None, False
+        workshop = reads.workshops.get(pending.command["workshop_id"])
+        try:
+            with transaction.atomic():
+                pending.result = questions.upvote_in(**pending.command, workshop=workshop)
+        except Refused as refusal:
+            pending.error = refusal
+        except Exception:
+            log.exception("an upvote failed in its batch; trying it alone")
+            pending.retry = True
+
+
 def _write_alone(pending: Pending) -> None:
     pending.result, pending.error = None, None
     try:
-        pending.result = voting.cast(**pending.command)
+        if pending.kind == UPVOTE:
+            pending.result = questions.upvote_committed(**pending.command)
+        else:
+            pending.result = voting.cast(**pending.command)
     except Exception as error:  # a Refused, or what the caller must hear about
         pending.error = error
 

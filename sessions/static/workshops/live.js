@@ -572,11 +572,29 @@
   // phone upvoted and the order it chose (#my-questions, drawn for this delegate with the page
   // and with each of their own answers) are applied to it here: an upvote shows pressed and
   // its form takes it back, the newest come first when asked. What a fresh page draws.
+  // A command key as the server's forms carry them (a random UUID, version 4); the page may
+  // not be a secure context, where crypto.randomUUID is missing.
+  function freshKey() {
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
   function applyMyQuestions() {
     var mine = document.getElementById("my-questions");
     var list = document.querySelector("#questions [data-qa-list]");
     if (!mine) return;
     var upvoted = (mine.getAttribute("data-upvoted") || "").split(" ").filter(Boolean);
+    // The upvote this answer acknowledges is done: its form gets a fresh key at once, so a
+    // second tap (taking it back) before the next push is a new command, not a replay.
+    var acked = mine.getAttribute("data-ack");
+    if (acked) {
+      document.querySelectorAll('#questions form.qa-upvote input[name="key"]').forEach(function (field) {
+        if (field.value === acked) field.value = freshKey();
+      });
+    }
     var sort = mine.getAttribute("data-sort") === "new" ? "new" : "top";
     document.querySelectorAll("#questions .qa-sort a[data-sort]").forEach(function (link) {
       if (link.getAttribute("data-sort") === sort) link.setAttribute("aria-current", "true");

@@ -1,5 +1,10 @@
-// A phone's ballot taps over the page's open WebSocket (live.js), instead of one HTTP POST each.
+// A phone's ballot taps and Q&A upvotes over the page's open WebSocket (live.js), instead of
+// one HTTP POST each.
 //
+// - A tap on a Q&A upvote form (data-upvote) is the socket command
+//   {"type": "upvote", "question", "up", "questions", "key"}, answered with the delegate's
+//   #my-questions carrying data-ack="<key>" (and the #flash message), or the #flash error
+//   naming the key; everything below holds for it as for a ballot tap.
 // - A tap on a ballot form (data-vote) while the socket is live is sent as the socket command
 //   {"type": "vote", ...the form's own fields, its key}; the form shows "Sending…" (aria-busy,
 //   its buttons disabled) until the server's answer: the delegate's #ballot carrying
@@ -17,6 +22,7 @@
   var ANSWER_MS = 20000;
   var inflight = []; // {key, fields, identity, url, socket, http, timer}
   var socket = null;
+  var FORMS = "form[data-vote], form[data-upvote]";
 
   function live() {
     return socket !== null && socket.readyState === WebSocket.OPEN &&
@@ -35,15 +41,20 @@
     }).map(function (i) { return i.name + "=" + i.value; }).sort().join("&");
   }
 
+  // The socket command of a tap: its type and the form's own fields, or null.
   function fieldsOf(form, submitter) {
     var data = new FormData(form);
     if (submitter && submitter.name) data.set(submitter.name, submitter.value);
+    var upvote = form.hasAttribute("data-upvote");
     var fields = {};
-    ["poll", "option", "action", "value", "key"].forEach(function (name) {
+    var names = upvote ? ["question", "up", "questions", "key"] : ["poll", "option", "action", "value", "key"];
+    var numbers = upvote ? ["question"] : ["poll", "option", "value"];
+    names.forEach(function (name) {
       var value = data.get(name);
       if (value === null || value === "") return;
-      fields[name] = name !== "action" && name !== "key" && /^\d{1,18}$/.test(value) ? Number(value) : value;
+      fields[name] = numbers.indexOf(name) !== -1 && /^\d{1,18}$/.test(value) ? Number(value) : value;
     });
+    if (upvote) return fields.question && fields.up && fields.key ? fields : null;
     return fields.poll && fields.action && fields.key ? fields : null;
   }
 
@@ -80,7 +91,7 @@
   function refreshMarks() {
     var wanted = {};
     inflight.forEach(function (tap) { wanted[tap.identity] = true; });
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-vote]"), function (form) {
+    Array.prototype.forEach.call(document.querySelectorAll(FORMS), function (form) {
       var busy = form.hasAttribute("data-sending");
       var want = wanted[identity(form)] === true;
       if (want && !busy) mark(form);
@@ -114,7 +125,7 @@
 
   function send(tap) {
     tap.socket = socket;
-    socket.send(JSON.stringify(Object.assign({ type: "vote" }, tap.fields)));
+    socket.send(JSON.stringify(Object.assign({ type: tap.type }, tap.fields)));
     // A live socket that never answers the tap (it carries pongs, not the answer): HTTP then.
     clearTimeout(tap.timer);
     tap.timer = setTimeout(function () {
@@ -141,14 +152,14 @@
     };
     htmx.ajax("POST", tap.url, { source: source, values: tap.fields, swap: "none" })
       .then(function () {
-        confirmTap(tap.fields.option, tap.key);
+        if (tap.type === "vote") confirmTap(tap.fields.option, tap.key);
         done();
       }, done);
   }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches("form[data-vote]")) return;
+    if (!form.matches || !form.matches(FORMS)) return;
     var identityOfForm = identity(form);
     var pending = inflight.some(function (tap) { return tap.identity === identityOfForm; });
     var fields = pending ? null : fieldsOf(form, event.submitter);
@@ -157,12 +168,12 @@
     event.stopImmediatePropagation();
     if (pending) return; // the same control's tap is in flight: its answer brings fresh keys
     var tap = {
-      key: fields.key, fields: fields, identity: identityOfForm, socket: null, http: false,
+      type: form.hasAttribute("data-upvote") ? "upvote" : "vote", key: fields.key, fields: fields, identity: identityOfForm, socket: null, http: false,
       timer: null, url: form.getAttribute("hx-post") || form.getAttribute("action"),
     };
     inflight.push(tap);
     mark(form);
-    announce("Sending your vote…");
+    announce(tap.type === "upvote" ? "Sending your upvote…" : "Sending your vote…");
     try {
       send(tap);
     } catch (e) {
@@ -198,7 +209,9 @@
   });
   document.addEventListener("htmx:wsAfterMessage", function () {
     if (!answered) return;
-    if (answered.counted) {
+    if (answered.counted && answered.tap.type === "upvote") {
+      announce(""); // the answer's #flash says it (as over HTTP)
+    } else if (answered.counted) {
       // As the HTTP answer does, a counted tap clears an earlier message.
       var flash = document.getElementById("flash");
       if (flash) {
