@@ -452,3 +452,59 @@ def test_a_delegate_sees_their_words_and_erasing_keeps_them_anonymous(
     word = CloudWord.objects.get()
     assert word.delegate is None
     assert shown(cloud) == [("Overloaded", 1)]  # the count stays
+
+
+def edit(client: Client, workshop, cloud, **fields):
+    data = {"title": cloud.step.title, "body": "", "prompt": cloud.prompt, "words_each": 3}
+    url = reverse("workshops:step_edit", args=[workshop.pk, cloud.step.pk])
+    return client.post(url, {**data, **fields})
+
+
+def test_the_edit_page_changes_the_prompt_and_the_number_of_words(
+    workshop, cloud, facilitator_client
+):
+    url = reverse("workshops:step_edit", args=[workshop.pk, cloud.step.pk])
+    page = facilitator_client.get(url).content.decode()
+    assert "The word cloud" in page
+    assert 'name="words_each" value="3"' in page
+    version = Change.objects.version_of(workshop.pk)
+    response = edit(facilitator_client, workshop, cloud, prompt="One word for Monday", words_each=5)
+    assert response.status_code == 302
+    cloud.refresh_from_db()
+    assert (cloud.prompt, cloud.words_each) == ("One word for Monday", 5)
+    assert Change.objects.version_of(workshop.pk) > version  # the screens are told
+
+
+def test_once_words_are_given_their_number_stays_and_the_prompt_can_still_change(
+    workshop, cloud, facilitator_client
+):
+    assert send(person(workshop), workshop, cloud, "Busy", "Lean", "Hopeful").status_code == 302
+    assert CloudWord.objects.filter(cloud=cloud).count() == 3
+    response = edit(facilitator_client, workshop, cloud, prompt="Changed", words_each=1)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "how many each delegate may give can no longer change" in page
+    assert 'aria-invalid="true"' in page
+    cloud.refresh_from_db()
+    assert (cloud.prompt, cloud.words_each) == (str(cloud_service.DEFAULT_PROMPT), 3)
+    assert cloud.step.title == "In one word"  # the whole edit refused, nothing half-saved
+    assert edit(facilitator_client, workshop, cloud, prompt="Changed").status_code == 302
+    cloud.refresh_from_db()
+    assert (cloud.prompt, cloud.words_each) == ("Changed", 3)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"prompt": "  "}, "A word cloud needs a prompt."),
+        ({"words_each": 11}, "less than or equal"),
+    ],
+)
+def test_a_blank_prompt_or_an_out_of_range_number_is_refused_on_the_edit_page(
+    workshop, cloud, facilitator_client, fields, message
+):
+    response = edit(facilitator_client, workshop, cloud, **fields)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    cloud.refresh_from_db()
+    assert cloud.words_each == 3

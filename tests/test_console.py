@@ -243,6 +243,26 @@ def test_an_event_has_a_time_zone_and_a_retention_period(facilitator_client):
     assert event.retention_days == 30
 
 
+def test_an_event_holds_back_its_own_words_in_clouds_and_questions(facilitator_client):
+    from sessions.moderation import held_back
+
+    data = {"name": "Day", "date": "2026-12-02", "held_words": " Arse\r\n\r\nwanker \r\narse"}
+    response = facilitator_client.post(url("console_home"), data)
+    assert response.status_code == 302
+    event = Event.objects.get(name="Day")
+    assert event.held_words == "arse\nwanker"
+    assert held_back("what an arse", event.extra_held_words)
+
+
+def test_an_over_long_list_of_held_words_is_refused_with_a_message(facilitator_client):
+    data = {"name": "Day", "date": "2026-12-02", "held_words": "x" * 4001}
+    response = facilitator_client.post(url("console_home"), data)
+    assert response.status_code == 400
+    assert "Keep the list under 4000 characters." in html(response)
+    assert 'aria-invalid="true"' in html(response)
+    assert not Event.objects.filter(name="Day").exists()
+
+
 def test_an_unknown_time_zone_is_refused_with_a_message(facilitator_client):
     data = {"name": "Day", "date": "2026-12-02", "time_zone": "Mars/Olympus"}
     response = facilitator_client.post(url("console_home"), data)

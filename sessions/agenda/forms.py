@@ -20,6 +20,7 @@ from sessions.models import (
     Workshop,
     default_time_zone,
 )
+from sessions.moderation import HELD_WORDS_MAX, event_words
 from sessions.steps import kind_of
 from sessions.voting.forms import PollFieldsMixin
 
@@ -27,14 +28,23 @@ from sessions.voting.forms import PollFieldsMixin
 class EventForm(forms.ModelForm[Event]):
     class Meta:
         model = Event
-        fields = ["name", "date", "venue", "time_zone", "retention_days"]
-        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
-        labels = {"retention_days": "Keep personal data for (days after the event)"}
+        fields = ["name", "date", "venue", "time_zone", "retention_days", "held_words"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "held_words": forms.Textarea(attrs={"rows": 3, "maxlength": HELD_WORDS_MAX}),
+        }
+        labels = {
+            "retention_days": "Keep personal data for (days after the event)",
+            "held_words": "Words to hold back for you (optional)",
+        }
         help_texts = {
             "time_zone": "Commitment dates and the hour follow-up messages go out follow it, "
             "e.g. Europe/London.",
             "retention_days": "After this, contact details and the links between delegates "
             "and their words are removed; totals stay.",
+            "held_words": "One word or phrase per line. Word clouds and questions that use "
+            "one wait for you before the room sees them, as do those on the standard list "
+            "of English swear words.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -54,6 +64,14 @@ class EventForm(forms.ModelForm[Event]):
         if zone not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("Give a time zone such as Europe/London."))
         return zone
+
+    def clean_held_words(self) -> str:
+        words: str = self.cleaned_data["held_words"]
+        if len(words) > HELD_WORDS_MAX:
+            raise forms.ValidationError(
+                _("Keep the list under %(most)d characters.") % {"most": HELD_WORDS_MAX}
+            )
+        return "\n".join(event_words(words))
 
     def clean_retention_days(self) -> int:
         days = self.cleaned_data["retention_days"]

@@ -204,7 +204,7 @@ def create_event(
     *, user: User, name: str, date: datetime.date, venue: str = "", **settings: Any
 ) -> Event:
     """A new event facilitated by `user`; `settings` are Event fields (time_zone,
-    retention_days) left at their defaults when not given."""
+    retention_days, held_words) left at their defaults when not given."""
     event = Event.objects.create(name=name, date=date, venue=venue, **settings)
     event.facilitators.add(user)
     return event

@@ -29,6 +29,8 @@ from sessions.agenda.forms import (
     WorkshopForm,
 )
 from sessions.agenda.shown import as_shown
+from sessions.cloud import services as words
+from sessions.cloud.forms import CloudEditForm
 from sessions.commands import invalid_form
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.ideas import services as ideas
@@ -36,7 +38,7 @@ from sessions.ideas.forms import BoardEditForm
 from sessions.live.audiences import FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
-from sessions.models import Board, Event, Poll, Step, Workshop
+from sessions.models import Board, Event, Poll, Step, WordCloud, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
 from sessions.steps import kind_of
@@ -194,15 +196,26 @@ def step_edit(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int)
     if poll_form is not None:
         _offer_ideas_steps(poll_form, workshop)
     board_form = BoardEditForm(data, initial=_board_initial(board)) if board else None
-    extra_forms = [f for f in (poll_form, board_form) if f is not None]
+    cloud = WordCloud.objects.filter(step=step).first()
+    cloud_form = CloudEditForm(data, initial=_cloud_initial(cloud)) if cloud else None
+    extra_forms = [f for f in (poll_form, board_form, cloud_form) if f is not None]
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
-        with transaction.atomic():
-            services.edit_step(step=step, **form.cleaned_data)
-            if poll is not None and poll_form is not None:
-                voting.configure_poll(poll=poll, settings=poll_form.poll_settings())
-            if board is not None and board_form is not None:
-                ideas.configure_board(board=board, **board_form.cleaned_data)
-        return redirect(_console_url(workshop))
+        try:
+            with transaction.atomic():
+                services.edit_step(step=step, **form.cleaned_data)
+                if poll is not None and poll_form is not None:
+                    voting.configure_poll(poll=poll, settings=poll_form.poll_settings())
+                if board is not None and board_form is not None:
+                    ideas.configure_board(board=board, **board_form.cleaned_data)
+                if cloud is not None and cloud_form is not None:
+                    words.configure_cloud(cloud=cloud, **cloud_form.cleaned_data)
+            return redirect(_console_url(workshop))
+        except InvalidInput as refused:
+            if cloud_form is None or not refused.errors:
+                raise
+            for name, messages in refused.errors.items():
+                for message in messages:
+                    cloud_form.add_error(name if name in cloud_form.fields else None, message)
     status = 400 if form.errors or any(f.errors for f in extra_forms) else 200
     context = {
         "workshop": workshop,
@@ -210,8 +223,13 @@ def step_edit(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int)
         "form": form,
         "poll_form": poll_form,
         "board_form": board_form,
+        "cloud_form": cloud_form,
     }
     return render(request, "workshops/step_edit.html", context, status=status)
+
+
+def _cloud_initial(cloud: WordCloud | None) -> dict[str, Any]:
+    return {} if cloud is None else {"prompt": cloud.prompt, "words_each": cloud.words_each}
 
 
 def _board_initial(board: Board | None) -> dict[str, Any]:

@@ -79,3 +79,17 @@ class CloudFieldsMixin(forms.Form):
     cloud_approval = forms.BooleanField(
         required=False, label=_("Approve words before they reach the projector")
     )
+
+
+class CloudEditForm(forms.Form):
+    """A word cloud step's prompt and how many words each delegate may give, on the step's
+    edit page (the number can change until the first word is given: the service says so)."""
+
+    prompt = forms.CharField(
+        max_length=CLOUD_PROMPT_MAX,
+        label=_("Prompt"),
+        error_messages={"required": _("A word cloud needs a prompt.")},
+    )
+    words_each = forms.IntegerField(
+        min_value=1, max_value=CLOUD_WORDS_MOST, label=_("Words each delegate may give")
+    )

@@ -173,6 +173,29 @@ def require_approval(*, cloud: WordCloud, needs_approval: bool) -> WordCloud:
     return cloud
 
 
+WORDS_EACH_FIXED = _(
+    "Words have been given, so how many each delegate may give can no longer change."
+)
+
+
+@transaction.atomic
+def configure_cloud(*, cloud: WordCloud, prompt: str, words_each: int) -> WordCloud:
+    """Change the prompt (at any time) and how many words each delegate may give (until the
+    first word is given, as a vote's limits: a delegate's words are never more than the
+    cloud allows). A delegate's words wait for the workshop's lock, which this takes, so a
+    word in flight is either counted before the check or sent under the new number."""
+    if not 1 <= words_each <= CLOUD_WORDS_MOST:
+        raise InvalidInput(WORDS_EACH, {"words_each": [WORDS_EACH]})
+    cloud, workshop = _locked(cloud)
+    if words_each != cloud.words_each and CloudWord.objects.filter(cloud=cloud).exists():
+        raise InvalidInput(str(WORDS_EACH_FIXED), {"words_each": [str(WORDS_EACH_FIXED)]})
+    cloud.prompt = prompt.strip()[:CLOUD_PROMPT_MAX] or str(DEFAULT_PROMPT)
+    cloud.words_each = words_each
+    cloud.save(update_fields=["prompt", "words_each"])
+    changed(workshop.pk, events.CLOUD_CONFIGURED)
+    return cloud
+
+
 # --- delegates' words --------------------------------------------------------------------------
 
 
