@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 
 from sessions.errors import NotFound
 from sessions.identity import delegate_keys, read_delegate_key
@@ -164,3 +165,12 @@ def on_screen(model: type[StepRow], workshop: Workshop) -> StepRow | None:
         return None
     rows = model._default_manager.select_related("step")
     return rows.filter(step_id=workshop.current_step_id).first()
+
+
+def required_on_screen(model: type[StepRow], workshop: Workshop, moved_on: StrPromise) -> StepRow:
+    """As `on_screen`, for a delegate's command on the step: refused with `moved_on` (the room
+    has moved on, in that kind's words) when the step on screen is not one of `model`'s."""
+    row = on_screen(model, workshop)
+    if row is None:
+        raise NotFound(moved_on)
+    return row

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
 from sessions import ratelimit
-from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
+from sessions.access import get_membership, get_workshop_for_facilitator, required_on_screen
 from sessions.agenda.shown import as_shown
 from sessions.cloud import services
 from sessions.cloud.forms import (
@@ -26,7 +26,7 @@ from sessions.cloud.forms import (
 )
 from sessions.cloud.read import render_my_words
 from sessions.commands import invalid_form
-from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import CloudTerm, Delegate, WordCloud, Workshop
@@ -38,11 +38,7 @@ if TYPE_CHECKING:
 # --- delegates -----------------------------------------------------------------------------
 
 
-def _current_cloud(workshop: Workshop) -> WordCloud:
-    cloud = on_screen(WordCloud, workshop)
-    if cloud is None:
-        raise NotFound(_("The room has moved on: the word cloud is not on screen now."))
-    return cloud
+CLOUD_MOVED_ON = _("The room has moved on: the word cloud is not on screen now.")
 
 
 @never_cache
@@ -50,7 +46,11 @@ def _current_cloud(workshop: Workshop) -> WordCloud:
 def my_words(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's words form with their words (fetched when the cloud shows)."""
     workshop, delegate = get_membership(request, workshop_id)
-    return HttpResponse(render_my_words(_current_cloud(workshop), delegate.pk, request))
+    return HttpResponse(
+        render_my_words(
+            required_on_screen(WordCloud, workshop, CLOUD_MOVED_ON), delegate.pk, request
+        )
+    )
 
 
 @require_POST
@@ -121,7 +121,7 @@ def _form_again(
     typed: list[str],
 ) -> HttpResponse:
     message = "; ".join(" ".join(str(m) for m in e) for e in errors.values()) or NOT_UNDERSTOOD
-    cloud = _current_cloud(workshop)
+    cloud = required_on_screen(WordCloud, workshop, CLOUD_MOVED_ON)
     html = render_my_words(cloud, delegate.pk, request, errors=errors, typed=typed)
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "error"})
     return HttpResponse(html + flash, status=400)

@@ -19,10 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_stubs_ext import StrOrPromise
 
 from sessions import ratelimit
-from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
+from sessions.access import get_membership, get_workshop_for_facilitator, required_on_screen
 from sessions.agenda.shown import as_shown
 from sessions.commands import parse_int
-from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.ideas import reactions, suggestions
 from sessions.ideas import services as ideas
 from sessions.ideas.clustering import EXPLANATION, suggest_clusters
@@ -46,11 +46,7 @@ STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is 
 # --- delegates -----------------------------------------------------------------------------
 
 
-def _current_board(workshop: Workshop) -> Board:
-    board = on_screen(Board, workshop)
-    if board is None:
-        raise NotFound(_("The room has moved on: ideas are not being collected now."))
-    return board
+IDEAS_MOVED_ON = _("The room has moved on: ideas are not being collected now.")
 
 
 @never_cache
@@ -58,7 +54,9 @@ def _current_board(workshop: Workshop) -> Board:
 def my_ideas(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's own ideas and the form to send one (fetched when an ideas step shows)."""
     workshop, delegate = get_membership(request, workshop_id)
-    return HttpResponse(render_my_ideas(_current_board(workshop), delegate.pk, request))
+    return HttpResponse(
+        render_my_ideas(required_on_screen(Board, workshop, IDEAS_MOVED_ON), delegate.pk, request)
+    )
 
 
 @require_POST

@@ -14,9 +14,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from sessions import ratelimit
-from sessions.access import get_membership, get_workshop_for_facilitator, on_screen
+from sessions.access import get_membership, get_workshop_for_facilitator, required_on_screen
 from sessions.agenda.shown import as_shown
-from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import Delegate, Pulse, PulseAnswer, Step, Workshop
@@ -31,11 +31,7 @@ if TYPE_CHECKING:
 # --- delegates -----------------------------------------------------------------------------
 
 
-def _current_pulse(workshop: Workshop) -> Pulse:
-    pulse = on_screen(Pulse, workshop)
-    if pulse is None:
-        raise NotFound(_("The room has moved on: the pulse is not on screen now."))
-    return pulse
+PULSE_MOVED_ON = _("The room has moved on: the pulse is not on screen now.")
 
 
 @never_cache
@@ -43,7 +39,9 @@ def _current_pulse(workshop: Workshop) -> Pulse:
 def my_pulse(request: HttpRequest, workshop_id: int) -> HttpResponse:
     """The delegate's pulse form with their answer (fetched when the pulse shows)."""
     workshop, delegate = get_membership(request, workshop_id)
-    return HttpResponse(render_my_pulse(_current_pulse(workshop), delegate.pk, request))
+    return HttpResponse(
+        render_my_pulse(required_on_screen(Pulse, workshop, PULSE_MOVED_ON), delegate.pk, request)
+    )
 
 
 @require_POST
@@ -85,7 +83,11 @@ def _form_again(
 ) -> HttpResponse:
     message = "; ".join(" ".join(str(m) for m in e) for e in errors.values()) or NOT_UNDERSTOOD
     html = render_my_pulse(
-        _current_pulse(workshop), delegate.pk, request, errors=errors, data=request.POST
+        required_on_screen(Pulse, workshop, PULSE_MOVED_ON),
+        delegate.pk,
+        request,
+        errors=errors,
+        data=request.POST,
     )
     flash = render_to_string("workshops/flash.html", {"message": message, "level": "error"})
     return HttpResponse(html + flash, status=400)
