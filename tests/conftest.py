@@ -276,3 +276,19 @@ def browser():
             chromium.close()
     finally:
         del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def contexts(browser):
+    """The test's browser contexts, closed before the database is flushed: a page left open
+    (one polling over HTTP) could hold a lock the flush waits for."""
+    opened = []
+
+    def new(**options):
+        context = browser.new_context(**options)
+        opened.append(context)
+        return context
+
+    yield new
+    for context in opened:
+        context.close()

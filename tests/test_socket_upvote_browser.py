@@ -36,21 +36,6 @@ def question(workshop):
     return qa.ask(workshop_id=workshop.pk, delegate_id=author.pk, text=TEXT)
 
 
-@pytest.fixture
-def contexts(browser):
-    """The test's browser contexts, closed before the database is flushed."""
-    opened = []
-
-    def new(**options):
-        context = browser.new_context(**options)
-        opened.append(context)
-        return context
-
-    yield new
-    for context in opened:
-        context.close()
-
-
 class Watch:
     """What a phone context's pages send: HTTP POSTs to the upvote address, socket frames."""
 

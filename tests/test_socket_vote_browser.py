@@ -40,22 +40,6 @@ def open_vote(workshop):
     return voting.open_poll(poll=step.poll)
 
 
-@pytest.fixture
-def contexts(browser):
-    """The test's browser contexts, closed before the database is flushed: a page left open
-    (one polling over HTTP) could hold a lock the flush waits for."""
-    opened = []
-
-    def new(**options):
-        context = browser.new_context(**options)
-        opened.append(context)
-        return context
-
-    yield new
-    for context in opened:
-        context.close()
-
-
 def row(page: Page, label: str):
     return page.locator("#ballot li.ballot-option").filter(
         has=page.locator(".option-label", has_text=label)
