@@ -32,6 +32,8 @@ from sessions.models.commitments import (
 from sessions.models.core import (
     DEFAULT_RETENTION_DAYS,
     NAME_MAX,
+    NOTES_MAX,
+    PLANNED_MINUTES_MAX,
     TEXT_MAX,
     TITLE_MAX,
     Attendance,
@@ -106,6 +108,8 @@ __all__ = [
     "MAX_IDEAS_PER_DELEGATE",
     "MEASURE_MAX",
     "NAME_MAX",
+    "NOTES_MAX",
+    "PLANNED_MINUTES_MAX",
     "PROMPT_MAX",
     "PULSE_POINTS",
     "PULSE_WORD_MAX",

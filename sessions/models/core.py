@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connections, models
+from django.db.models import Q
 from django.utils import timezone
 
 from sessions.moderation import event_words
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 TITLE_MAX = 120
 TEXT_MAX = 1000
 NAME_MAX = 40
+NOTES_MAX = 2000
+PLANNED_MINUTES_MAX = 240  # a step planned longer than a conference's half day is a typo
 
 
 def join_code_expiry() -> datetime.datetime:
@@ -190,11 +193,22 @@ class Step(models.Model):
     title = models.CharField(max_length=TITLE_MAX)
     body = models.TextField(max_length=TEXT_MAX, blank=True)
     config = models.JSONField(default=dict, blank=True)
+    # What the facilitator reads at the front (the console and the remote, never the
+    # projector or the phones) and how long they plan to spend on the step.
+    notes = models.TextField(max_length=NOTES_MAX, blank=True)
+    planned_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["position", "id"]
         indexes = [models.Index(fields=["workshop", "position"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_minutes__isnull=True)
+                | Q(planned_minutes__gte=1, planned_minutes__lte=PLANNED_MINUTES_MAX),
+                name="step_planned_minutes_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
