@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -31,6 +30,7 @@ from sessions.live.audiences import FACILITATOR
 from sessions.live.views import answer
 from sessions.models import CloudTerm, Delegate, WordCloud, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
+from sessions.responses import form_refused, with_flash
 
 if TYPE_CHECKING:
     from sessions.errors import FieldErrors
@@ -109,8 +109,7 @@ def _sent(
         return redirect("workshops:phone", workshop_id=workshop.pk)
     cloud = services.cloud_for(workshop, cloud_id)
     message = _("Already counted.") if replayed else ""
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    return HttpResponse(render_my_words(cloud, delegate.pk, request, sent=True) + flash)
+    return with_flash(render_my_words(cloud, delegate.pk, request, sent=True), message)
 
 
 def _form_again(
@@ -120,11 +119,9 @@ def _form_again(
     errors: FieldErrors,
     typed: list[str],
 ) -> HttpResponse:
-    message = "; ".join(" ".join(str(m) for m in e) for e in errors.values()) or NOT_UNDERSTOOD
     cloud = required_on_screen(WordCloud, workshop, CLOUD_MOVED_ON)
     html = render_my_words(cloud, delegate.pk, request, errors=errors, typed=typed)
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "error"})
-    return HttpResponse(html + flash, status=400)
+    return form_refused(html, errors)
 
 
 # --- the facilitator -----------------------------------------------------------------------

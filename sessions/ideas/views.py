@@ -39,6 +39,7 @@ from sessions.live.regions import render_regions
 from sessions.live.views import answer
 from sessions.models import MAX_CLUSTERS, Board, Idea, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
+from sessions.responses import with_flash
 
 STAGE_TIME_DIGITS = 6  # far beyond the longest stage; the service says what is allowed
 
@@ -80,8 +81,7 @@ def idea_send(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     board = Board.objects.select_related("step").get(pk=data["board"])
     message = _("Already sent.") if idea is None else ""
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    return HttpResponse(render_my_ideas(board, delegate.pk, request, sent=True) + flash)
+    return with_flash(render_my_ideas(board, delegate.pk, request, sent=True), message)
 
 
 # --- the facilitator -----------------------------------------------------------------------
@@ -349,11 +349,10 @@ def plus_one(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     message = _("Already sent.") if done is None else ""
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     frame = render_regions(
         workshop.pk, DELEGATE, ("reactions",), request=request, delegate=delegate
     )
-    return HttpResponse(frame.joined() + flash)
+    return with_flash(frame.joined(), message)
 
 
 # --- delegates' cluster suggestions --------------------------------------------------------
@@ -383,9 +382,8 @@ def suggest_theme(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     message = (
         _("Already sent.") if suggestion is None else _("Thank you: the facilitator will see it.")
     )
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
     frame = render_regions(workshop.pk, DELEGATE, ("suggest",), request=request, delegate=delegate)
-    return HttpResponse(frame.joined() + flash)
+    return with_flash(frame.joined(), message)
 
 
 @login_required

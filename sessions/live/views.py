@@ -4,7 +4,6 @@ regions it changed."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_safe
@@ -14,7 +13,7 @@ from sessions.access import get_workshop_for_display
 from sessions.live.audiences import PROJECTOR, REGIONS
 from sessions.live.regions import render_regions
 from sessions.requests import HtmxHttpRequest
-from sessions.responses import request_base_url
+from sessions.responses import flash, request_base_url
 
 
 @require_safe
@@ -73,5 +72,4 @@ def answer(
     frame = render_regions(
         workshop_id, audience, regions, base_url=request_base_url(request), request=request
     )
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    return HttpResponse(frame.joined() + flash + extra)
+    return HttpResponse(frame.joined() + flash(message) + extra)

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -24,6 +23,7 @@ from sessions.pulse import services as pulse_service
 from sessions.pulse.forms import PulseAnswerForm, PulseControlForm
 from sessions.pulse.read import render_my_pulse
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
+from sessions.responses import form_refused, with_flash
 
 if TYPE_CHECKING:
     from sessions.errors import FieldErrors
@@ -74,14 +74,12 @@ def pulse_answer(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     pulse = Pulse.objects.select_related("step").get(pk=data["pulse"])
     acknowledged = _("Already counted.") if stored is None else ""
-    flash = render_to_string("workshops/flash.html", {"message": acknowledged, "level": "info"})
-    return HttpResponse(render_my_pulse(pulse, delegate.pk, request, sent=True) + flash)
+    return with_flash(render_my_pulse(pulse, delegate.pk, request, sent=True), acknowledged)
 
 
 def _form_again(
     request: HttpRequest, workshop: Workshop, delegate: Delegate, errors: FieldErrors
 ) -> HttpResponse:
-    message = "; ".join(" ".join(str(m) for m in e) for e in errors.values()) or NOT_UNDERSTOOD
     html = render_my_pulse(
         required_on_screen(Pulse, workshop, PULSE_MOVED_ON),
         delegate.pk,
@@ -89,8 +87,7 @@ def _form_again(
         errors=errors,
         data=request.POST,
     )
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "error"})
-    return HttpResponse(html + flash, status=400)
+    return form_refused(html, errors)
 
 
 # --- the facilitator -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django_stubs_ext import StrOrPromise
 
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.models import QUESTION_MAX, Delegate, Question, QuestionBoard, Upvote
+from sessions.responses import flash
 
 # The projector shows the pinned question large and at most this many others: fewer in a
 # column beside the step than on the whole stage, and there the pinned one alone (two
@@ -143,4 +144,4 @@ def render_upvote_answer(
         "question_ack": {"key": key, "change": version},
     }
     mine = render_to_string("workshops/questions/mine.html", context)
-    return mine + render_to_string("workshops/flash.html", {"message": message, "level": "info"})
+    return mine + flash(message)

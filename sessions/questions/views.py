@@ -7,7 +7,6 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -25,7 +24,7 @@ from sessions.models import Change, Delegate, Workshop
 from sessions.questions import read, services
 from sessions.questions.forms import AskForm, EditForm, ModerateForm, SwitchForm, UpvoteForm
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
-from sessions.responses import request_base_url
+from sessions.responses import request_base_url, with_flash
 from sessions.voting.writer import release_connections, writer
 
 # --- delegates -----------------------------------------------------------------------------
@@ -53,8 +52,7 @@ def _answer_delegate(
         request=request,
         delegate=delegate,
     )
-    flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
-    return HttpResponse(frame.joined() + flash)
+    return with_flash(frame.joined(), message)
 
 
 @require_POST

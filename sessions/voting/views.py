@@ -6,7 +6,6 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +22,7 @@ from sessions.live.views import answer
 from sessions.middleware import send_uncompressed
 from sessions.models import Poll
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
+from sessions.responses import flash
 from sessions.voting import services as voting
 from sessions.voting.forms import PollControlForm, VoteForm
 from sessions.voting.read import render_answer, render_ballot
@@ -57,9 +57,8 @@ async def vote(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
         if not request.htmx:
             return ""
         message = _("Already counted.") if outcome.replayed else ""
-        flash = render_to_string("workshops/flash.html", {"message": message, "level": "info"})
         poll_id: int = form.cleaned_data["poll"]
-        return render_answer(outcome, poll_id, delegate_id, key, request) + flash
+        return render_answer(outcome, poll_id, delegate_id, key, request) + flash(message)
 
     ballot: str = await writer.cast(
         workshop_id=workshop_id, delegate_id=delegate_id, answer=answered, **form.command()
