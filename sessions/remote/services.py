@@ -17,7 +17,7 @@ from sessions.cloud import services as words
 from sessions.errors import NOT_UNDERSTOOD, InvalidInput
 from sessions.ideas import services as ideas
 from sessions.live import broadcast
-from sessions.models import Board, Poll, Pulse, Step, WordCloud, Workshop
+from sessions.models import Board, Change, Poll, Pulse, Step, WordCloud, Workshop
 from sessions.pulse import services as pulses
 from sessions.tokens import new_token
 from sessions.voting import services as voting
@@ -62,13 +62,23 @@ def revoke_remote_link(*, workshop: Workshop) -> Workshop:
     return locked
 
 
+def _scoped(workshop: Workshop, key: str) -> str:
+    return f"remote:{workshop.pk}:{key}"
+
+
+def carried_out(*, workshop: Workshop, key: str | None) -> bool:
+    """Whether a remote command with `key` was carried out already (a replayed tap)."""
+    return bool(key) and Change.objects.filter(key=_scoped(workshop, key or "")).exists()
+
+
 def record_command(*, workshop: Workshop, key: str | None) -> bool:
-    """Record the remote command's `key` (in the caller's transaction); False when that key
-    was used already, a replayed tap, and then the caller changes nothing. Pushes nothing
-    itself: the command's own service pushes what it changes."""
+    """Record the remote command's `key` in the caller's transaction, which holds the
+    workshop's row (`as_shown`): False when that key was used already (a replay that raced
+    its first), and then the caller changes nothing. Pushes nothing itself: the command's
+    own service pushes what it changes."""
     if not key:
         return True
-    return agenda.changed(workshop.pk, key=f"remote:{workshop.pk}:{key}") is not None
+    return agenda.changed(workshop.pk, key=_scoped(workshop, key)) is not None
 
 
 def target_of(step: Step | None) -> Target | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -150,7 +149,8 @@ def _command(
 
 
 def _carry_out(request: HttpRequest, workshop: Workshop) -> StrOrPromise:
-    """One remote command, in one transaction: a replayed key changes nothing; a button
+    """One remote command, in one transaction (`as_shown`'s, which locks the workshop's
+    row first): a replayed key changes nothing; a button
     drawn for another step or state than the room's now (`as_shown`) is refused (409); the
     step must be this workshop's (404, as for one that does not exist)."""
     form = RemoteCommandForm(request.POST)
@@ -164,13 +164,17 @@ def _carry_out(request: HttpRequest, workshop: Workshop) -> StrOrPromise:
     target = None if go in MOVES else services.target_of(step)
     if go not in MOVES and target is None:
         raise InvalidInput(NOT_UNDERSTOOD)
-    with transaction.atomic():
-        if not services.record_command(workshop=workshop, key=form.command_key()):
+    key = form.command_key()
+    if services.carried_out(workshop=workshop, key=key):
+        return ALREADY_DONE  # before `as_shown`: the room has moved on since, by this tap
+    # The key is recorded under the workshop's lock (`as_shown`), with the command: a
+    # refused command records nothing.
+    with as_shown(request, workshop, target):
+        if not services.record_command(workshop=workshop, key=key):
             return ALREADY_DONE
-        with as_shown(request, workshop, target):
-            if Workshop.objects.filter(pk=workshop.pk, closed_at__isnull=False).exists():
-                raise Conflict(FINISHED)
-            if target is None:
-                services.move(workshop=workshop, seen=step, offset=1 if go == "next" else -1)
-                return ""
-            return services.control(target=target, go=go)
+        if Workshop.objects.filter(pk=workshop.pk, closed_at__isnull=False).exists():
+            raise Conflict(FINISHED)
+        if target is None:
+            services.move(workshop=workshop, seen=step, offset=1 if go == "next" else -1)
+            return ""
+        return services.control(target=target, go=go)
