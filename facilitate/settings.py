@@ -266,6 +266,7 @@ PUSH_INTERVAL_SECONDS = {
     "projector": 0.05,
     "facilitator": 0.05,
     "delegate": 1.0,
+    "remote": 0.05,
 }
 # Sockets connecting at once per process (who they are, their first frame): the rest wait
 # their turn with their pings answered, so a room reconnecting at once is served in order.

@@ -174,3 +174,18 @@ def required_on_screen(model: type[StepRow], workshop: Workshop, moved_on: StrPr
     if row is None:
         raise NotFound(moved_on)
     return row
+
+
+REMOTE_REVOKED = _(
+    "This remote link was revoked or mistyped, so it no longer drives the room. "
+    "Ask the facilitator for a new one from the console."
+)
+
+
+def get_workshop_for_remote(token: str) -> Workshop:
+    """The workshop whose facilitator's remote link is `token` (a co-facilitator's phone,
+    no login): it drives that workshop's room only, never its console, archive or exports."""
+    try:
+        return Workshop.objects.select_related("event").get(remote_token=token)
+    except Workshop.DoesNotExist:
+        raise NotFound(REMOTE_REVOKED) from None

@@ -15,6 +15,7 @@ from sessions.live import views as live
 from sessions.privacy import views as privacy
 from sessions.pulse import views as pulse
 from sessions.questions import views as questions
+from sessions.remote import views as remote
 from sessions.snapshot import views as snapshot
 from sessions.voting import views as voting
 
@@ -194,6 +195,25 @@ urlpatterns = [
     ),
     path("archive/<token:token>/", archive.archive_shared, name="archive_shared"),
     path("archive/<token:token>/print/", archive.archive_shared_print, name="archive_shared_print"),
+    # --- the facilitator's remote ---
+    path("console/workshops/<int:workshop_id>/remote/", remote.remote, name="remote"),
+    path(
+        "console/workshops/<int:workshop_id>/remote/live/", remote.remote_live, name="remote_live"
+    ),
+    path("console/workshops/<int:workshop_id>/remote/go/", remote.remote_go, name="remote_go"),
+    path(
+        "console/workshops/<int:workshop_id>/remote-link/",
+        remote.remote_link_make,
+        name="remote_link_make",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/remote-link/revoke/",
+        remote.remote_link_revoke,
+        name="remote_link_revoke",
+    ),
+    path("remote/<token:token>/", remote.remote_link, name="remote_link"),
+    path("remote/<token:token>/live/", remote.remote_link_live, name="remote_link_live"),
+    path("remote/<token:token>/go/", remote.remote_link_go, name="remote_link_go"),
     # --- the word cloud ---
     path("w/<int:workshop_id>/cloud/", cloud.my_words, name="my_words"),
     path("w/<int:workshop_id>/cloud/words/", cloud.send_words, name="cloud_words"),

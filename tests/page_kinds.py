@@ -27,6 +27,7 @@ from sessions.models import (
 )
 from sessions.pulse import services as pulse
 from sessions.questions import services as qa
+from sessions.remote import services as remote
 from sessions.snapshot import services as snapshots
 from sessions.snapshot.bank import ITEMS
 from sessions.voting import services as voting
@@ -209,6 +210,14 @@ def finished_snapshot_token(setup: SnapshotSetup) -> str:
 
 def latest_snapshot_token(setup: SnapshotSetup) -> str:
     return SnapshotResponse.objects.filter(setup=setup).latest("pk").token
+
+
+def remote_path(workshop: Workshop) -> str:
+    """The facilitator's remote, as a co-facilitator opens it with the remote link (made
+    here: the console then shows its QR code too). Read at each stage, on a phone."""
+    token = remote.make_remote_link(workshop=workshop).remote_token
+    assert token is not None
+    return reverse("workshops:remote_link", args=[token])
 
 
 def console_paths(workshop: Workshop) -> dict[str, str]:

@@ -168,10 +168,13 @@ def test_no_page_has_an_accessibility_violation(browser, server, workshop):
         console_path = reverse("workshops:console", args=[workshop.pk])
         phone_path = reverse("workshops:phone", args=[workshop.pk])
         display_path = reverse("workshops:display", args=[workshop.display_token])
+        remote_path = page_kinds.remote_path(workshop)
+        remote = context(PHONE).new_page()
         for stage in page_kinds.walk(workshop, steps, delegate.pk):
             finished = stage == "finished"
             for page, path, label in [
                 (phone, phone_path, "phone"),
+                (remote, remote_path, "remote"),
                 (console, console_path, "console"),
                 *[(screen, display_path, f"projector {s}") for s, screen in screens.items()],
             ]:

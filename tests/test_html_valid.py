@@ -106,8 +106,10 @@ def collect(pages: Pages, workshop) -> None:
         "pulse open": "workshops:my_pulse",
         "cloud open": "workshops:my_words",
     }
+    remote = page_kinds.remote_path(workshop)
     for stage in page_kinds.walk(workshop, steps, delegate.pk):
         pages.add(f"phone at {stage}", phone.get(reverse("workshops:phone", args=[workshop.pk])))
+        pages.add(f"remote at {stage}", Client().get(remote))
         pages.add(f"console at {stage}", facilitator.get(console))
         pages.add(f"projector at {stage}", Client().get(display))
         if stage in own_parts:

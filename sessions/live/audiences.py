@@ -15,6 +15,10 @@ PROJECTOR = "projector"
 FACILITATOR = "facilitator"
 
 
+# The facilitator's remote: a phone in one hand, by login or by a remote link.
+REMOTE = "remote"
+
+
 REGIONS: dict[str, tuple[str, ...]] = {
     # "suggest" (the ideas to suggest a theme for) is also drawn by the step region.
     # "reactions" (the ideas to give +1s to) is drawn while an ideas step asks for them.
@@ -41,6 +45,9 @@ REGIONS: dict[str, tuple[str, ...]] = {
         "join",
         "questions",
     ),
+    # "remote" is the whole remote (the step on screen, its controls, its notes, the next
+    # step): one region, drawn once per version for every remote.
+    REMOTE: ("presence", "remote"),
 }
 
 

@@ -41,6 +41,7 @@ _background: set[asyncio.Task[None]] = set()
 # The regions noted by `gathered()` on this thread (a database thread runs one batch at a time).
 _gathering = threading.local()
 DISPLAY_REVOKED = "display.revoked"
+REMOTE_REVOKED = "remote.revoked"
 OWN_IDEAS = "own_ideas.changed"
 
 
@@ -105,6 +106,13 @@ def display_revoked(workshop_id: int, token: str) -> None:
     """After commit, close the projector sockets that were opened with `token`."""
     message = {"type": DISPLAY_REVOKED, "token": token}
     transaction.on_commit(partial(_send_now, group_name(workshop_id, "projector"), message))
+
+
+def remote_revoked(workshop_id: int, token: str) -> None:
+    """After commit, close the remote sockets that were opened with the remote link `token`
+    (a facilitator's remote, opened by login, stays)."""
+    message = {"type": REMOTE_REVOKED, "token": token}
+    transaction.on_commit(partial(_send_now, group_name(workshop_id, "remote"), message))
 
 
 def _publish(

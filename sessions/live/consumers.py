@@ -4,6 +4,9 @@ Paths (see `sessions.routing`):
     /ws/phone/<workshop_id>/     a delegate, identified by their signed cookie
     /ws/display/<token>/         the projector, by its revocable display link
     /ws/console/<workshop_id>/   a facilitator, by their login session
+    /ws/console/<workshop_id>/remote/   a facilitator's remote, by their login session
+    /ws/remote/<token>/          a remote opened by a remote link (no login); closed with
+                                 4403 as soon as the link is revoked
 
 It accepts at once, then checks access (`sessions.access`), joins the audience's group
 through this process's fan-out (`sessions.live.fanout`, which hands each push to the consumer's
@@ -43,7 +46,8 @@ Sends: HTML text messages of out-of-band fragments (the regions' partials, each 
 its id and data-version) and "pong". A region is only sent at a newer version than the socket
 already has (several processes may push frames of the same version).
 
-Close codes: 4403 not allowed (no such workshop, not a member, revoked display link); 4429
+Close codes: 4403 not allowed (no such workshop, not a member, revoked display or remote
+link); 4429
 flooded (far past its pace, see above). The page does not reconnect after a 44xx close, and
 says why (sessions/static/workshops/live.js).
 
@@ -82,7 +86,14 @@ from sessions import access, ratelimit
 from sessions.errors import NOT_UNDERSTOOD, NotFound, Refused
 from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
-from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR, UNVERSIONED, group_name
+from sessions.live.audiences import (
+    DELEGATE,
+    FACILITATOR,
+    PROJECTOR,
+    REMOTE,
+    UNVERSIONED,
+    group_name,
+)
 from sessions.live.fanout import fanout
 from sessions.live.regions import FRAME_DIGEST, Frame, connect_frame, frame_digest, frame_mark
 from sessions.models import Change
@@ -122,6 +133,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     audience: str
     workshop_id: int
     display_token: str | None = None
+    remote_token: str | None = None
     delegate_id: int | None = None
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -225,14 +237,18 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
     def identify(self) -> None:
         """Sets audience and workshop from the path and credentials; NotFound if not allowed."""
         kwargs = self.scope["url_route"]["kwargs"]
-        if "token" in kwargs:
+        path = self.scope["path"]
+        if path.startswith("/ws/remote/"):
+            workshop = access.get_workshop_for_remote(kwargs["token"])
+            self.audience, self.remote_token = REMOTE, kwargs["token"]
+        elif "token" in kwargs:
             workshop = access.get_workshop_for_display(kwargs["token"])
             self.audience, self.display_token = PROJECTOR, kwargs["token"]
         elif self.scope["path"].startswith("/ws/console/"):
             if self.user is None:
                 raise NotFound(access.NOT_FOUND)
             workshop = access.get_workshop_for_facilitator(self.user, kwargs["workshop_id"])
-            self.audience = FACILITATOR
+            self.audience = REMOTE if path.endswith("/remote/") else FACILITATOR
         else:
             cookies = self.scope.get("cookies", {})
             self.delegate_id = access.socket_member_id(cookies, kwargs["workshop_id"])
@@ -401,6 +417,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.region_push(message)
         elif message["type"] == broadcast.DISPLAY_REVOKED:
             await self.display_revoked(message)
+        elif message["type"] == broadcast.REMOTE_REVOKED:
+            await self.remote_revoked(message)
         elif message["type"] == broadcast.OWN_IDEAS:
             await self.own_ideas_changed(message)
 
@@ -442,6 +460,10 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
 
     async def display_revoked(self, event: dict[str, Any]) -> None:
         if self.display_token == event["token"]:
+            await self.close(code=NOT_ALLOWED)
+
+    async def remote_revoked(self, event: dict[str, Any]) -> None:
+        if self.remote_token is not None and self.remote_token == event["token"]:
             await self.close(code=NOT_ALLOWED)
 
 

@@ -144,6 +144,13 @@ for _event in (STEP_ADDED, STEP_EDITED, SHOWN_STEP_EDITED, STEP_MOVED, STEP_DELE
     REDRAWS[_event] = REDRAWS[_event] | {"presenter"}
 
 
+# The remote shows the step on screen, its state and controls, and the next step: redrawn
+# with any of the console's regions that show those.
+for _event, _regions in REDRAWS.items():
+    if _regions & {"step", "agenda", "presenter"}:
+        REDRAWS[_event] = _regions | {"remote"}
+
+
 def redraws(*happened: str) -> set[str]:
     """The regions that show what `happened` changed."""
     return set().union(*(REDRAWS[event] for event in happened))

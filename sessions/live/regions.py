@@ -96,7 +96,7 @@ def render_regions(
     }
     if "presence" in names:
         context["present"] = present_count(workshop_id)
-    if "agenda" in names or "presenter" in names:
+    if {"agenda", "presenter", "remote"} & set(names):
         context["steps"] = list(Step.objects.filter(workshop_id=workshop_id))
         context.update(whereabouts(context["steps"], workshop.current_step_id))
     if "join" in names:

@@ -1,5 +1,5 @@
-"""WebSocket routes: the phone's, the projector's and the console's sockets, all served by
-`WorkshopConsumer`; anything else is closed."""
+"""WebSocket routes: the phone's, the projector's, the console's and the remote's sockets, all
+served by `WorkshopConsumer`; anything else is closed."""
 
 from __future__ import annotations
 
@@ -40,5 +40,7 @@ websocket_urlpatterns: list[_ExtendedURLPattern | URLRouter] = [
     _socket("ws/phone/<int:workshop_id>/", WorkshopConsumer.as_asgi()),
     _socket("ws/console/<int:workshop_id>/", WorkshopConsumer.as_asgi()),
     _socket("ws/display/<token:token>/", WorkshopConsumer.as_asgi()),
+    _socket("ws/console/<int:workshop_id>/remote/", WorkshopConsumer.as_asgi()),
+    _socket("ws/remote/<token:token>/", WorkshopConsumer.as_asgi()),
     _socket(r"", UnknownSocket.as_asgi(), regex=True),
 ]

@@ -115,6 +115,9 @@ class Workshop(models.Model):
     joining_shown = models.BooleanField(default=False)
     # The archive's share link: None until the facilitator shares it; stopping clears it.
     archive_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The facilitator's remote link (a co-facilitator's phone, no account): None until made
+    # on the console; revoking clears it.
+    remote_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = WorkshopQuerySet.as_manager()

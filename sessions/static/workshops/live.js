@@ -37,6 +37,9 @@
     if (code === FLOODED) {
       return "Disconnected: this page sent too much at once. Reload the page to carry on.";
     }
+    // A page may say in its own words why its link stopped (the remote: revoked).
+    var own = document.querySelector("[data-stopped-message]");
+    if (own) return own.getAttribute("data-stopped-message");
     return "Disconnected: this link is no longer valid";
   }
 
