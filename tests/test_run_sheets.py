@@ -567,3 +567,27 @@ def test_a_command_without_a_key_changes_nothing_on_the_workshop_it_reads(
     runsheets.save_workshop(user=facilitator, workshop=workshop, title="S")
     runsheets.duplicate_workshop(user=facilitator, workshop=workshop, event=event, title="D")
     assert Change.objects.filter(workshop=workshop).count() == before
+
+
+def test_a_finished_workshop_takes_no_imported_steps_but_may_be_saved_and_duplicated(
+    facilitator, facilitator_client, workshop, event
+):
+    services.add_step(workshop=workshop, title="Only step")
+    source = services.create_workshop(event=event, title="Source")
+    services.add_step(workshop=source, title="From the source")
+    services.close_workshop(workshop=workshop)
+    response = facilitator_client.post(
+        reverse("workshops:workshop_steps_import", args=[workshop.pk]),
+        {"key": str(uuid.uuid4()), "source": source.pk},
+    )
+    assert response.status_code == 409
+    assert "This workshop has finished" in response.content.decode()
+    assert list(workshop.steps.values_list("title", flat=True)) == ["Only step"]
+    response = facilitator_client.post(
+        reverse("workshops:workshop_duplicate", args=[workshop.pk]),
+        {"key": str(uuid.uuid4()), "event": event.pk, "title": "Again"},
+    )
+    assert response.status_code == 302
+    again = Workshop.objects.get(title="Again")
+    assert not again.is_closed
+    assert list(again.steps.values_list("title", flat=True)) == ["Only step"]

@@ -21,7 +21,7 @@ from sessions.access import (
     get_workshop_for_facilitator,
 )
 from sessions.commands import invalid_form
-from sessions.models import Event, RunSheet, Workshop
+from sessions.models import Event, RunSheet, Step, Workshop
 from sessions.requests import AuthenticatedHttpRequest
 from sessions.runsheets import services
 from sessions.runsheets.document import MAX_BYTES, BadSheet
@@ -45,11 +45,17 @@ def _sheets_url(sheet: RunSheet | None = None) -> str:
     return f"{url}#sheet-{sheet.pk}" if sheet is not None else url
 
 
+def shown_steps(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A document's steps as the pages list them, each with its kind's name."""
+    labels = dict(Step.Kind.choices)
+    return [{**step, "kind_label": labels[step["kind"]]} for step in document["steps"]]
+
+
 def _sheet_row(sheet: RunSheet, user: Any, events: list[Event]) -> dict[str, Any]:
     mine = sheet.owner_id == user.pk or user.is_superuser
     return {
         "sheet": sheet,
-        "steps": sheet.document["steps"],
+        "steps": shown_steps(sheet.document),
         "minutes": services.total_minutes(sheet.document),
         "mine": mine,
         "shared_with": list(sheet.shared_with.all()),
@@ -163,6 +169,9 @@ def run_sheet_download(request: AuthenticatedHttpRequest, sheet_id: int) -> Http
 
 # --- a workshop's run sheet ----------------------------------------------------------------
 
+# The page's three forms, each with its own element ids.
+SAVE, DUPLICATE, IMPORT = "save-%s", "duplicate-%s", "import-%s"
+
 
 def _workshop_page(
     request: AuthenticatedHttpRequest,
@@ -180,15 +189,18 @@ def _workshop_page(
     key = services.new_key
     context = {
         "workshop": workshop,
-        "steps": document["steps"],
+        "steps": shown_steps(document),
         "minutes": services.total_minutes(document),
-        "save_form": save_form or SaveSheetForm(initial={"key": key(), "title": workshop.title}),
+        "save_form": save_form
+        or SaveSheetForm(initial={"key": key(), "title": workshop.title}, auto_id=SAVE),
         "duplicate_form": duplicate_form
         or DuplicateForm(
             events=events,
             initial={"key": key(), "event": workshop.event_id, "title": workshop.title},
+            auto_id=DUPLICATE,
         ),
-        "import_form": import_form or ImportStepsForm(workshops=others, initial={"key": key()}),
+        "import_form": import_form
+        or ImportStepsForm(workshops=others, initial={"key": key()}, auto_id=IMPORT),
         "has_others": others.exists(),
     }
     return render(request, "workshops/runsheets/workshop.html", context, status=status)
@@ -206,7 +218,7 @@ def workshop_sheet(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpR
 def workshop_sheet_save(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     """Save the workshop's agenda as a new run sheet of mine."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
-    form = SaveSheetForm(request.POST)
+    form = SaveSheetForm(request.POST, auto_id=SAVE)
     if form.is_valid():
         try:
             sheet = services.save_workshop(
@@ -235,7 +247,7 @@ def workshop_duplicate(request: AuthenticatedHttpRequest, workshop_id: int) -> H
     """A new workshop with this one's steps, in this event or another I facilitate."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
     events = list(_events(request.user))
-    form = DuplicateForm(request.POST, events=events)
+    form = DuplicateForm(request.POST, events=events, auto_id=DUPLICATE)
     if form.is_valid():
         event = get_event_for_facilitator(request.user, form.cleaned_data["event"])
         try:
@@ -266,7 +278,7 @@ def _console_or_sheets(workshop: Workshop | None) -> str:
 def workshop_steps_import(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
     """Append another workshop's steps (one I facilitate) to this one's agenda."""
     workshop = get_workshop_for_facilitator(request.user, workshop_id)
-    form = ImportStepsForm(request.POST)
+    form = ImportStepsForm(request.POST, auto_id=IMPORT)
     if form.is_valid():
         source = get_workshop_for_facilitator(request.user, form.cleaned_data["source"])
         try:
