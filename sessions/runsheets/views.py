@@ -85,7 +85,7 @@ def _sheets_page(
         "library": [
             {
                 "built_in": b,
-                "steps": b.document["steps"],
+                "steps": shown_steps(b.document),
                 "minutes": services.total_minutes(b.document),
             }
             for b in built_ins()
