@@ -549,7 +549,7 @@ def test_the_pages_show_each_sheet_with_its_steps_and_minutes(facilitator_client
     page = facilitator_client.get(reverse("workshops:run_sheets")).content.decode()
     assert "Challenge to commitment (90 minutes)" in page
     assert "8 steps, 90 minutes planned." in page
-    assert "Where we are <span class=\"sheet-kind\">(Where we are, 8 min)</span>" in page
+    assert 'Where we are <span class="sheet-kind">(Where we are, 8 min)</span>' in page
     new = facilitator_client.get(
         reverse("workshops:workshop_new", args=[event.pk])
     ).content.decode()
