@@ -468,6 +468,13 @@ def test_renaming_sharing_and_deleting_my_run_sheet(
     assert "Renamed" in page
     assert "From fran." in page
     # Shared: they may use it, not change it.
+    used = outsider_client.post(
+        reverse("workshops:workshop_new", args=[event.pk]),
+        {"key": str(uuid.uuid4()), "title": "Their room", "start_from": f"sheet:{mine.pk}"},
+    )
+    assert used.status_code == 302
+    theirs = Workshop.objects.get(title="Their room")
+    assert list(theirs.steps.values_list("title", flat=True)) == ["Only step"]
     assert outsider_client.post(edit, {f"{prefix}-title": "Theirs"}).status_code == 404
     response = facilitator_client.post(
         share, {f"share-{mine.pk}-event": event.pk, f"share-{mine.pk}-shared": "unshare"}

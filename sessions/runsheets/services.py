@@ -212,19 +212,6 @@ def import_steps(
 
 
 @transaction.atomic
-def use_in_workshop(
-    *, user: User, workshop: Workshop, document: dict[str, Any], key: str | None = None
-) -> list[Step]:
-    """Append a run sheet's steps to `workshop`; a replay adds nothing."""
-    record, earlier = _command(user, key)
-    if earlier is not None:
-        return []
-    made = build_steps(workshop=workshop, steps=checked(document)["steps"])
-    _made(record, workshop=workshop)
-    return made
-
-
-@transaction.atomic
 def rename_run_sheet(*, sheet: RunSheet, title: str, description: str) -> RunSheet:
     """A new title and description, in the sheet and in its document."""
     locked = RunSheet.objects.select_for_update().get(pk=sheet.pk)
