@@ -599,3 +599,23 @@ def test_a_finished_workshop_takes_no_imported_steps_but_may_be_saved_and_duplic
     again = Workshop.objects.get(title="Again")
     assert not again.is_closed
     assert list(again.steps.values_list("title", flat=True)) == ["Only step"]
+
+
+def test_an_empty_workshop_duplicates_empty_and_has_no_steps_to_import(
+    facilitator, facilitator_client, workshop, event
+):
+    response = facilitator_client.post(
+        reverse("workshops:workshop_duplicate", args=[workshop.pk]),
+        {"key": str(uuid.uuid4()), "event": event.pk, "title": "Empty too"},
+    )
+    assert response.status_code == 302
+    assert not Workshop.objects.get(title="Empty too").steps.exists()
+    other = services.create_workshop(event=event, title="Other")
+    services.add_step(workshop=other, title="Kept")
+    response = facilitator_client.post(
+        reverse("workshops:workshop_steps_import", args=[other.pk]),
+        {"key": str(uuid.uuid4()), "source": workshop.pk},
+    )
+    assert response.status_code == 400
+    assert "That workshop has no steps to import." in response.content.decode()
+    assert list(other.steps.values_list("title", flat=True)) == ["Kept"]

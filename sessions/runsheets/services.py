@@ -16,6 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from sessions.agenda.services import create_workshop, lock_open_workshop
 from sessions.errors import Refused
@@ -175,7 +176,7 @@ def start_workshop(
     if earlier is not None:
         return earlier.workshop
     workshop = create_workshop(event=event, title=title, description=description)
-    if document is not None:
+    if document is not None and document.get("steps"):  # a duplicated empty agenda: none
         build_steps(workshop=workshop, steps=checked(document)["steps"])
     _made(record, workshop=workshop)
     return workshop
@@ -205,7 +206,10 @@ def import_steps(
     record, earlier = _command(user, key)
     if earlier is not None:
         return []
-    document = checked(workshop_document(source))
+    document = workshop_document(source)
+    if not document["steps"]:
+        raise BadSheet(_("That workshop has no steps to import."))
+    document = checked(document)
     made = build_steps(workshop=workshop, steps=document["steps"])
     _made(record, workshop=workshop)
     return made
