@@ -18,7 +18,7 @@ from django_stubs_ext import StrPromise
 
 from sessions.errors import NotFound
 from sessions.identity import delegate_keys, read_delegate_key
-from sessions.models import Attendance, Delegate, Event, Step, Workshop
+from sessions.models import Attendance, Delegate, Event, RunSheet, Step, Workshop
 
 NOT_FOUND = _("That workshop does not exist, or you do not have access to it.")
 NOT_JOINED = (
@@ -33,6 +33,21 @@ def get_event_for_facilitator(user: User, event_id: int) -> Event:
         return events.get(pk=event_id)
     except Event.DoesNotExist:
         raise NotFound(_("That event does not exist, or you do not facilitate it.")) from None
+
+
+NO_RUN_SHEET = _("That run sheet does not exist, or you do not have access to it.")
+
+
+def get_run_sheet_for_facilitator(user: User, sheet_id: int, *, own: bool = False) -> RunSheet:
+    """A run sheet `user` may use (theirs, or shared with an event they facilitate), or with
+    `own` one they may change (theirs). Another's private sheet answers like a missing one."""
+    sheets = RunSheet.objects.visible_to(user)
+    if own and not user.is_superuser:
+        sheets = sheets.filter(owner=user)
+    try:
+        return sheets.get(pk=sheet_id)
+    except RunSheet.DoesNotExist:
+        raise NotFound(NO_RUN_SHEET) from None
 
 
 def get_workshop_for_facilitator(

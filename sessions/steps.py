@@ -117,6 +117,29 @@ class StepKind(abc.ABC):
         (the fields every step has are checked already). Most kinds need nothing more."""
         return
 
+    # What of a step a run sheet keeps (`sessions.runsheets`), beyond the kind, title, text,
+    # presenter notes and planned minutes every step has: names of the add-step form's
+    # fields (`StepForm`), and of any `sheet_extras` the form does not carry.
+    sheet_fields: ClassVar[tuple[str, ...]] = ()
+    sheet_extras: ClassVar[tuple[str, ...]] = ()
+
+    def sheet_settings(self, step: Step) -> dict[str, Any]:
+        """`step`'s settings as a run sheet keeps them (every name in `sheet_fields` and
+        `sheet_extras`, JSON values): the add-step form's data, so a step is rebuilt by the
+        same form and rules as typing it. A vote's `options_from` is the ideas step's id
+        here; the run sheet turns it into that step's position."""
+        return {}
+
+    def sheet_clean(self, settings: dict[str, Any]) -> dict[str, str]:
+        """Errors by name for the `sheet_extras` of a run sheet's step (the form checks the
+        rest); empty when they may be restored."""
+        return {}
+
+    def sheet_restore(self, step: Step, settings: dict[str, Any]) -> None:
+        """After `add`, in the same transaction: set what the add-step form does not carry
+        (the `sheet_extras`, checked by `sheet_clean`)."""
+        return
+
     def partial(self, audience: str, region: str) -> str | None:
         return self.partials.get(f"{audience}.{region}")
 

@@ -16,6 +16,7 @@ from sessions.privacy import views as privacy
 from sessions.pulse import views as pulse
 from sessions.questions import views as questions
 from sessions.remote import views as remote
+from sessions.runsheets import views as runsheets
 from sessions.snapshot import views as snapshot
 from sessions.voting import views as voting
 
@@ -109,6 +110,52 @@ urlpatterns = [
         name="display_revoke",
     ),
     path("console/workshops/<int:workshop_id>/close/", agenda.close, name="close"),
+    # Run sheets
+    path("console/run-sheets/", runsheets.run_sheets, name="run_sheets"),
+    path("console/run-sheets/import/", runsheets.run_sheet_import, name="run_sheet_import"),
+    path(
+        "console/run-sheets/<int:sheet_id>/edit/", runsheets.run_sheet_edit, name="run_sheet_edit"
+    ),
+    path(
+        "console/run-sheets/<int:sheet_id>/delete/",
+        runsheets.run_sheet_delete,
+        name="run_sheet_delete",
+    ),
+    path(
+        "console/run-sheets/<int:sheet_id>/share/",
+        runsheets.run_sheet_share,
+        name="run_sheet_share",
+    ),
+    path(
+        "console/run-sheets/<int:sheet_id>/run-sheet.json",
+        runsheets.run_sheet_download,
+        name="run_sheet_download",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/run-sheet/",
+        runsheets.workshop_sheet,
+        name="workshop_sheet",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/run-sheet/save/",
+        runsheets.workshop_sheet_save,
+        name="workshop_sheet_save",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/run-sheet.json",
+        runsheets.workshop_sheet_export,
+        name="workshop_sheet_export",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/duplicate/",
+        runsheets.workshop_duplicate,
+        name="workshop_duplicate",
+    ),
+    path(
+        "console/workshops/<int:workshop_id>/run-sheet/import-steps/",
+        runsheets.workshop_steps_import,
+        name="workshop_steps_import",
+    ),
     path(
         "console/workshops/<int:workshop_id>/polls/<int:poll_id>/",
         voting.poll_control,

@@ -19,6 +19,7 @@ from sessions.models import (
     AccessLink,
     Commitment,
     Question,
+    RunSheet,
     SnapshotResponse,
     SnapshotSetup,
     Step,
@@ -28,6 +29,7 @@ from sessions.models import (
 from sessions.pulse import services as pulse
 from sessions.questions import services as qa
 from sessions.remote import services as remote
+from sessions.runsheets import services as runsheets
 from sessions.snapshot import services as snapshots
 from sessions.snapshot.bank import ITEMS
 from sessions.voting import services as voting
@@ -228,7 +230,13 @@ def console_paths(workshop: Workshop) -> dict[str, str]:
         "new workshop": reverse("workshops:workshop_new", args=[event_id]),
         "dashboard and funnel": reverse("workshops:dashboard", args=[event_id]),
         "snapshot organiser": reverse("workshops:snapshot_organiser", args=[event_id]),
+        "run sheets": reverse("workshops:run_sheets"),
+        "workshop run sheet": reverse("workshops:workshop_sheet", args=[workshop.pk]),
     }
+    # A run sheet of the facilitator's, with its rename, share and delete forms.
+    owner = workshop.event.facilitators.first()
+    if owner is not None and not RunSheet.objects.filter(owner=owner).exists():
+        runsheets.save_workshop(user=owner, workshop=workshop, title="Our morning")
     for step in Step.objects.filter(workshop=workshop).order_by("position"):
         edit = reverse("workshops:step_edit", args=[workshop.pk, step.pk])
         paths[f"edit step ({step.kind})"] = edit

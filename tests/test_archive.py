@@ -542,6 +542,10 @@ def test_the_write_paths_cover_every_post_url():
         "check_in", "my_data_link_erase", "my_data_erase", "privacy_request",
         "snapshot_invite", "snapshot_item", "snapshot_about", "snapshot_challenges",
         "snapshot_retake", "snapshot_organiser",
+        # A finished workshop's agenda may be saved, duplicated (test_run_sheets); run
+        # sheets are no workshop's.
+        "workshop_sheet_save", "workshop_duplicate", "run_sheet_import", "run_sheet_edit",
+        "run_sheet_delete", "run_sheet_share",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
     # test_console, test_cloud, test_idea_reactions, test_questions).
@@ -549,7 +553,7 @@ def test_the_write_paths_cover_every_post_url():
         "commit", "commit_names", "suggest_theme", "suggestion_decide", "joining_shown",
         "cloud_words", "cloud_withdraw", "cloud_control", "cloud_moderate", "plus_one",
         "question_ask", "question_upvote", "question_switch", "question_moderate",
-        "question_edit",
+        "question_edit", "workshop_steps_import",
     }  # fmt: skip
     covered = {
         "join_link", "vote", "idea_send", "pulse_answer", "board_command", "step_add",
@@ -563,7 +567,8 @@ def test_the_write_paths_cover_every_post_url():
         "archive", "archive_print", "archive_shared", "archive_shared_print", "export_csv",
         "export_zip", "my_commitments", "my_data_link", "my_data_link_download", "my_data",
         "my_data_download", "dashboard", "dashboard_csv", "snapshot_resume", "snapshot_results",
-        "snapshot_export",
+        "snapshot_export", "run_sheets", "run_sheet_download", "workshop_sheet",
+        "workshop_sheet_export",
     }  # fmt: skip
     names = {pattern.name for pattern in urlpatterns}
     assert names == covered | covered_elsewhere | allowed_after_close | reads

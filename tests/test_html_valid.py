@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -77,6 +78,9 @@ def collect(pages: Pages, workshop) -> None:
         pages.add(label, facilitator.get(path))
     new = reverse("workshops:workshop_new", args=[workshop.event_id])
     pages.add("new workshop, blank", facilitator.post(new, {"title": ""}))
+    bad_file = SimpleUploadedFile("sheet.json", b"{nope", "application/json")
+    refused = facilitator.post(reverse("workshops:run_sheet_import"), {"file": bad_file})
+    pages.add("run sheets, a file refused", refused)
     for step in steps.values():
         edit = reverse("workshops:step_edit", args=[workshop.pk, step.pk])
         pages.add(f"edit step ({step.kind}), blank", facilitator.post(edit, {"title": ""}))

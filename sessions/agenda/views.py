@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +19,13 @@ from django.views.decorators.http import (
 )
 from django_stubs_ext import StrOrPromise
 
-from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
+from sessions.access import (
+    NO_RUN_SHEET,
+    get_event_for_facilitator,
+    get_run_sheet_for_facilitator,
+    get_step,
+    get_workshop_for_facilitator,
+)
 from sessions.agenda import services
 from sessions.agenda.forms import (
     EventForm,
@@ -31,16 +38,20 @@ from sessions.agenda.forms import (
 from sessions.agenda.shown import as_shown
 from sessions.cloud import services as words
 from sessions.cloud.forms import CloudEditForm
-from sessions.commands import invalid_form
-from sessions.errors import NOT_UNDERSTOOD, InvalidInput
+from sessions.commands import invalid_form, parse_int
+from sessions.errors import NOT_UNDERSTOOD, InvalidInput, NotFound
 from sessions.ideas import services as ideas
 from sessions.ideas.forms import BoardEditForm
 from sessions.live.audiences import FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
-from sessions.models import Board, Event, Poll, Step, WordCloud, Workshop
+from sessions.models import Board, Event, Poll, RunSheet, Step, WordCloud, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
+from sessions.runsheets import services as runsheets
+from sessions.runsheets.document import BadSheet
+from sessions.runsheets.forms import StartFromForm
+from sessions.runsheets.library import built_in
 from sessions.steps import kind_of
 from sessions.voting import services as voting
 from sessions.voting.forms import PollForm
@@ -103,15 +114,48 @@ def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def workshop_new(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
+    """A new workshop, empty or with the steps of a run sheet (mine, shared with my events'
+    teams, or built-in)."""
     event = get_event_for_facilitator(request.user, event_id)
+    sheets = RunSheet.objects.visible_to(request.user)
     form = WorkshopForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        workshop = services.create_workshop(event=event, **form.cleaned_data)
-        return redirect(_console_url(workshop))
-    status = 400 if form.errors else 200
-    return render(
-        request, "workshops/workshop_new.html", {"event": event, "form": form}, status=status
-    )
+    start = StartFromForm(request.POST or None, sheets=sheets, initial={"key": uuid.uuid4()})
+    if request.method == "POST" and form.is_valid() and start.is_valid():
+        document = start_document(request.user, start.cleaned_data["start_from"])
+        try:
+            workshop = runsheets.start_workshop(
+                user=request.user,
+                event=event,
+                document=document,
+                key=start.command_key(),
+                **form.cleaned_data,
+            )
+        except BadSheet as bad:
+            start.add_error("start_from", bad.message)
+        else:
+            target = _console_url(workshop) if workshop else reverse("workshops:console_home")
+            return redirect(target)
+    status = 400 if form.errors or start.errors else 200
+    context = {"event": event, "form": form, "start": start}
+    return render(request, "workshops/workshop_new.html", context, status=status)
+
+
+def start_document(user: User, start_from: tuple[str, str]) -> dict[str, Any] | None:
+    """The run sheet document a new workshop starts from (None: empty); one that is not the
+    facilitator's answers like one that does not exist."""
+    source, name = start_from
+    if source == "built-in":
+        found = built_in(name)
+        if found is None:
+            raise NotFound(NO_RUN_SHEET)
+        return found.document
+    if source == "sheet":
+        sheet_id = parse_int(name)
+        if sheet_id is None:
+            raise NotFound(NO_RUN_SHEET)
+        document: dict[str, Any] = get_run_sheet_for_facilitator(user, sheet_id).document
+        return document
+    return None
 
 
 @login_required

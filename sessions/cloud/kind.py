@@ -31,6 +31,16 @@ class CloudKind(StepKind):
     exports = (CLOUD,)
     related = ("word_cloud",)
 
+    sheet_fields = ("cloud_prompt", "words_each", "cloud_approval")
+
+    def sheet_settings(self, step: Step) -> dict[str, Any]:
+        cloud = WordCloud.objects.get(step=step)
+        return {
+            "cloud_prompt": cloud.prompt,
+            "words_each": cloud.words_each,
+            "cloud_approval": cloud.needs_approval,
+        }
+
     def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
         return services.add_cloud_step(

@@ -24,6 +24,18 @@ class CommitKind(StepKind):
     archive_template = "workshops/archive/commitments.html"
     exports = (COMMITMENTS,)
 
+    # Whether the commitment wall names who committed (a setting the add-step form's
+    # "show names" box carries for ideas; a commit step keeps it in its config).
+    sheet_fields = ("show_names",)
+
+    def sheet_settings(self, step: Step) -> dict[str, Any]:
+        return {"show_names": services.names_shown(step)}
+
+    def sheet_restore(self, step: Step, settings: dict[str, Any]) -> None:
+        if settings.get("show_names"):
+            step.config = {**step.config, "show_names": True}
+            step.save(update_fields=["config"])
+
     def add(self, workshop: Workshop, form: StepForm) -> Step | None:
         data = form.cleaned_data
         return services.add_commit_step(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from sessions.errors import InvalidInput
 from sessions.ideas import services
 from sessions.ideas.exports import IDEAS
 from sessions.ideas.read import (
@@ -18,7 +19,14 @@ from sessions.ideas.read import (
     wall_context,
 )
 from sessions.live.audiences import DELEGATE
-from sessions.models import Board, Idea, Step
+from sessions.models import (
+    DEFAULT_STAGE_SECONDS,
+    REACTION_BUDGET_DEFAULT,
+    REACTION_BUDGET_MAX,
+    Board,
+    Idea,
+    Step,
+)
 from sessions.steps import StepKind, register
 
 if TYPE_CHECKING:
@@ -52,6 +60,33 @@ class IdeasKind(StepKind):
             staged=data["staged"],
             delegates_suggest=data["delegates_suggest"],
             key=form.command_key(),
+        )
+
+    sheet_fields = ("prompt", "staged", "show_names", "needs_approval", "delegates_suggest")
+    sheet_extras = ("stages", "reaction_budget")
+
+    def sheet_settings(self, step: Step) -> dict[str, Any]:
+        board = Board.objects.get(step=step)
+        return {name: getattr(board, name) for name in self.sheet_fields + self.sheet_extras}
+
+    def sheet_clean(self, settings: dict[str, Any]) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        stages = settings.get("stages", list(DEFAULT_STAGE_SECONDS))
+        try:
+            services.stage_seconds(stages if isinstance(stages, list) else [])
+        except InvalidInput as refused:
+            errors["stages"] = refused.message
+        budget = settings.get("reaction_budget", REACTION_BUDGET_DEFAULT)
+        if type(budget) is not int or not 1 <= budget <= REACTION_BUDGET_MAX:
+            errors["reaction_budget"] = _("Give each delegate between 1 and %(n)d +1s.") % {
+                "n": REACTION_BUDGET_MAX
+            }
+        return errors
+
+    def sheet_restore(self, step: Step, settings: dict[str, Any]) -> None:
+        Board.objects.filter(step=step).update(
+            stages=settings.get("stages", list(DEFAULT_STAGE_SECONDS)),
+            reaction_budget=settings.get("reaction_budget", REACTION_BUDGET_DEFAULT),
         )
 
     def clean(self, form: StepForm, data: dict[str, Any]) -> None:

@@ -71,6 +71,7 @@ from sessions.models.ideas import (
 )
 from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
 from sessions.models.questions import QUESTION_MAX, Question, QuestionBoard, Upvote
+from sessions.models.runsheets import RunSheet, SheetCommand
 from sessions.models.snapshot import (
     CHALLENGE_MAX,
     ITEM_TEXT_MAX,
@@ -151,6 +152,8 @@ __all__ = [
     "Question",
     "QuestionBoard",
     "Reaction",
+    "RunSheet",
+    "SheetCommand",
     "SnapshotAnswer",
     "SnapshotResponse",
     "SnapshotSetup",

@@ -45,6 +45,36 @@ class VoteKind(StepKind):
             key=form.command_key(),
         )
 
+    sheet_fields = (
+        "poll_kind", "options", "options_from", "options_from_snapshot", "budget",
+        "per_option_max", "max_picks", "show_live", "scale_low_label", "scale_high_label",
+    )  # fmt: skip
+
+    def sheet_settings(self, step: Step) -> dict[str, Any]:
+        planned = step.config.get(services.PLANNED)
+        if planned:  # options from an ideas step's clusters, taken when the vote opens
+            return {
+                name: planned.get(name) for name in self.sheet_fields if name != "poll_kind"
+            } | {
+                "poll_kind": planned["kind"],
+                "options": [],
+                "options_from_snapshot": False,
+            }
+        poll = Poll.objects.get(step=step)
+        seeded = services.seeded_from_snapshot(step)
+        return {
+            "poll_kind": poll.kind,
+            "options": [] if seeded else list(poll.options.values_list("label", flat=True)),
+            "options_from": None,
+            "options_from_snapshot": seeded,
+            "budget": poll.budget,
+            "per_option_max": poll.per_option_max,
+            "max_picks": poll.max_picks,
+            "show_live": poll.show_live,
+            "scale_low_label": poll.scale_low_label,
+            "scale_high_label": poll.scale_high_label,
+        }
+
     def clean(self, form: StepForm, data: dict[str, Any]) -> None:
         typed = len(data.get("options") or [])
         seeded = data.get("options_from") or data.get("options_from_snapshot")

@@ -57,6 +57,8 @@ NOT_IN_WORKSHOP = _("That vote is not part of this workshop.")
 # Step.config key of a vote whose options are taken from an ideas step's clusters when it
 # opens: the settings it was planned with (`PollSettings` as a dict).
 PLANNED = "planned_options"
+# In a vote step's config: its options were the challenges picked in the Snapshot.
+FROM_SNAPSHOT = "options_from_snapshot"
 
 
 def default_budget(option_count: int) -> int:
@@ -139,6 +141,22 @@ def _apply_settings(poll: Poll, settings: PollSettings, *, opening: bool = False
             Option(poll=poll, position=i, label=label) for i, label in enumerate(labels)
         )
     _remember_plan(poll.step, settings if settings.options_from is not None else None)
+    _remember_seeding(poll.step, settings.options_from is None and settings.options_from_snapshot)
+
+
+def _remember_seeding(step: Step, from_snapshot: bool) -> None:
+    """Keep whether the options came from the Snapshot (a run sheet plans it again)."""
+    if bool(step.config.get(FROM_SNAPSHOT)) != from_snapshot:
+        config = {key: value for key, value in step.config.items() if key != FROM_SNAPSHOT}
+        if from_snapshot:
+            config[FROM_SNAPSHOT] = True
+        step.config = config
+        step.save(update_fields=["config"])
+
+
+def seeded_from_snapshot(step: Step) -> bool:
+    """Whether a vote step's options were the challenges picked in the Snapshot."""
+    return bool(step.config.get(FROM_SNAPSHOT))
 
 
 def _planned_labels(step: Step, ideas_step_id: int, *, opening: bool) -> list[str]:

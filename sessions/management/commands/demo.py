@@ -10,57 +10,26 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.agenda import services
-from sessions.cloud import services as cloud
-from sessions.commitments import services as commitments
-from sessions.ideas import services as ideas
-from sessions.models import Event, Poll, Step, Workshop
-from sessions.pulse import services as pulse
+from sessions.models import Event, Workshop
+from sessions.runsheets.library import BuiltIn, built_in
+from sessions.runsheets.services import build_steps
 from sessions.snapshot.demo import seed_snapshots
-from sessions.voting import services as voting
-from sessions.voting.services import PollSettings
 
 USERNAME = "facilitator"
 PASSWORD = "small-steps-demo"  # noqa: S105  (a demo account, printed on purpose)
 EVENT_NAME = "Productivity Conference (demo)"
 WORKSHOP_TITLE = "Small steps: your next productivity experiment"
-AGENDA = [
-    ("Where we are", "Today we pick one challenge and leave with one small experiment each."),
-    ("Welcome", "Join on your phone: scan the QR code or type the code at the address shown."),
-    ("In one word", "Up to three words or short phrases each."),
-    ("Pick the challenge", "Which productivity challenge matters most in your business?"),
-    ("Ideas", "Alone first, then in pairs and fours: as many small ideas as you can."),
-    ("Prioritise", "Rate each theme for impact and for effort."),
-    ("Commit", "What will you try in the next two weeks?"),
-    ("Pulse", "Two quick questions before you go."),
-]
-CHALLENGES = [
-    "Changeover time", "Skills and training", "Stock and flow", "Data entered by hand",
-    "Quality and rework", "Energy costs",
-]  # fmt: skip
-THEMES = ["Quick changeover kits", "Skills matrix", "Barcode scanning"]
+DEMO_SHEET = "challenge-to-commitment"
 
 
-def add_demo_step(workshop: Workshop, title: str, body: str) -> None:
-    """One step of the demo's run sheet, of the kind its title names."""
-    if title == "Pick the challenge":
-        dots = PollSettings(kind=Poll.Kind.DOTS, options=CHALLENGES)
-        voting.add_vote_step(workshop=workshop, title=title, body=body, settings=dots)
-    elif title == "Ideas":
-        ideas.add_ideas_step(
-            workshop=workshop, title=title, prompt="How might we cut changeover time?", staged=True
-        )
-    elif title == "Prioritise":
-        matrix = PollSettings(kind=Poll.Kind.MATRIX, options=THEMES)
-        voting.add_vote_step(workshop=workshop, title=title, body=body, settings=matrix)
-    elif title == "Commit":
-        commitments.add_commit_step(workshop=workshop, title=title, body=body)
-    elif title == "In one word":
-        cloud.add_cloud_step(workshop=workshop, title=title)
-    elif title == "Pulse":
-        pulse.add_pulse_step(workshop=workshop, title=title, body=body)
-    else:
-        kind = Step.Kind.BENCHMARK if title == "Where we are" else Step.Kind.MESSAGE
-        services.add_step(workshop=workshop, title=title, body=body, kind=kind)
+def demo_sheet() -> BuiltIn:
+    sheet = built_in(DEMO_SHEET)
+    assert sheet is not None  # one of the built-in library's documents
+    return sheet
+
+
+# The demo's run sheet: the built-in 90-minute "challenge to commitment" flow.
+AGENDA = [(step["title"], step["text"]) for step in demo_sheet().document["steps"]]
 
 
 class Command(BaseCommand):
@@ -89,8 +58,7 @@ class Command(BaseCommand):
                 title=WORKSHOP_TITLE,
                 description="A 90-minute workshop for owners and engineers of small manufacturers.",
             )
-            for title, body in AGENDA:
-                add_demo_step(workshop, title, body)
+            build_steps(workshop=workshop, steps=demo_sheet().document["steps"])
             seed_snapshots(event)
         if not workshop.join_code_is_valid and not workshop.is_closed:
             workshop = services.renew_join_code(workshop=workshop)
