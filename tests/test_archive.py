@@ -546,6 +546,8 @@ def test_the_write_paths_cover_every_post_url():
         # sheets are no workshop's.
         "workshop_sheet_save", "workshop_duplicate", "run_sheet_import", "run_sheet_edit",
         "run_sheet_delete", "run_sheet_share",
+        # A remote link may be made and revoked; its taps are refused (test_remote).
+        "remote_link_make", "remote_link_revoke",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
     # test_console, test_cloud, test_idea_reactions, test_questions).
@@ -553,7 +555,7 @@ def test_the_write_paths_cover_every_post_url():
         "commit", "commit_names", "suggest_theme", "suggestion_decide", "joining_shown",
         "cloud_words", "cloud_withdraw", "cloud_control", "cloud_moderate", "plus_one",
         "question_ask", "question_upvote", "question_switch", "question_moderate",
-        "question_edit", "workshop_steps_import",
+        "question_edit", "workshop_steps_import", "remote_go", "remote_link_go",
     }  # fmt: skip
     covered = {
         "join_link", "vote", "idea_send", "pulse_answer", "board_command", "step_add",
@@ -568,7 +570,7 @@ def test_the_write_paths_cover_every_post_url():
         "export_zip", "my_commitments", "my_data_link", "my_data_link_download", "my_data",
         "my_data_download", "dashboard", "dashboard_csv", "snapshot_resume", "snapshot_results",
         "snapshot_export", "run_sheets", "run_sheet_download", "workshop_sheet",
-        "workshop_sheet_export",
+        "workshop_sheet_export", "remote", "remote_live", "remote_link", "remote_link_live",
     }  # fmt: skip
     names = {pattern.name for pattern in urlpatterns}
     assert names == covered | covered_elsewhere | allowed_after_close | reads
