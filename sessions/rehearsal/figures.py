@@ -85,6 +85,7 @@ class Figures:
         for name in ("join_times", "ack_times", "projector_times"):
             del data[name]
         data["summary"] = self.summary()
+        data["answered"] = len(self.ack_times)
         data["limits"] = {
             "ack_p99": ACK_P99_LIMIT,
             "projector_p99": PROJECTOR_P99_LIMIT,
@@ -181,26 +182,38 @@ def judge(figures: Figures) -> tuple[bool, str]:
     }
 
 
-def table(figures: Figures) -> str:
-    """The figures as a short plain-text table."""
+def rows(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The figures (as `Figures.as_json` gives them, or a stored rehearsal's) as labelled
+    values, for the printed table and the console's."""
 
     def sec(value: float | None) -> str:
         return "-" if value is None else f"{value:.3f} s"
 
-    s = figures.summary()
-    rows = [
-        ("phones joined and live", f"{figures.joined} of {figures.phones}"),
-        ("all joined after", sec(figures.all_joined_after)),
-        ("join per phone p50 / p99", f"{sec(s['join_p50'])} / {sec(s['join_p99'])}"),
-        ("taps sent / answered", f"{figures.taps} / {len(figures.ack_times)}"),
-        ("tap to answer p50 / p99", f"{sec(s['ack_p50'])} / {sec(s['ack_p99'])}"),
-        ("tap to projector p50 / p99", f"{sec(s['projector_p50'])} / {sec(s['projector_p99'])}"),
-        ("projector / stored dots", f"{figures.projector_dots} / {figures.stored_dots}"),
-        ("ideas / commitments sent", f"{figures.ideas_sent} / {figures.commitments_sent}"),
-        ("errors", str(figures.error_count)),
-        ("took", sec(figures.seconds)),
+    s = data["summary"]
+    return [
+        (_("phones joined and live"), f"{data['joined']} of {data['phones']}"),
+        (_("all joined after"), sec(data["all_joined_after"])),
+        (_("join per phone p50 / p99"), f"{sec(s['join_p50'])} / {sec(s['join_p99'])}"),
+        (_("taps sent / answered"), f"{data['taps']} / {data['answered']}"),
+        (_("tap to answer p50 / p99"), f"{sec(s['ack_p50'])} / {sec(s['ack_p99'])}"),
+        (
+            _("tap to projector p50 / p99"),
+            f"{sec(s['projector_p50'])} / {sec(s['projector_p99'])}",
+        ),
+        (_("projector / stored dots"), f"{data['projector_dots']} / {data['stored_dots']}"),
+        (
+            _("ideas / commitments sent"),
+            f"{data['ideas_sent']} / {data['commitments_sent']}",
+        ),
+        (_("errors"), str(sum(data["errors"].values()))),
+        (_("took"), sec(data["seconds"])),
     ]
-    width = max(len(name) for name, _value in rows)
-    lines = [f"{name.ljust(width)}  {value}" for name, value in rows]
+
+
+def table(figures: Figures) -> str:
+    """The figures as a short plain-text table, with a few of the errors."""
+    labelled = rows(figures.as_json())
+    width = max(len(name) for name, _value in labelled)
+    lines = [f"{name.ljust(width)}  {value}" for name, value in labelled]
     lines += [f"  {example}" for example in figures.error_examples]
     return "\n".join(lines)

@@ -39,9 +39,19 @@ _starting = threading.Lock()
 @dataclass(frozen=True)
 class Options:
     phones: int
-    join_seconds: float = 30.0
-    vote_seconds: float = 15.0
+    join_seconds: float
+    vote_seconds: float
     dots: int = 3
+
+    @classmethod
+    def for_room(cls, phones: int, **given: Any) -> Options:
+        """A room's pace: a hall of 300 scans the QR code over about 30 s and places its
+        dots within 15 s; a small room is quicker (3 s at least for each)."""
+        pace = {
+            "join_seconds": min(30.0, max(3.0, phones / 10)),
+            "vote_seconds": min(15.0, max(3.0, phones / 20)),
+        }
+        return cls(phones=phones, **(pace | {k: v for k, v in given.items() if v is not None}))
 
 
 def begin(*, url: str, phones: int, started_from: str, user: User | None = None) -> Rehearsal:
@@ -145,7 +155,7 @@ def start_in_background(*, url: str, phones: int, user: User) -> Rehearsal:
 
     def in_thread() -> None:
         try:
-            run(rehearsal, Options(phones=phones))
+            run(rehearsal, Options.for_room(phones))
         except Exception:
             log.exception("The rehearsal %s failed", rehearsal.pk)
         finally:

@@ -49,14 +49,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--join-seconds",
             type=_within(0, 600, float),
-            default=30.0,
-            help="The phones scan the QR code within this many seconds (default 30).",
+            help="The phones scan the QR code within this many seconds (default: a tenth of "
+            "a second a phone, from 3 to 30).",
         )
         parser.add_argument(
             "--vote-seconds",
             type=_within(0, 600, float),
-            default=15.0,
-            help="Each phone places its dots within this many seconds (default 15).",
+            help="Each phone places its dots within this many seconds (default: a twentieth "
+            "of a second a phone, from 3 to 15).",
         )
         parser.add_argument(
             "--dots", type=_within(1, 10), default=3, help="Dots per phone (default 3)."
@@ -79,8 +79,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Rehearsing {options['phones']} phones against {url} …")
         rehearsal, figures = services.run(
             rehearsal,
-            services.Options(
-                phones=options["phones"],
+            services.Options.for_room(
+                options["phones"],
                 join_seconds=options["join_seconds"],
                 vote_seconds=options["vote_seconds"],
                 dots=options["dots"],
