@@ -244,9 +244,8 @@ def _server_passwords(settings):
 
 @pytest.mark.multiprocess
 @pytest.mark.django_db(transaction=True)
-def test_a_rehearsal_of_20_phones_holds_and_leaves_nothing_behind(
-    server: Daphne, workshop, _server_passwords
-):
+@pytest.mark.usefixtures("_server_passwords")
+def test_a_rehearsal_of_20_phones_holds_and_leaves_nothing_behind(server: Daphne, workshop):
     before = row_counts()
     out = io.StringIO()
     call_command("rehearse", "--url", server.url, "--phones", "20", "--json", stdout=out)
@@ -268,9 +267,8 @@ def test_a_rehearsal_of_20_phones_holds_and_leaves_nothing_behind(
 
 @pytest.mark.multiprocess
 @pytest.mark.django_db(transaction=True)
-def test_the_console_starts_a_rehearsal_inside_the_server(
-    server: Daphne, facilitator, event, _server_passwords
-):
+@pytest.mark.usefixtures("_server_passwords")
+def test_the_console_starts_a_rehearsal_inside_the_server(server: Daphne, facilitator, event):
     cookies = {"sessionid": session_for(facilitator)}
     before = row_counts()
     with httpx.Client(base_url=server.url, cookies=cookies) as console:
