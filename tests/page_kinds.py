@@ -19,6 +19,7 @@ from sessions.models import (
     AccessLink,
     Commitment,
     Question,
+    Rehearsal,
     SnapshotResponse,
     SnapshotSetup,
     Step,
@@ -27,6 +28,7 @@ from sessions.models import (
 )
 from sessions.pulse import services as pulse
 from sessions.questions import services as qa
+from sessions.rehearsal.figures import Figures
 from sessions.snapshot import services as snapshots
 from sessions.snapshot.bank import ITEMS
 from sessions.voting import services as voting
@@ -211,6 +213,27 @@ def latest_snapshot_token(setup: SnapshotSetup) -> str:
     return SnapshotResponse.objects.filter(setup=setup).latest("pk").token
 
 
+def finished_rehearsal() -> Rehearsal:
+    """A rehearsal of 300 phones that did not hold, with its figures."""
+    figures = Figures(phones=300, joined=300, taps=900, stored_dots=900, projector_dots=900)
+    figures.join_times = [0.3] * 300
+    figures.ack_times = [0.08] * 880 + [0.7] * 8
+    figures.projector_times = [0.1] * 888
+    figures.unanswered = 12
+    figures.projector_matches = True
+    for i in range(12):
+        figures.error("tap unanswered", f"phone {i}")
+    data = figures.as_json()
+    return Rehearsal.objects.create(
+        phones=300,
+        url="http://127.0.0.1:8000",
+        started_from="console",
+        state=Rehearsal.State.NOT_HELD,
+        verdict=data["verdict"],
+        figures=data,
+    )
+
+
 def console_paths(workshop: Workshop) -> dict[str, str]:
     """The console's pages outside the live console itself, by name."""
     event_id = workshop.event_id
@@ -219,6 +242,8 @@ def console_paths(workshop: Workshop) -> dict[str, str]:
         "new workshop": reverse("workshops:workshop_new", args=[event_id]),
         "dashboard and funnel": reverse("workshops:dashboard", args=[event_id]),
         "snapshot organiser": reverse("workshops:snapshot_organiser", args=[event_id]),
+        "rehearsals": reverse("workshops:rehearsals"),
+        "rehearsal verdict": reverse("workshops:rehearsal", args=[finished_rehearsal().pk]),
     }
     for step in Step.objects.filter(workshop=workshop).order_by("position"):
         edit = reverse("workshops:step_edit", args=[workshop.pk, step.pk])
