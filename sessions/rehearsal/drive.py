@@ -25,6 +25,7 @@ import json
 import logging
 import random
 import re
+import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -92,12 +93,15 @@ async def check_reachable(url: str) -> None:
 class Browser:
     """One person's HTTP client with their own cookies, sending forms as the pages do."""
 
-    def __init__(self, plan: Plan, figures: Figures, role: str) -> None:
+    def __init__(self, plan: Plan, figures: Figures, role: str, tls: ssl.SSLContext) -> None:
         self.plan = plan
         self.figures = figures
         self.role = role
+        self.tls = tls
+        # One TLS context for every client: loading the certificates for each phone's client
+        # would cost the loop a tenth of a second a phone.
         self.client = httpx.AsyncClient(
-            base_url=plan.origin, timeout=ANSWER_TIMEOUT, follow_redirects=False
+            base_url=plan.origin, timeout=ANSWER_TIMEOUT, follow_redirects=False, verify=tls
         )
 
     @property
@@ -196,12 +200,15 @@ class Facilitator(Browser):
 # --- sockets ---------------------------------------------------------------------------------
 
 
-async def open_socket(plan: Plan, path: str, cookie: str = "") -> ClientConnection:
+async def open_socket(
+    plan: Plan, path: str, tls: ssl.SSLContext, cookie: str = ""
+) -> ClientConnection:
     headers = {"Origin": plan.origin}
     if cookie:
         headers["Cookie"] = cookie
     return await connect(
         plan.socket_base + path,
+        ssl=tls if plan.socket_base.startswith("wss:") else None,
         additional_headers=headers,
         open_timeout=ANSWER_TIMEOUT,
         ping_interval=None,
@@ -220,8 +227,8 @@ class Projector:
     task: asyncio.Task[None] | None = None
     closed_by_server: int | None = None
 
-    async def start(self, plan: Plan, room: Room) -> None:
-        self.socket = await open_socket(plan, f"/ws/display/{room.display_token}/")
+    async def start(self, plan: Plan, room: Room, tls: ssl.SSLContext) -> None:
+        self.socket = await open_socket(plan, f"/ws/display/{room.display_token}/", tls)
         self.read(str(await asyncio.wait_for(self.socket.recv(), ANSWER_TIMEOUT)))
         self.task = asyncio.create_task(self.listen())
 
@@ -240,13 +247,6 @@ class Projector:
         if scores:
             self.latest = scores
             self.frames.append((time.monotonic(), sum(scores.values())))
-
-    def first_showing(self, total: int) -> float | None:
-        """When a frame first showed at least `total` dots."""
-        totals = [t for _arrival, t in self.frames]
-        running = list(_running_max(totals))
-        at = bisect.bisect_left(running, total)
-        return self.frames[at][0] if at < len(self.frames) else None
 
     async def stop(self) -> None:
         if self.socket is not None:
@@ -276,8 +276,8 @@ class Tap:
 class Phone(Browser):
     """One delegate's phone."""
 
-    def __init__(self, plan: Plan, figures: Figures, index: int) -> None:
-        super().__init__(plan, figures, f"phone {index}")
+    def __init__(self, plan: Plan, figures: Figures, index: int, tls: ssl.SSLContext) -> None:
+        super().__init__(plan, figures, f"phone {index}", tls)
         self.socket: ClientConnection | None = None
         self.task: asyncio.Task[None] | None = None
         self.taps: dict[str, Tap] = {}
@@ -302,7 +302,7 @@ class Phone(Browser):
             return None
         try:
             self.socket = await open_socket(
-                self.plan, f"/ws/phone/{room.workshop_id}/", self.cookie_header
+                self.plan, f"/ws/phone/{room.workshop_id}/", self.tls, self.cookie_header
             )
             await asyncio.wait_for(self.socket.recv(), ANSWER_TIMEOUT)
         except TimeoutError:
@@ -429,13 +429,14 @@ async def rehearse(
     figures = Figures(phones=plan.phones)
     began = time.monotonic()
     chance = random.Random(plan.seed)  # noqa: S311  (when phones tap, not security)
-    facilitator = Facilitator(plan, figures, "facilitator")
+    tls = httpx.create_ssl_context()
+    facilitator = Facilitator(plan, figures, "facilitator", tls)
     projector = Projector()
-    phones = [Phone(plan, figures, i) for i in range(plan.phones)]
+    phones = [Phone(plan, figures, i, tls) for i in range(plan.phones)]
     try:
         await progress("The facilitator signs in and opens the vote")
         await facilitator.sign_in(room)
-        await projector.start(plan, room)
+        await projector.start(plan, room, tls)
         await facilitator.show(room, room.vote_step_id)
         await facilitator.open_vote(room)
         await progress(f"{plan.phones} phones are scanning the QR code")
@@ -543,11 +544,13 @@ def followed(projector: Projector, phones: list[Phone], figures: Figures) -> Non
     is on the projector once a frame shows at least k dots; its time is from the tap being
     sent to that frame (at least 0: the frame may be another tap's, already counted)."""
     acked = sorted((a for p in phones for a in p.acked), key=lambda pair: pair[1])
+    arrivals = [arrival for arrival, _total in projector.frames]
+    shown_at_least = _running_max([total for _arrival, total in projector.frames])
     for k, (sent, _answered) in enumerate(acked, start=1):
-        shown = projector.first_showing(k)
-        if shown is None:
+        at = bisect.bisect_left(shown_at_least, k)  # the first frame showing k dots or more
+        if at == len(arrivals):
             figures.projector_missed += 1
         else:
-            figures.projector_times.append(max(0.0, shown - sent))
+            figures.projector_times.append(max(0.0, arrivals[at] - sent))
     if figures.projector_missed:
         figures.errors["projector missed a tap"] = figures.projector_missed
