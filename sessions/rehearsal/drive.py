@@ -37,7 +37,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import WebSocketException
 
-from sessions.rehearsal.figures import ANSWER_TIMEOUT, Figures
+from sessions.rehearsal.figures import ANSWER_TIMEOUT, Figures, percentile
 from sessions.rehearsal.room import PER_OPTION_MAX, Room
 
 # Not a line per request of a room of phones.
@@ -427,7 +427,9 @@ async def rehearse(
     """Drive the room at `plan.url`; the figures. `stored` reads the dots the database
     holds (the one thing read from the installation's database, for the final check)."""
     figures = Figures(phones=plan.phones)
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
+    lags: list[float] = []
+    watching = asyncio.create_task(watch_loop(lags))
     chance = random.Random(plan.seed)  # noqa: S311  (when phones tap, not security)
     tls = httpx.create_ssl_context()
     facilitator = Facilitator(plan, figures, "facilitator", tls)
@@ -467,8 +469,20 @@ async def rehearse(
         await projector.stop()
         await facilitator.sign_out()
         await facilitator.aclose()
+        watching.cancel()
         figures.seconds = time.monotonic() - began
+        figures.client_cpu = (time.process_time() - cpu) / figures.seconds
+        figures.client_lag_p99 = percentile(lags, 0.99) or 0.0
     return figures
+
+
+async def watch_loop(lags: list[float], every: float = 0.05) -> None:
+    """How late this event loop wakes up: when the simulated phones keep it busy, their
+    measured delays include their own."""
+    while True:
+        asked = time.monotonic()
+        await asyncio.sleep(every)
+        lags.append(max(0.0, time.monotonic() - asked - every))
 
 
 async def join_all(

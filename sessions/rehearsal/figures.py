@@ -20,6 +20,8 @@ ACK_P99_LIMIT = 0.25  # seconds, a tap to its acknowledgement on the phone
 PROJECTOR_P99_LIMIT = 0.25  # seconds, a tap to the projector counting it
 JOIN_LIMIT = 5.0  # seconds, a phone's scan to its live screen (each phone)
 ANSWER_TIMEOUT = 5.0  # seconds: a tap, request or screen not answered within this failed
+CLIENT_BUSY_CPU = 0.8  # the rehearsal's process used most of a core
+CLIENT_BUSY_LAG = 0.05  # seconds its event loop woke late, for 1 wake-up in 100
 
 
 def limits_text() -> str:
@@ -58,6 +60,10 @@ class Figures:
     errors: dict[str, int] = field(default_factory=dict)  # kind -> how many
     error_examples: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # The rehearsal's own clients: this process's CPU over the run (1.0 is a whole core)
+    # and how late its event loop woke (when they are busy, some delays are theirs).
+    client_cpu: float = 0.0
+    client_lag_p99: float = 0.0
 
     def error(self, kind: str, detail: str = "") -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -162,6 +168,17 @@ def shortfalls(figures: Figures) -> list[str]:
 
 def judge(figures: Figures) -> tuple[bool, str]:
     """Whether the installation held the room, and the verdict a non-engineer can read."""
+    held, verdict = _judged(figures)
+    if figures.client_cpu > CLIENT_BUSY_CPU or figures.client_lag_p99 > CLIENT_BUSY_LAG:
+        verdict += " " + _(
+            "The rehearsal's own simulated phones were busy (%(cpu)d %% of a processor, "
+            "late by %(lag).2f s): some of the delays may be theirs. Run it from another "
+            "machine for the truer test."
+        ) % {"cpu": round(figures.client_cpu * 100), "lag": figures.client_lag_p99}
+    return held, verdict
+
+
+def _judged(figures: Figures) -> tuple[bool, str]:
     found = shortfalls(figures)
     if found:
         return False, _("Did not hold %(n)d phones: %(why)s.") % {
@@ -207,6 +224,10 @@ def rows(data: dict[str, Any]) -> list[tuple[str, str]]:
         ),
         (_("errors"), str(sum(data["errors"].values()))),
         (_("took"), sec(data["seconds"])),
+        (
+            _("simulated phones' CPU / loop late p99"),
+            f"{data['client_cpu']:.0%} / {sec(data['client_lag_p99'])}",
+        ),
     ]
 
 
