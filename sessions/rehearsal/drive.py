@@ -64,6 +64,7 @@ class Plan:
     phones: int
     join_seconds: float = 30.0
     vote_seconds: float = 15.0
+    send_seconds: float = 30.0  # each phone sends its idea, then its commitment, within this
     seed: int | None = None
 
     @property
@@ -526,12 +527,12 @@ async def spread(
     chance: random.Random,
     send: Callable[[Phone, int], Awaitable[None]],
 ) -> None:
-    """Each phone sends once, at its own moment within `plan.vote_seconds`."""
+    """Each phone sends once, at its own moment within `plan.send_seconds`."""
     start = time.monotonic()
 
     async def one(phone: Phone, index: int) -> None:
         await asyncio.sleep(
-            max(0.0, start + chance.uniform(0, plan.vote_seconds) - time.monotonic())
+            max(0.0, start + chance.uniform(0, plan.send_seconds) - time.monotonic())
         )
         await send(phone, index)
 

@@ -41,15 +41,18 @@ class Options:
     phones: int
     join_seconds: float
     vote_seconds: float
+    send_seconds: float
     dots: int = 3
 
     @classmethod
     def for_room(cls, phones: int, **given: Any) -> Options:
-        """A room's pace: a hall of 300 scans the QR code over about 30 s and places its
-        dots within 15 s; a small room is quicker (3 s at least for each)."""
+        """A room's pace: a hall of 300 scans the QR code over about 30 s, places its dots
+        within 15 s, and types its ideas and commitments over 30 s each; a small room is
+        quicker (3 s at least for each)."""
         pace = {
             "join_seconds": min(30.0, max(3.0, phones / 10)),
             "vote_seconds": min(15.0, max(3.0, phones / 20)),
+            "send_seconds": min(30.0, max(3.0, phones / 10)),
         }
         return cls(phones=phones, **(pace | {k: v for k, v in given.items() if v is not None}))
 
@@ -90,6 +93,7 @@ def run(rehearsal: Rehearsal, options: Options) -> tuple[Rehearsal, Figures | No
         phones=options.phones,
         join_seconds=options.join_seconds,
         vote_seconds=options.vote_seconds,
+        send_seconds=options.send_seconds,
     )
     room: Room | None = None
     try:

@@ -59,6 +59,12 @@ class Command(BaseCommand):
             "of a second a phone, from 3 to 15).",
         )
         parser.add_argument(
+            "--send-seconds",
+            type=_within(0, 600, float),
+            help="Each phone sends its idea, then its commitment, within this many seconds "
+            "(default: a tenth of a second a phone, from 3 to 30).",
+        )
+        parser.add_argument(
             "--dots", type=_within(1, 10), default=3, help="Dots per phone (default 3)."
         )
         parser.add_argument(
@@ -83,6 +89,7 @@ class Command(BaseCommand):
                 options["phones"],
                 join_seconds=options["join_seconds"],
                 vote_seconds=options["vote_seconds"],
+                send_seconds=options["send_seconds"],
                 dots=options["dots"],
             ),
         )
