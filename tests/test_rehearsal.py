@@ -84,9 +84,9 @@ def test_busy_simulated_phones_are_said_to_be_so_beside_the_verdict():
     assert held
     assert verdict.startswith("Held 20 phones: ")
     assert verdict.endswith(
-        "no errors. The rehearsal's own simulated phones were busy (95 % of a processor, "
-        "late by 0.12 s): some of the delays may be theirs. Run it from another machine for "
-        "the truer test."
+        "no errors. The rehearsal's own simulated phones were slowed (they used 95 % of a "
+        "processor and woke up to 0.12 s late): some of the delays may be theirs, or this "
+        "machine's. Run it from another machine for the truer test."
     )
 
 

@@ -171,9 +171,9 @@ def judge(figures: Figures) -> tuple[bool, str]:
     held, verdict = _judged(figures)
     if figures.client_cpu > CLIENT_BUSY_CPU or figures.client_lag_p99 > CLIENT_BUSY_LAG:
         verdict += " " + _(
-            "The rehearsal's own simulated phones were busy (%(cpu)d %% of a processor, "
-            "late by %(lag).2f s): some of the delays may be theirs. Run it from another "
-            "machine for the truer test."
+            "The rehearsal's own simulated phones were slowed (they used %(cpu)d %% of a "
+            "processor and woke up to %(lag).2f s late): some of the delays may be theirs, "
+            "or this machine's. Run it from another machine for the truer test."
         ) % {"cpu": round(figures.client_cpu * 100), "lag": figures.client_lag_p99}
     return held, verdict
 
