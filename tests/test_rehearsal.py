@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import json
 import re
+import signal
+import subprocess
+import sys
 import time
 
 import httpx
@@ -21,7 +24,7 @@ from sessions.rehearsal import figures
 from sessions.rehearsal.figures import Figures, judge, limits_text, table
 from sessions.rehearsal.services import Options
 from tests.conftest import session_for
-from tests.servers import Daphne, free_port
+from tests.servers import ROOT, Daphne, free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -328,3 +331,39 @@ def test_the_console_starts_a_rehearsal_inside_the_server(server: Daphne, facili
     assert stored.figures["projector_matches"] is True
     assert stored.figures["ideas_sent"] == stored.figures["commitments_sent"] == 5
     assert row_counts() == before
+
+
+@pytest.mark.multiprocess
+@pytest.mark.django_db(transaction=True)
+def test_ctrl_c_during_a_rehearsal_still_removes_its_data(server: Daphne, workshop):
+    before = row_counts()
+    command = [
+        sys.executable, "manage.py", "rehearse", "--url", server.url,
+        "--phones", "5", "--join-seconds", "60",
+    ]  # fmt: skip
+    rehearsing = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=server.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not Event.objects.filter(is_rehearsal=True).exists():
+            assert time.monotonic() < deadline, "the rehearsal's room was never made"
+            assert rehearsing.poll() is None, rehearsing.communicate()[0]
+            time.sleep(0.2)
+        # Phones are joining (over a minute): the room exists, with phones in it.
+        time.sleep(3)
+        rehearsing.send_signal(signal.SIGINT)
+        output, _ = rehearsing.communicate(timeout=60)
+    finally:
+        if rehearsing.poll() is None:
+            rehearsing.kill()
+    assert rehearsing.returncode != 0, output
+    assert row_counts() == before, output
+    stopped = Rehearsal.objects.get()
+    assert stopped.state == Rehearsal.State.FAILED
+    assert stopped.verdict == "Could not run: interrupted."
