@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import re
@@ -18,10 +19,12 @@ from django.conf import global_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from django.utils import timezone
 
 from sessions.models import Event, Rehearsal
-from sessions.rehearsal import figures
+from sessions.rehearsal import figures, services
 from sessions.rehearsal.figures import Figures, judge, limits_text, table
+from sessions.rehearsal.room import make_room
 from sessions.rehearsal.services import Options
 from tests.conftest import session_for
 from tests.servers import ROOT, Daphne, free_port
@@ -68,6 +71,18 @@ def test_a_failing_room_says_each_shortfall_in_plain_words():
         "answered (the limit is 0.25 s); the projector took 0.90 s or more for 1 tap in 100 "
         "(the limit is 0.25 s); the projector ended showing 880 dots, but 888 were stored; "
         "2 errors (HTTP 500: 1, tap unanswered: 1)."
+    )
+
+
+def test_a_small_room_s_slowest_tap_is_named_as_such():
+    figures = held_figures(4)
+    figures.ack_times = [0.05] * 11 + [0.31]
+    figures.projector_times = [0.05] * 11 + [0.33]
+    held, verdict = judge(figures)
+    assert not held
+    assert verdict == (
+        "Did not hold 4 phones: the slowest tap took 0.31 s to be answered (the limit is "
+        "0.25 s); the projector took 0.33 s for the slowest tap (the limit is 0.25 s)."
     )
 
 
@@ -154,6 +169,23 @@ def test_the_command_refuses_phones_out_of_range(phones):
     with pytest.raises(CommandError, match="--phones"):
         call_command("rehearse", "--url", "http://127.0.0.1:1", "--phones", phones)
     assert not Rehearsal.objects.exists()
+
+
+def test_a_rehearsal_cut_off_by_a_stopped_server_is_tidied_away_by_the_next(
+    django_user_model,
+):
+    room = make_room(dots=3)
+    cut_off = Rehearsal.objects.create(phones=5, url="http://x", started_from="console")
+    Rehearsal.objects.filter(pk=cut_off.pk).update(
+        started_at=timezone.now() - datetime.timedelta(minutes=31)
+    )
+    after = services.begin(url="http://y", phones=5, started_from="command")
+    cut_off.refresh_from_db()
+    assert cut_off.state == Rehearsal.State.FAILED
+    assert cut_off.verdict == "Could not run: the server stopped during the rehearsal."
+    assert after.is_running
+    assert not Event.objects.filter(pk=room.event_id).exists()
+    assert not django_user_model.objects.filter(username=room.username).exists()
 
 
 # --- the console page ---------------------------------------------------------------------------
