@@ -50,6 +50,18 @@ def get_run_sheet_for_facilitator(user: User, sheet_id: int, *, own: bool = Fals
         raise NotFound(NO_RUN_SHEET) from None
 
 
+def require_facilitator(user: AbstractBaseUser | AnonymousUser) -> User:
+    """A facilitator of at least one event (not a rehearsal's), or a superuser: who may
+    rehearse the installation. Anyone else gets the same answer as for a missing page."""
+    if (
+        isinstance(user, User)
+        and user.is_authenticated
+        and (user.is_superuser or user.facilitated_events.filter(is_rehearsal=False).exists())
+    ):
+        return user
+    raise NotFound(_("That page does not exist, or you do not have access to it."))
+
+
 def get_workshop_for_facilitator(
     user: AbstractBaseUser | AnonymousUser, workshop_id: int
 ) -> Workshop:

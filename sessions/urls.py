@@ -15,6 +15,7 @@ from sessions.live import views as live
 from sessions.privacy import views as privacy
 from sessions.pulse import views as pulse
 from sessions.questions import views as questions
+from sessions.rehearsal import views as rehearsal
 from sessions.remote import views as remote
 from sessions.runsheets import views as runsheets
 from sessions.snapshot import views as snapshot
@@ -166,6 +167,8 @@ urlpatterns = [
         commitments.commit_names,
         name="commit_names",
     ),
+    path("console/rehearsals/", rehearsal.rehearsals, name="rehearsals"),
+    path("console/rehearsals/<int:rehearsal_id>/", rehearsal.rehearsal, name="rehearsal"),
     path("console/events/<int:event_id>/dashboard/", dashboard.dashboard, name="dashboard"),
     path(
         "console/events/<int:event_id>/dashboard/commitments.csv",

@@ -19,6 +19,7 @@ from sessions.models import (
     AccessLink,
     Commitment,
     Question,
+    Rehearsal,
     RunSheet,
     SnapshotResponse,
     SnapshotSetup,
@@ -28,6 +29,7 @@ from sessions.models import (
 )
 from sessions.pulse import services as pulse
 from sessions.questions import services as qa
+from sessions.rehearsal.figures import Figures
 from sessions.remote import services as remote
 from sessions.runsheets import services as runsheets
 from sessions.snapshot import services as snapshots
@@ -222,6 +224,27 @@ def remote_path(workshop: Workshop) -> str:
     return reverse("workshops:remote_link", args=[token])
 
 
+def finished_rehearsal() -> Rehearsal:
+    """A rehearsal of 300 phones that did not hold, with its figures."""
+    figures = Figures(phones=300, joined=300, taps=900, stored_dots=900, projector_dots=900)
+    figures.join_times = [0.3] * 300
+    figures.ack_times = [0.08] * 880 + [0.7] * 8
+    figures.projector_times = [0.1] * 888
+    figures.unanswered = 12
+    figures.projector_matches = True
+    for i in range(12):
+        figures.error("tap unanswered", f"phone {i}")
+    data = figures.as_json()
+    return Rehearsal.objects.create(
+        phones=300,
+        url="http://127.0.0.1:8000",
+        started_from="console",
+        state=Rehearsal.State.NOT_HELD,
+        verdict=data["verdict"],
+        figures=data,
+    )
+
+
 def console_paths(workshop: Workshop) -> dict[str, str]:
     """The console's pages outside the live console itself, by name."""
     event_id = workshop.event_id
@@ -232,6 +255,8 @@ def console_paths(workshop: Workshop) -> dict[str, str]:
         "snapshot organiser": reverse("workshops:snapshot_organiser", args=[event_id]),
         "run sheets": reverse("workshops:run_sheets"),
         "workshop run sheet": reverse("workshops:workshop_sheet", args=[workshop.pk]),
+        "rehearsals": reverse("workshops:rehearsals"),
+        "rehearsal verdict": reverse("workshops:rehearsal", args=[finished_rehearsal().pk]),
     }
     # A run sheet of the facilitator's, with its rename, share and delete forms.
     owner = workshop.event.facilitators.first()

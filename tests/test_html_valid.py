@@ -76,6 +76,8 @@ def collect(pages: Pages, workshop) -> None:
     pages.add("sign-in with a wrong password", Client().post(login, wrong))
     for label, path in page_kinds.console_paths(workshop).items():
         pages.add(label, facilitator.get(path))
+    rehearsals = reverse("workshops:rehearsals")
+    pages.add("rehearsals, phones out of range", facilitator.post(rehearsals, {"phones": "0"}))
     new = reverse("workshops:workshop_new", args=[workshop.event_id])
     pages.add("new workshop, blank", facilitator.post(new, {"title": ""}))
     bad_file = SimpleUploadedFile("sheet.json", b"{nope", "application/json")

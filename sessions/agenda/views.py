@@ -101,6 +101,7 @@ def _offer_ideas_steps(form: StepForm | PollForm, workshop: Workshop) -> None:
 def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
+    events = events.filter(is_rehearsal=False)  # a rehearsal's event is listed nowhere
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         event = services.create_event(user=user, **form.cleaned_data)

@@ -71,6 +71,7 @@ from sessions.models.ideas import (
 )
 from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
 from sessions.models.questions import QUESTION_MAX, Question, QuestionBoard, Upvote
+from sessions.models.rehearsal import Rehearsal
 from sessions.models.runsheets import RunSheet, SheetCommand
 from sessions.models.snapshot import (
     CHALLENGE_MAX,
@@ -152,6 +153,7 @@ __all__ = [
     "Question",
     "QuestionBoard",
     "Reaction",
+    "Rehearsal",
     "RunSheet",
     "SheetCommand",
     "SnapshotAnswer",

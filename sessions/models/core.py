@@ -63,6 +63,9 @@ class Event(models.Model):
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="facilitated_events", blank=True
     )
+    # A dress rehearsal's event (`sessions.rehearsal`): listed nowhere, counted in no
+    # dashboard or report, and removed when its rehearsal ends.
+    is_rehearsal = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
