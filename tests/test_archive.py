@@ -548,6 +548,8 @@ def test_the_write_paths_cover_every_post_url():
         "run_sheet_delete", "run_sheet_share",
         # A remote link may be made and revoked; its taps are refused (test_remote).
         "remote_link_make", "remote_link_revoke",
+        # Rehearsals are the installation's, no workshop's (test_rehearsal).
+        "rehearsals", "rehearsal",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
     # test_console, test_cloud, test_idea_reactions, test_questions).
