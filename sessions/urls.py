@@ -16,6 +16,7 @@ from sessions.privacy import views as privacy
 from sessions.pulse import views as pulse
 from sessions.questions import views as questions
 from sessions.snapshot import views as snapshot
+from sessions.team import views as team
 from sessions.voting import views as voting
 
 app_name = "workshops"
@@ -139,6 +140,21 @@ urlpatterns = [
         ideas.suggestion_decide,
         name="suggestion_decide",
     ),
+    # An event's team: facilitators and organisers
+    path("console/events/<int:event_id>/team/", team.team, name="team"),
+    path("console/events/<int:event_id>/team/add/", team.team_add, name="team_add"),
+    path("console/events/<int:event_id>/team/invite/", team.team_invite, name="team_invite"),
+    path(
+        "console/events/<int:event_id>/team/invitations/<int:invitation_id>/revoke/",
+        team.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "console/events/<int:event_id>/team/members/<int:user_id>/remove/",
+        team.team_remove,
+        name="team_remove",
+    ),
+    path("team/<token:token>/", team.invitation, name="team_invitation"),
     # The Productivity Snapshot
     path("s/<token:token>/", snapshot.invite, name="snapshot_invite"),
     path("snapshot/<token:token>/", snapshot.resume, name="snapshot_resume"),

@@ -542,6 +542,8 @@ def test_the_write_paths_cover_every_post_url():
         "check_in", "my_data_link_erase", "my_data_erase", "privacy_request",
         "snapshot_invite", "snapshot_item", "snapshot_about", "snapshot_challenges",
         "snapshot_retake", "snapshot_organiser",
+        # An event's team, not a workshop's.
+        "team", "team_add", "team_invite", "invitation_revoke", "team_remove", "team_invitation",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
     # test_console, test_cloud, test_idea_reactions, test_questions).

@@ -18,7 +18,13 @@ from django.views.decorators.http import (
 )
 from django_stubs_ext import StrOrPromise
 
-from sessions.access import get_event_for_facilitator, get_step, get_workshop_for_facilitator
+from sessions.access import (
+    events_of,
+    get_event_for_facilitator,
+    get_step,
+    get_workshop_for_facilitator,
+    role_in,
+)
 from sessions.agenda import services
 from sessions.agenda.forms import (
     EventForm,
@@ -38,7 +44,7 @@ from sessions.ideas.forms import BoardEditForm
 from sessions.live.audiences import FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
-from sessions.models import Board, Event, Poll, Step, WordCloud, Workshop
+from sessions.models import Board, Poll, Step, WordCloud, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
 from sessions.steps import kind_of
@@ -89,12 +95,13 @@ def _offer_ideas_steps(form: StepForm | PollForm, workshop: Workshop) -> None:
 @require_http_methods(["GET", "POST"])
 def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         event = services.create_event(user=user, **form.cleaned_data)
         return redirect(reverse("workshops:workshop_new", args=[event.pk]))
-    context = {"events": events.prefetch_related("workshops"), "form": form}
+    events = events_of(user).prefetch_related("workshops")
+    # Each event with the role the user holds in it: an organiser's list offers results only.
+    context = {"events": [(event, role_in(user, event)) for event in events], "form": form}
     return render(
         request, "workshops/console_home.html", context, status=400 if form.errors else 200
     )

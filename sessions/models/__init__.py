@@ -81,6 +81,7 @@ from sessions.models.snapshot import (
     SnapshotSetup,
 )
 from sessions.models.suggestions import ClusterSuggestion, SuggestionQuerySet
+from sessions.models.team import INVITATION_LIFETIME, Invitation, Role
 from sessions.models.voting import MATRIX_POINTS, Ballot, Mark, Option, Poll
 
 __all__ = [
@@ -99,6 +100,7 @@ __all__ = [
     "FIRST_STEP_MAX",
     "FIRST_STEP_WITHIN_DAYS",
     "IDEA_MAX",
+    "INVITATION_LIFETIME",
     "ITEM_TEXT_MAX",
     "LINK_LIFETIME",
     "MATRIX_POINTS",
@@ -143,6 +145,7 @@ __all__ = [
     "Idea",
     "IdeaQuerySet",
     "IdeaStatus",
+    "Invitation",
     "Mark",
     "Option",
     "Poll",
@@ -151,6 +154,7 @@ __all__ = [
     "Question",
     "QuestionBoard",
     "Reaction",
+    "Role",
     "SnapshotAnswer",
     "SnapshotResponse",
     "SnapshotSetup",
