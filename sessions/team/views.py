@@ -75,7 +75,8 @@ def team_add(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
     services.add_member(event=event, user=user, role=role)
     name = user.get_full_name() or user.username
     messages.success(
-        request, _("%(name)s is now a %(role)s.") % {"name": name, "role": role.label.lower()}
+        request,
+        _("%(name)s is now on the team as %(role)s.") % {"name": name, "role": role.label.lower()},
     )
     return _back(event)
 
@@ -164,6 +165,7 @@ def _welcome(request: HttpRequest, invited: Invitation) -> HttpResponse:
     role = invited.get_role_display().lower()
     messages.success(
         request,
-        _("You are now a %(role)s of %(event)s.") % {"role": role, "event": invited.event.name},
+        _("You are now on the team of %(event)s as %(role)s.")
+        % {"role": role, "event": invited.event.name},
     )
     return redirect("workshops:console_home")
