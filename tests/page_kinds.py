@@ -1,7 +1,8 @@
 """Every kind of page the app serves, for the checks that read them all (axe-core in a
 browser, the Nu HTML checker): a workshop filled as a big room fills it (every step kind),
 walked through each state a screen shows, and the pages around it (joining, the Snapshot, a
-follow-up check-in, the shared archive, the console's forms and dashboard)."""
+follow-up check-in, the shared archive, the console's forms and dashboard, an event's team and its invitation
+link)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sessions.models import (
     AccessLink,
     Commitment,
     Question,
+    Role,
     SnapshotResponse,
     SnapshotSetup,
     Step,
@@ -29,6 +31,7 @@ from sessions.pulse import services as pulse
 from sessions.questions import services as qa
 from sessions.snapshot import services as snapshots
 from sessions.snapshot.bank import ITEMS
+from sessions.team import services as team
 from sessions.voting import services as voting
 from tests.questions_cases import filled_questions
 from tests.worst_cases import worst_cases
@@ -207,6 +210,12 @@ def finished_snapshot_token(setup: SnapshotSetup) -> str:
     return snapshots.finish(response=response, picks=challenges, other="").token
 
 
+def invitation_path(workshop: Workshop) -> str:
+    """A new invitation link to the workshop's event's team (as an organiser)."""
+    _, token = team.invite(event=workshop.event, role=Role.ORGANISER, by=None, key=None)
+    return reverse("workshops:team_invitation", args=[token])
+
+
 def latest_snapshot_token(setup: SnapshotSetup) -> str:
     return SnapshotResponse.objects.filter(setup=setup).latest("pk").token
 
@@ -219,6 +228,7 @@ def console_paths(workshop: Workshop) -> dict[str, str]:
         "new workshop": reverse("workshops:workshop_new", args=[event_id]),
         "dashboard and funnel": reverse("workshops:dashboard", args=[event_id]),
         "snapshot organiser": reverse("workshops:snapshot_organiser", args=[event_id]),
+        "event team": reverse("workshops:team", args=[event_id]),
     }
     for step in Step.objects.filter(workshop=workshop).order_by("position"):
         edit = reverse("workshops:step_edit", args=[workshop.pk, step.pk])

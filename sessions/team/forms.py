@@ -81,3 +81,8 @@ class SignUpForm(UserCreationForm[User]):
         model = User
         fields = ("username", "first_name", "email")
         field_classes = {"username": UsernameField}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The page first offers to sign in instead: no field takes the focus from it.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
