@@ -1,8 +1,8 @@
 """Every kind of page the app serves, for the checks that read them all (axe-core in a
 browser, the Nu HTML checker): a workshop filled as a big room fills it (every step kind),
 walked through each state a screen shows, and the pages around it (joining, the Snapshot, a
-follow-up check-in, the shared archive, the console's forms and dashboard, an event's team and its invitation
-link)."""
+follow-up check-in, the shared archive, the console's forms and dashboard, an event's team
+and its invitation link)."""
 
 from __future__ import annotations
 

@@ -47,6 +47,10 @@ class AddMemberForm(CommandForm):
     )
     role = RoleField()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "add_%s")  # the invite form, on the same page, has a role
+        super().__init__(*args, **kwargs)
+
     def clean_who(self) -> User:
         who = self.cleaned_data["who"].strip()
         user = User.objects.filter(username=who, is_active=True).first()
@@ -62,6 +66,10 @@ class AddMemberForm(CommandForm):
 
 class InviteForm(CommandForm):
     role = RoleField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "invite_%s")
+        super().__init__(*args, **kwargs)
 
 
 class SignUpForm(UserCreationForm[User]):
