@@ -525,3 +525,16 @@ def test_sign_ups_from_one_address_are_limited(event, facilitator_client, settin
     assert answer.status_code == 429
     assert "Too many accounts were made from your address just now" in text(answer)
     assert everything() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/console/events/{event}/team/", "/console/events/{event}/dashboard/",
+     "/console/workshops/{workshop}/", "/console/workshops/{workshop}/archive/"],
+)  # fmt: skip
+def test_no_role_is_answered_as_if_nothing_were_there(path, workshop, outsider_client):
+    theirs = outsider_client.get(path.format(event=workshop.event_id, workshop=workshop.pk))
+    missing = outsider_client.get(path.format(event=999_999, workshop=999_999))
+    assert theirs.status_code == missing.status_code == 404
+    csrf = re.compile(r'"X-CSRFToken": "[^"]*"')  # a fresh one on each page
+    assert csrf.sub("", text(theirs)) == csrf.sub("", text(missing))

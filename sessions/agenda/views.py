@@ -23,7 +23,6 @@ from sessions.access import (
     get_event_for_facilitator,
     get_step,
     get_workshop_for_facilitator,
-    role_in,
 )
 from sessions.agenda import services
 from sessions.agenda.forms import (
@@ -99,9 +98,8 @@ def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         event = services.create_event(user=user, **form.cleaned_data)
         return redirect(reverse("workshops:workshop_new", args=[event.pk]))
-    events = events_of(user).prefetch_related("workshops")
     # Each event with the role the user holds in it: an organiser's list offers results only.
-    context = {"events": [(event, role_in(user, event)) for event in events], "form": form}
+    context = {"events": events_of(user), "form": form}
     return render(
         request, "workshops/console_home.html", context, status=400 if form.errors else 200
     )
