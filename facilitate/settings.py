@@ -206,6 +206,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "sessions.ratelimit.client_address"
 AXES_LOCKOUT_CALLABLE = "sessions.ratelimit.login_locked_out"
 AXES_USERNAME_CALLABLE = "sessions.ratelimit.sign_in_username"
+# Accounts made through team invitation links: at most SIGN_UPS_ALLOWED attempts per client
+# address in a sliding window of SIGN_UP_WINDOW_SECONDS (sessions.ratelimit).
+SIGN_UPS_ALLOWED = env_int("SIGN_UPS_ALLOWED", 10)
+SIGN_UP_WINDOW_SECONDS = env_int("SIGN_UP_WINDOW_SECONDS", 3600)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workshops:console_home"
 LOGOUT_REDIRECT_URL = "login"

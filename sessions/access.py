@@ -1,11 +1,14 @@
-"""Who may see and drive which workshop: every view and consumer asks here.
+"""Who may see and drive which event and workshop: every view and consumer asks here.
 
 Each function returns what it guarantees or raises NotFound. A workshop that exists but is
-not the requester's gets exactly the same answer as one that does not exist.
+not the requester's gets exactly the same answer as one that does not exist. An event's team
+(`Event.facilitators`, `Event.organisers`) may do what `MAY` gives their role; a member whose
+role may not do something is told why (Forbidden, 403), as they know the event exists.
 """
 
 import functools
 from collections.abc import Mapping
+from enum import StrEnum
 from typing import TypeVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -16,9 +19,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
-from sessions.errors import NotFound
+from sessions.errors import Forbidden, NotFound
 from sessions.identity import delegate_keys, read_delegate_key
-from sessions.models import Attendance, Delegate, Event, RunSheet, Step, Workshop
+from sessions.models import Attendance, Delegate, Event, Role, RunSheet, Step, Workshop
 
 NOT_FOUND = _("That workshop does not exist, or you do not have access to it.")
 NOT_JOINED = (
@@ -27,12 +30,112 @@ NOT_JOINED = (
 )
 
 
-def get_event_for_facilitator(user: User, event_id: int) -> Event:
-    events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
-    try:
-        return events.get(pk=event_id)
-    except Event.DoesNotExist:
-        raise NotFound(_("That event does not exist, or you do not facilitate it.")) from None
+# --- the event's team: who may do what ----------------------------------------------------
+
+
+class Action(StrEnum):
+    VIEW = "view"  # the console's list, dashboards, exports, archives, the Snapshot report
+    DRIVE = "drive"  # run a room: show steps, open votes, edit the agenda, moderate, close
+    TEAM = "team"  # invite, add and remove the event's facilitators and organisers
+    # Set up the event's Productivity Snapshot (open or close it, its challenges, the wording
+    # of its non-core items): the organiser's preparation, not running a room.
+    SURVEY = "survey"
+
+
+# The one table of what each role may do; a superuser may do everything everywhere.
+MAY: dict[Role, frozenset[Action]] = {
+    Role.FACILITATOR: frozenset({Action.VIEW, Action.SURVEY, Action.DRIVE, Action.TEAM}),
+    Role.ORGANISER: frozenset({Action.VIEW, Action.SURVEY}),
+}
+
+NO_EVENT = _("That event does not exist, or you are not on its team.")
+ORGANISERS_CANNOT_DRIVE = _("Organisers can see this event's results but cannot run its workshops.")
+ORGANISERS_CANNOT_INVITE = _(
+    "Organisers can see this event's team but cannot change it. Ask one of its facilitators."
+)
+REFUSED_TO_ORGANISERS = {
+    Action.DRIVE: ORGANISERS_CANNOT_DRIVE,
+    Action.TEAM: ORGANISERS_CANNOT_INVITE,
+}
+
+
+def _signed_in(user: AbstractBaseUser | AnonymousUser) -> User | None:
+    # A socket's user is a lazy object, an instance of the user it wraps.
+    if isinstance(user, User) and user.is_authenticated and user.is_active:
+        return user
+    return None
+
+
+def role_in(user: User, event: Event) -> Role | None:
+    """`user`'s role in `event`'s team (a superuser counts as a facilitator); None if none."""
+    if user.is_superuser or event.facilitators.filter(pk=user.pk).exists():
+        return Role.FACILITATOR
+    if event.organisers.filter(pk=user.pk).exists():
+        return Role.ORGANISER
+    return None
+
+
+def may(user: User, event: Event, action: Action) -> bool:
+    """Whether `user` may do `action` in `event` (for what a page offers; views still ask
+    `get_event_for`/`get_workshop_for`, which refuse)."""
+    role = role_in(user, event)
+    return role is not None and action in MAY[role]
+
+
+def events_of(user: User) -> list[tuple[Event, Role]]:
+    """Every event `user` has a role in (all of them for a superuser), with that role and
+    its workshops, in two queries."""
+    if user.is_superuser:
+        events = Event.objects.all()
+    else:
+        events = Event.objects.filter(Q(facilitators=user) | Q(organisers=user)).distinct()
+    events = events.filter(is_rehearsal=False)  # a rehearsal's event is listed nowhere
+    driven = set(user.facilitated_events.values_list("pk", flat=True))
+    return [
+        (event, Role.FACILITATOR if user.is_superuser or event.pk in driven else Role.ORGANISER)
+        for event in events.prefetch_related("workshops")
+    ]
+
+
+def _check(user: User, event: Event, action: Action, not_found: StrPromise) -> None:
+    role = role_in(user, event)
+    if role is None:
+        raise NotFound(not_found)
+    if action not in MAY[role]:
+        raise Forbidden(REFUSED_TO_ORGANISERS.get(action, ORGANISERS_CANNOT_DRIVE))
+
+
+def get_event_for(user: AbstractBaseUser | AnonymousUser, event_id: int, action: Action) -> Event:
+    """The event, if `user` is on its team in a role that may do `action`: NotFound (as for
+    an event that does not exist) without a role, Forbidden (403, why) with one that may not."""
+    signed_in = _signed_in(user)
+    event = Event.objects.filter(pk=event_id).first() if signed_in else None
+    if signed_in is None or event is None:
+        raise NotFound(NO_EVENT)
+    _check(signed_in, event, action, NO_EVENT)
+    return event
+
+
+def get_workshop_for(
+    user: AbstractBaseUser | AnonymousUser, workshop_id: int, action: Action
+) -> Workshop:
+    """The workshop, if `user` is on its event's team in a role that may do `action`; refused
+    as `get_event_for` is. `user` may be anonymous (a socket's scope): nothing is theirs."""
+    signed_in = _signed_in(user)
+    workshop = (
+        Workshop.objects.select_related("event").filter(pk=workshop_id).first()
+        if signed_in
+        else None
+    )
+    if signed_in is None or workshop is None:
+        raise NotFound(NOT_FOUND)
+    _check(signed_in, workshop.event, action, NOT_FOUND)
+    return workshop
+
+
+def get_event_for_facilitator(user: AbstractBaseUser | AnonymousUser, event_id: int) -> Event:
+    """The event, for someone who may run its workshops."""
+    return get_event_for(user, event_id, Action.DRIVE)
 
 
 NO_RUN_SHEET = _("That run sheet does not exist, or you do not have access to it.")
@@ -65,14 +168,13 @@ def require_facilitator(user: AbstractBaseUser | AnonymousUser) -> User:
 def get_workshop_for_facilitator(
     user: AbstractBaseUser | AnonymousUser, workshop_id: int
 ) -> Workshop:
-    """`user` may be anonymous (a socket's scope): then nothing is theirs."""
-    # A socket's user is a lazy object, an instance of the user it wraps.
-    if not isinstance(user, User) or not user.is_authenticated:
-        raise NotFound(NOT_FOUND)
-    try:
-        return Workshop.objects.facilitated_by(user).select_related("event").get(pk=workshop_id)
-    except Workshop.DoesNotExist:
-        raise NotFound(NOT_FOUND) from None
+    """The workshop, for someone who may run it (the console and its socket)."""
+    return get_workshop_for(user, workshop_id, Action.DRIVE)
+
+
+def get_workshop_for_team(user: AbstractBaseUser | AnonymousUser, workshop_id: int) -> Workshop:
+    """The workshop, for anyone on its event's team (its archive and exports)."""
+    return get_workshop_for(user, workshop_id, Action.VIEW)
 
 
 def get_workshop_for_delegate(

@@ -28,7 +28,7 @@ class EventAdmin(admin.ModelAdmin[Event]):
     list_display = ["name", "date", "venue", "created_at"]
     list_filter = ["date"]
     search_fields = ["name", "venue"]
-    filter_horizontal = ["facilitators"]
+    filter_horizontal = ["facilitators", "organisers"]
     inlines = [WorkshopInline]
 
 

@@ -38,6 +38,13 @@ class NotFound(Refused):
     status = 404
 
 
+class Forbidden(Refused):
+    """Someone on the event's team whose role does not allow this (an organiser driving a
+    room): they know the event exists, so they are told why, not "not found"."""
+
+    status = 403
+
+
 class Conflict(Refused):
     """Valid input that the current state does not allow (a finished workshop, a stale step)."""
 

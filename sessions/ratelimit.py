@@ -278,3 +278,26 @@ class SignInLimitBackend(AxesStandaloneBackend):  # type: ignore[misc]  # axes s
         if request is None:
             return
         super().authenticate(request, username=username, password=password, **kwargs)
+
+
+# --- accounts made through a team invitation ------------------------------------------------
+
+TOO_MANY_SIGN_UPS = gettext_lazy(
+    "Too many accounts were made from your address just now, so this one was not. "
+    "Wait a while and try again, or ask the facilitator who invited you."
+)
+
+
+def keep_sign_up_pace(request: HttpRequest) -> None:
+    """Count one attempt to make an account from this client address; TooManyAttempts (429)
+    past SIGN_UPS_ALLOWED per SIGN_UP_WINDOW_SECONDS, counting refused ones too. The same
+    sliding window as the join codes; an unreachable cache lets it through (logged)."""
+    address = client_address(request) or "unknown"
+    window = settings.SIGN_UP_WINDOW_SECONDS
+    try:
+        previous, current, elapsed, _ = _count_hit(f"sign-ups:{address}", window)
+    except CACHE_ERRORS as error:
+        log.warning("Sign-up limiter off: the cache is unreachable (%s)", error)
+        return
+    if previous * (1 - elapsed) + current > settings.SIGN_UPS_ALLOWED:
+        raise TooManyAttempts(TOO_MANY_SIGN_UPS)

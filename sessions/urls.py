@@ -19,6 +19,7 @@ from sessions.rehearsal import views as rehearsal
 from sessions.remote import views as remote
 from sessions.runsheets import views as runsheets
 from sessions.snapshot import views as snapshot
+from sessions.team import views as team
 from sessions.voting import views as voting
 
 app_name = "workshops"
@@ -190,6 +191,21 @@ urlpatterns = [
         ideas.suggestion_decide,
         name="suggestion_decide",
     ),
+    # An event's team: facilitators and organisers
+    path("console/events/<int:event_id>/team/", team.team, name="team"),
+    path("console/events/<int:event_id>/team/add/", team.team_add, name="team_add"),
+    path("console/events/<int:event_id>/team/invite/", team.team_invite, name="team_invite"),
+    path(
+        "console/events/<int:event_id>/team/invitations/<int:invitation_id>/revoke/",
+        team.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "console/events/<int:event_id>/team/members/<int:user_id>/remove/",
+        team.team_remove,
+        name="team_remove",
+    ),
+    path("team/<token:token>/", team.invitation, name="team_invitation"),
     # The Productivity Snapshot
     path("s/<token:token>/", snapshot.invite, name="snapshot_invite"),
     path("snapshot/<token:token>/", snapshot.resume, name="snapshot_resume"),

@@ -1,7 +1,8 @@
 """Every kind of page the app serves, for the checks that read them all (axe-core in a
 browser, the Nu HTML checker): a workshop filled as a big room fills it (every step kind),
 walked through each state a screen shows, and the pages around it (joining, the Snapshot, a
-follow-up check-in, the shared archive, the console's forms and dashboard)."""
+follow-up check-in, the shared archive, the console's forms and dashboard, an event's team
+and its invitation link)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from sessions.models import (
     Commitment,
     Question,
     Rehearsal,
+    Role,
     RunSheet,
     SnapshotResponse,
     SnapshotSetup,
@@ -34,6 +36,7 @@ from sessions.remote import services as remote
 from sessions.runsheets import services as runsheets
 from sessions.snapshot import services as snapshots
 from sessions.snapshot.bank import ITEMS
+from sessions.team import services as team
 from sessions.voting import services as voting
 from tests.questions_cases import filled_questions
 from tests.worst_cases import worst_cases
@@ -212,6 +215,12 @@ def finished_snapshot_token(setup: SnapshotSetup) -> str:
     return snapshots.finish(response=response, picks=challenges, other="").token
 
 
+def invitation_path(workshop: Workshop) -> str:
+    """A new invitation link to the workshop's event's team (as an organiser)."""
+    _, token = team.invite(event=workshop.event, role=Role.ORGANISER, by=None, key=None)
+    return reverse("workshops:team_invitation", args=[token])
+
+
 def latest_snapshot_token(setup: SnapshotSetup) -> str:
     return SnapshotResponse.objects.filter(setup=setup).latest("pk").token
 
@@ -257,6 +266,7 @@ def console_paths(workshop: Workshop) -> dict[str, str]:
         "workshop run sheet": reverse("workshops:workshop_sheet", args=[workshop.pk]),
         "rehearsals": reverse("workshops:rehearsals"),
         "rehearsal verdict": reverse("workshops:rehearsal", args=[finished_rehearsal().pk]),
+        "event team": reverse("workshops:team", args=[event_id]),
     }
     # A run sheet of the facilitator's, with its rename, share and delete forms.
     owner = workshop.event.facilitators.first()

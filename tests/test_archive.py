@@ -550,6 +550,8 @@ def test_the_write_paths_cover_every_post_url():
         "remote_link_make", "remote_link_revoke",
         # Rehearsals are the installation's, no workshop's (test_rehearsal).
         "rehearsals", "rehearsal",
+        # An event's team, not a workshop's.
+        "team", "team_add", "team_invite", "invitation_revoke", "team_remove", "team_invitation",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
     # test_console, test_cloud, test_idea_reactions, test_questions).

@@ -146,6 +146,12 @@ def test_no_page_has_an_accessibility_violation(browser, server, workshop):
         send_blank(console, 'form[action$="/new/"]')
         findings.check(console, "new workshop, sent blank (console)")
 
+        # An invitation to the event's team, opened on a phone by someone signed out.
+        stranger.goto(f"{url}{page_kinds.invitation_path(workshop)}")
+        findings.check(stranger, "team invitation (phone)")
+        send_blank(stranger, 'form[action^="/team/"]')
+        findings.check(stranger, "team invitation, sign-up sent blank (phone)")
+
         # After the event and around it, on a phone.
         stranger.goto(f"{url}{page_kinds.check_in_path(workshop)}")
         findings.check(stranger, "follow-up check-in (phone)")

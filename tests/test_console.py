@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 MISSING_ID = 999_999
 STEP_NOT_FOUND = "That step is not part of this workshop."
-EVENT_NOT_FOUND = "That event does not exist, or you do not facilitate it."
+EVENT_NOT_FOUND = "That event does not exist, or you are not on its team."
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

@@ -86,6 +86,10 @@ def collect(pages: Pages, workshop) -> None:
     for step in steps.values():
         edit = reverse("workshops:step_edit", args=[workshop.pk, step.pk])
         pages.add(f"edit step ({step.kind}), blank", facilitator.post(edit, {"title": ""}))
+    invitation = page_kinds.invitation_path(workshop)
+    pages.add("team invitation", Client().get(invitation))
+    pages.add("team invitation, sign-up blank", Client().post(invitation, {"username": ""}))
+    pages.add("team invitation, signed in", facilitator.get(invitation))
     pages.add("phone's data", phone.get(reverse("workshops:my_data", args=[workshop.event_id])))
     pages.add("check-in", Client().get(page_kinds.check_in_path(workshop)))
     setup = page_kinds.snapshot_setup(workshop)

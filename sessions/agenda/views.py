@@ -21,6 +21,7 @@ from django_stubs_ext import StrOrPromise
 
 from sessions.access import (
     NO_RUN_SHEET,
+    events_of,
     get_event_for_facilitator,
     get_run_sheet_for_facilitator,
     get_step,
@@ -45,7 +46,7 @@ from sessions.ideas.forms import BoardEditForm
 from sessions.live.audiences import FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
-from sessions.models import Board, Event, Poll, RunSheet, Step, WordCloud, Workshop
+from sessions.models import Board, Poll, RunSheet, Step, WordCloud, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
 from sessions.runsheets import services as runsheets
@@ -100,13 +101,12 @@ def _offer_ideas_steps(form: StepForm | PollForm, workshop: Workshop) -> None:
 @require_http_methods(["GET", "POST"])
 def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    events = Event.objects.all() if user.is_superuser else user.facilitated_events.all()
-    events = events.filter(is_rehearsal=False)  # a rehearsal's event is listed nowhere
     form = EventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         event = services.create_event(user=user, **form.cleaned_data)
         return redirect(reverse("workshops:workshop_new", args=[event.pk]))
-    context = {"events": events.prefetch_related("workshops"), "form": form}
+    # Each event with the role the user holds in it: an organiser's list offers results only.
+    context = {"events": events_of(user), "form": form}
     return render(
         request, "workshops/console_home.html", context, status=400 if form.errors else 200
     )

@@ -17,7 +17,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions.access import get_workshop_for_facilitator
+from sessions.access import Action, get_workshop_for_facilitator, get_workshop_for_team, may
 from sessions.archive import services as archive_service
 from sessions.archive.exports import exports, zip_members
 from sessions.archive.forms import ShareForm
@@ -45,7 +45,9 @@ def _page(
         "exports": exports().values(),
         "questions": archived_questions(workshop, facilitator=facilitator),
     }
-    if facilitator and workshop.archive_token:
+    # An organiser sees what the facilitator sees, but sharing is the facilitator's call.
+    context["can_share"] = facilitator and may(request.user, workshop.event, Action.DRIVE)  # type: ignore[arg-type]
+    if context["can_share"] and workshop.archive_token:
         path = reverse("workshops:archive_shared", args=[workshop.archive_token])
         context["share_url"] = request.build_absolute_uri(path)
     response = render(request, "workshops/archive/page.html", context)
@@ -56,14 +58,14 @@ def _page(
 @login_required
 @require_GET
 def archive(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
-    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    workshop = get_workshop_for_team(request.user, workshop_id)
     return _page(request, workshop, facilitator=True, printing=False)
 
 
 @login_required
 @require_GET
 def archive_print(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
-    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    workshop = get_workshop_for_team(request.user, workshop_id)
     return _page(request, workshop, facilitator=True, printing=True)
 
 
@@ -104,7 +106,7 @@ def archive_share(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpRe
 @login_required
 @require_GET
 def export_csv(request: AuthenticatedHttpRequest, workshop_id: int, kind: str) -> HttpResponseBase:
-    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    workshop = get_workshop_for_team(request.user, workshop_id)
     export = exports().get(kind)
     if export is None:
         raise NotFound(_("There is no such export."))
@@ -114,5 +116,5 @@ def export_csv(request: AuthenticatedHttpRequest, workshop_id: int, kind: str) -
 @login_required
 @require_GET
 def export_zip(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
-    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    workshop = get_workshop_for_team(request.user, workshop_id)
     return zip_response(f"workshop-{workshop.pk}.zip", zip_members(workshop))

@@ -10,7 +10,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from sessions.access import get_event_for_facilitator
+from sessions.access import Action, get_event_for
 from sessions.commitments.funnel import funnel
 from sessions.models import CheckIn, Commitment, Event, Workshop
 from sessions.requests import AuthenticatedHttpRequest
@@ -24,7 +24,7 @@ def _commitments(event: Event) -> QuerySet[Commitment]:
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
-    event = get_event_for_facilitator(request.user, event_id)
+    event = get_event_for(request.user, event_id, Action.VIEW)
     workshops = (
         Workshop.objects.filter(event=event)
         .annotate(delegate_count=Count("attendances", distinct=True))
@@ -80,7 +80,7 @@ def _csv_row(c: Commitment) -> tuple[object, ...]:
 @require_GET
 def dashboard_csv(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponseBase:
     """Every commitment of the event with its latest status, streamed in chunks of 500."""
-    event = get_event_for_facilitator(request.user, event_id)
+    event = get_event_for(request.user, event_id, Action.VIEW)
     rows = (
         _commitments(event)
         .select_related("step__workshop", "delegate", "challenge", "cluster")

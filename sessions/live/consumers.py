@@ -83,7 +83,7 @@ from django.template.loader import render_to_string
 from django_stubs_ext import StrOrPromise
 
 from sessions import access, ratelimit
-from sessions.errors import NOT_UNDERSTOOD, NotFound, Refused
+from sessions.errors import NOT_UNDERSTOOD, Forbidden, NotFound, Refused
 from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
 from sessions.live.audiences import (
@@ -191,7 +191,7 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             self.user = await get_user(self.scope)
         try:
             await connecting(self.identify_and_register)()
-        except NotFound:
+        except (NotFound, Forbidden):  # an organiser's console socket too
             await self.close(code=NOT_ALLOWED)
             return
         if self.gone:

@@ -83,6 +83,7 @@ from sessions.models.snapshot import (
     SnapshotSetup,
 )
 from sessions.models.suggestions import ClusterSuggestion, SuggestionQuerySet
+from sessions.models.team import INVITATION_LIFETIME, Invitation, Role
 from sessions.models.voting import MATRIX_POINTS, Ballot, Mark, Option, Poll
 
 __all__ = [
@@ -101,6 +102,7 @@ __all__ = [
     "FIRST_STEP_MAX",
     "FIRST_STEP_WITHIN_DAYS",
     "IDEA_MAX",
+    "INVITATION_LIFETIME",
     "ITEM_TEXT_MAX",
     "LINK_LIFETIME",
     "MATRIX_POINTS",
@@ -145,6 +147,7 @@ __all__ = [
     "Idea",
     "IdeaQuerySet",
     "IdeaStatus",
+    "Invitation",
     "Mark",
     "Option",
     "Poll",
@@ -154,6 +157,7 @@ __all__ = [
     "QuestionBoard",
     "Reaction",
     "Rehearsal",
+    "Role",
     "RunSheet",
     "SheetCommand",
     "SnapshotAnswer",

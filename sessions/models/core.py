@@ -60,12 +60,18 @@ class Event(models.Model):
         help_text="Words or phrases to hold back for the facilitator in word clouds and "
         "questions, one per line, besides the standard English list.",
     )
+    # The team (`sessions.access` says what each role may do): facilitators run the
+    # workshops; organisers see the dashboards, exports, archives and reports. A person holds
+    # one role in an event (`sessions.team.services` keeps them apart).
     facilitators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="facilitated_events", blank=True
     )
     # A dress rehearsal's event (`sessions.rehearsal`): listed nowhere, counted in no
     # dashboard or report, and removed when its rehearsal ends.
     is_rehearsal = models.BooleanField(default=False, editable=False)
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="organised_events", blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

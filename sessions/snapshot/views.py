@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
-from sessions.access import get_event_for_facilitator
+from sessions.access import Action, get_event_for
 from sessions.errors import InvalidInput, NotFound
 from sessions.identity import read_delegate_key, remember_delegate
 from sessions.models import SnapshotResponse
@@ -214,7 +214,7 @@ def retake(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organiser(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
     """Set-up (state, challenges, wording of non-core items) and the figures."""
-    event = get_event_for_facilitator(request.user, event_id)
+    event = get_event_for(request.user, event_id, Action.SURVEY)
     setup = services.setup_for(event)
     initial = {"state": setup.state, "challenges": "\n".join(setup.challenges)}
     initial.update({item_field(code): text for code, text in setup.wording.items()})
@@ -243,6 +243,6 @@ def organiser(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
 @require_GET
 def export(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponseBase:
     """Finished responses whose consent allows export, one row each, no names."""
-    event = get_event_for_facilitator(request.user, event_id)
+    event = get_event_for(request.user, event_id, Action.VIEW)
     setup = services.setup_for(event)
     return csv_response(f"snapshot-event-{event.pk}.csv", export_header(), export_rows(setup))
