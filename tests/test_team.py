@@ -16,7 +16,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from sessions.models import Event, Invitation, Role
+from sessions.models import Event, Invitation, Rehearsal, Role
+from sessions.runsheets import services as runsheets
 from sessions.team import services as team
 from tests.conftest import join
 from tests.routes import app_routes, fill
@@ -29,6 +30,7 @@ CANNOT_DRIVE = "Organisers can see this event's results but cannot run its works
 CANNOT_INVITE = "Organisers can see this event's team but cannot change it."
 EVENT_NOT_FOUND = "That event does not exist, or you are not on its team."
 WORKSHOP_NOT_FOUND = "That workshop does not exist, or you do not have access to it."
+SHEET_NOT_FOUND = ("That run sheet does not exist, or you do not have access to it.",)
 STRONG = "lean-steps-on-line-2"
 
 
@@ -63,7 +65,19 @@ DRIVERS_GET = {
     "step_edit": 200, "dashboard": 200, "dashboard_csv": 200, "board_suggest": 200,
     "team": 200, "snapshot_organiser": 200, "snapshot_export": 200, "finish": 200,
     "archive": 200, "archive_print": 200, "export_zip": 200, "export_csv": 200,
+    "workshop_sheet": 200, "workshop_sheet_export": 200, "remote": 200, "remote_live": 200,
 }  # fmt: skip
+
+# A signed-in person's own pages, whatever their role in the event: their run sheets (a sheet
+# of the facilitator's own, below, is nobody else's) and the installation's rehearsals (any
+# facilitator's; an organiser alone gets the missing page).
+OWN_GET = {"run_sheets": 200, "run_sheet_download": 200, "rehearsals": 200, "rehearsal": 200}
+OWN_POST = {
+    "run_sheet_import": 400, "run_sheet_edit": 400, "run_sheet_delete": 302,
+    "run_sheet_share": 400, "rehearsals": 400,
+}  # fmt: skip
+SHEET_ROUTES = {"run_sheet_download", "run_sheet_edit", "run_sheet_delete", "run_sheet_share"}
+REHEARSAL_ROUTES = {"rehearsals", "rehearsal"}
 
 CONSOLE_ROUTES = [r for r in app_routes() if r.route.startswith("console/")]
 REQUESTS = [
@@ -79,9 +93,9 @@ def test_every_console_route_is_in_the_table():
     names = {route.pattern.name for route in CONSOLE_ROUTES}
     assert names >= ORGANISER_MAY
     gets = {route.pattern.name for route, method in REQUESTS if method == "GET"}
-    assert gets == set(DRIVERS_GET)
+    assert gets == set(DRIVERS_GET) | set(OWN_GET)
     posts = {route.pattern.name for route, method in REQUESTS if method == "POST"}
-    assert posts - {"console_home"} == set(DRIVERS_POST)
+    assert posts - {"console_home"} == set(DRIVERS_POST) | set(OWN_POST)
 
 
 @pytest.fixture
@@ -122,6 +136,10 @@ def persona(request, workshop, outsider, organiser, co_facilitator, facilitator)
 def address(route, workshop, organiser) -> str:
     ran = run_workshop(workshop)
     invitation, _ = team.invite(event=workshop.event, role=Role.ORGANISER, by=None, key=None)
+    owner = workshop.event.facilitators.get(username="fran")
+    sheet = runsheets.save_workshop(user=owner, workshop=workshop, title="Fran's own")
+    assert sheet is not None
+    rehearsal = Rehearsal.objects.create(phones=20, url="http://127.0.0.1:8000")
     values = {
         "event_id": workshop.event_id,
         "workshop_id": workshop.pk,
@@ -133,6 +151,8 @@ def address(route, workshop, organiser) -> str:
         "cloud_id": 999_999,
         "invitation_id": invitation.pk,
         "user_id": organiser.pk,
+        "sheet_id": sheet.pk,
+        "rehearsal_id": rehearsal.pk,
         "kind": "steps",
     }
     return fill(route, values)
@@ -143,6 +163,12 @@ def expected(persona: str, name: str, method: str) -> int:
         return 302  # to the sign-in page
     if name == "console_home":
         return 200  # everyone's own list (a bare POST shows the new-event form again)
+    if name in OWN_GET or name in OWN_POST:
+        if name in SHEET_ROUTES and persona not in ("facilitator", "superuser"):
+            return 404  # another's private run sheet: as one that does not exist
+        if name in REHEARSAL_ROUTES and persona == "organiser":
+            return 404  # an organiser alone facilitates nothing to rehearse
+        return OWN_GET[name] if method == "GET" else OWN_POST[name]
     if persona == "outsider":
         return 404
     if persona == "organiser" and name not in ORGANISER_MAY:
@@ -162,7 +188,9 @@ DRIVERS_POST = {
     "board_command": 400, "suggestion_decide": 400, "team_add": 400, "team_invite": 400,
     "invitation_revoke": 302, "team_remove": 302, "snapshot_organiser": 400,
     "pulse_control": 400, "pulse_first": 302, "archive_share": 400, "cloud_control": 404,
-    "cloud_moderate": 404,
+    "cloud_moderate": 404, "workshop_sheet_save": 400, "workshop_duplicate": 400,
+    "workshop_steps_import": 400, "remote_go": 400, "remote_link_make": 302,
+    "remote_link_revoke": 302,
 }  # fmt: skip
 
 PERSONAS = [
@@ -188,7 +216,8 @@ def test_each_role_gets_its_answer_on_every_console_route(
     if want == 403:
         assert CANNOT_DRIVE in text(response) or CANNOT_INVITE in text(response)
     if want == 404 and who == "outsider":
-        assert EVENT_NOT_FOUND in text(response) or WORKSHOP_NOT_FOUND in text(response)
+        missing = SHEET_NOT_FOUND if name in SHEET_ROUTES else (EVENT_NOT_FOUND, WORKSHOP_NOT_FOUND)
+        assert any(message in text(response) for message in missing)
     if want in (302, 403, 404) and who not in ("co_facilitator", "facilitator", "superuser"):
         assert everything() == before, "a refused request changed something"
 
@@ -208,6 +237,10 @@ def test_an_organiser_sees_results_but_is_told_they_cannot_run_a_workshop(worksh
     assert f'href="/console/workshops/{workshop.pk}/archive/"' in home
     assert f'href="/console/workshops/{workshop.pk}/"' not in home
     assert "Add a workshop" not in home
+    assert "Rehearse this installation" not in home  # nothing of theirs to rehearse
+    assert "Rehearse this installation" in text(
+        logged_in(workshop.event.facilitators.get()).get("/console/")
+    )
     archive = client.get(f"/console/workshops/{workshop.pk}/archive/")
     assert archive.status_code == 200
     assert "Share with delegates" not in text(archive)

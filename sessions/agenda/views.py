@@ -46,7 +46,7 @@ from sessions.ideas.forms import BoardEditForm
 from sessions.live.audiences import FACILITATOR
 from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
-from sessions.models import Board, Poll, RunSheet, Step, WordCloud, Workshop
+from sessions.models import Board, Poll, Role, RunSheet, Step, WordCloud, Workshop
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
 from sessions.runsheets import services as runsheets
@@ -106,7 +106,10 @@ def console_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         event = services.create_event(user=user, **form.cleaned_data)
         return redirect(reverse("workshops:workshop_new", args=[event.pk]))
     # Each event with the role the user holds in it: an organiser's list offers results only.
-    context = {"events": events_of(user), "form": form}
+    events = events_of(user)
+    # Rehearsing the installation is for those who run rooms.
+    drives = user.is_superuser or any(role == Role.FACILITATOR for _event, role in events)
+    context = {"events": events, "form": form, "drives": drives}
     return render(
         request, "workshops/console_home.html", context, status=400 if form.errors else 200
     )
