@@ -16,6 +16,7 @@ from sessions.privacy import views as privacy
 from sessions.pulse import views as pulse
 from sessions.questions import views as questions
 from sessions.snapshot import views as snapshot
+from sessions.timer import views as timer
 from sessions.voting import views as voting
 
 app_name = "workshops"
@@ -108,6 +109,13 @@ urlpatterns = [
         name="display_revoke",
     ),
     path("console/workshops/<int:workshop_id>/close/", agenda.close, name="close"),
+    path("console/workshops/<int:workshop_id>/timer/", timer.timer_start, name="timer_start"),
+    path(
+        "console/workshops/<int:workshop_id>/timer/minute/",
+        timer.timer_add_minute,
+        name="timer_add_minute",
+    ),
+    path("console/workshops/<int:workshop_id>/timer/stop/", timer.timer_stop, name="timer_stop"),
     path(
         "console/workshops/<int:workshop_id>/polls/<int:poll_id>/",
         voting.poll_control,
