@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 import datetime
+import math
 import uuid
 from typing import Any
 
 from django.utils import timezone
 
+from sessions.agenda.clock import minutes_clock
 from sessions.models import Timer, Workshop
 
 PRESET_MINUTES = (1, 2, 3, 5, 10)
@@ -42,6 +44,8 @@ def timer_context(workshop: Workshop, *, now: datetime.datetime | None = None) -
         "timer_presets": PRESET_MINUTES,
         "timer_until": f"{until:%H:%M}",
         "timer_ran_out": timer.ends_at <= now,
+        # What the countdown shows at page load ("4:59"; live.js ticks it from there).
+        "timer_left": minutes_clock(max(0, math.ceil((timer.ends_at - now).total_seconds()))),
         "timer_key": uuid.uuid4(),
         "timer_add_key": command_key(timer, "add"),
         "timer_stop_key": command_key(timer, "stop"),
