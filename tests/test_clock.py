@@ -79,6 +79,8 @@ def test_within_the_plan_of_the_step_on_screen_the_lag_holds_and_then_grows(work
     assert clock.lag_text == "1 minute behind"
     # D reaches its plan at minute 33 + 7 = 40: from then the lag grows a second a second.
     assert clock.lag_grows_from == int(minutes(40).timestamp())
+    assert clock.lag_base == 60
+    assert clock.step_since == int(minutes(20).timestamp())
     later = read_clock(workshop, now=minutes(45))
     # Elapsed 45; planned so far: 10 + 5 + 4 + 20 = 39.
     assert later.lag_seconds == 6 * 60
@@ -95,7 +97,9 @@ def test_going_back_to_a_step_adds_to_its_time(workshop, agenda):
     assert clock.step_seconds == 14 * 60
     assert clock.step_since == int(minutes(47 - 14).timestamp())
     assert clock.lag_seconds == 8 * 60
-    assert clock.lag_grows_from == int(minutes(47).timestamp())  # A is past its plan
+    # A reached its 10 minutes at minute 45 - 2 = 43, 4 minutes behind then; growing since.
+    assert clock.lag_grows_from == int(minutes(43).timestamp())
+    assert clock.lag_base == 4 * 60
 
 
 def test_a_step_left_before_its_plan_puts_the_workshop_ahead(workshop, agenda):
@@ -106,6 +110,7 @@ def test_a_step_left_before_its_plan_puts_the_workshop_ahead(workshop, agenda):
     assert clock.lag_seconds == -6 * 60
     assert clock.lag_text == "6 minutes ahead"
     assert clock.lag_grows_from == int(minutes(9).timestamp())
+    assert clock.lag_base == -6 * 60
 
 
 def test_the_waiting_screen_between_steps_counts_against_the_plan(workshop, agenda):
@@ -114,7 +119,22 @@ def test_the_waiting_screen_between_steps_counts_against_the_plan(workshop, agen
     clock = read_clock(workshop, now=minutes(13))
     assert clock.step_seconds is None
     assert clock.lag_seconds == 3 * 60
-    assert clock.lag_grows_from == int(minutes(13).timestamp())
+    # Growing since the room left A for the waiting screen, on time then.
+    assert clock.lag_grows_from == int(minutes(10).timestamp())
+    assert clock.lag_base == 0
+
+
+def test_every_drawing_of_the_same_state_carries_the_same_values_to_tick_from(workshop, agenda):
+    a, b = agenda["A"], agenda["B"]
+    workshop = on_screen(workshop, [(a, 0, 12.5), (b, 13.25, None)])
+    drawn = {
+        (c.step_since, c.lag_base, c.lag_grows_from)
+        for c in (read_clock(workshop, now=minutes(m)) for m in (14, 14.3, 17.7, 19, 25))
+    }
+    assert len(drawn) == 1
+    # B reaches its 5 minutes at 18.25; by then A 10 + B 5 planned against 18.25 elapsed.
+    assert drawn == {(int(minutes(13.25).timestamp()), 195, int(minutes(18.25).timestamp()))}
+    assert read_clock(workshop, now=minutes(25)).lag_seconds == 195 + 405
 
 
 def test_a_step_without_a_plan_never_moves_the_lag(workshop, agenda):

@@ -22,6 +22,7 @@ moment the lag starts growing; the server pushes only when something changes.
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,18 +79,15 @@ class Clock:
     finished: bool
     elapsed_seconds: int
     step_seconds: int | None  # None: no step on screen
+    step_since: int | None  # epoch seconds when its time was zero, its earlier times counted
     planned_minutes: int | None  # the step on screen's
-    lag_seconds: int
+    lag_seconds: int  # at `now`
+    lag_base: int  # at `lag_grows_from` (or at any time, when that is None)
     lag_grows_from: int | None  # epoch seconds; None: it does not grow by itself
 
     @property
     def started(self) -> bool:
         return self.started_at is not None
-
-    @property
-    def step_since(self) -> int:
-        """When the step on screen's time was zero, counting its earlier stretches."""
-        return self.now - (self.step_seconds or 0)
 
     @property
     def step_clock(self) -> str:
@@ -110,50 +108,79 @@ class Clock:
 
 
 def read_clock(workshop: Workshop, *, now: datetime.datetime | None = None) -> Clock:
-    """The workshop's clock at `now` (default: the current time)."""
+    """The workshop's clock at `now` (default: the current time).
+
+    What the page ticks from (when the step on screen's time was zero, when the lag starts
+    growing and the lag then) is drawn from the stored times alone, never from `now`: every
+    drawing of the same state carries the same values, whenever it is drawn."""
     now = now or timezone.now()
     end = workshop.closed_at or now
-    spent: dict[int | None, float] = {}
-    for showing in Showing.objects.filter(workshop=workshop):
-        until = showing.ended_at or end
-        stretch = max(0.0, (until - showing.started_at).total_seconds())
-        spent[showing.step_id] = spent.get(showing.step_id, 0.0) + stretch
-    plans = dict(workshop.steps.values_list("pk", "planned_minutes"))
     current = None if workshop.is_closed else workshop.current_step_id
-    planned_so_far = 0.0
+    spent: dict[int | None, float] = {}
+    on_since: datetime.datetime | None = None  # the step on screen's current stretch
+    left_at: datetime.datetime | None = None  # when the room last left a step
+    for showing in Showing.objects.filter(workshop=workshop):
+        if showing.ended_at is None:
+            on_since = showing.started_at
+        elif left_at is None or showing.ended_at > left_at:
+            left_at = showing.ended_at
+        stretch = max(0.0, ((showing.ended_at or end) - showing.started_at).total_seconds())
+        spent[showing.step_id] = spent.get(showing.step_id, 0.0) + stretch
+    if on_since is None:
+        current = None  # shown before the clock was kept: it starts with the next step
+    plans = dict(workshop.steps.values_list("pk", "planned_minutes"))
+    done = 0.0  # the planned time of the steps shown and left
     for step_id, seconds in spent.items():
-        plan = plans.get(step_id) if step_id is not None else None
-        if plan is None:
-            planned_so_far += seconds
-        elif step_id == current:
-            planned_so_far += min(seconds, plan * 60)
-        else:
-            planned_so_far += plan * 60
-    elapsed = (end - workshop.started_at).total_seconds() if workshop.started_at else 0.0
-    on_step = int(spent.get(current, 0.0)) if current is not None else None
+        if step_id != current:
+            plan = plans.get(step_id) if step_id is not None else None
+            done += seconds if plan is None else plan * 60
+    started = workshop.started_at
+    elapsed = (end - started).total_seconds() if started else 0.0
+    on_step = spent.get(current, 0.0) if current is not None else None
     plan_now = plans.get(current) if current is not None else None
+    allowance = 0.0 if on_step is None else min(on_step, (plan_now or 0) * 60 or on_step)
+    lag = round(elapsed - done - allowance)
+    since = None
+    if on_step is not None and on_since is not None:
+        earlier = on_step - (end - on_since).total_seconds()
+        since = math.floor(on_since.timestamp() - earlier)
+    grows_from = None
+    base = lag
+    if started is not None and not workshop.is_closed:
+        anchor = _growth_start(on_since, left_at, since, plan_now)
+        if anchor is not None:
+            grows_from = math.floor(anchor)
+            planned_then = done + (plan_now or 0) * 60
+            base = round(grows_from - started.timestamp() - planned_then)
+            lag = base + max(0, math.floor(now.timestamp()) - grows_from)
     return Clock(
         now=_epoch(now),
-        started_at=workshop.started_at,
+        started_at=started,
         finished=workshop.is_closed,
         elapsed_seconds=int(elapsed),
-        step_seconds=on_step,
+        step_seconds=None if on_step is None else int(on_step),
+        step_since=since,
         planned_minutes=plan_now,
-        lag_seconds=round(elapsed - planned_so_far),
-        lag_grows_from=_grows_from(workshop, now, on_step, plan_now),
+        lag_seconds=lag,
+        lag_base=base,
+        lag_grows_from=grows_from,
     )
 
 
-def _grows_from(
-    workshop: Workshop, now: datetime.datetime, on_step: int | None, plan: int | None
-) -> int | None:
-    if workshop.is_closed or workshop.started_at is None:
+def _growth_start(
+    on_since: datetime.datetime | None,
+    left_at: datetime.datetime | None,
+    since: int | None,
+    plan: int | None,
+) -> float | None:
+    """When the lag starts growing a second a second (epoch seconds): when the step on
+    screen reaches its plan, or when the room left its last step for the waiting screen;
+    None while it holds (a step without a plan)."""
+    if on_since is None:
+        return left_at.timestamp() if left_at is not None else None
+    if plan is None or since is None:
         return None
-    if on_step is None:
-        return _epoch(now)  # the waiting screen: time no plan has
-    if plan is None:
-        return None
-    return _epoch(now) + max(0, plan * 60 - on_step)
+    return since + plan * 60
 
 
 def clock_context(workshop: Workshop, *, now: datetime.datetime | None = None) -> dict[str, Any]:
