@@ -15,7 +15,7 @@ from django.urls import reverse
 from sessions.agenda import services
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.live.regions import render_regions
-from sessions.models import Step, Workshop
+from sessions.models import Change, Step, Workshop
 from tests.conftest import delegate_cookie_header, join
 from tests.test_consumers import frames_until_quiet, receive_until, session_cookie, socket
 
@@ -246,3 +246,21 @@ async def test_socket_frames_carry_notes_to_the_console_only(workshop, facilitat
         for frame in seen["projector"] + seen["phone"]:
             assert NOTES not in frame
             assert "planned" not in frame
+
+
+@pytest.mark.django_db
+def test_planning_a_step_as_it_is_changes_nothing(workshop, planned):
+    before = Change.objects.version_of(workshop.pk)
+    services.plan_step(step=planned[0], notes=NOTES, planned_minutes=10)
+    assert Change.objects.version_of(workshop.pk) == before
+
+
+@pytest.mark.django_db
+def test_notes_are_shown_as_text(workshop, planned):
+    services.plan_step(
+        step=planned[0], notes="<script>alert(1)</script>\nline two", planned_minutes=10
+    )
+    services.show_step(workshop=workshop, step=planned[0])
+    html = render_regions(workshop.pk, FACILITATOR, ("step", "agenda")).joined()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;<br>line two" in html
