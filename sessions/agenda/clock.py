@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from sessions.models import Showing, Step, Timer, Workshop
 
@@ -65,9 +66,12 @@ def lag_text(seconds: int) -> str:
     """The lag in words (`live.js` draws the same while it ticks)."""
     minutes = abs(seconds) // 60
     if minutes == 0:
-        return "on time"
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"{minutes} {unit} {'behind' if seconds > 0 else 'ahead'}"
+        return gettext("on time")
+    if seconds > 0:
+        words = ngettext("%(n)d minute behind", "%(n)d minutes behind", minutes)
+    else:
+        words = ngettext("%(n)d minute ahead", "%(n)d minutes ahead", minutes)
+    return words % {"n": minutes}
 
 
 @dataclass(frozen=True)
