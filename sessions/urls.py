@@ -20,6 +20,7 @@ from sessions.remote import views as remote
 from sessions.runsheets import views as runsheets
 from sessions.snapshot import views as snapshot
 from sessions.team import views as team
+from sessions.timer import views as timer
 from sessions.voting import views as voting
 
 app_name = "workshops"
@@ -158,6 +159,13 @@ urlpatterns = [
         runsheets.workshop_steps_import,
         name="workshop_steps_import",
     ),
+    path("console/workshops/<int:workshop_id>/timer/", timer.timer_start, name="timer_start"),
+    path(
+        "console/workshops/<int:workshop_id>/timer/minute/",
+        timer.timer_add_minute,
+        name="timer_add_minute",
+    ),
+    path("console/workshops/<int:workshop_id>/timer/stop/", timer.timer_stop, name="timer_stop"),
     path(
         "console/workshops/<int:workshop_id>/polls/<int:poll_id>/",
         voting.poll_control,

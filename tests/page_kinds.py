@@ -7,8 +7,10 @@ and its invitation link)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.urls import reverse
+from django.utils import timezone
 
 from sessions.agenda import services
 from sessions.archive import services as archive
@@ -26,6 +28,7 @@ from sessions.models import (
     SnapshotResponse,
     SnapshotSetup,
     Step,
+    Timer,
     Upvote,
     Workshop,
 )
@@ -37,6 +40,7 @@ from sessions.runsheets import services as runsheets
 from sessions.snapshot import services as snapshots
 from sessions.snapshot.bank import ITEMS
 from sessions.team import services as team
+from sessions.timer import services as timers
 from sessions.voting import services as voting
 from tests.questions_cases import filled_questions
 from tests.worst_cases import worst_cases
@@ -47,6 +51,8 @@ STAGES = [
     "waiting",
     "where",
     "message",
+    "timer running",
+    "timer up",
     "questions beside",
     "dots open",
     "dots revealed",
@@ -79,6 +85,8 @@ def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterat
             archive.share_archive(workshop=workshop)
         elif name == "waiting":
             services.show_step(workshop=workshop, step=None)
+        elif name == "timer":  # over the message step, with its notes and plan on the console
+            timer_stage(workshop, steps["message"], state)
         elif name == "questions":  # open alongside the step on screen, every kind after it
             if state == "beside":
                 filled_questions(workshop, count=8, projector="beside")
@@ -120,6 +128,17 @@ def walk(workshop: Workshop, steps: dict[str, Step], delegate_id: int) -> Iterat
                     pulse.reveal_pulse(pulse=the_pulse)
         workshop.refresh_from_db()
         yield stage
+
+
+def timer_stage(workshop: Workshop, step: Step, state: str) -> None:
+    """A labelled timer running over `step` (which has presenter notes and planned minutes:
+    the console's notes and clock); then the same timer run out ("Time is up")."""
+    if state == "running":
+        services.plan_step(step=step, notes="Ask who measured lead time", planned_minutes=10)
+        timers.start_timer(workshop=workshop, minutes=5, label="5 minutes to fill your card")
+        return
+    ran_out = timezone.now() - timedelta(seconds=1)
+    Timer.objects.filter(workshop=workshop, stopped_at=None).update(ends_at=ran_out)
 
 
 def cloud_moderated(workshop: Workshop, step: Step, state: str, delegate_id: int) -> None:

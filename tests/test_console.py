@@ -854,10 +854,10 @@ def test_console_live_answers_every_facilitator_region(workshop, facilitator_cli
     assert response.status_code == 200
     assert response["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
     regions = ["presenter", "status", "presence", "agenda", "step", "join", "ideas", "commitments"]
-    regions.append("questions")
+    regions += ["questions", "timer"]
     for region in regions:
         assert f'id="{region}"' in body
-    assert body.count('hx-swap-oob="true"') == 10
+    assert body.count('hx-swap-oob="true"') == 11
     assert "1. Welcome" in body
     assert workshop.join_code in body
     assert f'data-version="{fresh(workshop).version}"' in body

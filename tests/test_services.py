@@ -305,6 +305,7 @@ def test_showing_the_same_step_again_does_not_bump_the_version(workshop):
 REFUSED_AFTER_CLOSING = {
     "add_step": lambda w, s: services.add_step(workshop=w, title="Late"),
     "edit_step": lambda w, s: services.edit_step(step=s, title="Late", body=""),
+    "plan_step": lambda w, s: services.plan_step(step=s, notes="Late", planned_minutes=5),
     "move_step": lambda w, s: services.move_step(step=s, offset=1),
     "delete_step": lambda w, s: services.delete_step(step=s),
     "show_step": lambda w, s: services.show_step(workshop=w, step=s),

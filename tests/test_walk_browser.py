@@ -72,6 +72,10 @@ NORMALISE = """(ids) => {
       if (node.getAttribute("style") === "") node.removeAttribute("style");
       if (node.matches("input[name=key]")) node.removeAttribute("value");
       if (node.hasAttribute("data-countdown")) node.textContent = "";
+      // The facilitator's clock ticks too (time on the step, the workshop's lag).
+      if (node.hasAttribute("data-count-up") || node.hasAttribute("data-lag-from")) {
+        node.textContent = "";
+      }
     }
     out[id] = copy.outerHTML;
   }

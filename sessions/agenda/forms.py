@@ -6,6 +6,7 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sessions.cloud.forms import CloudFieldsMixin
@@ -13,6 +14,8 @@ from sessions.commands import CommandForm
 from sessions.ideas.forms import IdeasFieldsMixin
 from sessions.models import (
     DEFAULT_RETENTION_DAYS,
+    NOTES_MAX,
+    PLANNED_MINUTES_MAX,
     TEXT_MAX,
     TITLE_MAX,
     Event,
@@ -85,7 +88,53 @@ class WorkshopForm(forms.ModelForm[Workshop]):
         widgets = {"description": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX})}
 
 
-class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin, CloudFieldsMixin):
+MINUTES_WANTED = format_lazy(
+    _("Give the planned minutes as a whole number from 1 to {most}."), most=PLANNED_MINUTES_MAX
+)
+
+
+class PlanFieldsMixin(forms.Form):
+    """A step's presenter notes and planned minutes: what the facilitator reads and plans at
+    the front (the console and the remote; never the projector or the phones)."""
+
+    planned_minutes = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=PLANNED_MINUTES_MAX,
+        label=_("Planned minutes (optional)"),
+        help_text=_("The console's clock says whether the workshop is behind or ahead."),
+        error_messages={
+            "invalid": MINUTES_WANTED,
+            "min_value": MINUTES_WANTED,
+            "max_value": MINUTES_WANTED,
+        },
+    )
+    notes = forms.CharField(
+        required=False,
+        label=_("Presenter notes (optional)"),
+        help_text=_("Only you see them, on the console: never the projector or the phones."),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": NOTES_MAX}),
+    )
+
+    def clean_notes(self) -> str:
+        # Counted as stored: a browser sends each line break as two characters.
+        notes = str(self.cleaned_data["notes"]).replace("\r\n", "\n").strip()
+        if len(notes) > NOTES_MAX:
+            raise forms.ValidationError(
+                _("Keep the notes to %(most)d characters (they have %(n)d).")
+                % {"most": NOTES_MAX, "n": len(notes)}
+            )
+        return notes
+
+    def plan(self) -> dict[str, Any]:
+        """The cleaned notes and planned minutes, as `services.plan_step` takes them."""
+        return {
+            "notes": self.cleaned_data.get("notes", ""),
+            "planned_minutes": self.cleaned_data.get("planned_minutes"),
+        }
+
+
+class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin, CloudFieldsMixin, PlanFieldsMixin):
     kind = forms.ChoiceField(choices=Step.Kind.choices, initial=Step.Kind.MESSAGE)
     title = forms.CharField(max_length=TITLE_MAX)
     body = forms.CharField(
@@ -105,7 +154,7 @@ class StepForm(CommandForm, PollFieldsMixin, IdeasFieldsMixin, CloudFieldsMixin)
         return data
 
 
-class StepEditForm(forms.Form):
+class StepEditForm(PlanFieldsMixin):
     title = forms.CharField(max_length=TITLE_MAX)
     body = forms.CharField(
         max_length=TEXT_MAX,
@@ -113,6 +162,8 @@ class StepEditForm(forms.Form):
         label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    field_order = ["title", "body", "planned_minutes", "notes"]
 
 
 class MoveForm(forms.Form):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from sessions.access import NOT_FOUND
+from sessions.agenda import clock
 from sessions.errors import Conflict, NotFound, Refused
 from sessions.live import broadcast, events
 from sessions.models import (
@@ -261,6 +262,7 @@ def close_workshop(*, workshop: Workshop) -> Workshop:
         return locked
     locked.closed_at = timezone.now()
     locked.save(update_fields=["closed_at"])
+    clock.workshop_finished(locked, locked.closed_at)
     _changed(locked, events.WORKSHOP_FINISHED)
     return locked
 
@@ -295,6 +297,21 @@ def add_step(
 
 
 @transaction.atomic
+def plan_step(*, step: Step, notes: str, planned_minutes: int | None) -> Step:
+    """Set a step's presenter notes and planned minutes (shown on the console only); records
+    and pushes nothing when they are already so. Broadcasts on commit."""
+    workshop = lock_open_workshop(step.workshop_id)
+    step = Step.objects.select_for_update().get(pk=step.pk)
+    if (step.notes, step.planned_minutes) != (notes, planned_minutes):
+        step.notes = notes
+        step.planned_minutes = planned_minutes
+        step.save(update_fields=["notes", "planned_minutes"])
+        showing = workshop.current_step_id == step.pk
+        _changed(workshop, events.SHOWN_STEP_PLANNED if showing else events.STEP_PLANNED)
+    return step
+
+
+@transaction.atomic
 def set_step_config(*, workshop: Workshop, step: Step, changes: dict[str, Any]) -> Step:
     """Change some of a step's settings; broadcasts on commit."""
     lock_open_workshop(workshop.pk)
@@ -322,6 +339,8 @@ def delete_step(*, step: Step) -> None:
     """Remove a step; if the room was on it, the room waits. Broadcasts on commit."""
     workshop = lock_open_workshop(step.workshop_id)
     showing = workshop.current_step_id == step.pk
+    if showing:
+        clock.step_changed(workshop, None, timezone.now())
     step.delete()
     _renumber(workshop)
     _changed(workshop, events.SHOWN_STEP_DELETED if showing else events.STEP_DELETED)
@@ -360,7 +379,8 @@ def show_step(*, workshop: Workshop, step: Step | None) -> Workshop:
         raise NotFound(_("That step is not part of this workshop."))
     if locked.current_step_id != (step.pk if step else None):
         locked.current_step = step
-        locked.save(update_fields=["current_step"])
+        clock.step_changed(locked, step, timezone.now())
+        locked.save(update_fields=["current_step", "started_at"])
         _changed(locked, events.STEP_SHOWN)
     return locked
 

@@ -210,7 +210,10 @@ def step_add(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpRespons
             request=request,
         )
         return HttpResponse(html, status=400)
-    kind_of(form.cleaned_data["kind"]).add(workshop, form)
+    with transaction.atomic():
+        step = kind_of(form.cleaned_data["kind"]).add(workshop, form)
+        if step is not None:  # not a replay
+            services.plan_step(step=step, **form.plan())
     fresh = render_to_string(
         "workshops/step_form.html",
         {
@@ -239,7 +242,7 @@ def step_edit(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int)
     poll = Poll.objects.filter(step=step).first()
     board = Board.objects.filter(step=step).first()
     data = request.POST or None
-    form = StepEditForm(data, initial={"title": step.title, "body": step.body})
+    form = StepEditForm(data, initial=_step_initial(step))
     poll_form = PollForm(data, initial=_poll_initial(poll)) if poll else None
     if poll_form is not None:
         _offer_ideas_steps(poll_form, workshop)
@@ -250,7 +253,9 @@ def step_edit(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int)
     if request.method == "POST" and form.is_valid() and all(f.is_valid() for f in extra_forms):
         try:
             with transaction.atomic():
-                services.edit_step(step=step, **form.cleaned_data)
+                text = form.cleaned_data
+                services.edit_step(step=step, title=text["title"], body=text["body"])
+                services.plan_step(step=step, **form.plan())
                 if poll is not None and poll_form is not None:
                     voting.configure_poll(poll=poll, settings=poll_form.poll_settings())
                 if board is not None and board_form is not None:
@@ -274,6 +279,11 @@ def step_edit(request: AuthenticatedHttpRequest, workshop_id: int, step_id: int)
         "cloud_form": cloud_form,
     }
     return render(request, "workshops/step_edit.html", context, status=status)
+
+
+def _step_initial(step: Step) -> dict[str, Any]:
+    fields = ("title", "body", "notes", "planned_minutes")
+    return {name: getattr(step, name) for name in fields}
 
 
 def _cloud_initial(cloud: WordCloud | None) -> dict[str, Any]:

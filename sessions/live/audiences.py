@@ -22,9 +22,20 @@ REMOTE = "remote"
 REGIONS: dict[str, tuple[str, ...]] = {
     # "suggest" (the ideas to suggest a theme for) is also drawn by the step region.
     # "reactions" (the ideas to give +1s to) is drawn while an ideas step asks for them.
-    DELEGATE: ("status", "ask_tab", "step", "results", "suggest", "reactions", "questions"),
+    # "timer" is the facilitator's countdown over any step (`sessions.timer`).
+    DELEGATE: (
+        "status",
+        "timer",
+        "ask_tab",
+        "step",
+        "results",
+        "suggest",
+        "reactions",
+        "questions",
+    ),
     PROJECTOR: (
         "status",
+        "timer",
         "presence",
         "step",
         "results",
@@ -36,6 +47,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     FACILITATOR: (
         "presenter",
         "status",
+        "timer",
         "presence",
         "agenda",
         "step",

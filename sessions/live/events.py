@@ -19,11 +19,20 @@ STEP_MOVED = "step moved"
 STEP_DELETED = "step deleted"
 SHOWN_STEP_DELETED = "the step on screen deleted"
 STEP_SETTINGS_CHANGED = "step settings changed"
+# Presenter notes and planned minutes: the console's agenda, its clock and (for the step on
+# screen) its notes; no other audience shows them.
+STEP_PLANNED = "step notes or planned minutes changed"
+SHOWN_STEP_PLANNED = "the step on screen's notes or planned minutes changed"
 STEP_SHOWN = "step shown"
 JOIN_CODE_RENEWED = "join code renewed"
 JOINING_SHOWN = "joining shown full size or as a strip"
 DISPLAY_LINK_RENEWED = "projector link renewed"
 WORKSHOP_FINISHED = "workshop finished"
+# The facilitator's timer, over any step (`sessions.timer`).
+TIMER_STARTED = "timer started"
+TIMER_EXTENDED = "timer given a minute more"
+TIMER_STOPPED = "timer stopped"
+TIMER_ENDED = "timer ran out"
 ARCHIVE_SHARING_CHANGED = "archive shared or unshared"
 PRESENCE_CHANGED = "presence changed"
 
@@ -89,6 +98,8 @@ REDRAWS: dict[str, frozenset[str]] = {
     STEP_DELETED: frozenset({"agenda"}),
     SHOWN_STEP_DELETED: STEP_REGIONS,
     STEP_SETTINGS_CHANGED: frozenset({"step", "commitments"}),
+    STEP_PLANNED: frozenset({"agenda"}),
+    SHOWN_STEP_PLANNED: frozenset({"agenda", "step"}),
     STEP_SHOWN: STEP_REGIONS,
     JOIN_CODE_RENEWED: frozenset({"join"}),
     JOINING_SHOWN: frozenset({"join"}),
@@ -96,6 +107,10 @@ REDRAWS: dict[str, frozenset[str]] = {
     WORKSHOP_FINISHED: STEP_REGIONS | {"status", "join", "ask_tab", "questions"},
     ARCHIVE_SHARING_CHANGED: frozenset({"status"}),  # phones and projector link to it
     PRESENCE_CHANGED: frozenset({"presence"}),
+    TIMER_STARTED: frozenset({"timer"}),
+    TIMER_EXTENDED: frozenset({"timer"}),
+    TIMER_STOPPED: frozenset({"timer"}),
+    TIMER_ENDED: frozenset({"timer"}),
     VOTE_CONFIGURED: _CONTROLS,
     VOTE_OPENED: _CONTROLS,
     VOTE_CLOSED: _CONTROLS,
@@ -140,7 +155,16 @@ REDRAWS: dict[str, frozenset[str]] = {
 
 # The console's presenter bar names the step on screen and the next one: redrawn when the
 # room moves (STEP_REGIONS) and when the agenda's steps change.
-for _event in (STEP_ADDED, STEP_EDITED, SHOWN_STEP_EDITED, STEP_MOVED, STEP_DELETED):
+# Its clock shows the step on screen's plan and the workshop's lag.
+for _event in (
+    STEP_ADDED,
+    STEP_EDITED,
+    SHOWN_STEP_EDITED,
+    STEP_MOVED,
+    STEP_DELETED,
+    STEP_PLANNED,
+    SHOWN_STEP_PLANNED,
+):
     REDRAWS[_event] = REDRAWS[_event] | {"presenter"}
 
 

@@ -25,6 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from sessions.agenda.clock import clock_context, plan_totals
 from sessions.ideas.read import new_ideas
 from sessions.live import memo
 from sessions.live.audiences import APPENDABLE, REGIONS, group_name
@@ -39,6 +40,7 @@ from sessions.models import (
 )
 from sessions.questions.read import questions_context
 from sessions.steps import kind_of
+from sessions.timer.read import timer_context
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ def render_regions(
     if {"agenda", "presenter", "remote"} & set(names):
         context["steps"] = list(Step.objects.filter(workshop_id=workshop_id))
         context.update(whereabouts(context["steps"], workshop.current_step_id))
+        context.update(plan_totals(context["steps"]))
+    if "presenter" in names:
+        context.update(clock_context(workshop))
+    if "timer" in names:
+        context.update(timer_context(workshop))
     if "join" in names:
         context.update(join_context(workshop, context["base_url"]))
     if "questions" in names or "ask_tab" in names:

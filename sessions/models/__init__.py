@@ -1,5 +1,6 @@
 """The app's models, one module per area; everything is importable from `sessions.models`."""
 
+from sessions.models.clock import TIMER_LABEL_MAX, TIMER_MINUTES_MAX, Showing, Timer
 from sessions.models.cloud import (
     CLOUD_PHRASE_WORDS,
     CLOUD_PROMPT_MAX,
@@ -125,6 +126,8 @@ __all__ = [
     "STAGE_SECONDS_MIN",
     "STORY_MAX",
     "TEXT_MAX",
+    "TIMER_LABEL_MAX",
+    "TIMER_MINUTES_MAX",
     "TITLE_MAX",
     "TOP_PICKS",
     "AccessLink",
@@ -160,6 +163,7 @@ __all__ = [
     "Role",
     "RunSheet",
     "SheetCommand",
+    "Showing",
     "SnapshotAnswer",
     "SnapshotResponse",
     "SnapshotSetup",
@@ -167,6 +171,7 @@ __all__ = [
     "Status",
     "Step",
     "SuggestionQuerySet",
+    "Timer",
     "Upvote",
     "Verdict",
     "WordCloud",

@@ -122,6 +122,8 @@ class Workshop(models.Model):
     # The projector shows how to join full size (as on the waiting screen) while a step is on,
     # when the facilitator asks; otherwise a strip along the bottom.
     joining_shown = models.BooleanField(default=False)
+    # When the first step went on screen: the facilitator's clock counts from here.
+    started_at = models.DateTimeField(null=True, blank=True)
     # The archive's share link: None until the facilitator shares it; stopping clears it.
     archive_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     # The facilitator's remote link (a co-facilitator's phone, no account): None until made

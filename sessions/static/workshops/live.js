@@ -368,12 +368,39 @@
         continue;
       }
       var clock = el.querySelector("[data-clock]") || el;
-      clock.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+      clock.textContent = minutesClock(seconds);
     }
     var waiting = document.querySelectorAll("[data-show-from][hidden]");
     for (var j = 0; j < waiting.length; j++) {
       if (msLeft(waiting[j], waiting[j].dataset.showFrom) <= 0) waiting[j].hidden = false;
     }
+    tickClock();
+  }
+
+  // The facilitator's clock (sessions/agenda/clock.py): time on the step counts up from
+  // data-count-up; the workshop's lag (data-lag seconds, positive behind) grows from
+  // data-lag-from, both by the server's clock. The words match the server's.
+  function minutesClock(seconds) {
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+  function lagText(seconds) {
+    var minutes = Math.floor(Math.abs(seconds) / 60);
+    if (minutes === 0) return "on time";
+    return minutes + (minutes === 1 ? " minute " : " minutes ") + (seconds > 0 ? "behind" : "ahead");
+  }
+  function tickClock() {
+    document.querySelectorAll("[data-count-up]").forEach(function (el) {
+      var seconds = Math.max(0, Math.floor(-msLeft(el, el.dataset.countUp) / 1000));
+      el.textContent = minutesClock(seconds);
+      var clock = el.closest("[data-workshop-clock]");
+      if (clock && el.dataset.plan) {
+        clock.classList.toggle("over-plan", seconds > Number(el.dataset.plan) * 60);
+      }
+    });
+    document.querySelectorAll("[data-lag-from]").forEach(function (el) {
+      var grown = Math.max(0, Math.floor(-msLeft(el, el.dataset.lagFrom) / 1000));
+      el.textContent = lagText(Number(el.dataset.lag) + grown);
+    });
   }
   setInterval(tickCountdowns, 250);
 

@@ -1,0 +1,1 @@
+"""The facilitator's timer: a countdown over any step, on every screen."""
