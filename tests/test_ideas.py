@@ -236,7 +236,7 @@ def test_opening_and_closing_record_a_change_each_and_repeating_records_none(wor
     before = changes()
     ideas.close_board(board=board)
     assert changes() == before
-    assert pushed == [{"step", "agenda"}, {"step", "agenda"}]
+    assert pushed == [{"step", "agenda", "remote"}, {"step", "agenda", "remote"}]
     assert not Board.objects.get(pk=board.pk).is_open
 
 
@@ -249,7 +249,10 @@ def test_a_stage_runs_with_its_countdown_and_instruction(workshop, pushed):
     assert "partner" in board.current_stage.instruction
     assert 119 <= board.seconds_left <= 120
     assert board.stage_ends_at - timezone.now() <= timedelta(seconds=120)
-    assert pushed[-2:] == [{"step", "agenda"}, {"step"}]  # now, and when the countdown ends
+    assert pushed[-2:] == [
+        {"step", "agenda", "remote"},
+        {"step", "remote"},
+    ]  # now, and when the countdown ends
     with one_change():
         board = ideas.stop_stages(board=board)
     assert (board.stage, board.stage_ends_at, board.seconds_left) == (None, None, None)
