@@ -276,6 +276,11 @@ urlpatterns = [
     ),
     path("console/workshops/<int:workshop_id>/remote/go/", remote.remote_go, name="remote_go"),
     path(
+        "console/workshops/<int:workshop_id>/remote/timer/",
+        remote.remote_timer,
+        name="remote_timer",
+    ),
+    path(
         "console/workshops/<int:workshop_id>/remote-link/",
         remote.remote_link_make,
         name="remote_link_make",
@@ -288,6 +293,7 @@ urlpatterns = [
     path("remote/<token:token>/", remote.remote_link, name="remote_link"),
     path("remote/<token:token>/live/", remote.remote_link_live, name="remote_link_live"),
     path("remote/<token:token>/go/", remote.remote_link_go, name="remote_link_go"),
+    path("remote/<token:token>/timer/", remote.remote_link_timer, name="remote_link_timer"),
     # --- the word cloud ---
     path("w/<int:workshop_id>/cloud/", cloud.my_words, name="my_words"),
     path("w/<int:workshop_id>/cloud/words/", cloud.send_words, name="cloud_words"),

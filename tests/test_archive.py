@@ -560,7 +560,7 @@ def test_the_write_paths_cover_every_post_url():
         "cloud_words", "cloud_withdraw", "cloud_control", "cloud_moderate", "plus_one",
         "question_ask", "question_upvote", "question_switch", "question_moderate",
         "question_edit", "workshop_steps_import", "remote_go", "remote_link_go",
-        "timer_start", "timer_add_minute", "timer_stop",
+        "timer_start", "timer_add_minute", "timer_stop", "remote_timer", "remote_link_timer",
     }  # fmt: skip
     covered = {
         "join_link", "vote", "idea_send", "pulse_answer", "board_command", "step_add",

@@ -4,6 +4,7 @@ replayed tap, a stale button)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 import uuid
 
@@ -12,8 +13,9 @@ from django.test import Client
 
 from sessions.agenda import services
 from sessions.ideas import services as ideas
-from sessions.models import Board, Change, Poll, Step, Workshop
+from sessions.models import Board, Change, Poll, Step, Timer, Workshop
 from sessions.remote import services as remote
+from sessions.timer import services as timers
 from sessions.voting import services as voting
 from tests.conftest import join
 
@@ -365,3 +367,117 @@ def test_the_polling_fallback_serves_the_remote(workshop, facilitator_client):
     assert mine.status_code == 200
     assert 'id="remote"' in mine.content.decode()
     assert Client().get("/remote/" + "z" * 43 + "/live/").status_code == 404
+
+
+# --- the clock and the timer on the remote ---------------------------------------------------
+
+
+def timer_form(page: str, do: str, preset: str = "") -> dict[str, str]:
+    """The fields of the remote's timer button `do` (with `preset` for a start)."""
+    for form in re.findall(r'<form[^>]*action="timer/"[^>]*>.*?</form>', page, flags=re.S):
+        fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
+        if do == "start" and f'name="preset" value="{preset}"' in form:
+            return {**fields, "preset": preset}
+        if f'name="do" value="{do}"' in form:
+            return {**fields, "do": do}
+    raise AssertionError(f"no {do} {preset} timer button on the remote")
+
+
+def test_the_remote_shows_the_clock_and_the_step_time_against_its_plan(workshop):
+    welcome, _vote, _board = agenda(workshop)
+    Step.objects.filter(pk=welcome.pk).update(planned_minutes=4)
+    url = f"/remote/{linked(workshop)}/"
+    before = Client().get(url).content.decode()
+    assert "The clock starts when the first step is shown." in before
+    services.show_step(workshop=workshop, step=welcome)
+    page = Client().get(url).content.decode()
+    assert "of 4 min planned" in page
+    assert "Workshop: <strong" in page
+    assert "on time" in page
+
+
+def test_the_remote_link_starts_extends_and_stops_the_timer(workshop):
+    welcome, _vote, _board = agenda(workshop)
+    services.show_step(workshop=workshop, step=welcome)
+    url = f"/remote/{linked(workshop)}/"
+    client = Client()
+    started = client.post(
+        url + "timer/", timer_form(client.get(url).content.decode(), "start", "5"), **HTMX
+    )
+    assert started.status_code == 200
+    assert "Timer started." in started.content.decode()
+    timer = Timer.objects.get(workshop=workshop, stopped_at=None)
+    assert timer.ends_at - timer.started_at == datetime.timedelta(minutes=5)
+    page = client.get(url).content.decode()
+    assert 'id="timer"' in page
+    assert "until" in page
+    extended = client.post(url + "timer/", timer_form(page, "minute"), **HTMX)
+    assert extended.status_code == 200
+    timer.refresh_from_db()
+    assert timer.ends_at - timer.started_at == datetime.timedelta(minutes=6)
+    stop = timer_form(client.get(url).content.decode(), "stop")
+    assert client.post(url + "timer/", stop, **HTMX).status_code == 200
+    assert Timer.objects.filter(workshop=workshop, stopped_at=None).count() == 0
+    # The projector shows no timer once it is stopped.
+    display = Client().get(f"/display/{workshop.display_token}/").content.decode()
+    assert "Time is up" not in display
+    assert "until" not in display
+
+
+def test_a_replayed_timer_tap_lands_once_and_a_stale_stop_changes_nothing(workshop):
+    welcome, _vote, _board = agenda(workshop)
+    services.show_step(workshop=workshop, step=welcome)
+    url = f"/remote/{linked(workshop)}/"
+    client = Client()
+    start = timer_form(client.get(url).content.decode(), "start", "3")
+    assert client.post(url + "timer/", start, **HTMX).status_code == 200
+    assert client.post(url + "timer/", start, **HTMX).status_code == 200  # a double tap
+    assert Timer.objects.filter(workshop=workshop).count() == 1
+    stop = timer_form(client.get(url).content.decode(), "stop")
+    assert client.post(url + "timer/", stop, **HTMX).status_code == 200
+    changes = Change.objects.filter(workshop=workshop).count()
+    # A stop drawn for that timer, pressed after a new one started elsewhere: refused.
+    timers.start_timer(workshop=workshop, minutes=2)
+    changes = Change.objects.filter(workshop=workshop).count()
+    stale = client.post(url + "timer/", {**stop, "key": str(uuid.uuid4())}, **HTMX)
+    assert stale.status_code == 409
+    assert "That timer has already stopped; nothing was changed." in stale.content.decode()
+    assert Timer.objects.filter(workshop=workshop, stopped_at=None).count() == 1
+    assert Change.objects.filter(workshop=workshop).count() == changes
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"do": "start"},  # no preset
+        {"do": "start", "preset": "7"},  # not a preset
+        {"do": "stop"},  # which timer?
+        {"do": "explode", "preset": "5"},
+        {"do": "minute", "timer": "x"},
+    ],
+)
+def test_a_garbled_timer_tap_is_refused_and_changes_nothing(workshop, data):
+    url = f"/remote/{linked(workshop)}/"
+    changes = Change.objects.filter(workshop=workshop).count()
+    refused = Client().post(url + "timer/", {**data, "key": str(uuid.uuid4())}, **HTMX)
+    assert refused.status_code == 400
+    assert "That was not understood; nothing was changed." in refused.content.decode()
+    assert Timer.objects.filter(workshop=workshop).count() == 0
+    assert Change.objects.filter(workshop=workshop).count() == changes
+
+
+def test_the_timer_is_refused_on_a_revoked_link_and_a_finished_workshop(workshop):
+    token = linked(workshop)
+    url = f"/remote/{token}/"
+    start = timer_form(Client().get(url).content.decode(), "start", "1")
+    remote.revoke_remote_link(workshop=workshop)
+    revoked = Client().post(url + "timer/", start, **HTMX)
+    assert revoked.status_code == 404
+    assert Timer.objects.count() == 0
+    services.close_workshop(workshop=workshop)
+    finished = f"/console/workshops/{workshop.pk}/remote/"
+    client = Client()
+    client.force_login(workshop.event.facilitators.get())
+    refused = client.post(finished + "timer/", start, **HTMX)
+    assert refused.status_code == 409
+    assert Timer.objects.count() == 0

@@ -111,6 +111,17 @@ def test_a_co_facilitator_drives_the_room_from_a_phone_then_the_link_is_revoked(
     workshop.refresh_from_db()
     assert workshop.current_step_id == welcome.pk
 
+    # A 5-minute timer from the remote, a minute more: on the projector and every phone.
+    expect(hand.locator(".clock")).to_contain_text("On this step")
+    hand.get_by_role("button", name="Start a 5 minute timer").click()
+    expect(hand.locator("#timer .timer-until")).to_contain_text("until")
+    expect(projector.locator("#timer .timer-until")).to_contain_text("until")
+    for phone in phones:
+        expect(phone.locator("#timer .timer-until")).to_contain_text("until")
+    hand.get_by_role("button", name="+1 minute").click()
+    expect(hand.locator("#flash")).to_contain_text("A minute added.")
+    shot(hand, "remote-390-timer-running")
+
     same_as_fresh(hand, REGIONS[REMOTE])
     same_as_fresh(projector, IDS[PROJECTOR])
     for phone in phones:

@@ -190,7 +190,8 @@ DRIVERS_POST = {
     "pulse_control": 400, "pulse_first": 302, "archive_share": 400, "cloud_control": 404,
     "cloud_moderate": 404, "workshop_sheet_save": 400, "workshop_duplicate": 400,
     "workshop_steps_import": 400, "remote_go": 400, "remote_link_make": 302,
-    "remote_link_revoke": 302, "timer_start": 400, "timer_add_minute": 400, "timer_stop": 400,
+    "remote_link_revoke": 302, "timer_start": 400, "remote_timer": 400, "timer_add_minute": 400,
+    "timer_stop": 400,
 }  # fmt: skip
 
 PERSONAS = [

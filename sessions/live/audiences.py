@@ -59,7 +59,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     ),
     # "remote" is the whole remote (the step on screen, its controls, its notes, the next
     # step): one region, drawn once per version for every remote.
-    REMOTE: ("presence", "remote"),
+    REMOTE: ("presence", "timer", "remote"),
 }
 
 

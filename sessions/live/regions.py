@@ -102,7 +102,7 @@ def render_regions(
         context["steps"] = list(Step.objects.filter(workshop_id=workshop_id))
         context.update(whereabouts(context["steps"], workshop.current_step_id))
         context.update(plan_totals(context["steps"]))
-    if "presenter" in names:
+    if {"presenter", "remote"} & set(names):
         context.update(clock_context(workshop))
     if "timer" in names:
         context.update(timer_context(workshop))

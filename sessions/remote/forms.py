@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from sessions.commands import CommandForm
+from sessions.timer.read import PRESET_MINUTES
 
 # What a remote can do: move the room, and the step on screen's main controls.
 MOVES = ("next", "previous")
@@ -18,3 +19,23 @@ class RemoteCommandForm(CommandForm):
 
     go = forms.ChoiceField(choices=[(value, value) for value in (*MOVES, *CONTROLS)])
     step = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+
+
+class RemoteTimerForm(CommandForm):
+    """A timer button on the remote: start one of the presets, or a minute more or stop for
+    the timer it showed (`timer`; a timer stopped meanwhile refuses it)."""
+
+    do = forms.ChoiceField(choices=[(value, value) for value in ("start", "minute", "stop")])
+    preset = forms.TypedChoiceField(
+        choices=[(str(m), str(m)) for m in PRESET_MINUTES], coerce=int, required=False
+    )
+    timer = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        assert data is not None  # Form.clean returns cleaned_data
+        if data.get("do") == "start" and not data.get("preset"):
+            self.add_error("preset", "")
+        if data.get("do") in ("minute", "stop") and not data.get("timer"):
+            self.add_error("timer", "")
+        return data

@@ -28,9 +28,10 @@ from sessions.live.regions import render_regions
 from sessions.live.views import answer, live_regions
 from sessions.models import Workshop
 from sessions.remote import services
-from sessions.remote.forms import MOVES, RemoteCommandForm
+from sessions.remote.forms import MOVES, RemoteCommandForm, RemoteTimerForm
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 from sessions.responses import request_base_url
+from sessions.timer import services as timers
 
 ALREADY_DONE = _("Already done.")
 
@@ -61,6 +62,16 @@ def remote_go(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpRespon
     return _command(request, workshop, page, socket=f"/ws/console/{workshop.pk}/remote/")
 
 
+@login_required
+@require_POST
+def remote_timer(request: AuthenticatedHttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = get_workshop_for_facilitator(request.user, workshop_id)
+    page = reverse("workshops:remote", args=[workshop.pk])
+    return _command(
+        request, workshop, page, socket=f"/ws/console/{workshop.pk}/remote/", timer=True
+    )
+
+
 # --- a co-facilitator's remote, by the remote link ---------------------------------------
 
 
@@ -82,6 +93,13 @@ def remote_link_go(request: HtmxHttpRequest, token: str) -> HttpResponse:
     workshop = get_workshop_for_remote(token)
     page = reverse("workshops:remote_link", args=[token])
     return _command(request, workshop, page, socket=f"/ws/remote/{token}/")
+
+
+@require_POST
+def remote_link_timer(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    workshop = get_workshop_for_remote(token)
+    page = reverse("workshops:remote_link", args=[token])
+    return _command(request, workshop, page, socket=f"/ws/remote/{token}/", timer=True)
 
 
 # --- the remote link, made and revoked on the console ---------------------------------------
@@ -126,12 +144,18 @@ def _page(
 
 
 def _command(
-    request: HtmxHttpRequest, workshop: Workshop, page_url: str, *, socket: str
+    request: HtmxHttpRequest,
+    workshop: Workshop,
+    page_url: str,
+    *,
+    socket: str,
+    timer: bool = False,
 ) -> HttpResponse:
-    """Carry out a tap; htmx gets the redrawn remote and a message, a plain form post goes
-    back to the page, or (refused) gets the page again with the refusal."""
+    """Carry out a tap (on the timer's buttons with `timer`); htmx gets the redrawn remote and
+    a message, a plain form post goes back to the page, or (refused) gets the page again with
+    the refusal."""
     try:
-        message = _carry_out(request, workshop)
+        message = _work_timer(request, workshop) if timer else _carry_out(request, workshop)
     except Refused as refused:
         if request.htmx:
             raise  # an #flash fragment (RefusalMiddleware)
@@ -143,9 +167,26 @@ def _command(
         page_url,
         workshop_id=workshop.pk,
         audience=REMOTE,
-        regions=("remote",),
+        regions=("timer",) if timer else ("remote",),
         message=message,
     )
+
+
+def _work_timer(request: HttpRequest, workshop: Workshop) -> StrOrPromise:
+    """A timer button, through the timer's own services (which lock the workshop, refuse a
+    finished one or a timer stopped meanwhile, and land a replayed key once)."""
+    form = RemoteTimerForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(NOT_UNDERSTOOD)
+    data, key = form.cleaned_data, form.command_key()
+    if data["do"] == "start":
+        timers.start_timer(workshop=workshop, minutes=data["preset"], key=key)
+        return _("Timer started.")
+    if data["do"] == "minute":
+        timers.add_minute(workshop=workshop, timer_id=data["timer"], key=key)
+        return _("A minute added.")
+    timers.stop_timer(workshop=workshop, timer_id=data["timer"], key=key)
+    return _("Timer stopped.")
 
 
 def _carry_out(request: HttpRequest, workshop: Workshop) -> StrOrPromise:
