@@ -13,7 +13,9 @@ from playwright.sync_api import expect
 
 from sessions.commitments import services as commitments
 from sessions.commitments.services import Card
-from sessions.models import Delegate
+from sessions.models import Delegate, SnapshotSetup
+from sessions.snapshot import services as snapshots
+from sessions.snapshot.bank import ITEMS
 from tests.browser import PHONE, join_by_qr_link, live, open_console, shot
 from tests.test_archive import run_workshop
 
@@ -40,6 +42,16 @@ def commit_for(workshop, delegate: Delegate) -> None:
     assert made is not None
 
 
+def snapshot_for(workshop, delegate: Delegate) -> None:
+    setup, _ = SnapshotSetup.objects.update_or_create(
+        event_id=workshop.event_id, defaults={"state": SnapshotSetup.State.OPEN}
+    )
+    response = snapshots.start(setup=setup, delegate_key=delegate.key)
+    for number, item in enumerate(ITEMS):
+        snapshots.answer(response=response, item=item.code, value=number % 5)
+    snapshots.finish(response=response, picks=[], other="")
+
+
 def test_an_open_phone_gets_its_take_home_page_when_the_facilitator_finishes(
     browser, server, workshop, facilitator
 ):
@@ -48,6 +60,7 @@ def test_an_open_phone_gets_its_take_home_page_when_the_facilitator_finishes(
     dana = Delegate.objects.get(display_name="Dana", event_id=workshop.event_id)
     run_workshop(workshop)
     commit_for(workshop, dana)
+    snapshot_for(workshop, dana)
 
     console.get_by_role("link", name="Finish the workshop…").click()
     console.get_by_role("button", name="Close now").click()
@@ -85,6 +98,9 @@ def test_an_open_phone_gets_its_take_home_page_when_the_facilitator_finishes(
         days=2
     )
     assert str(event["dtstart"].params["TZID"]) == workshop.event.time_zone
+    phone.get_by_role("heading", name="Your Productivity Snapshot").scroll_into_view_if_needed()
+    expect(phone.locator(".suppressed")).to_contain_text("Not enough responses yet")
+    shot(phone, "take-home-snapshot-phone")
     phone.get_by_role("heading", name="Come back later").scroll_into_view_if_needed()
     shot(phone, "take-home-back-link-phone")
 
