@@ -19,6 +19,7 @@ from sessions.rehearsal import views as rehearsal
 from sessions.remote import views as remote
 from sessions.runsheets import views as runsheets
 from sessions.snapshot import views as snapshot
+from sessions.takehome import views as takehome
 from sessions.team import views as team
 from sessions.timer import views as timer
 from sessions.voting import views as voting
@@ -41,6 +42,22 @@ urlpatterns = [
     path("w/<int:workshop_id>/questions/ask/", questions.question_ask, name="question_ask"),
     path(
         "w/<int:workshop_id>/questions/upvote/", questions.question_upvote, name="question_upvote"
+    ),
+    path("w/<int:workshop_id>/take-home/", takehome.take_home, name="take_home"),
+    path(
+        "w/<int:workshop_id>/take-home/<int:commitment_id>/<str:which>.ics",
+        takehome.take_home_ics,
+        name="take_home_ics",
+    ),
+    path(
+        "w/<int:workshop_id>/back/<token:token>/",
+        takehome.take_home_link,
+        name="take_home_link",
+    ),
+    path(
+        "w/<int:workshop_id>/back/<token:token>/<int:commitment_id>/<str:which>.ics",
+        takehome.take_home_link_ics,
+        name="take_home_link_ics",
     ),
     # After the event: check-ins and a delegate's own data (no login)
     path("c/<int:commitment_id>/<token:token>/", commitments.check_in, name="check_in"),

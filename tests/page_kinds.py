@@ -1,8 +1,8 @@
 """Every kind of page the app serves, for the checks that read them all (axe-core in a
 browser, the Nu HTML checker): a workshop filled as a big room fills it (every step kind),
 walked through each state a screen shows, and the pages around it (joining, the Snapshot, a
-follow-up check-in, the shared archive, the console's forms and dashboard, an event's team
-and its invitation link)."""
+follow-up check-in, the shared archive, a delegate's take-home page, the console's forms and
+dashboard, an event's team and its invitation link)."""
 
 from __future__ import annotations
 
@@ -202,6 +202,18 @@ def check_in_path(workshop: Workshop) -> str:
     assert made is not None
     token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
     return f"/c/{made.pk}/{token}/"
+
+
+def take_home_path(workshop: Workshop, delegate_id: int) -> str:
+    """The finished workshop's take-home page, for the delegate `delegate_id` with a
+    commitment of their own (a copy of the room's first card, if they made none)."""
+    if not Commitment.objects.filter(step__workshop=workshop, delegate_id=delegate_id).exists():
+        card = Commitment.objects.filter(step__workshop=workshop).order_by("pk").first()
+        assert card is not None
+        card.pk = None
+        card.delegate_id = delegate_id
+        card.save()
+    return reverse("workshops:take_home", args=[workshop.pk])
 
 
 def snapshot_setup(workshop: Workshop) -> SnapshotSetup:

@@ -576,6 +576,7 @@ def test_the_write_paths_cover_every_post_url():
         "my_data_download", "dashboard", "dashboard_csv", "snapshot_resume", "snapshot_results",
         "snapshot_export", "run_sheets", "run_sheet_download", "workshop_sheet",
         "workshop_sheet_export", "remote", "remote_live", "remote_link", "remote_link_live",
+        "take_home", "take_home_ics", "take_home_link", "take_home_link_ics",
     }  # fmt: skip
     names = {pattern.name for pattern in urlpatterns}
     assert names == covered | covered_elsewhere | allowed_after_close | reads

@@ -194,6 +194,8 @@ def test_no_page_has_an_accessibility_violation(browser, server, workshop):
             if stage == "ideas moderated":
                 assert phone.get_by_text("Tidy benches").count() > 0
         workshop.refresh_from_db()
+        phone.goto(f"{url}{page_kinds.take_home_path(workshop, delegate.pk)}")
+        findings.check(phone, "take-home page (phone)")
         shared = reverse("workshops:archive_shared", args=[workshop.archive_token])
         stranger.goto(f"{url}{shared}")
         findings.check(stranger, "shared archive (phone)")

@@ -132,6 +132,7 @@ def collect(pages: Pages, workshop) -> None:
             part = phone.post(words, sent, **HTMX)
             pages.add("phone's words refused", part, fragment=True)
     workshop.refresh_from_db()
+    pages.add("take-home page", phone.get(page_kinds.take_home_path(workshop, delegate.pk)))
     shared = reverse("workshops:archive_shared", args=[workshop.archive_token])
     pages.add("shared archive", Client().get(shared))
     pages.add("archive", facilitator.get(reverse("workshops:archive", args=[workshop.pk])))

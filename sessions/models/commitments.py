@@ -184,6 +184,7 @@ class AccessLink(models.Model):
     class Purpose(models.TextChoices):
         CHECK_IN = "check_in", "Check in on a commitment"
         MY_DATA = "my_data", "See, download or erase your data"
+        TAKE_HOME = "take_home", "Come back to your take-home page"
 
     token_hash = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(max_length=10, choices=Purpose.choices)
@@ -202,6 +203,7 @@ class AccessLink(models.Model):
                 condition=(
                     models.Q(purpose="check_in", commitment__isnull=False)
                     | models.Q(purpose="my_data", delegate__isnull=False)
+                    | models.Q(purpose="take_home", delegate__isnull=False)
                 ),
                 name="access_link_has_subject",
             ),

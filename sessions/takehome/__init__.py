@@ -1,0 +1,1 @@
+"""A delegate's take-home page once the workshop has finished."""
