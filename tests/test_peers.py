@@ -6,18 +6,21 @@ replayed or forged answers."""
 from __future__ import annotations
 
 import datetime
+import io
 import json
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from sessions.commitments import followups
 from sessions.commitments import services as commitments
 from sessions.commitments.services import Card
 from sessions.models import (
     AccessLink,
+    BuddyNote,
     Commitment,
     Option,
     PeerOffer,
@@ -272,11 +275,9 @@ class TestOptingIn:
         opt_in(ann_path, "Ann", "Acme")
         opt_in(ben_path, "Ben", "Brill")
         PeerOffer.objects.all().delete()
-        call_command("match_peers", stdout=(out := __import__("io").StringIO()))
+        call_command("match_peers", stdout=(out := io.StringIO()))
         assert "1 offer made." in out.getvalue()
-        call_command(
-            "match_peers", event=workshop.event_id, stdout=(out := __import__("io").StringIO())
-        )
+        call_command("match_peers", event=workshop.event_id, stdout=(out := io.StringIO()))
         assert "0 offers made." in out.getvalue()
         assert PeerOffer.objects.count() == 1
 
@@ -476,3 +477,94 @@ class TestTheOrganisersCounts:
         peers.answer_offer(opted=last.first, offer_id=last.pk, answer="accept")
         peers.answer_offer(opted=last.second, offer_id=last.pk, answer="accept")
         assert peers.counts(workshop.event).introduced == 5
+
+
+# --- the buddy -------------------------------------------------------------------------------
+
+
+def with_buddy(workshop, buddy_consents: bool) -> Commitment:
+    """Ben (who gave an address for follow-ups, or not) commits, then Ann names him."""
+    ben_client = Client()
+    ben = join(ben_client, workshop, "Ben")
+    ann = join(Client(), workshop, "Ann")
+    step = commitments.add_commit_step(workshop=workshop, title="Commit")
+    today = workshop.event.local_today()
+    card = {
+        "action": "time every changeover",
+        "first_step_when": "When the shift starts",
+        "first_step_then": "put a stopwatch by the press",
+        "first_step_on": today,
+        "measure": "changeovers under 20 minutes",
+        "done_by": today + datetime.timedelta(days=30),
+    }
+    commitments.make_commitment(
+        workshop_id=workshop.pk,
+        delegate_id=ben.pk,
+        step_id=step.pk,
+        card=Card(
+            **card,
+            email="ben@example.com" if buddy_consents else "",
+            consent=buddy_consents,
+        ),
+    )
+    return commitments.make_commitment(
+        workshop_id=workshop.pk,
+        delegate_id=ann.pk,
+        step_id=step.pk,
+        card=Card(**{**card, "action": "cut scrap on line 1"}, buddy_id=ben.pk),
+    )
+
+
+def send(now: datetime.datetime) -> str:
+    out = io.StringIO()
+    call_command("send_followups", base_url="https://f.example", now=now.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+def buddy_mail() -> list:
+    return [m for m in mail.outbox if "named you as their buddy" in m.body]
+
+
+@pytest.mark.django_db
+class TestTheBuddy:
+    def test_a_consenting_buddy_is_told_that_day_and_nudged_on_day_7(self, workshop):
+        made = with_buddy(workshop, buddy_consents=True)
+        zone = workshop.event.zone
+        day0 = timezone.localtime(made.created_at, zone)
+        told_at = max(
+            datetime.datetime.combine(day0.date(), datetime.time(17), tzinfo=zone),
+            day0 + datetime.timedelta(minutes=10),
+        )
+        send(told_at - datetime.timedelta(minutes=1))
+        assert buddy_mail() == []
+        assert "sent buddy told" in send(told_at)
+        (told,) = buddy_mail()
+        assert told.subject == f"Ann named you as their buddy at {workshop.event.name}"
+        assert "I will cut scrap on line 1" in told.body
+        assert send(told_at).count("buddy") == 0  # never twice
+        day7 = datetime.datetime.combine(
+            day0.date() + datetime.timedelta(days=7), datetime.time(10), tzinfo=zone
+        )
+        assert "sent buddy day7" in send(day7)
+        nudge = buddy_mail()[1]
+        assert nudge.subject == "A week on: ask Ann how it went"
+        assert "Why not ask them how it went?" in nudge.body
+        send(day7 + datetime.timedelta(days=1))
+        assert len(buddy_mail()) == 2
+
+    def test_a_buddy_who_gave_no_address_is_never_emailed(self, workshop):
+        made = with_buddy(workshop, buddy_consents=False)
+        send(made.created_at + datetime.timedelta(days=8))
+        assert mail.outbox == []
+        assert BuddyNote.objects.filter(skipped_at__isnull=False).count() == 2
+
+    def test_an_erased_commitment_s_buddy_is_not_nudged(self, workshop):
+        made = with_buddy(workshop, buddy_consents=True)
+        assert made.delegate is not None
+        privacy.erase_delegate(delegate=made.delegate)
+        send(made.created_at + datetime.timedelta(days=8))
+        assert buddy_mail() == []
+
+    def test_the_card_says_what_the_buddy_is_told(self):
+        text = commitments.who_sees(False)
+        assert "we tell them by email that you named them" in text

@@ -70,7 +70,14 @@ from sessions.models.ideas import (
     Stage,
     default_stage_seconds,
 )
-from sessions.models.peers import COMPANY_MAX, MAX_OFFERS, PEER_NAME_MAX, PeerOffer, PeerOptIn
+from sessions.models.peers import (
+    COMPANY_MAX,
+    MAX_OFFERS,
+    PEER_NAME_MAX,
+    BuddyNote,
+    PeerOffer,
+    PeerOptIn,
+)
 from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
 from sessions.models.questions import QUESTION_MAX, Question, QuestionBoard, Upvote
 from sessions.models.rehearsal import Rehearsal
@@ -138,6 +145,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "Board",
+    "BuddyNote",
     "Change",
     "ChangeQuerySet",
     "CheckIn",

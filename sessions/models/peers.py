@@ -81,3 +81,28 @@ class PeerOffer(models.Model):
 
     def __str__(self) -> str:
         return f"Peer offer {self.pk}"
+
+
+class BuddyNote(models.Model):
+    """A message to the buddy named on a commitment card: told when the card is made, and
+    nudged on day 7 to ask how it went. Sent only if the buddy agreed to our emails (a
+    follow-up address of their own at the event) when it is due; otherwise skipped."""
+
+    class Kind(models.TextChoices):
+        TOLD = "told", "You were named as a buddy"
+        DAY_7 = "day7", "Day 7: ask how it went"
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="buddy_notes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_at = models.DateTimeField(db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["commitment", "kind"], name="one_buddy_note_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for commitment {self.commitment_id}"
