@@ -15,6 +15,7 @@ class OptInForm(forms.Form):
     agree = forms.BooleanField(
         label=_("Yes: offer me peers, and share these three details when we both accept"),
         required=True,
+        error_messages={"required": _("Tick the box to opt in.")},
         widget=forms.CheckboxInput(attrs={"aria-describedby": "peers-shared"}),
     )
 
