@@ -568,3 +568,23 @@ class TestTheBuddy:
     def test_the_card_says_what_the_buddy_is_told(self):
         text = commitments.who_sees(False)
         assert "we tell them by email that you named them" in text
+
+
+@pytest.mark.django_db
+def test_the_same_day_summary_offers_peers_by_a_link_that_works(workshop, challenges):
+    made, _path = committed(workshop, "Ann", challenges[0])
+    summary = made.followups.get(kind="summary")
+    call_command(
+        "send_followups",
+        base_url="https://f.example",
+        now=summary.due_at.isoformat(),
+        stdout=io.StringIO(),
+    )
+    (message,) = mail.outbox
+    peers_url = next(line for line in message.body.splitlines() if line.endswith("/peers/"))
+    assert "Meet peers from other companies" in message.body
+    html = message.alternatives[0][0]
+    assert f'href="{peers_url}"' in html
+    page = Client().get(peers_url.removeprefix("https://f.example"))
+    assert page.status_code == 200
+    assert b"Offer me peers" in page.content
