@@ -110,6 +110,14 @@ class TestTheRule:
         again = new_matches(everyone, [(m.a, m.b) for m in made])
         assert again == []
 
+    def test_two_people_are_offered_to_each_other_once_whatever_they_opted_in_with(self):
+        ann_1, ann_2 = person(1, "Acme", ["Scrap"]), person(2, "Acme", ["Stock"])
+        ben_1, ben_2 = person(3, "Brill", ["Scrap"]), person(4, "Brill", ["Stock"])
+        ann_2 = Profile(**{**ann_2.__dict__, "person": ann_1.person})
+        ben_2 = Profile(**{**ben_2.__dict__, "person": ben_1.person})
+        made = new_matches([ann_1, ann_2, ben_1, ben_2])
+        assert [(m.a, m.b, m.topic) for m in made] == [(1, 3, "Scrap")]
+
     def test_existing_offers_count_toward_the_three(self):
         everyone = [person(n, f"Company {n}", ["Scrap"]) for n in range(1, 6)]
         made = new_matches(everyone, [(1, 2), (1, 3), (1, 4)])
