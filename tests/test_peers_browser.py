@@ -8,10 +8,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sessions.models import PeerOffer
-from tests.browser import PHONE, shot
-from tests.conftest import open_vote_on_screen
+from tests.browser import LAPTOP, PHONE, shot
+from tests.conftest import open_vote_on_screen, session_for
 from tests.test_axe_browser import Findings
 from tests.test_peers import committed
+from tests.test_peers import opt_in as peers_opt_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,3 +89,27 @@ def test_two_delegates_are_introduced_only_when_both_accept(server, contexts, wo
             assert box is not None
             assert box["height"] >= 48, button.inner_text()
     assert findings.found == [], "\n".join(findings.found)
+
+
+def test_the_dashboard_shows_counts_and_never_who(server, contexts, workshop, facilitator):
+    poll = open_vote_on_screen(workshop, ["Changeover time", "Scrap", "Stock"])
+    options = list(poll.options.order_by("id"))
+    n = 0
+    for option, size in zip(options, (3, 2, 2), strict=True):  # 3 + 1 + 1 offers
+        for _ in range(size):
+            n += 1
+            _made, path = committed(workshop, f"P{n}", option)
+            peers_opt_in(path, f"Person {n}", f"Company {n}")
+    assert PeerOffer.objects.count() == 5
+    context = contexts(**LAPTOP)
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
+    )
+    page = context.new_page()
+    page.goto(f"{server.url}/console/events/{workshop.event_id}/dashboard/")
+    counts = page.locator(".peer-counts")
+    expect(counts.locator('[data-peer-count="offered"]')).to_have_text("5")
+    expect(counts.locator('[data-peer-count="introduced"]')).to_have_text("fewer than 5")
+    counts.scroll_into_view_if_needed()
+    shot(page, "peers-dashboard-counts-laptop")
+    assert "Company 1" not in page.locator("main").inner_text()
