@@ -12,6 +12,7 @@ from sessions.commitments import views as commitments
 from sessions.ideas import views as ideas
 from sessions.joining import views as joining
 from sessions.live import views as live
+from sessions.peers import views as peers
 from sessions.privacy import views as privacy
 from sessions.pulse import views as pulse
 from sessions.questions import views as questions
@@ -61,6 +62,13 @@ urlpatterns = [
     ),
     # After the event: check-ins and a delegate's own data (no login)
     path("c/<int:commitment_id>/<token:token>/", commitments.check_in, name="check_in"),
+    path("c/<int:commitment_id>/<token:token>/peers/", peers.peers_page, name="peers"),
+    path("c/<int:commitment_id>/<token:token>/peers/answer/", peers.answer, name="peers_answer"),
+    path(
+        "c/<int:commitment_id>/<token:token>/peers/withdraw/",
+        peers.withdraw,
+        name="peers_withdraw",
+    ),
     path("me/<token:token>/", privacy.my_data_link, name="my_data_link"),
     path(
         "me/<token:token>/download/",

@@ -21,6 +21,7 @@ from sessions.ideas import suggestions
 from sessions.models import (
     AccessLink,
     Commitment,
+    PeerOffer,
     Question,
     Rehearsal,
     Role,
@@ -32,6 +33,7 @@ from sessions.models import (
     Upvote,
     Workshop,
 )
+from sessions.peers import services as peers
 from sessions.pulse import services as pulse
 from sessions.questions import services as qa
 from sessions.rehearsal.figures import Figures
@@ -214,6 +216,28 @@ def take_home_path(workshop: Workshop, delegate_id: int) -> str:
         card.delegate_id = delegate_id
         card.save()
     return reverse("workshops:take_home", args=[workshop.pk])
+
+
+def peer_paths(workshop: Workshop) -> dict[str, str]:
+    """The peers page of two of the workshop's commitments: one opted in with an open offer
+    (from a third delegate's commitment, in another company), one not yet opted in."""
+    made = Commitment.objects.filter(
+        step__workshop=workshop, delegate__isnull=False, peer_opt_in__isnull=True
+    ).order_by("pk")
+    firsts = list({c.delegate_id: c for c in reversed(made)}.values())[::-1]
+    assert len(firsts) >= 3, "the filled workshop has commitments by three delegates"
+    mine, theirs, fresh = firsts[:3]
+    a = peers.opt_in(commitment=mine, name="Ann Archer", company="Acme", email="a@example.com")
+    b = peers.opt_in(commitment=theirs, name="Ben Brook", company="Brill", email="b@example.com")
+    first, second = sorted((a, b), key=lambda o: o.pk)
+    PeerOffer.objects.get_or_create(
+        first=first, second=second, defaults={"reason": "same", "topic": "Changeover time"}
+    )
+    paths = {}
+    for label, commitment in (("peers, offers", mine), ("peers, opt-in", fresh)):
+        token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=commitment)
+        paths[label] = reverse("workshops:peers", args=[commitment.pk, token])
+    return paths
 
 
 def snapshot_setup(workshop: Workshop) -> SnapshotSetup:

@@ -155,6 +155,11 @@ def test_no_page_has_an_accessibility_violation(browser, server, workshop):
         # After the event and around it, on a phone.
         stranger.goto(f"{url}{page_kinds.check_in_path(workshop)}")
         findings.check(stranger, "follow-up check-in (phone)")
+        for label, path in page_kinds.peer_paths(workshop).items():
+            stranger.goto(f"{url}{path}")
+            findings.check(stranger, f"{label} (phone)")
+        send_blank(stranger, "form.peers-opt-in")
+        findings.check(stranger, "peers, opt-in sent blank (phone)")
         phone.goto(f"{url}{reverse('workshops:my_data', args=[workshop.event_id])}")
         findings.check(phone, "the delegate's data (phone)")
         setup = page_kinds.snapshot_setup(workshop)

@@ -92,6 +92,10 @@ def collect(pages: Pages, workshop) -> None:
     pages.add("team invitation, signed in", facilitator.get(invitation))
     pages.add("phone's data", phone.get(reverse("workshops:my_data", args=[workshop.event_id])))
     pages.add("check-in", Client().get(page_kinds.check_in_path(workshop)))
+    for label, path in page_kinds.peer_paths(workshop).items():
+        pages.add(label, Client().get(path))
+    opt_in = page_kinds.peer_paths(workshop)["peers, opt-in"]
+    pages.add("peers, opt-in sent blank", Client().post(opt_in, {"name": ""}))
     setup = page_kinds.snapshot_setup(workshop)
     snapshot = Client()
     invite = reverse("workshops:snapshot_invite", args=[setup.invite_token])

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from sessions.access import Action, get_event_for
 from sessions.commitments.funnel import funnel
 from sessions.models import CheckIn, Commitment, Event, Workshop
+from sessions.peers.services import counts as peer_counts
 from sessions.requests import AuthenticatedHttpRequest
 from sessions.spreadsheet import csv_response
 
@@ -47,6 +48,7 @@ def dashboard(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
         "total": funnel(_commitments(event)),
         "workshops": rows,
         "commitments": commitments,
+        "peers": peer_counts(event),
     }
     return render(request, "workshops/dashboard.html", context)
 

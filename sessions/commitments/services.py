@@ -35,6 +35,7 @@ from sessions.models import (
     Step,
     Workshop,
 )
+from sessions.peers.buddy import schedule_buddy_notes
 
 NO_STEP = _("Commitments are not being collected now.")
 TOO_MANY = format_lazy(
@@ -47,7 +48,9 @@ WHO_SEES = _(
     "The room will see your action on the screen, {names}. "
     "The organisers see your whole card with your name, to follow it up and to report "
     "anonymous totals to the event's funders. "
-    "Your buddy is told nothing by us; ask them yourself."
+    "If your buddy gave us their address for follow-up messages, we tell them by email that "
+    "you named them, with your action and first step, and after a week remind them to ask "
+    "how it went."
 )
 
 
@@ -168,8 +171,8 @@ def make_commitment(
     workshop's commitment step, a finished workshop, a fourth commitment, dates outside the
     card's rules (in the event's time zone), a link, buddy or help choice that is not on
     offer, consent without an address. The name may be shown with it only if the card said
-    so and the step shows names now (`name_shown`). Schedules the follow-ups when consented;
-    broadcasts on commit.
+    so and the step shows names now (`name_shown`). Schedules the follow-ups when consented
+    and the buddy's messages when one is named; broadcasts on commit.
     """
     command = delegate_command(workshop_id=workshop_id, delegate_id=delegate_id, key=key)
     workshop = command.workshop
@@ -198,6 +201,7 @@ def make_commitment(
     commitment.save()
     if commitment.followed_up:
         schedule_followups(commitment=commitment, event=workshop.event)
+    schedule_buddy_notes(commitment=commitment, event=workshop.event)
     return commitment
 
 

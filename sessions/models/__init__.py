@@ -70,6 +70,14 @@ from sessions.models.ideas import (
     Stage,
     default_stage_seconds,
 )
+from sessions.models.peers import (
+    COMPANY_MAX,
+    MAX_OFFERS,
+    PEER_NAME_MAX,
+    BuddyNote,
+    PeerOffer,
+    PeerOptIn,
+)
 from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
 from sessions.models.questions import QUESTION_MAX, Question, QuestionBoard, Upvote
 from sessions.models.rehearsal import Rehearsal
@@ -96,6 +104,7 @@ __all__ = [
     "CLOUD_WORDS_MOST",
     "CLOUD_WORD_MAX",
     "CLUSTER_NAME_MAX",
+    "COMPANY_MAX",
     "DEFAULT_RETENTION_DAYS",
     "DEFAULT_STAGE_SECONDS",
     "DONE_BY_DEFAULT_DAYS",
@@ -111,9 +120,11 @@ __all__ = [
     "MAX_CLUSTERS",
     "MAX_COMMITMENTS_PER_DELEGATE",
     "MAX_IDEAS_PER_DELEGATE",
+    "MAX_OFFERS",
     "MEASURE_MAX",
     "NAME_MAX",
     "NOTES_MAX",
+    "PEER_NAME_MAX",
     "PLANNED_MINUTES_MAX",
     "PROMPT_MAX",
     "PULSE_POINTS",
@@ -134,6 +145,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "Board",
+    "BuddyNote",
     "Change",
     "ChangeQuerySet",
     "CheckIn",
@@ -153,6 +165,8 @@ __all__ = [
     "Invitation",
     "Mark",
     "Option",
+    "PeerOffer",
+    "PeerOptIn",
     "Poll",
     "Pulse",
     "PulseAnswer",

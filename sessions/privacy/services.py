@@ -25,12 +25,14 @@ from sessions.models import (
     Event,
     FollowUp,
     Idea,
+    PeerOptIn,
     PulseAnswer,
     Question,
     Reaction,
     SnapshotResponse,
     Upvote,
 )
+from sessions.peers.services import peer_data
 from sessions.tokens import new_token
 
 ERASED_TEXT = ""
@@ -107,6 +109,7 @@ def _commitment_data(c: Commitment) -> dict[str, Any]:
         "email": c.email,
         "follow_up_consent": c.consent,
         "status": c.get_status_display() if c.status else "",
+        "peers": peer_data(c),
         "check_ins": [
             {
                 "when": ci.created_at.isoformat(timespec="seconds"),
@@ -139,6 +142,8 @@ def _forget(delegates: QuerySet[Delegate], *, now: datetime.datetime, words_too:
             measure=ERASED_TEXT,
             erased=True,
         )
+    # Their peer opt-ins and every offer they were in: the other side's offer vanishes.
+    PeerOptIn.objects.filter(commitment_id__in=commitment_ids).delete()
     Commitment.objects.filter(pk__in=commitment_ids).update(delegate=None, buddy=None, email="")
     Commitment.objects.filter(buddy_id__in=delegate_ids).update(buddy=None)
     Idea.objects.filter(delegate_id__in=delegate_ids).update(delegate=None, author_name="")

@@ -1,5 +1,5 @@
-"""Send the follow-up messages that are due. Safe to run from cron every few minutes:
-running it twice, or two at once, sends nothing twice."""
+"""Send the follow-up messages and buddy messages that are due. Safe to run from cron every
+few minutes: running it twice, or two at once, sends nothing twice."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import ngettext
 
 from sessions.commitments.followups import send_due_followups
+from sessions.peers.buddy import send_due_buddy_notes
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             if moment is None or moment.tzinfo is None:
                 raise CommandError("--now must be an ISO 8601 time with its offset.")
         sent = send_due_followups(now=moment, base_url=base_url.rstrip("/"))
+        sent += send_due_buddy_notes(now=moment)
         for message in sent:
             self.stdout.write(
                 f"sent {message.kind} for commitment {message.commitment_id} to {message.to}"

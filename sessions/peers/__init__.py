@@ -1,0 +1,1 @@
+"""Peers across companies: opt-in, matching, offers and introductions."""
