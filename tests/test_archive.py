@@ -542,6 +542,8 @@ def test_the_write_paths_cover_every_post_url():
         "check_in", "my_data_link_erase", "my_data_erase", "privacy_request",
         "snapshot_invite", "snapshot_item", "snapshot_about", "snapshot_challenges",
         "snapshot_retake", "snapshot_organiser",
+        # Peers are offered after the workshop, from the follow-up link (test_peers).
+        "peers", "peers_answer", "peers_withdraw",
         # A finished workshop's agenda may be saved, duplicated (test_run_sheets); run
         # sheets are no workshop's.
         "workshop_sheet_save", "workshop_duplicate", "run_sheet_import", "run_sheet_edit",
