@@ -11,9 +11,11 @@ import zipfile
 import pytest
 from django.test import Client
 
+from sessions.models import Commitment
 from sessions.privacy import services as privacy
 from sessions.report.figures import Share, Suppressed, report, share, split
 from tests.report_cases import check_in, commit, firms, seeded, sent, vote_step
+from tests.test_html_valid import HTMX_ATTRIBUTE, Pages, check
 
 
 def shown(s) -> dict[str, tuple[int, int]]:
@@ -271,3 +273,17 @@ class TestWhoMaySee:
     def test_a_post_is_refused(self, workshop, facilitator_client):
         response = facilitator_client.post(f"/console/events/{workshop.event_id}/report/")
         assert response.status_code == 405
+
+
+@pytest.mark.validator
+@pytest.mark.django_db
+def test_the_report_is_valid_html(workshop, seeded_room, facilitator_client, tmp_path):
+    pages = Pages(tmp_path)
+    pages.add("report", facilitator_client.get(f"/console/events/{workshop.event_id}/report/"))
+    Commitment.objects.filter(step__workshop=workshop).delete()
+    pages.add(
+        "report, empty", facilitator_client.get(f"/console/events/{workshop.event_id}/report/")
+    )
+    errors = [m for m in check(tmp_path) if m.get("type") in ("error", "non-document-error")]
+    real = [m for m in errors if not HTMX_ATTRIBUTE.search(m.get("message", ""))]
+    assert not real, [(pages.labels[m["url"].rsplit("/", 1)[1]], m["message"]) for m in real]

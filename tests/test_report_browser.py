@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 
 from tests.browser import LAPTOP, PHONE, SHOTS, shot
 from tests.conftest import session_for
-from tests.report_cases import firms, seeded
+from tests.report_cases import commit, firms, seeded, sent, vote_step
+from tests.test_axe_browser import Findings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,3 +51,28 @@ def test_the_report_prints_to_an_a4_pdf_without_navigation(contexts, server, wor
     expect(small.get_by_role("heading", name="Reach")).to_be_visible()
     assert small.evaluate("document.documentElement.scrollWidth") <= 390
     shot(small, "report-event-phone")
+
+
+def test_the_report_has_no_accessibility_violation(contexts, server, workshop, facilitator):
+    """axe-core on the report, full and with every figure withheld (a room of 4)."""
+    laptop = contexts(**LAPTOP)
+    laptop.add_cookies(
+        [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
+    )
+    page = laptop.new_page()
+    findings = Findings()
+    vote_step(workshop)
+    for i in range(4):
+        sent(commit(workshop, f"Person {i} Lee", "Skills"))
+    page.goto(f"{server.url}/console/events/{workshop.event_id}/report/")
+    expect(page.get_by_text("Fewer than 5: not shown").first).to_be_visible()
+    findings.check(page, "report, all withheld")
+    firms(workshop, first=6, retakes=5)
+    # Skills 4 and Scheduling 5 are pooled (a pool of 4 would show a group under 5).
+    for i in range(4, 17):
+        sent(commit(workshop, f"Person {i} Lee", "Energy costs" if i < 12 else "Scheduling"))
+    page.reload()
+    expect(page.get_by_role("rowheader", name="Energy costs")).to_be_visible()
+    findings.check(page, "report, shown")
+    assert findings.loads == ["report, all withheld", "report, shown"]
+    assert not findings.found, "\n".join(findings.found)
