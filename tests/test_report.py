@@ -5,6 +5,7 @@ its CSV, and who may see it."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import zipfile
 
@@ -47,7 +48,7 @@ class TestTheFigures:
         assert [item.percent for item in s.shown] == [40, 24]
 
     def test_the_follow_up_stages_each_out_of_the_stage_before(self, workshop, seeded_room):
-        stages = [(str(s.label), s.count, s.of) for s in report([workshop.event]).funnel]
+        stages = [(str(s.label), s.count, s.of) for _label, s in report([workshop.event]).funnel]
         assert stages == [
             ("Asked for follow-up (consented)", 20, 25),
             ("Sent at least one follow-up", 20, 20),
@@ -111,7 +112,7 @@ class TestNoFigureForAGroupUnder5:
             assert isinstance(s.of, Suppressed)
             assert s.shown == ()
             assert not isinstance(s.other, Share)
-        assert all(isinstance(stage, Suppressed) for stage in r.funnel[:4])
+        assert all(isinstance(stage, Suppressed) for _label, stage in r.funnel[:4])
         assert isinstance(r.movement.pairs, Suppressed)
         assert all(isinstance(change, Suppressed) for _name, change in r.movement.changes)
 
@@ -121,7 +122,7 @@ class TestNoFigureForAGroupUnder5:
         assert shown(r.challenges) == {"Energy costs": (5, 5)}
         assert shown(r.outcomes) == {"Done": (5, 5)}
         assert shown(r.verdicts) == {"Adopt": (5, 5)}
-        assert [(s.count, s.of) for s in r.funnel[:4]] == [(5, 5)] * 4
+        assert [(s.count, s.of) for _label, s in r.funnel[:4]] == [(5, 5)] * 4
         assert r.movement.pairs == 5
         assert dict(r.movement.changes)["Overall"] == 25
 
@@ -178,6 +179,12 @@ class TestStories:
         assert b"We timed every changeover" not in html
         # Its counts stay: still 6 done.
         assert shown(report([workshop.event]).outcomes)["Done"] == (6, 15)
+
+    def test_after_the_retention_period_no_story_is_quoted(self, workshop, seeded_room):
+        event = workshop.event
+        privacy.apply_retention(today=privacy.retention_ends(event) + datetime.timedelta(days=1))
+        assert report([event]).stories == ()
+        assert shown(report([event]).verdicts) == {"Adopt": (5, 11), "other": (6, 11)}
 
     def test_the_page_names_nobody(self, workshop, seeded_room, facilitator_client):
         html = facilitator_client.get(f"/console/events/{workshop.event_id}/report/").content
@@ -238,6 +245,8 @@ class TestThePageAndTheCsv:
         files = read_zip(
             facilitator_client.get(f"/console/events/{workshop.event_id}/report/report.zip")
         )
+        assert ["follow-up", "Asked for follow-up (consented)", "", "", "", "",
+                "Fewer than 5: not shown"] in files["figures.csv"]  # fmt: skip
         assert ["reach", "delegates", "", "", "", "", "Fewer than 5: not shown"] in files[
             "figures.csv"
         ]

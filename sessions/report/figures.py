@@ -120,7 +120,7 @@ class Report:
     events: tuple[Event, ...]
     reach: Reach
     challenges: Split
-    funnel: tuple[Share | Suppressed, ...]
+    funnel: tuple[tuple[StrOrPromise, Share | Suppressed], ...]
     outcomes: Split
     verdicts: Split
     stories: tuple[Story, ...]
@@ -158,18 +158,21 @@ def by_challenge(commitments: QuerySet[Commitment]) -> Split:
     return split(counts, order, _("commitments"))
 
 
-def funnel_shares(commitments: QuerySet[Commitment]) -> tuple[Share | Suppressed, ...]:
+def funnel_shares(
+    commitments: QuerySet[Commitment],
+) -> tuple[tuple[StrOrPromise, Share | Suppressed], ...]:
     """The follow-up funnel's reach stages, each out of the stage before it."""
     f = funnel(commitments)
     first_step = next(s for s in f.stages if s.label == "First step taken")
     no_response = next(s for s in f.stages if s.label == "No response")
-    return (
-        share(_("Asked for follow-up (consented)"), f.followed_up, f.made, _("commitments")),
-        share(_("Sent at least one follow-up"), f.reached, f.followed_up, _("followed up")),
-        share(_("Answered at least once"), f.responded, f.reached, _("sent a follow-up")),
-        share(_("Took their first step"), first_step.count, f.responded, _("who answered")),
-        share(_("No answer yet"), no_response.count, f.reached, _("sent a follow-up")),
+    stages = (
+        (_("Asked for follow-up (consented)"), f.followed_up, f.made, _("commitments")),
+        (_("Sent at least one follow-up"), f.reached, f.followed_up, _("followed up")),
+        (_("Answered at least once"), f.responded, f.reached, _("sent a follow-up")),
+        (_("Took their first step"), first_step.count, f.responded, _("who answered")),
+        (_("No answer yet"), no_response.count, f.reached, _("sent a follow-up")),
     )
+    return tuple((label, share(label, n, of, of_label)) for label, n, of, of_label in stages)
 
 
 def outcomes(commitments: QuerySet[Commitment]) -> Split:
@@ -187,7 +190,8 @@ def latest_check_ins(commitments: QuerySet[Commitment], **having: object) -> lis
     """Each commitment's latest check-in among those matching `having`."""
     latest: dict[int, CheckIn] = {}
     rows = CheckIn.objects.filter(commitment__in=commitments, **having).order_by("created_at", "id")
-    for check_in in rows.select_related("commitment__challenge", "commitment__cluster"):
+    related = ("commitment__challenge", "commitment__cluster", "commitment__delegate")
+    for check_in in rows.select_related(*related):
         latest[check_in.commitment_id] = check_in
     return list(latest.values())
 
@@ -220,9 +224,13 @@ def _replace_folded(text: str, word: str) -> str:
 
 
 def stories(commitments: QuerySet[Commitment]) -> tuple[Story, ...]:
-    """The latest story of each commitment whose delegate consented to follow-up; erased
-    words are blank and never shown."""
-    consented = commitments.filter(consent=True, erased=False).select_related("delegate")
+    """The latest story of each commitment whose delegate consented to follow-up and is still
+    known: erased words are blank, and once erasure or the event's retention has cut the
+    link to the delegate, their name can no longer be taken out of the text, so the story is
+    not quoted either."""
+    consented = commitments.filter(
+        consent=True, erased=False, delegate__isnull=False, delegate__forgotten_at__isnull=True
+    ).select_related("delegate")
     told = latest_check_ins(consented, what_happened__gt="")
     return tuple(
         Story(

@@ -74,8 +74,8 @@ def figure_rows(r: Report) -> Iterator[tuple[object, ...]]:
     yield _count_row("reach", "businesses benchmarked", r.reach.firms)
     yield _count_row("reach", "commitments made", r.reach.commitments)
     yield from _split_rows("commitments by challenge", r.challenges)
-    for item in r.funnel:
-        yield _share_row("follow-up", item, "a follow-up stage")
+    for label, item in r.funnel:
+        yield _share_row("follow-up", item, str(label))
     yield from _split_rows("outcomes", r.outcomes)
     yield from _split_rows("adopt, adapt or abandon", r.verdicts)
     section = "snapshot movement"
