@@ -76,6 +76,15 @@ class TestTheFigures:
         assert s.of == 11
         assert shown(s) == {"other": (11, 11)}
 
+    def test_outcomes_are_withheld_with_a_withheld_answer_rate(self, workshop, seeded_room):
+        # 15 of 20 answered; two more answers make it 17 of 20, and 3 who did not answer.
+        check_in(seeded_room[15], "in_progress")
+        check_in(seeded_room[16], "in_progress")
+        r = report([workshop.event])
+        assert isinstance(r.funnel[2][1], Suppressed)
+        assert isinstance(r.outcomes.of, Suppressed)
+        assert r.outcomes.shown == ()
+
     def test_snapshot_movement_is_the_median_change_of_paired_firms(self, workshop, seeded_room):
         m = report([workshop.event]).movement
         assert m.pairs == 5

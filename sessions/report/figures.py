@@ -263,12 +263,18 @@ def report(events: Sequence[Event]) -> Report:
     """Every figure of the report over these events (rehearsals never count)."""
     counted = tuple(e for e in events if not e.is_rehearsal)
     commitments = commitments_of(counted)
+    follow_up = funnel_shares(commitments)
+    answered = outcomes(commitments)
+    if isinstance(follow_up[2][1], Suppressed):
+        # "n answered of m sent" is withheld (n or m - n is under 5): the outcomes' total
+        # would give it away, so the outcomes are withheld with it.
+        answered = Split(of=Suppressed(FEWER), of_label=answered.of_label, shown=(), other=None)
     return Report(
         events=counted,
         reach=reach(counted),
         challenges=by_challenge(commitments),
-        funnel=funnel_shares(commitments),
-        outcomes=outcomes(commitments),
+        funnel=follow_up,
+        outcomes=answered,
         verdicts=verdicts(commitments),
         stories=stories(commitments),
         movement=movement(counted),
