@@ -18,6 +18,7 @@ from sessions.pulse import views as pulse
 from sessions.questions import views as questions
 from sessions.rehearsal import views as rehearsal
 from sessions.remote import views as remote
+from sessions.report import views as report
 from sessions.runsheets import views as runsheets
 from sessions.snapshot import views as snapshot
 from sessions.takehome import views as takehome
@@ -209,6 +210,13 @@ urlpatterns = [
         dashboard.dashboard_csv,
         name="dashboard_csv",
     ),
+    path("console/events/<int:event_id>/report/", report.event_report, name="event_report"),
+    path(
+        "console/events/<int:event_id>/report/report.zip",
+        report.event_report_csv,
+        name="event_report_csv",
+    ),
+    # Per-series report: the series' routes go here (`sessions.report.views` says how).
     path(
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/",
         ideas.board_command,

@@ -317,6 +317,7 @@ def console_paths(workshop: Workshop) -> dict[str, str]:
         "new workshop": reverse("workshops:workshop_new", args=[event_id]),
         "dashboard and funnel": reverse("workshops:dashboard", args=[event_id]),
         "snapshot organiser": reverse("workshops:snapshot_organiser", args=[event_id]),
+        "outcome report": reverse("workshops:event_report", args=[event_id]),
         "run sheets": reverse("workshops:run_sheets"),
         "workshop run sheet": reverse("workshops:workshop_sheet", args=[workshop.pk]),
         "rehearsals": reverse("workshops:rehearsals"),

@@ -376,6 +376,7 @@ def pages_of(scene: Scene, actor: str) -> dict[str, str]:
             "workshop_new": f"/console/events/{e}/workshops/new/",
             "dashboard": f"/console/events/{e}/dashboard/",
             "snapshot_organiser": f"/console/events/{e}/snapshot/",
+            "event_report": f"/console/events/{e}/report/",
             "finish": f"/console/workshops/{w.pk}/finish/",
             "archive": f"/console/workshops/{w.pk}/archive/",
             "closed_console": f"/console/workshops/{c.pk}/",

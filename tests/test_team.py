@@ -53,9 +53,13 @@ def everything() -> dict[str, list]:
 # What an organiser may open: the event's results, never a room's controls.
 ORGANISER_MAY = {
     "console_home", "dashboard", "dashboard_csv", "snapshot_organiser", "snapshot_export",
-    "archive", "archive_print", "export_zip", "export_csv", "team",
+    "archive", "archive_print", "export_zip", "export_csv", "team", "event_report",
+    "event_report_csv",
 }  # fmt: skip
-EVENT_ROUTES = {"dashboard", "dashboard_csv", "snapshot_organiser", "snapshot_export", "team"}
+EVENT_ROUTES = {
+    "dashboard", "dashboard_csv", "snapshot_organiser", "snapshot_export", "team",
+    "event_report", "event_report_csv",
+}  # fmt: skip
 
 # What the event's facilitators (and a superuser) get for a bare request: a page (200), a
 # redirect after doing it (302), or the form's own refusal (400, 404 for a missing item,
@@ -66,6 +70,7 @@ DRIVERS_GET = {
     "team": 200, "snapshot_organiser": 200, "snapshot_export": 200, "finish": 200,
     "archive": 200, "archive_print": 200, "export_zip": 200, "export_csv": 200,
     "workshop_sheet": 200, "workshop_sheet_export": 200, "remote": 200, "remote_live": 200,
+    "event_report": 200, "event_report_csv": 200,
 }  # fmt: skip
 
 # A signed-in person's own pages, whatever their role in the event: their run sheets (a sheet
