@@ -48,6 +48,12 @@ from sessions.models.core import (
     default_time_zone,
     join_code_expiry,
 )
+from sessions.models.editions import (
+    MAX_SERIES_CHALLENGES,
+    ChallengeLink,
+    Series,
+    SeriesChallenge,
+)
 from sessions.models.ideas import (
     CLUSTER_NAME_MAX,
     DEFAULT_STAGE_SECONDS,
@@ -111,6 +117,7 @@ __all__ = [
     "MAX_CLUSTERS",
     "MAX_COMMITMENTS_PER_DELEGATE",
     "MAX_IDEAS_PER_DELEGATE",
+    "MAX_SERIES_CHALLENGES",
     "MEASURE_MAX",
     "NAME_MAX",
     "NOTES_MAX",
@@ -134,6 +141,7 @@ __all__ = [
     "Attendance",
     "Ballot",
     "Board",
+    "ChallengeLink",
     "Change",
     "ChangeQuerySet",
     "CheckIn",
@@ -162,6 +170,8 @@ __all__ = [
     "Rehearsal",
     "Role",
     "RunSheet",
+    "Series",
+    "SeriesChallenge",
     "SheetCommand",
     "Showing",
     "SnapshotAnswer",

@@ -1,0 +1,120 @@
+"""The organiser's series pages: joining a series, mapping an edition's challenge wordings,
+and the comparison of this edition with the last."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from sessions.access import Action, get_event_for
+from sessions.editions import compare, services
+from sessions.editions.forms import MappingForm, SeriesForm
+from sessions.errors import Conflict
+from sessions.models import Event
+from sessions.requests import AuthenticatedHttpRequest
+
+NO_LAST = _(
+    "This event has no earlier edition to compare with. Make it the next edition of one on "
+    "its Editions page."
+)
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    return request.POST if request.method == "POST" else None
+
+
+def _other_events(user: User, event: Event) -> QuerySet[Event]:
+    """Events `user` may set up (so may link to), other than `event`."""
+    events = Event.objects.filter(is_rehearsal=False).exclude(pk=event.pk)
+    if not user.is_superuser:
+        events = events.filter(Q(facilitators=user) | Q(organisers=user)).distinct()
+    return events.order_by("-date", "name")
+
+
+def _series_page(
+    request: AuthenticatedHttpRequest,
+    event: Event,
+    series_form: SeriesForm | None = None,
+    mapping_form: MappingForm | None = None,
+) -> HttpResponse:
+    context: dict[str, object] = {"event": event, "series_form": series_form}
+    if event.series is not None:
+        challenges = list(event.series.challenges.all())
+        context.update(
+            editions=services.editions(event.series),
+            challenges=challenges,
+            mapping_form=mapping_form
+            or MappingForm(wordings=services.wordings(event), challenges=challenges),
+        )
+    elif series_form is None:
+        context["series_form"] = SeriesForm(events=_other_events(request.user, event))
+    failed = (series_form and series_form.errors) or (mapping_form and mapping_form.errors)
+    return render(request, "workshops/editions/series.html", context, status=400 if failed else 200)
+
+
+@login_required
+@require_GET
+def series(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
+    """The event's series: join one, or map this edition's challenge wordings."""
+    event = get_event_for(request.user, event_id, Action.SURVEY)
+    return _series_page(request, event)
+
+
+@login_required
+@require_POST
+def series_join(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
+    event = get_event_for(request.user, event_id, Action.SURVEY)
+    form = SeriesForm(request.POST, events=_other_events(request.user, event))
+    if not form.is_valid():
+        return _series_page(request, event, series_form=form)
+    previous = form.cleaned_data["previous"]
+    name = form.cleaned_data["name"]
+    if previous is None:
+        services.start_series(event=event, name=name)
+    else:
+        services.follow_edition(event=event, previous=previous, name=name or previous.name)
+    return redirect("workshops:series", event_id=event.pk)
+
+
+@login_required
+@require_POST
+def series_mapping(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
+    """Confirm the mapping of every wording at once."""
+    event = get_event_for(request.user, event_id, Action.SURVEY)
+    if event.series is None:
+        raise Conflict(services.NO_SERIES)
+    form = MappingForm(
+        request.POST,
+        wordings=services.wordings(event),
+        challenges=list(event.series.challenges.all()),
+    )
+    if not form.is_valid():
+        return _series_page(request, event, mapping_form=form)
+    services.confirm_mapping(event=event, choices=form.choices())
+    return redirect("workshops:series", event_id=event.pk)
+
+
+@login_required
+@require_GET
+def compare_editions(request: AuthenticatedHttpRequest, event_id: int) -> HttpResponse:
+    """This edition and the last, every figure suppressed below its group minimum."""
+    event = get_event_for(request.user, event_id, Action.VIEW)
+    last = services.last_edition(event)
+    if last is None:
+        raise Conflict(NO_LAST)
+    now, then = compare.edition(event), compare.edition(last)
+    context = {
+        "event": event,
+        "last": last,
+        "now": now,
+        "then": then,
+        "moved": compare.moved(then.top, now.top),
+        "outcomes": compare.outcomes(last),
+        "dimensions": compare.dimensions(then.cohort, now.cohort),
+    }
+    return render(request, "workshops/editions/compare.html", context)
