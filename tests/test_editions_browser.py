@@ -1,0 +1,54 @@
+"""Editions in Chromium: the organiser maps this edition's challenges and reads the
+comparison with the last edition at a laptop's size; axe reads both pages."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sessions.models import ChallengeLink
+from tests.browser import LAPTOP, shot
+from tests.conftest import session_for
+from tests.test_axe_browser import AXE, RUN
+from tests.test_editions import seeded  # noqa: F401  (the two seeded editions)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=AXE)
+    return [f"{v['id']}: {n['html']}" for v in page.evaluate(RUN) for n in v["nodes"]]
+
+
+def test_the_organiser_maps_a_renamed_challenge_and_compares_the_editions(
+    contexts, server, facilitator, seeded  # noqa: F811
+):
+    first, second, energy, late = seeded
+    ChallengeLink.objects.filter(event=second).delete()  # not yet confirmed
+    context = contexts(**LAPTOP)
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
+    )
+    page = context.new_page()
+    page.goto(f"{server.url}/console/events/{second.pk}/series/")
+    expect(page.get_by_role("heading", name="Editions: Makers 2026")).to_be_visible()
+    renamed = page.get_by_label("Energy bills")
+    expect(renamed).to_have_value("new")
+    expect(page.get_by_label("Late deliveries!")).to_have_value(str(late.pk))  # suggested
+    assert axe_violations(page) == []
+    renamed.select_option(label="Energy costs")
+    renamed.focus()
+    shot(page, "editions-mapping-laptop")
+    page.get_by_role("button", name="Confirm the mapping").click()
+    expect(page.get_by_text("Confirmed.")).to_have_count(3)
+    expect(page.get_by_label("Energy bills")).to_have_value(str(energy.pk))
+
+    page.get_by_role("link", name="This edition and the last").click()
+    expect(page.get_by_role("heading", name="This edition and the last")).to_be_visible()
+    top = page.locator("#top tbody tr")
+    expect(top.nth(0)).to_have_text("Energy costs67")
+    expect(top.nth(1)).to_have_text("Late deliveries65")
+    assert axe_violations(page) == []
+    shot(page, "editions-compare-laptop")
+    page.locator("#outcomes").scroll_into_view_if_needed()
+    shot(page, "editions-compare-outcomes-laptop")
