@@ -23,7 +23,7 @@ def axe_violations(page) -> list[str]:
 def test_the_organiser_maps_a_renamed_challenge_and_compares_the_editions(
     contexts, server, facilitator, seeded  # noqa: F811
 ):
-    first, second, energy, late = seeded
+    _first, second, energy, late = seeded
     ChallengeLink.objects.filter(event=second).delete()  # not yet confirmed
     context = contexts(**LAPTOP)
     context.add_cookies(
