@@ -21,7 +21,10 @@ def axe_violations(page) -> list[str]:
 
 
 def test_the_organiser_maps_a_renamed_challenge_and_compares_the_editions(
-    contexts, server, facilitator, seeded  # noqa: F811
+    contexts,
+    server,
+    facilitator,
+    seeded,  # noqa: F811
 ):
     _first, second, energy, late = seeded
     ChallengeLink.objects.filter(event=second).delete()  # not yet confirmed
