@@ -51,6 +51,7 @@ from tests.worst_cases import worst_cases
 STAGES = [
     "waiting",
     "where",
+    "since",
     "message",
     "timer running",
     "timer up",

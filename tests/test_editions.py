@@ -24,6 +24,7 @@ from sessions.models import (
     Role,
     SeriesChallenge,
     SnapshotSetup,
+    Step,
     Workshop,
 )
 from sessions.snapshot import scoring
@@ -31,6 +32,7 @@ from sessions.snapshot import services as snapshot
 from sessions.snapshot.bank import ITEMS
 from sessions.team import services as team
 from sessions.voting import services as voting
+from tests.conftest import join
 
 pytestmark = pytest.mark.django_db
 
@@ -439,3 +441,64 @@ def test_a_group_of_4_shows_nothing_and_a_group_of_5_shows_its_figure(
         assert reach[2][1] == "10-19: 5"
         assert cells(html, "top") == [["Energy costs", "5", "not in the top"]]
         assert cells(html, "outcomes")[0][1:5] == ["5", "5", "5", "5"]
+
+
+# --- the "Since last time" step ---------------------------------------------------------------
+
+
+def test_since_last_time_counts_the_last_editions_commitments_and_what_moved(seeded):
+    first, second, energy, late = seeded
+    since = compare.since_last_time(second)
+    assert since is not None
+    assert since.last == first
+    # 15 made (6 + 4 + 5), 5 done, 4 changed plan: a group under 5, withheld.
+    assert (since.made, since.done, since.changed) == (15, 5, scoring.Suppressed())
+    assert [(m.challenge, m.then, m.now) for m in since.moved] == [(energy, 6, 7), (late, 6, 5)]
+    assert compare.since_last_time(first) is None
+
+
+def test_the_since_last_time_step_is_added_from_the_console_and_shown_on_every_screen(
+    seeded, facilitator_client
+):
+    first, second, energy, late = seeded
+    room = agenda.create_workshop(event=second, title="Opening")
+    page = facilitator_client.post(
+        f"/console/workshops/{room.pk}/steps/",
+        {"kind": "since", "title": "Since last time", "key": str(uuid.uuid4())},
+    )
+    assert page.status_code == 302
+    step = room.steps.get()
+    assert step.kind == Step.Kind.SINCE
+    agenda.show_step(workshop=room, step=step)
+    html = Client().get(f"/display/{room.display_token}/").content.decode()
+    assert f'data-since="{first.pk}"' in html
+    assert re.search(r'data-figure="made">.*?<dd>\s*15\s*</dd>', html, re.S)
+    assert re.search(r'data-figure="done">.*?<dd>\s*5\s*</dd>', html, re.S)
+    assert re.search(r'data-figure="changed">.*?under 5', html, re.S)
+    rows = re.findall(
+        r'<tr data-challenge="(\d+)"><th scope="row">([^<]+)</th><td>(\d+)</td><td>(\d+)</td>', html
+    )
+    assert rows == [
+        (str(energy.pk), "Energy costs", "6", "7"),
+        (str(late.pk), "Late deliveries", "6", "5"),
+    ]
+    console = facilitator_client.get(f"/console/workshops/{room.pk}/").content.decode()
+    assert f'data-since="{first.pk}"' in console
+    phone = Client()
+    join(phone, room, "Dana")
+    assert (
+        "since the last edition is on the big screen"
+        in phone.get(f"/w/{room.pk}/").content.decode()
+    )
+
+
+def test_since_last_time_in_a_first_edition_says_there_is_nothing_to_look_back_on(
+    facilitator, facilitator_client
+):
+    event = new_event(facilitator, "Makers 2025", 2025)
+    room = agenda.create_workshop(event=event, title="Opening")
+    step = agenda.add_step(workshop=room, title="Since last time", kind=Step.Kind.SINCE)
+    agenda.show_step(workshop=room, step=step)
+    html = Client().get(f"/display/{room.display_token}/").content.decode()
+    assert 'data-since="none"' in html
+    assert "follows no earlier edition" in html

@@ -1,13 +1,15 @@
 """Editions in Chromium: the organiser maps this edition's challenges and reads the
-comparison with the last edition at a laptop's size; axe reads both pages."""
+comparison with the last edition at a laptop's size (axe reads both pages); the facilitator
+shows "Since last time" on projectors and a phone that were already open."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from sessions.models import ChallengeLink
-from tests.browser import LAPTOP, shot
+from sessions.agenda import services as agenda
+from sessions.models import ChallengeLink, Step
+from tests.browser import LAPTOP, PHONE, PROJECTOR, join_in, live, open_console, shot
 from tests.conftest import session_for
 from tests.test_axe_browser import AXE, RUN
 from tests.test_editions import seeded  # noqa: F401  (the two seeded editions)
@@ -55,3 +57,46 @@ def test_the_organiser_maps_a_renamed_challenge_and_compares_the_editions(
     shot(page, "editions-compare-laptop")
     page.locator("#outcomes").scroll_into_view_if_needed()
     shot(page, "editions-compare-outcomes-laptop")
+
+
+def test_the_console_shows_since_last_time_on_the_open_projectors_and_phone(
+    browser,
+    contexts,
+    server,
+    facilitator,
+    seeded,  # noqa: F811
+):
+    first, second, energy, _late = seeded
+    room = agenda.create_workshop(event=second, title="Opening")
+    agenda.add_step(workshop=room, title="Welcome back", body="Glad you came.")
+    agenda.add_step(workshop=room, title="Since last time", kind=Step.Kind.SINCE)
+    display = f"{server.url}/display/{room.display_token}/"
+    projectors = []
+    for size in (PROJECTOR, {"viewport": {"width": 1280, "height": 720}}):
+        projector = contexts(**size).new_page()
+        projector.goto(display)
+        live(projector)
+        projectors.append(projector)
+    phone = join_in(contexts(**PHONE), server, room, "Dana")
+    console = open_console(browser, server, room, facilitator)
+
+    console.get_by_role("button", name="Show Since last time").click()
+    for projector in projectors:
+        region = projector.locator(f'.since[data-since="{first.pk}"]')
+        expect(region).to_be_visible()
+        expect(region.locator('[data-figure="made"] dd')).to_have_text("15")
+        expect(region.locator('[data-figure="done"] dd')).to_have_text("5")
+        expect(region.locator('[data-figure="changed"] dd')).to_have_text("under 5")
+        expect(region.locator(f'tr[data-challenge="{energy.pk}"]')).to_have_text("Energy costs67")
+    expect(phone.get_by_text("since the last edition is on the big screen")).to_be_visible()
+    expect(console.locator(f'.since[data-since="{first.pk}"]')).to_be_visible()
+    shot(projectors[0], "editions-since-projector-1920")
+    shot(projectors[1], "editions-since-projector-1280")
+    shot(phone, "editions-since-phone")
+    for projector in projectors:  # the pushed screen is the one a fresh load draws
+        pushed = projector.locator("#step").inner_html()
+        fresh = contexts(**PROJECTOR).new_page()
+        fresh.goto(display)
+        live(fresh)
+        assert fresh.locator("#step").inner_html() == pushed
+    console.close()

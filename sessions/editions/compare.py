@@ -215,3 +215,37 @@ def dimensions(
     rows = [("Overall", of(then, "overall"), of(now, "overall"))]
     rows += [(d.name, of(then, d.code), of(now, d.code)) for d in DIMENSIONS]
     return rows
+
+
+@dataclass(frozen=True)
+class SinceLastTime:
+    """What the "Since last time" step shows: the last edition's commitments made, done and
+    changed, and the challenges that moved between its top list and this edition's so far."""
+
+    last: Event
+    made: Figure
+    done: Figure
+    changed: Figure
+    moved: list[Moved]
+
+
+def top_of(event: Event) -> list[tuple[SeriesChallenge, int]]:
+    setup = SnapshotSetup.objects.filter(event=event).first()
+    return top_challenges(event, list(snapshot.completed(setup)) if setup else [])
+
+
+def since_last_time(event: Event) -> SinceLastTime | None:
+    """None when `event` follows no earlier edition."""
+    from sessions.editions.services import last_edition  # services imports nothing of ours
+
+    last = last_edition(event)
+    if last is None:
+        return None
+    made = Commitment.objects.filter(step__workshop__event=last)
+    return SinceLastTime(
+        last=last,
+        made=shown(made.count()),
+        done=shown(made.filter(status=Status.DONE).count()),
+        changed=shown(made.filter(status=Status.CHANGED).count()),
+        moved=moved(top_of(last), top_of(event)),
+    )

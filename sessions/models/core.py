@@ -213,6 +213,7 @@ class Step(models.Model):
         BENCHMARK = "benchmark", "Where we are"
         PULSE = "pulse", "Pulse"
         CLOUD = "cloud", "Word cloud"
+        SINCE = "since", "Since last time"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
