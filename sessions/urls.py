@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     # After the event: check-ins and a delegate's own data (no login)
     path("c/<int:commitment_id>/<token:token>/", commitments.check_in, name="check_in"),
+    path("c/<int:commitment_id>/<token:token>/bring/", editions.bring_back, name="bring_back"),
     path("me/<token:token>/", privacy.my_data_link, name="my_data_link"),
     path(
         "me/<token:token>/download/",
@@ -180,6 +181,11 @@ urlpatterns = [
     path("console/rehearsals/", rehearsal.rehearsals, name="rehearsals"),
     path("console/rehearsals/<int:rehearsal_id>/", rehearsal.rehearsal, name="rehearsal"),
     path("console/events/<int:event_id>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path(
+        "w/<int:workshop_id>/returned/<int:return_id>/",
+        editions.close_returned,
+        name="close_returned",
+    ),
     # Editions: an event's series, its challenge mapping and the comparison with the last
     path("console/events/<int:event_id>/series/", editions.series, name="series"),
     path("console/events/<int:event_id>/series/join/", editions.series_join, name="series_join"),

@@ -10,9 +10,11 @@ import pytest
 from django.test import Client
 
 from sessions.agenda import services as agenda
+from sessions.commitments import followups
 from sessions.commitments import services as commitments
 from sessions.editions import compare, services
 from sessions.models import (
+    AccessLink,
     Ballot,
     ChallengeLink,
     CheckIn,
@@ -21,9 +23,11 @@ from sessions.models import (
     Event,
     Mark,
     Option,
+    Return,
     Role,
     SeriesChallenge,
     SnapshotSetup,
+    Status,
     Step,
     Workshop,
 )
@@ -502,3 +506,130 @@ def test_since_last_time_in_a_first_edition_says_there_is_nothing_to_look_back_o
     html = Client().get(f"/display/{room.display_token}/").content.decode()
     assert 'data-since="none"' in html
     assert "follows no earlier edition" in html
+
+
+# --- the returning delegate -------------------------------------------------------------------
+
+
+@pytest.fixture
+def returning_delegate(facilitator):
+    """Last year Dana made a commitment with follow-ups; this year her phone joined a
+    workshop of the next edition. Returns (commitment, its check-in link's path, her phone,
+    this year's workshop)."""
+    first = new_event(facilitator, "Makers 2025", 2025)
+    second = new_event(facilitator, "Makers 2026", 2026)
+    services.follow_edition(event=second, previous=first, name="Makers")
+    step = commitments.add_commit_step(
+        workshop=agenda.create_workshop(event=first, title="Room A"), title="Commit"
+    )
+    made = commitment(step, None)
+    token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
+    phone = Client()
+    room = agenda.create_workshop(event=second, title="Opening")
+    join(phone, room, "Dana")
+    return made, followups.check_in_path(made, token), phone, room
+
+
+def bring(phone: Client, path: str):
+    return phone.post(path + "bring/")
+
+
+def test_a_returning_delegate_brings_last_times_commitment_and_closes_it_in_one_tap(
+    returning_delegate, facilitator_client
+):
+    made, path, phone, room = returning_delegate
+    offer = phone.get(path)
+    assert offer.status_code == 200
+    assert b"At Makers 2026 today?" in offer.content
+    page = bring(phone, path)
+    assert page.status_code == 302
+    assert page.url == f"/w/{room.pk}/"
+    assert bring(phone, path).status_code == 302  # again: the same, once
+    assert Return.objects.count() == 1
+    html = phone.get(f"/w/{room.pk}/").content.decode()
+    assert "Last time, at Makers 2025" in html
+    assert "I will try a thing" in html
+    returned = Return.objects.get()
+    key = str(uuid.uuid4())
+    url = f"/w/{room.pk}/returned/{returned.pk}/"
+    assert phone.post(url, {"outcome": "done", "key": key}).status_code == 302
+    assert phone.post(url, {"outcome": "done", "key": key}).status_code == 302  # replayed
+    made.refresh_from_db()
+    assert made.status == Status.DONE
+    assert made.check_ins.count() == 1
+    assert "Last time, at" not in phone.get(f"/w/{room.pk}/").content.decode()
+    # A stale "keep going" tap on a page drawn before: refused, nothing changes.
+    stale = phone.post(url, {"outcome": "renewed", "key": str(uuid.uuid4())})
+    assert stale.status_code == 409
+    assert b"already answered" in stale.content
+    made.refresh_from_db()
+    assert made.status == Status.DONE
+    assert made.check_ins.count() == 1
+
+
+def test_renewing_keeps_it_going_for_30_more_days(returning_delegate):
+    made, path, phone, room = returning_delegate
+    bring(phone, path)
+    returned = Return.objects.get()
+    page = phone.post(
+        f"/w/{room.pk}/returned/{returned.pk}/", {"outcome": "renewed", "key": str(uuid.uuid4())}
+    )
+    assert page.status_code == 302
+    made.refresh_from_db()
+    assert made.status == Status.IN_PROGRESS
+    assert made.done_by == room.event.local_today() + datetime.timedelta(days=30)
+    assert made.check_ins.get().next_step == "Renewed at Makers 2026"
+    returned.refresh_from_db()
+    assert returned.outcome == Return.Outcome.RENEWED
+
+
+def test_a_phone_that_has_not_joined_a_later_edition_is_not_offered_anything(
+    returning_delegate,
+):
+    _made, path, _phone, _room = returning_delegate
+    stranger = Client()
+    assert b"today?" not in stranger.get(path).content
+    page = bring(stranger, path)
+    assert page.status_code == 409
+    assert b"has not joined a later edition" in page.content
+    assert not Return.objects.exists()
+
+
+def test_a_forged_link_or_someone_elses_commitment_is_refused(returning_delegate, facilitator):
+    made, path, phone, room = returning_delegate
+    assert phone.post(f"/c/{made.pk}/{'x' * 43}/bring/").status_code == 404
+    other = commitment(made.step, None)
+    theirs = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=other)
+    assert phone.post(f"/c/{made.pk}/{theirs}/bring/").status_code == 404  # not this one's
+    assert not Return.objects.exists()
+    # Another phone's brought-back commitment, and one that does not exist: the same answer.
+    bring(phone, path)
+    returned = Return.objects.get()
+    other_phone = Client()
+    join(other_phone, room, "Eve")
+    url = f"/w/{room.pk}/returned/{returned.pk}/"
+    data = {"outcome": "done", "key": str(uuid.uuid4())}
+    assert other_phone.post(url, data).status_code == 404
+    assert other_phone.post(f"/w/{room.pk}/returned/999999/", data).status_code == 404
+    assert phone.post(url, {"outcome": "maybe", "key": str(uuid.uuid4())}).status_code == 400
+    assert phone.post(url, {"outcome": "done", "key": "not-a-key"}).status_code == 400
+    assert phone.post(url, {"outcome": "done"}).status_code == 400
+    made.refresh_from_db()
+    assert made.status == ""
+    assert not made.check_ins.exists()
+
+
+def test_the_same_edition_or_an_earlier_one_is_not_a_return(facilitator):
+    first = new_event(facilitator, "Makers 2025", 2025)
+    second = new_event(facilitator, "Makers 2026", 2026)
+    services.follow_edition(event=second, previous=first, name="Makers")
+    step = commitments.add_commit_step(
+        workshop=agenda.create_workshop(event=second, title="Room B"), title="Commit"
+    )
+    made = commitment(step, None)
+    token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
+    phone = Client()
+    join(phone, agenda.create_workshop(event=first, title="Room A"), "Dana")
+    join(phone, agenda.create_workshop(event=second, title="Room C"), "Dana")
+    assert b"today?" not in phone.get(followups.check_in_path(made, token)).content
+    assert phone.post(followups.check_in_path(made, token) + "bring/").status_code == 409

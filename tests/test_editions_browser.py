@@ -1,6 +1,7 @@
 """Editions in Chromium: the organiser maps this edition's challenges and reads the
 comparison with the last edition at a laptop's size (axe reads both pages); the facilitator
-shows "Since last time" on projectors and a phone that were already open."""
+shows "Since last time" on projectors and a phone that were already open; a returning
+delegate brings last time's commitment to the phone and closes it in one tap."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from sessions.models import ChallengeLink, Step
 from tests.browser import LAPTOP, PHONE, PROJECTOR, join_in, live, open_console, shot
 from tests.conftest import session_for
 from tests.test_axe_browser import AXE, RUN
-from tests.test_editions import seeded  # noqa: F401  (the two seeded editions)
+from tests.test_editions import (  # noqa: F401  (fixtures)
+    returning_delegate,
+    seeded,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,3 +104,30 @@ def test_the_console_shows_since_last_time_on_the_open_projectors_and_phone(
         live(fresh)
         assert fresh.locator("#step").inner_html() == pushed
     console.close()
+
+
+def test_a_returning_delegate_closes_last_times_commitment_on_the_phone(
+    contexts,
+    server,
+    returning_delegate,  # noqa: F811
+):
+    made, path, _client, room = returning_delegate
+    phone = join_in(contexts(**PHONE), server, room, "Dana")
+    phone.goto(f"{server.url}{path}")
+    expect(phone.get_by_role("heading", name="At Makers 2026 today?")).to_be_visible()
+    assert axe_violations(phone) == []
+    shot(phone, "editions-bring-back-phone")
+    phone.get_by_role("button", name="Show it on my phone there").click()
+    card = phone.locator(".returned")
+    expect(card.get_by_role("heading", name="Last time, at Makers 2025")).to_be_visible()
+    expect(card).to_contain_text("I will try a thing")
+    assert axe_violations(phone) == []
+    shot(phone, "editions-returned-phone")
+    for name in ("Done it", "Keep going: 30 more days"):
+        box = card.get_by_role("button", name=name).bounding_box()
+        assert box is not None
+        assert box["height"] >= 48
+    card.get_by_role("button", name="Done it").click()
+    expect(phone.locator(".returned")).to_have_count(0)
+    made.refresh_from_db()
+    assert made.status == "done"

@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrPromise
 
+from sessions.commands import CommandForm
 from sessions.editions.services import NEW, Wording, suggestion
-from sessions.models import TITLE_MAX, Event, Poll, SeriesChallenge
+from sessions.models import TITLE_MAX, Event, Poll, Return, SeriesChallenge
 
 
 class SeriesForm(forms.Form):
@@ -95,3 +96,9 @@ class MappingForm(forms.Form):
 
     def choices(self) -> dict[str, str]:
         return {w.key: self.cleaned_data[field_name(w)] for w in self.wordings}
+
+
+class ReturnForm(CommandForm):
+    """One tap on a brought-back commitment: done, or renewed."""
+
+    outcome = forms.ChoiceField(choices=Return.Outcome.choices)

@@ -8,14 +8,17 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions.access import Action, get_event_for
-from sessions.editions import compare, services
-from sessions.editions.forms import MappingForm, SeriesForm
-from sessions.errors import Conflict
-from sessions.models import Event
+from sessions.access import Action, get_event_for, get_workshop_for_delegate
+from sessions.commands import invalid_form
+from sessions.commitments import followups
+from sessions.editions import compare, returning, services
+from sessions.editions.forms import MappingForm, ReturnForm, SeriesForm
+from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
+from sessions.models import AccessLink, Event
 from sessions.requests import AuthenticatedHttpRequest
 
 NO_LAST = _(
@@ -118,3 +121,37 @@ def compare_editions(request: AuthenticatedHttpRequest, event_id: int) -> HttpRe
         "dimensions": compare.dimensions(then.cohort, now.cohort),
     }
     return render(request, "workshops/editions/compare.html", context)
+
+
+# --- the returning delegate ------------------------------------------------------------------
+
+
+@require_POST
+def bring_back(request: HttpRequest, commitment_id: int, token: str) -> HttpResponse:
+    """From a follow-up link opened on a phone that joined a later edition: show the
+    commitment on that phone, then go to its workshop."""
+    link = followups.resolve_link(token, AccessLink.Purpose.CHECK_IN, commitment_id=commitment_id)
+    assert link.commitment is not None  # a check-in link names its commitment
+    delegate = returning.later_delegate(request.COOKIES, link.commitment)
+    if delegate is None:
+        raise Conflict(returning.NO_LATER_EDITION)
+    returning.bring_back(link=link, delegate=delegate)
+    latest = delegate.attendances.order_by("-joined_at", "-id").first()
+    assert latest is not None  # a later edition's delegate is known by having joined
+    return redirect("workshops:phone", workshop_id=latest.workshop_id)
+
+
+@require_POST
+def close_returned(request: HttpRequest, workshop_id: int, return_id: int) -> HttpResponse:
+    """The phone's one tap on last edition's commitment: done, or renewed."""
+    workshop, delegate = get_workshop_for_delegate(request.COOKIES, workshop_id)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        raise invalid_form(form)
+    key = form.command_key()
+    if key is None:
+        raise InvalidInput(NOT_UNDERSTOOD)
+    returning.close_return(
+        delegate=delegate, return_id=return_id, outcome=form.cleaned_data["outcome"], key=key
+    )
+    return redirect(reverse("workshops:phone", args=[workshop.pk]) + "#returned")

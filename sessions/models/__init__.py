@@ -51,6 +51,7 @@ from sessions.models.core import (
 from sessions.models.editions import (
     MAX_SERIES_CHALLENGES,
     ChallengeLink,
+    Return,
     Series,
     SeriesChallenge,
 )
@@ -168,6 +169,7 @@ __all__ = [
     "QuestionBoard",
     "Reaction",
     "Rehearsal",
+    "Return",
     "Role",
     "RunSheet",
     "Series",

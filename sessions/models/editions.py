@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from sessions.models.core import TITLE_MAX, Event
+from sessions.models.commitments import AccessLink, Commitment
+from sessions.models.core import TITLE_MAX, Delegate, Event
 from sessions.models.snapshot import CHALLENGE_MAX
 from sessions.models.voting import Option
 
@@ -76,4 +77,38 @@ class ChallengeLink(models.Model):
         return f"{self.option or self.snapshot_text} -> {self.challenge}"
 
 
-__all__ = ["MAX_SERIES_CHALLENGES", "ChallengeLink", "Series", "SeriesChallenge"]
+class Return(models.Model):
+    """A commitment of an earlier edition brought to a delegate's phone at a later one.
+
+    Made only when that phone opens the commitment's follow-up link (the magic link its
+    maker consented to receive): the one way a delegate is recognised across editions,
+    never a name. `link` is the link that proved it; closing records a check-in through it.
+    """
+
+    class Outcome(models.TextChoices):
+        DONE = "done", "Done"
+        RENEWED = "renewed", "Renewed"
+
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="returns")
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="returns")
+    link = models.ForeignKey(AccessLink, on_delete=models.SET_NULL, null=True, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    closed_key = models.CharField(max_length=64, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["delegate", "commitment"], name="one_return"),
+            models.CheckConstraint(
+                condition=Q(outcome="", closed_at__isnull=True)
+                | Q(outcome__in=["done", "renewed"], closed_at__isnull=False),
+                name="return_closed_with_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"commitment {self.commitment_id} brought to {self.delegate}"
+
+
+__all__ = ["MAX_SERIES_CHALLENGES", "ChallengeLink", "Return", "Series", "SeriesChallenge"]
