@@ -12,7 +12,16 @@ from sessions.commitments import services as commitments
 from sessions.editions import services as editions
 from sessions.ideas import reactions
 from sessions.ideas import services as ideas
-from sessions.models import Attendance, Commitment, Delegate, Event, Poll, Status, Step
+from sessions.models import (
+    Attendance,
+    Commitment,
+    Delegate,
+    Event,
+    Poll,
+    SnapshotSetup,
+    Status,
+    Step,
+)
 from sessions.pulse import services as pulse
 from sessions.snapshot.demo import seed_snapshots
 from sessions.voting import services as voting
@@ -51,7 +60,7 @@ def seed_last_edition(event: Event) -> None:
     seed_snapshots(earlier)
     editions.follow_edition(event=event, previous=earlier, name="Productivity Day")
     for edition in (earlier, event):
-        count = len(edition.snapshot.challenges)
+        count = len(SnapshotSetup.objects.get(event=edition).challenges)
         editions.confirm_mapping(event=edition, choices={f"s{n}": "new" for n in range(count)})
     room = services.create_workshop(event=earlier, title="Last year's room")
     step = commitments.add_commit_step(workshop=room, title="Commit")
