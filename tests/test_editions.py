@@ -12,7 +12,7 @@ from django.test import Client
 from sessions.agenda import services as agenda
 from sessions.commitments import followups
 from sessions.commitments import services as commitments
-from sessions.editions import compare, services
+from sessions.editions import compare, returning, services
 from sessions.models import (
     AccessLink,
     Ballot,
@@ -30,6 +30,7 @@ from sessions.models import (
     Status,
     Step,
     Workshop,
+    hash_token,
 )
 from sessions.snapshot import scoring
 from sessions.snapshot import services as snapshot
@@ -400,7 +401,9 @@ def test_the_comparison_page_shows_the_hand_counted_figures(seeded, facilitator_
     assert reach[2] == ["Size (employees)", "10-19: 5 20-49: 5", "10-19: 9"]
     assert cells(html, "top") == [["Energy costs", "6", "7"], ["Late deliveries", "6", "5"]]
     cohort = cells(html, "cohort")
-    assert cohort[0] == ["Overall", "75 (50\u2013100, 10 firms)", "Not enough responses yet"]
+    assert cohort[0] == [
+        "Overall", "75 (50\u2013100, 10 firms)", "Not enough responses yet", "under 5 firms"
+    ]  # fmt: skip
     assert len(cohort) == 7
     no = "under 5"
     assert cells(html, "outcomes") == [
@@ -633,3 +636,31 @@ def test_the_same_edition_or_an_earlier_one_is_not_a_return(facilitator):
     join(phone, agenda.create_workshop(event=second, title="Room C"), "Dana")
     assert b"today?" not in phone.get(followups.check_in_path(made, token)).content
     assert phone.post(followups.check_in_path(made, token) + "bring/").status_code == 409
+
+
+@pytest.mark.parametrize("firms", [4, 5])
+def test_the_paired_change_is_over_firms_recognised_in_both_and_shown_from_5(
+    firms, facilitator, facilitator_client
+):
+    first = new_event(facilitator, "Makers 2025", 2025)
+    second = new_event(facilitator, "Makers 2026", 2026)
+    services.follow_edition(event=second, previous=first, name="Makers")
+    before, after = snapshot_setup(first, FIRST), snapshot_setup(second, SECOND)
+    step = commitments.add_commit_step(
+        workshop=agenda.create_workshop(event=first, title="Room A"), title="Commit"
+    )
+    for _ in range(firms):  # 50 last time, 75 now: +25 everywhere
+        made = commitment(step, None, by=finished(before, 2, "10-19", ["Energy costs"]))
+        link = AccessLink.objects.get(
+            token_hash=hash_token(
+                followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
+            )
+        )
+        returning.bring_back(link=link, delegate=finished(after, 3, "10-19", ["Energy bills"]))
+    # A firm of this edition who did not come back through a link is not paired.
+    finished(after, 4, "10-19", [])
+    pairs = compare.returning_pairs(first, second)
+    assert len(pairs) == firms
+    html = facilitator_client.get(f"/console/events/{second.pk}/editions/").content.decode()
+    change = [row[3] for row in cells(html, "cohort")]
+    assert change == (["+25"] * 7 if firms == 5 else ["under 5 firms"] * 7)

@@ -16,6 +16,7 @@ from sessions.models import (
     Commitment,
     Event,
     Mark,
+    Return,
     SeriesChallenge,
     SnapshotResponse,
     SnapshotSetup,
@@ -200,10 +201,37 @@ def moved(
     return [Moved(c, before.get(c), after.get(c)) for c in order]
 
 
+Change = float | scoring.Suppressed
+
+
+def returning_pairs(last: Event, event: Event) -> list[tuple[scoring.Scores, scoring.Scores]]:
+    """(last edition's, this edition's) Snapshot scores of the firms that took part in both:
+    a delegate recognised across the editions (`Return`, made only from their follow-up
+    link) who finished the first round of both editions' Snapshots."""
+    people = set(
+        Return.objects.filter(
+            delegate__event=event,
+            commitment__step__workshop__event=last,
+            commitment__delegate__isnull=False,
+        ).values_list("commitment__delegate_id", "delegate_id")
+    )
+    done = SnapshotResponse.objects.filter(round=1, completed_at__isnull=False)
+    firsts = {r.delegate_id: r for r in done.filter(delegate_id__in=[old for old, _new in people])}
+    seconds = {r.delegate_id: r for r in done.filter(delegate_id__in=[new for _old, new in people])}
+    both = [(firsts[old], seconds[new]) for old, new in people if old in firsts and new in seconds]
+    scores = snapshot.scores_by_response([r for pair in both for r in pair])
+    return [(scores[before.pk], scores[after.pk]) for before, after in both]
+
+
 def dimensions(
-    then: scoring.Cohort | scoring.Suppressed, now: scoring.Cohort | scoring.Suppressed
-) -> list[tuple[str, scoring.Spread | scoring.Suppressed, scoring.Spread | scoring.Suppressed]]:
-    """(area, then, now) for the overall score and each dimension."""
+    then: scoring.Cohort | scoring.Suppressed,
+    now: scoring.Cohort | scoring.Suppressed,
+    change: dict[str, Change],
+) -> list[
+    tuple[str, scoring.Spread | scoring.Suppressed, scoring.Spread | scoring.Suppressed, Change]
+]:
+    """(area, then, now, the paired change) for the overall score and each dimension; the
+    change is `scoring.paired_change`'s, suppressed below CUT_MIN pairs."""
 
     def of(
         cohort: scoring.Cohort | scoring.Suppressed, code: str
@@ -212,8 +240,8 @@ def dimensions(
             return cohort
         return cohort.overall if code == "overall" else cohort.of(code)
 
-    rows = [("Overall", of(then, "overall"), of(now, "overall"))]
-    rows += [(d.name, of(then, d.code), of(now, d.code)) for d in DIMENSIONS]
+    rows = [("Overall", of(then, "overall"), of(now, "overall"), change["overall"])]
+    rows += [(d.name, of(then, d.code), of(now, d.code), change[d.code]) for d in DIMENSIONS]
     return rows
 
 

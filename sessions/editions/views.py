@@ -20,6 +20,7 @@ from sessions.editions.forms import MappingForm, ReturnForm, SeriesForm
 from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
 from sessions.models import AccessLink, Event
 from sessions.requests import AuthenticatedHttpRequest
+from sessions.snapshot import scoring
 
 NO_LAST = _(
     "This event has no earlier edition to compare with. Make it the next edition of one on "
@@ -111,6 +112,7 @@ def compare_editions(request: AuthenticatedHttpRequest, event_id: int) -> HttpRe
     if last is None:
         raise Conflict(NO_LAST)
     now, then = compare.edition(event), compare.edition(last)
+    pairs = compare.returning_pairs(last, event)
     context = {
         "event": event,
         "last": last,
@@ -118,7 +120,8 @@ def compare_editions(request: AuthenticatedHttpRequest, event_id: int) -> HttpRe
         "then": then,
         "moved": compare.moved(then.top, now.top),
         "outcomes": compare.outcomes(last),
-        "dimensions": compare.dimensions(then.cohort, now.cohort),
+        "dimensions": compare.dimensions(then.cohort, now.cohort, scoring.paired_change(pairs)),
+        "pairs": compare.shown(len(pairs)),
     }
     return render(request, "workshops/editions/compare.html", context)
 
