@@ -36,6 +36,7 @@ KIND_MODULES = (
     "sessions.commitments.kind",
     "sessions.snapshot.kind",
     "sessions.cloud.kind",
+    "sessions.editions.kind",
 )
 
 # The regions a kind may fill, in each audience's page (the partials it includes there);

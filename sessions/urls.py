@@ -9,6 +9,7 @@ from sessions.archive import views as archive
 from sessions.cloud import views as cloud
 from sessions.commitments import dashboard
 from sessions.commitments import views as commitments
+from sessions.editions import views as editions
 from sessions.ideas import views as ideas
 from sessions.joining import views as joining
 from sessions.live import views as live
@@ -70,6 +71,7 @@ urlpatterns = [
         peers.withdraw,
         name="peers_withdraw",
     ),
+    path("c/<int:commitment_id>/<token:token>/bring/", editions.bring_back, name="bring_back"),
     path("me/<token:token>/", privacy.my_data_link, name="my_data_link"),
     path(
         "me/<token:token>/download/",
@@ -205,6 +207,24 @@ urlpatterns = [
     path("console/rehearsals/", rehearsal.rehearsals, name="rehearsals"),
     path("console/rehearsals/<int:rehearsal_id>/", rehearsal.rehearsal, name="rehearsal"),
     path("console/events/<int:event_id>/dashboard/", dashboard.dashboard, name="dashboard"),
+    path(
+        "w/<int:workshop_id>/returned/<int:return_id>/",
+        editions.close_returned,
+        name="close_returned",
+    ),
+    # Editions: an event's series, its challenge mapping and the comparison with the last
+    path("console/events/<int:event_id>/series/", editions.series, name="series"),
+    path("console/events/<int:event_id>/series/join/", editions.series_join, name="series_join"),
+    path(
+        "console/events/<int:event_id>/series/mapping/",
+        editions.series_mapping,
+        name="series_mapping",
+    ),
+    path(
+        "console/events/<int:event_id>/editions/",
+        editions.compare_editions,
+        name="editions_compare",
+    ),
     path(
         "console/events/<int:event_id>/dashboard/commitments.csv",
         dashboard.dashboard_csv,

@@ -16,6 +16,7 @@ from sessions.agenda import services
 from sessions.archive import services as archive
 from sessions.cloud import services as cloud
 from sessions.commitments import followups
+from sessions.editions import services as editions
 from sessions.ideas import services as ideas
 from sessions.ideas import suggestions
 from sessions.models import (
@@ -52,6 +53,7 @@ from tests.worst_cases import worst_cases
 STAGES = [
     "waiting",
     "where",
+    "since",
     "message",
     "timer running",
     "timer up",
@@ -309,6 +311,25 @@ def finished_rehearsal() -> Rehearsal:
     )
 
 
+def editions_paths(workshop: Workshop) -> dict[str, str]:
+    """An event's series page before it joins one, and, with the workshop's event made the
+    next edition of an earlier one, its mapping page and the comparison with the last."""
+    event = workshop.event
+    owner = event.facilitators.first()
+    assert owner is not None
+    alone = services.create_event(user=owner, name="A one-off", date=event.date)
+    if event.series_id is None:
+        earlier = services.create_event(
+            user=owner, name="Last year", date=event.date - timedelta(days=365)
+        )
+        editions.follow_edition(event=event, previous=earlier, name="The conference")
+    return {
+        "series: join": reverse("workshops:series", args=[alone.pk]),
+        "series: mapping": reverse("workshops:series", args=[event.pk]),
+        "editions compared": reverse("workshops:editions_compare", args=[event.pk]),
+    }
+
+
 def console_paths(workshop: Workshop) -> dict[str, str]:
     """The console's pages outside the live console itself, by name."""
     event_id = workshop.event_id
@@ -328,6 +349,7 @@ def console_paths(workshop: Workshop) -> dict[str, str]:
     owner = workshop.event.facilitators.first()
     if owner is not None and not RunSheet.objects.filter(owner=owner).exists():
         runsheets.save_workshop(user=owner, workshop=workshop, title="Our morning")
+    paths.update(editions_paths(workshop))
     for step in Step.objects.filter(workshop=workshop).order_by("position"):
         edit = reverse("workshops:step_edit", args=[workshop.pk, step.pk])
         paths[f"edit step ({step.kind})"] = edit

@@ -76,6 +76,9 @@ def collect(pages: Pages, workshop) -> None:
     pages.add("sign-in with a wrong password", Client().post(login, wrong))
     for label, path in page_kinds.console_paths(workshop).items():
         pages.add(label, facilitator.get(path))
+    alone = workshop.event.facilitators.first().facilitated_events.get(name="A one-off")
+    join_series = reverse("workshops:series_join", args=[alone.pk])
+    pages.add("series: join, blank", facilitator.post(join_series, {"name": ""}))
     rehearsals = reverse("workshops:rehearsals")
     pages.add("rehearsals, phones out of range", facilitator.post(rehearsals, {"phones": "0"}))
     new = reverse("workshops:workshop_new", args=[workshop.event_id])

@@ -29,6 +29,7 @@ FORM = {
     Step.Kind.BENCHMARK: {"body": ""},
     Step.Kind.PULSE: {"body": ""},
     Step.Kind.CLOUD: {"cloud_prompt": "", "words_each": "3"},
+    Step.Kind.SINCE: {"body": ""},
 }
 
 

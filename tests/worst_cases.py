@@ -9,9 +9,19 @@ import datetime
 from sessions.agenda import services
 from sessions.cloud import services as cloud
 from sessions.commitments import services as commitments
+from sessions.editions import services as editions
 from sessions.ideas import reactions
 from sessions.ideas import services as ideas
-from sessions.models import Attendance, Delegate, Poll, Step
+from sessions.models import (
+    Attendance,
+    Commitment,
+    Delegate,
+    Event,
+    Poll,
+    SnapshotSetup,
+    Status,
+    Step,
+)
 from sessions.pulse import services as pulse
 from sessions.snapshot.demo import seed_snapshots
 from sessions.voting import services as voting
@@ -38,13 +48,49 @@ def room_of(workshop, people: int) -> list[int]:
     return [d.pk for d in delegates]
 
 
+def seed_last_edition(event: Event) -> None:
+    """Make `event` the second edition of a series whose first had the same Snapshot (its
+    challenges mapped in both) and 40 commitments: 12 done, 7 changed plan."""
+    if event.series_id is not None:
+        return
+    earlier = services.create_event(
+        user=event.facilitators.get(), name="Last year's Productivity Day",
+        date=event.date - datetime.timedelta(days=365),
+    )  # fmt: skip
+    seed_snapshots(earlier)
+    editions.follow_edition(event=event, previous=earlier, name="Productivity Day")
+    for edition in (earlier, event):
+        count = len(SnapshotSetup.objects.get(event=edition).challenges)
+        editions.confirm_mapping(event=edition, choices={f"s{n}": "new" for n in range(count)})
+    room = services.create_workshop(event=earlier, title="Last year's room")
+    step = commitments.add_commit_step(workshop=room, title="Commit")
+    today = earlier.date
+    Commitment.objects.bulk_create(
+        Commitment(
+            step=step,
+            action="try one small thing",
+            first_step_when="Monday",
+            first_step_then="start",
+            first_step_on=today,
+            measure="it works",
+            done_by=today,
+            status=Status.DONE if n < 12 else Status.CHANGED if n < 19 else "",
+        )
+        for n in range(40)
+    )
+
+
 def worst_cases(workshop) -> dict[str, Step]:
     """Every step kind, filled as a big room fills it."""
     people = room_of(workshop, 60)
     steps: dict[str, Step] = {}
     seed_snapshots(workshop.event)
+    seed_last_edition(workshop.event)
     steps["where"] = services.add_step(
         workshop=workshop, title="Where we are", kind=Step.Kind.BENCHMARK
+    )
+    steps["since"] = services.add_step(
+        workshop=workshop, title="Since last time", kind=Step.Kind.SINCE
     )
     steps["message"] = services.add_step(
         workshop=workshop,

@@ -48,6 +48,13 @@ from sessions.models.core import (
     default_time_zone,
     join_code_expiry,
 )
+from sessions.models.editions import (
+    MAX_SERIES_CHALLENGES,
+    ChallengeLink,
+    Return,
+    Series,
+    SeriesChallenge,
+)
 from sessions.models.ideas import (
     CLUSTER_NAME_MAX,
     DEFAULT_STAGE_SECONDS,
@@ -121,6 +128,7 @@ __all__ = [
     "MAX_COMMITMENTS_PER_DELEGATE",
     "MAX_IDEAS_PER_DELEGATE",
     "MAX_OFFERS",
+    "MAX_SERIES_CHALLENGES",
     "MEASURE_MAX",
     "NAME_MAX",
     "NOTES_MAX",
@@ -146,6 +154,7 @@ __all__ = [
     "Ballot",
     "Board",
     "BuddyNote",
+    "ChallengeLink",
     "Change",
     "ChangeQuerySet",
     "CheckIn",
@@ -174,8 +183,11 @@ __all__ = [
     "QuestionBoard",
     "Reaction",
     "Rehearsal",
+    "Return",
     "Role",
     "RunSheet",
+    "Series",
+    "SeriesChallenge",
     "SheetCommand",
     "Showing",
     "SnapshotAnswer",

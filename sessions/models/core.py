@@ -72,10 +72,23 @@ class Event(models.Model):
     organisers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="organised_events", blank=True
     )
+    # The series this event is an edition of (`sessions.editions`), and its place in it.
+    series = models.ForeignKey(
+        "Series", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    edition = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "edition"], name="one_event_per_edition"),
+            models.CheckConstraint(
+                condition=Q(series__isnull=True, edition__isnull=True)
+                | Q(series__isnull=False, edition__gte=1),
+                name="edition_with_series",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.date:%d %b %Y})"
@@ -200,6 +213,7 @@ class Step(models.Model):
         BENCHMARK = "benchmark", "Where we are"
         PULSE = "pulse", "Pulse"
         CLOUD = "cloud", "Word cloud"
+        SINCE = "since", "Since last time"
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="steps")
     position = models.PositiveIntegerField()
