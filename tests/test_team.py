@@ -54,11 +54,12 @@ def everything() -> dict[str, list]:
 ORGANISER_MAY = {
     "console_home", "dashboard", "dashboard_csv", "snapshot_organiser", "snapshot_export",
     "archive", "archive_print", "export_zip", "export_csv", "team", "event_report",
-    "event_report_csv",
+    "event_report_csv", "series", "editions_compare", "series_join", "series_mapping",
 }  # fmt: skip
 EVENT_ROUTES = {
     "dashboard", "dashboard_csv", "snapshot_organiser", "snapshot_export", "team",
-    "event_report", "event_report_csv",
+    "event_report", "event_report_csv", "series", "editions_compare", "series_join",
+    "series_mapping",
 }  # fmt: skip
 
 # What the event's facilitators (and a superuser) get for a bare request: a page (200), a
@@ -70,6 +71,7 @@ DRIVERS_GET = {
     "team": 200, "snapshot_organiser": 200, "snapshot_export": 200, "finish": 200,
     "archive": 200, "archive_print": 200, "export_zip": 200, "export_csv": 200,
     "workshop_sheet": 200, "workshop_sheet_export": 200, "remote": 200, "remote_live": 200,
+    "series": 200, "editions_compare": 409,  # this event is in no series
     "event_report": 200, "event_report_csv": 200,
 }  # fmt: skip
 
@@ -196,7 +198,7 @@ DRIVERS_POST = {
     "cloud_moderate": 404, "workshop_sheet_save": 400, "workshop_duplicate": 400,
     "workshop_steps_import": 400, "remote_go": 400, "remote_link_make": 302,
     "remote_link_revoke": 302, "timer_start": 400, "remote_timer": 400, "timer_add_minute": 400,
-    "timer_stop": 400,
+    "timer_stop": 400, "series_join": 400, "series_mapping": 409,
 }  # fmt: skip
 
 PERSONAS = [
