@@ -544,6 +544,9 @@ def test_the_write_paths_cover_every_post_url():
         "snapshot_retake", "snapshot_organiser",
         # Peers are offered after the workshop, from the follow-up link (test_peers).
         "peers", "peers_answer", "peers_withdraw",
+        # A series is an event's; last edition's commitment is answered whatever this
+        # workshop's state (test_editions).
+        "series_join", "series_mapping", "bring_back", "close_returned",
         # A finished workshop's agenda may be saved, duplicated (test_run_sheets); run
         # sheets are no workshop's.
         "workshop_sheet_save", "workshop_duplicate", "run_sheet_import", "run_sheet_edit",
@@ -576,7 +579,8 @@ def test_the_write_paths_cover_every_post_url():
         "archive", "archive_print", "archive_shared", "archive_shared_print", "export_csv",
         "export_zip", "my_commitments", "my_data_link", "my_data_link_download", "my_data",
         "my_data_download", "dashboard", "dashboard_csv", "snapshot_resume", "snapshot_results",
-        "snapshot_export", "event_report", "event_report_csv", "run_sheets",
+        "snapshot_export", "event_report", "event_report_csv", "series", "editions_compare",
+        "run_sheets",
         "run_sheet_download", "workshop_sheet",
         "workshop_sheet_export", "remote", "remote_live", "remote_link", "remote_link_live",
         "take_home", "take_home_ics", "take_home_link", "take_home_link_ics",

@@ -316,7 +316,7 @@ def address(rng: random.Random, scene: Scene, route: Route) -> str:
         elif converter == "token":
             real = rng.random() < 0.6 and scene.tokens
             values[keyword] = rng.choice(scene.tokens) if real else rng.choice(HOSTILE_TOKENS)
-        elif converter in {"slug", "str"}:
+        elif converter in {"slug", "string"}:
             values[keyword] = rng.choice(["ideas", "votes", "commitments", "x", "\x00", "a" * 300])
         else:
             raise AssertionError(f"teach the fuzzer the <{converter}:...> converter")
