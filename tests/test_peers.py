@@ -575,7 +575,7 @@ class TestTheBuddy:
 
     def test_the_card_says_what_the_buddy_is_told(self):
         text = commitments.who_sees(False)
-        assert "we tell them by email that you named them" in text
+        assert "If your buddy gets our follow-ups, we email them your action" in text
 
 
 @pytest.mark.django_db

@@ -48,9 +48,7 @@ WHO_SEES = _(
     "The room will see your action on the screen, {names}. "
     "The organisers see your whole card with your name, to follow it up and to report "
     "anonymous totals to the event's funders. "
-    "If your buddy gave us their address for follow-up messages, we tell them by email that "
-    "you named them, with your action and first step, and after a week remind them to ask "
-    "how it went."
+    "If your buddy gets our follow-ups, we email them your action and a reminder a week on."
 )
 
 
