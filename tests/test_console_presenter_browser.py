@@ -55,7 +55,13 @@ def test_next_stays_in_reach_and_the_console_fits_its_screen(
                 page.wait_for_function("() => window.scrollY > 0")
                 button = bar.get_by_role("button", name="Next →")
                 expect(button).to_be_in_viewport()
-                box = button.bounding_box()
+                # A push may redraw the bar as it is measured: measure the button once drawn.
+                box = None
+                for _ in range(50):
+                    box = button.bounding_box()
+                    if box is not None:
+                        break
+                    page.wait_for_timeout(100)
                 assert box is not None
                 assert box["y"] >= 0
                 assert box["y"] + box["height"] <= height
