@@ -98,7 +98,7 @@ def close_return(
     changes nothing; another answer to an answered one is refused."""
     now = now or timezone.now()
     returned = (
-        Return.objects.select_for_update()
+        Return.objects.select_for_update(of=("self",))
         .filter(pk=return_id, delegate=delegate)
         .select_related("link")
         .first()

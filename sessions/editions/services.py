@@ -144,7 +144,7 @@ def confirm_mapping(*, event: Event, choices: Mapping[str, str]) -> None:
     """Replace the event's links with `choices` (wording key -> a series challenge id, `NEW`
     for a new challenge with the wording's text, or "" for "not a challenge"). Keys the
     event does not have, and ids outside its series, are refused and nothing changes."""
-    locked = Event.objects.select_for_update().select_related("series").get(pk=event.pk)
+    locked = Event.objects.select_for_update(of=("self",)).select_related("series").get(pk=event.pk)
     series = locked.series
     if series is None:
         raise Conflict(NO_SERIES)
