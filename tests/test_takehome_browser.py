@@ -84,9 +84,17 @@ def test_an_open_phone_gets_its_take_home_page_when_the_facilitator_finishes(
     calendar_link = phone.get_by_role("link", name="Add the first step to your calendar")
     calendar_link.scroll_into_view_if_needed()
     shot(phone, "take-home-calendar-phone")
-    box = calendar_link.bounding_box()
-    assert box is not None
-    assert box["height"] >= 48
+    for target in (
+        calendar_link,
+        phone.get_by_role("link", name="Back to the workshop"),
+        phone.get_by_role("link", name="Your data"),
+        phone.get_by_role("link", name="See your full Snapshot results"),
+    ):
+        box = target.bounding_box()
+        assert box is not None
+        assert box["height"] >= 48, target
+    phone.get_by_role("link", name="Your data").scroll_into_view_if_needed()
+    shot(phone, "take-home-footer-phone")
     with phone.expect_download() as waiting:
         calendar_link.click()
     download = waiting.value
