@@ -66,7 +66,7 @@ import logging
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from functools import partial
+from functools import partial, wraps
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
@@ -103,7 +103,7 @@ from sessions.questions.read import render_upvote_answer
 from sessions.voting import services as voting
 from sessions.voting.forms import VoteForm
 from sessions.voting.read import render_answer
-from sessions.voting.writer import writer
+from sessions.voting.writer import release_connections, writer
 
 log = logging.getLogger(__name__)
 
@@ -530,8 +530,22 @@ def connecting(func: Callable[..., T]) -> Callable[..., Awaitable[T]]:
     """A connecting socket's reads (who it is, its first frame) and its presence, on the
     loop's pool of threads rather than the process's one database thread: a room connecting
     at once (after a Wi-Fi drop) then waits on several database round trips at a time, not
-    one by one behind each other and the votes' writer. Nothing here writes to the database."""
-    return database_sync_to_async(func, thread_sensitive=False)
+    one by one behind each other and the votes' writer. Nothing here writes to the database.
+
+    The connection the call used goes back (to the pool, on PostgreSQL) before it returns,
+    from inside the call: asgiref runs `func` in a copy of the socket's context, where Django
+    keeps the connection it opens, while `database_sync_to_async` tidies connections outside
+    that copy, so without this a pooled connection could stay checked out with the socket's
+    context (a test's event loop left one behind per socket)."""
+
+    @wraps(func)
+    def read_and_release(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        finally:
+            release_connections()
+
+    return database_sync_to_async(read_and_release, thread_sensitive=False)
 
 
 def well_formed_key(key: object) -> str | None:
