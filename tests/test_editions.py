@@ -612,8 +612,10 @@ def test_a_forged_link_or_someone_elses_commitment_is_refused(returning_delegate
     join(other_phone, room, "Eve")
     url = f"/w/{room.pk}/returned/{returned.pk}/"
     data = {"outcome": "done", "key": str(uuid.uuid4())}
-    assert other_phone.post(url, data).status_code == 404
-    assert other_phone.post(f"/w/{room.pk}/returned/999999/", data).status_code == 404
+    for forged in (url, f"/w/{room.pk}/returned/999999/"):
+        page = other_phone.post(forged, data)
+        assert page.status_code == 400
+        assert b"That commitment is not on this phone." in page.content
     assert phone.post(url, {"outcome": "maybe", "key": str(uuid.uuid4())}).status_code == 400
     assert phone.post(url, {"outcome": "done", "key": "not-a-key"}).status_code == 400
     assert phone.post(url, {"outcome": "done"}).status_code == 400
