@@ -122,6 +122,7 @@ def compare_editions(request: AuthenticatedHttpRequest, event_id: int) -> HttpRe
         "outcomes": compare.outcomes(last),
         "dimensions": compare.dimensions(then.cohort, now.cohort, scoring.paired_change(pairs)),
         "pairs": compare.shown(len(pairs)),
+        "paired": compare.paired(last, event),
     }
     return render(request, "workshops/editions/compare.html", context)
 
