@@ -216,7 +216,8 @@ def bring_back_to(workshop: Workshop, delegate: Delegate) -> None:
     `delegate`'s phone: the phone pages show its card, the data page lists it."""
     earlier = editions.last_edition(workshop.event)
     card = Commitment.objects.filter(step__workshop=workshop).order_by("pk").first()
-    assert earlier is not None and card is not None
+    assert earlier is not None
+    assert card is not None
     room = services.create_workshop(event=earlier, title="Last year's room")
     step = services.add_step(workshop=room, title="Commit", kind=Step.Kind.COMMIT)
     assert step is not None
