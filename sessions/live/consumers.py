@@ -44,7 +44,9 @@ what it had queued is dropped unread.
 
 Sends: HTML text messages of out-of-band fragments (the regions' partials, each root carrying
 its id and data-version) and "pong". A region is only sent at a newer version than the socket
-already has (several processes may push frames of the same version).
+already has (several processes may push frames of the same version). A phone's own
+fragments outside the regions (its #my-ideas list, last edition's commitments in #returned)
+are drawn for that socket alone when a broadcast names its delegate.
 
 Close codes: 4403 not allowed (no such workshop, not a member, revoked display or remote
 link); 4429

@@ -3,7 +3,9 @@
 Erasure and retention keep every anonymous aggregate (vote tallies, idea walls, commitment
 counts and statuses, the funnel): they cut the links between a person and their words and
 remove contact details. Erasure, asked for by the delegate, also removes the words of their
-commitments, check-ins and Snapshot (its free-text challenge and region).
+commitments, check-ins and Snapshot (its free-text challenge and region), including an earlier
+edition's commitment they brought to their phone (`Return`). Either removes every `Return`
+that links the delegates forgotten to another edition: it is the one link between them.
 """
 
 from __future__ import annotations
