@@ -25,6 +25,7 @@ PHONE_FORMS = frozenset(
         "cloud_withdraw",
         "question_ask",
         "question_upvote",
+        "close_returned",
     }
 )
 

@@ -16,12 +16,14 @@ from sessions.agenda import services
 from sessions.archive import services as archive
 from sessions.cloud import services as cloud
 from sessions.commitments import followups
+from sessions.editions import returning
 from sessions.editions import services as editions
 from sessions.ideas import services as ideas
 from sessions.ideas import suggestions
 from sessions.models import (
     AccessLink,
     Commitment,
+    Delegate,
     PeerOffer,
     Question,
     Rehearsal,
@@ -33,6 +35,7 @@ from sessions.models import (
     Timer,
     Upvote,
     Workshop,
+    hash_token,
 )
 from sessions.peers import services as peers
 from sessions.pulse import services as pulse
@@ -206,6 +209,26 @@ def check_in_path(workshop: Workshop) -> str:
     assert made is not None
     token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
     return f"/c/{made.pk}/{token}/"
+
+
+def bring_back_to(workshop: Workshop, delegate: Delegate) -> None:
+    """A commitment of the event's last edition (`editions_paths` made one) brought back to
+    `delegate`'s phone: the phone pages show its card, the data page lists it."""
+    earlier = editions.last_edition(workshop.event)
+    card = Commitment.objects.filter(step__workshop=workshop).order_by("pk").first()
+    assert earlier is not None
+    assert card is not None
+    room = services.create_workshop(event=earlier, title="Last year's room")
+    step = services.add_step(workshop=room, title="Commit", kind=Step.Kind.COMMIT)
+    assert step is not None
+    card.pk, card.step = None, step
+    card.delegate = Delegate.objects.create(event=earlier)
+    card.challenge, card.cluster, card.buddy = None, None, None
+    card.consent, card.email = True, "last.year@example.com"
+    card.save()
+    token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=card)
+    link = AccessLink.objects.get(token_hash=hash_token(token))
+    returning.bring_back(link=link, delegate=delegate)
 
 
 def take_home_path(workshop: Workshop, delegate_id: int) -> str:

@@ -612,8 +612,10 @@ def test_a_forged_link_or_someone_elses_commitment_is_refused(returning_delegate
     join(other_phone, room, "Eve")
     url = f"/w/{room.pk}/returned/{returned.pk}/"
     data = {"outcome": "done", "key": str(uuid.uuid4())}
-    assert other_phone.post(url, data).status_code == 404
-    assert other_phone.post(f"/w/{room.pk}/returned/999999/", data).status_code == 404
+    for forged in (url, f"/w/{room.pk}/returned/999999/"):
+        page = other_phone.post(forged, data)
+        assert page.status_code == 400
+        assert b"That commitment is not on this phone." in page.content
     assert phone.post(url, {"outcome": "maybe", "key": str(uuid.uuid4())}).status_code == 400
     assert phone.post(url, {"outcome": "done", "key": "not-a-key"}).status_code == 400
     assert phone.post(url, {"outcome": "done"}).status_code == 400
@@ -659,8 +661,129 @@ def test_the_paired_change_is_over_firms_recognised_in_both_and_shown_from_5(
         returning.bring_back(link=link, delegate=finished(after, 3, "10-19", ["Energy bills"]))
     # A firm of this edition who did not come back through a link is not paired.
     finished(after, 4, "10-19", [])
+    services.confirm_mapping(event=first, choices={"s0": "new"})
+    energy = first.series.challenges.get()
+    services.confirm_mapping(event=second, choices={"s0": str(energy.pk)})
     pairs = compare.returning_pairs(first, second)
     assert len(pairs) == firms
     html = facilitator_client.get(f"/console/events/{second.pk}/editions/").content.decode()
     change = [row[3] for row in cells(html, "cohort")]
     assert change == (["+25"] * 7 if firms == 5 else ["under 5 firms"] * 7)
+    paired = cells(html, "paired")
+    if firms == 5:
+        assert paired == [
+            ["Firms in both", "5"],
+            ["Size (employees)", "10-19: 5", "10-19: 5"],
+            ["Size band since last edition", "Same size band: 5"],
+            ["Sector since last edition", "Same sector: 5"],
+        ]
+        assert cells(html, "paired-top") == [["Energy costs", "5", "5"]]
+    else:
+        assert paired == [
+            ["Firms in both", "under 5"],
+            ["Size (employees)", "Not enough responses yet", "Not enough responses yet"],
+            ["Size band since last edition", "Not enough responses yet"],
+            ["Sector since last edition", "Not enough responses yet"],
+        ]
+        assert 'id="paired-top"' not in html
+        assert "No challenge was chosen by 5 or more of the firms in both" in html
+
+
+# --- the firms in both editions: reach, challenges and scores, paired -------------------------
+
+
+def returned_firm(step, before, after, *, then: tuple, now: tuple) -> None:
+    """A firm of both editions: last edition's finished Snapshot (`then`: value, size,
+    picks) and commitment with follow-ups, brought back by this edition's delegate, who
+    finished this edition's Snapshot (`now`)."""
+    made = commitment(step, None, by=finished(before, *then))
+    token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
+    link = AccessLink.objects.get(token_hash=hash_token(token))
+    returning.bring_back(link=link, delegate=finished(after, *now))
+
+
+@pytest.fixture
+def firms_in_both(facilitator):
+    """Two mapped editions with 10 firms in both; the comments give every paired figure."""
+    first = new_event(facilitator, "Makers 2025", 2025)
+    second = new_event(facilitator, "Makers 2026", 2026)
+    services.follow_edition(event=second, previous=first, name="Makers")
+    before, after = snapshot_setup(first, FIRST), snapshot_setup(second, SECOND)
+    step = commitments.add_commit_step(
+        workshop=agenda.create_workshop(event=first, title="Room A"), title="Commit"
+    )
+    for n in range(10):
+        # Then: all 10-19, scoring 50; Energy costs all 10, Late deliveries 6 (n < 6).
+        # Now: n < 5 stay 10-19 and score 75 (+25); n >= 5 grow to 20-49 and score 100
+        # (+50): median change +37.5. Energy bills 7 (n < 7), Late deliveries! 4 (n < 4),
+        # Scrap and rework 5 (n >= 5).
+        then = ["Energy costs"] + (["Late deliveries"] if n < 6 else [])
+        now = (
+            (["Energy bills"] if n < 7 else [])
+            + (["Late deliveries!"] if n < 4 else [])
+            + (["Scrap and rework"] if n >= 5 else [])
+        )
+        returned_firm(
+            step,
+            before,
+            after,
+            then=(2, "10-19", then),
+            now=(3, "10-19", now) if n < 5 else (4, "20-49", now),
+        )
+    # Firms of one edition only: two last time, one now.
+    for _ in range(2):
+        finished(before, 4, "20-49", ["Late deliveries"])
+    finished(after, 4, "50-99", ["Scrap and rework"])
+    services.confirm_mapping(event=first, choices={"s0": "new", "s1": "new", "s2": "new"})
+    energy = first.series.challenges.get(label="Energy costs")
+    late = first.series.challenges.get(label="Late deliveries")
+    services.confirm_mapping(
+        event=second, choices={"s0": str(energy.pk), "s1": str(late.pk), "s2": "new"}
+    )
+    scrap = first.series.challenges.get(label="Scrap and rework")
+    return first, second, energy, late, scrap
+
+
+def test_the_firms_in_both_editions_match_the_hand_count(firms_in_both):
+    first, second, energy, late, scrap = firms_in_both
+    s = scoring.Suppressed()
+    paired = compare.paired(first, second)
+    assert paired.firms == 10
+    assert paired.sizes_then == scoring.Groups(shown=(("10-19", 10),), other=None)
+    assert paired.sizes_now == scoring.Groups(shown=(("10-19", 5), ("20-49", 5)), other=None)
+    assert paired.size_moves == scoring.Groups(
+        shown=(("Larger", 5), ("Same size band", 5)), other=None
+    )
+    assert paired.sector_moves == scoring.Groups(shown=(("Same sector", 10),), other=None)
+    assert paired.challenges == [(energy, 10, 7), (late, 6, s), (scrap, s, 5)]
+    change = scoring.paired_change(compare.returning_pairs(first, second))
+    assert len(change) == 7  # the overall score and six dimensions
+    assert set(change.values()) == {37.5}
+    # The editions as a whole: 12 firms then, 11 now.
+    then, now = compare.edition(first), compare.edition(second)
+    assert (then.reach.firms, now.reach.firms) == (12, 11)
+    assert then.top == [(energy, 10), (late, 8)]
+    assert now.top == [(energy, 7), (scrap, 6)]
+    assert then.cohort.overall == scoring.Spread(n=12, low=50, median=50, high=50)
+    assert now.cohort.overall == scoring.Spread(n=11, low=75, median=100, high=100)
+
+
+def test_the_comparison_page_shows_the_firms_in_both(firms_in_both, facilitator_client):
+    _first, second, _energy, _late, _scrap = firms_in_both
+    html = facilitator_client.get(f"/console/events/{second.pk}/editions/").content.decode()
+    assert cells(html, "paired") == [
+        ["Firms in both", "10"],
+        ["Size (employees)", "10-19: 10", "10-19: 5 20-49: 5"],
+        ["Size band since last edition", "Larger: 5 Same size band: 5"],
+        ["Sector since last edition", "Same sector: 10"],
+    ]
+    assert cells(html, "paired-top") == [
+        ["Energy costs", "10", "7"],
+        ["Late deliveries", "6", "under 5"],
+        ["Scrap and rework", "under 5", "5"],
+    ]
+    cohort = cells(html, "cohort")
+    assert cohort[0] == [
+        "Overall", "50 (50\u201350, 12 firms)", "100 (75\u2013100, 11 firms)", "+37.5"
+    ]  # fmt: skip
+    assert [row[3] for row in cohort] == ["+37.5"] * 7

@@ -14,6 +14,7 @@ from tests.browser import LAPTOP, PHONE, PROJECTOR, join_in, live, open_console,
 from tests.conftest import session_for
 from tests.test_axe_browser import AXE, RUN
 from tests.test_editions import (  # noqa: F401  (fixtures)
+    firms_in_both,
     returning_delegate,
     seeded,
 )
@@ -61,6 +62,28 @@ def test_the_organiser_maps_a_renamed_challenge_and_compares_the_editions(
     shot(page, "editions-compare-laptop")
     page.locator("#outcomes").scroll_into_view_if_needed()
     shot(page, "editions-compare-outcomes-laptop")
+
+
+def test_the_organiser_reads_the_firms_in_both_editions(
+    contexts,
+    server,
+    facilitator,
+    firms_in_both,  # noqa: F811
+):
+    _first, second, _energy, _late, _scrap = firms_in_both
+    context = contexts(**LAPTOP)
+    context.add_cookies(
+        [{"name": "sessionid", "value": session_for(facilitator), "url": server.url}]
+    )
+    page = context.new_page()
+    page.goto(f"{server.url}/console/events/{second.pk}/editions/")
+    section = page.get_by_role("region", name="Firms in both editions")
+    expect(section.locator("#paired-top tbody tr")).to_have_text(
+        ["Energy costs10 7", "Late deliveries6 under 5", "Scrap and reworkunder 5 5"]
+    )
+    assert axe_violations(page) == []
+    section.scroll_into_view_if_needed()
+    shot(page, "editions-firms-in-both-laptop")
 
 
 def test_the_console_shows_since_last_time_on_the_open_projectors_and_phone(
@@ -127,7 +150,14 @@ def test_a_returning_delegate_closes_last_times_commitment_on_the_phone(
         box = card.get_by_role("button", name=name).bounding_box()
         assert box is not None
         assert box["height"] >= 48
+    # The same phone's other tab, already open, loses the card as soon as it is answered.
+    other_tab = phone.context.new_page()
+    other_tab.goto(f"{server.url}/w/{room.pk}/")
+    live(other_tab)
+    expect(other_tab.locator(".returned")).to_have_count(1)
     card.get_by_role("button", name="Done it").click()
     expect(phone.locator(".returned")).to_have_count(0)
+    expect(phone.get_by_role("status").filter(has_text="Marked done")).to_be_visible()
+    expect(other_tab.locator(".returned")).to_have_count(0)
     made.refresh_from_db()
     assert made.status == "done"

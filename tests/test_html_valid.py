@@ -76,6 +76,8 @@ def collect(pages: Pages, workshop) -> None:
     pages.add("sign-in with a wrong password", Client().post(login, wrong))
     for label, path in page_kinds.console_paths(workshop).items():
         pages.add(label, facilitator.get(path))
+    page_kinds.bring_back_to(workshop, delegate)  # the phone's card from last edition
+    assert b"Last time, at" in phone.get(reverse("workshops:phone", args=[workshop.pk])).content
     alone = workshop.event.facilitators.first().facilitated_events.get(name="A one-off")
     join_series = reverse("workshops:series_join", args=[alone.pk])
     pages.add("series: join, blank", facilitator.post(join_series, {"name": ""}))

@@ -204,10 +204,11 @@ def moved(
 Change = float | scoring.Suppressed
 
 
-def returning_pairs(last: Event, event: Event) -> list[tuple[scoring.Scores, scoring.Scores]]:
-    """(last edition's, this edition's) Snapshot scores of the firms that took part in both:
-    a delegate recognised across the editions (`Return`, made only from their follow-up
-    link) who finished the first round of both editions' Snapshots."""
+def firm_pairs(last: Event, event: Event) -> list[tuple[SnapshotResponse, SnapshotResponse]]:
+    """(last edition's, this edition's) finished first-round Snapshots of the firms that took
+    part in both: a delegate recognised across the editions (`Return`, made only from their
+    follow-up link) who finished the first round of both editions' Snapshots. In a stable
+    order (this edition's response ids)."""
     people = set(
         Return.objects.filter(
             delegate__event=event,
@@ -219,8 +220,90 @@ def returning_pairs(last: Event, event: Event) -> list[tuple[scoring.Scores, sco
     firsts = {r.delegate_id: r for r in done.filter(delegate_id__in=[old for old, _new in people])}
     seconds = {r.delegate_id: r for r in done.filter(delegate_id__in=[new for _old, new in people])}
     both = [(firsts[old], seconds[new]) for old, new in people if old in firsts and new in seconds]
+    return sorted(both, key=lambda pair: pair[1].pk)
+
+
+def returning_pairs(last: Event, event: Event) -> list[tuple[scoring.Scores, scoring.Scores]]:
+    """The Snapshot scores of `firm_pairs`: (last edition's, this edition's)."""
+    both = firm_pairs(last, event)
     scores = snapshot.scores_by_response([r for pair in both for r in pair])
     return [(scores[before.pk], scores[after.pk]) for before, after in both]
+
+
+LARGER, SAME_SIZE, SMALLER, NOT_GIVEN = "Larger", "Same size band", "Smaller", "Not given"
+SAME_SECTOR, OTHER_SECTOR = "Same sector", "Another sector"
+
+
+def _size_move(before: SnapshotResponse, after: SnapshotResponse) -> str:
+    bands = SnapshotResponse.Employees.values
+    if before.employees not in bands or after.employees not in bands:
+        return NOT_GIVEN
+    then, now = bands.index(before.employees), bands.index(after.employees)
+    return LARGER if now > then else SMALLER if now < then else SAME_SIZE
+
+
+def _sector_move(before: SnapshotResponse, after: SnapshotResponse) -> str:
+    if not before.sector or not after.sector:
+        return NOT_GIVEN
+    return SAME_SECTOR if before.sector == after.sector else OTHER_SECTOR
+
+
+@dataclass(frozen=True)
+class Paired:
+    """The firms that took part in both editions, then and now: how many, their size mix at
+    each, how their size band and sector moved, and how many of them chose each challenge
+    at each. Every group under CUT_MIN is withheld, the mixes pooled as `scoring.groups`
+    pools them (so no hidden group can be worked out from the shown ones)."""
+
+    firms: Figure
+    sizes_then: scoring.Groups | scoring.Suppressed
+    sizes_now: scoring.Groups | scoring.Suppressed
+    size_moves: scoring.Groups | scoring.Suppressed
+    sector_moves: scoring.Groups | scoring.Suppressed
+    challenges: list[tuple[SeriesChallenge, Figure, Figure]]  # chosen then, chosen now
+
+
+def paired(last: Event, event: Event) -> Paired:
+    both = firm_pairs(last, event)
+    firms = shown(len(both))
+    if isinstance(firms, scoring.Suppressed):
+        return Paired(firms, firms, firms, firms, firms, [])
+    befores, afters = [b for b, _a in both], [a for _b, a in both]
+    sizes = SnapshotResponse.Employees.choices
+    moves: dict[str, int] = defaultdict(int)
+    sectors: dict[str, int] = defaultdict(int)
+    for before, after in both:
+        moves[_size_move(before, after)] += 1
+        sectors[_sector_move(before, after)] += 1
+    return Paired(
+        firms=firms,
+        sizes_then=_mix(befores, "employees", sizes),
+        sizes_now=_mix(afters, "employees", sizes),
+        size_moves=scoring.groups(moves, [LARGER, SAME_SIZE, SMALLER, NOT_GIVEN]),
+        sector_moves=scoring.groups(sectors, [SAME_SECTOR, OTHER_SECTOR, NOT_GIVEN]),
+        challenges=paired_challenges(last, event, both),
+    )
+
+
+def paired_challenges(
+    last: Event, event: Event, both: list[tuple[SnapshotResponse, SnapshotResponse]]
+) -> list[tuple[SeriesChallenge, Figure, Figure]]:
+    """Per series challenge, how many of the firms in both chose it at the last edition and
+    at this one (`choosers`); listed when either count reaches CUT_MIN, by label (an order
+    that says nothing about the withheld counts)."""
+    then_who = choosers(last, [b for b, _a in both])
+    now_who = choosers(event, [a for _b, a in both])
+    counts = {
+        pk: (
+            sum(1 for b, _a in both if b.delegate_id in then_who.get(pk, ())),
+            sum(1 for _b, a in both if a.delegate_id in now_who.get(pk, ())),
+        )
+        for pk in set(then_who) | set(now_who)
+    }
+    kept = {pk: c for pk, c in counts.items() if max(c) >= scoring.CUT_MIN}
+    challenges = SeriesChallenge.objects.in_bulk(list(kept))
+    rows = [(challenges[pk], shown(then), shown(now)) for pk, (then, now) in kept.items()]
+    return sorted(rows, key=lambda row: (row[0].label, row[0].pk))
 
 
 def dimensions(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sessions.access import Action, get_event_for, get_workshop_for_delegate
 from sessions.commands import invalid_form
 from sessions.commitments import followups
-from sessions.editions import compare, returning, services
+from sessions.editions import compare, read, returning, services
 from sessions.editions.forms import MappingForm, ReturnForm, SeriesForm
 from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
 from sessions.models import AccessLink, Event
@@ -122,6 +122,7 @@ def compare_editions(request: AuthenticatedHttpRequest, event_id: int) -> HttpRe
         "outcomes": compare.outcomes(last),
         "dimensions": compare.dimensions(then.cohort, now.cohort, scoring.paired_change(pairs)),
         "pairs": compare.shown(len(pairs)),
+        "paired": compare.paired(last, event),
     }
     return render(request, "workshops/editions/compare.html", context)
 
@@ -146,7 +147,8 @@ def bring_back(request: HttpRequest, commitment_id: int, token: str) -> HttpResp
 
 @require_POST
 def close_returned(request: HttpRequest, workshop_id: int, return_id: int) -> HttpResponse:
-    """The phone's one tap on last edition's commitment: done, or renewed."""
+    """The phone's one tap on last edition's commitment: done, or renewed. Answered with
+    the phone's #returned region over htmx, else by going back to the phone page."""
     workshop, delegate = get_workshop_for_delegate(request.COOKIES, workshop_id)
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -154,7 +156,19 @@ def close_returned(request: HttpRequest, workshop_id: int, return_id: int) -> Ht
     key = form.command_key()
     if key is None:
         raise InvalidInput(NOT_UNDERSTOOD)
-    returning.close_return(
-        delegate=delegate, return_id=return_id, outcome=form.cleaned_data["outcome"], key=key
+    returned = returning.close_return(
+        workshop_id=workshop.pk,
+        delegate=delegate,
+        return_id=return_id,
+        outcome=form.cleaned_data["outcome"],
+        key=key,
     )
-    return redirect(reverse("workshops:phone", args=[workshop.pk]) + "#returned")
+    if not getattr(request, "htmx", False):
+        return redirect(reverse("workshops:phone", args=[workshop.pk]) + "#returned")
+    context = {
+        **read.returned_context(workshop, delegate),
+        "oob": True,
+        "answered": returned.outcome,
+        "answered_by": returned.commitment.done_by,
+    }
+    return render(request, read.TEMPLATE, context)

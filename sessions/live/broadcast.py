@@ -43,6 +43,7 @@ _gathering = threading.local()
 DISPLAY_REVOKED = "display.revoked"
 REMOTE_REVOKED = "remote.revoked"
 OWN_IDEAS = "own_ideas.changed"
+OWN_RETURNS = "own_returns.changed"
 
 
 def happened(workshop_id: int, *happened: str, delay: float = 0) -> None:
@@ -100,6 +101,16 @@ def own_ideas_changed(workshop_id: int, delegate_ids: set[int]) -> None:
     each of their sockets renders its own; nothing is rendered for anyone else."""
     message = {"type": OWN_IDEAS, "delegates": sorted(delegate_ids)}
     transaction.on_commit(partial(_send_now, group_name(workshop_id, "delegate"), message))
+
+
+def own_returns_changed(workshop_ids: list[int], delegate_id: int) -> None:
+    """After commit, redraw the delegate's brought-back commitments (last edition's, on
+    their phone at this one) on their phones at these workshops: personal, like their
+    ideas, so each of their sockets renders its own."""
+    message = {"type": OWN_RETURNS, "delegates": [delegate_id]}
+    for workshop_id in workshop_ids:
+        group = group_name(workshop_id, "delegate")
+        transaction.on_commit(partial(_send_now, group, message))
 
 
 def display_revoked(workshop_id: int, token: str) -> None:

@@ -44,7 +44,9 @@ what it had queued is dropped unread.
 
 Sends: HTML text messages of out-of-band fragments (the regions' partials, each root carrying
 its id and data-version) and "pong". A region is only sent at a newer version than the socket
-already has (several processes may push frames of the same version).
+already has (several processes may push frames of the same version). A phone's own
+fragments outside the regions (its #my-ideas list, last edition's commitments in #returned)
+are drawn for that socket alone when a broadcast names its delegate.
 
 Close codes: 4403 not allowed (no such workshop, not a member, revoked display or remote
 link); 4429
@@ -83,6 +85,7 @@ from django.template.loader import render_to_string
 from django_stubs_ext import StrOrPromise
 
 from sessions import access, ratelimit
+from sessions.editions.read import render_own_returns
 from sessions.errors import NOT_UNDERSTOOD, Forbidden, NotFound, Refused
 from sessions.ideas.read import render_own_ideas
 from sessions.live import broadcast, presence
@@ -421,6 +424,8 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
             await self.remote_revoked(message)
         elif message["type"] == broadcast.OWN_IDEAS:
             await self.own_ideas_changed(message)
+        elif message["type"] == broadcast.OWN_RETURNS:
+            await self.own_returns_changed(message)
 
     async def region_push(self, event: dict[str, Any]) -> None:
         """Send the regions of a frame that are not older than what this socket has."""
@@ -457,6 +462,13 @@ class WorkshopConsumer(AsyncWebsocketConsumer):
         html = await database_sync_to_async(render_own_ideas)(self.workshop_id, self.delegate_id)
         if html:
             await self.send(text_data=html)
+
+    async def own_returns_changed(self, event: dict[str, Any]) -> None:
+        """This delegate closed or renewed last edition's commitment (on another page)."""
+        if self.delegate_id is None or self.delegate_id not in event["delegates"]:
+            return
+        html = await database_sync_to_async(render_own_returns)(self.workshop_id, self.delegate_id)
+        await self.send(text_data=html)
 
     async def display_revoked(self, event: dict[str, Any]) -> None:
         if self.display_token == event["token"]:

@@ -68,6 +68,9 @@ REACTION_CHOICES_CHANGED = "ideas to +1 changed"
 
 # Commitments
 COMMITMENT_MADE = "commitment made"
+# A returning delegate closed or renewed last edition's commitment: the "Since last time"
+# step counts it (`sessions.editions`).
+SINCE_LAST_TIME_CHANGED = "last edition's commitment closed or renewed"
 
 # The pulse
 PULSE_OPENED = "pulse opened"
@@ -137,6 +140,7 @@ REDRAWS: dict[str, frozenset[str]] = {
     REACTION_GIVEN: frozenset({"ideas"}),
     REACTION_CHOICES_CHANGED: frozenset({"reactions"}),
     COMMITMENT_MADE: frozenset({"commitments"}),
+    SINCE_LAST_TIME_CHANGED: frozenset({"step"}),
     PULSE_OPENED: _CONTROLS,
     PULSE_CLOSED: _CONTROLS,
     PULSE_REVEALED: _CONTROLS,

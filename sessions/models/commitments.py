@@ -162,11 +162,16 @@ class FollowUp(models.Model):
     due_at = models.DateTimeField(db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
+    # 0: the cadence of the commitment as made; n: the cadence from its nth renewal at a
+    # later edition (`sessions.editions.returning`), which starts again from that day.
+    renewal = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["due_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["commitment", "kind"], name="one_followup_per_kind"),
+            models.UniqueConstraint(
+                fields=["commitment", "kind", "renewal"], name="one_followup_per_kind"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,9 @@
 Erasure and retention keep every anonymous aggregate (vote tallies, idea walls, commitment
 counts and statuses, the funnel): they cut the links between a person and their words and
 remove contact details. Erasure, asked for by the delegate, also removes the words of their
-commitments, check-ins and Snapshot (its free-text challenge and region).
+commitments, check-ins and Snapshot (its free-text challenge and region), including an earlier
+edition's commitment they brought to their phone (`Return`). Either removes every `Return`
+that links the delegates forgotten to another edition: it is the one link between them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sessions.models import (
@@ -29,6 +31,7 @@ from sessions.models import (
     PulseAnswer,
     Question,
     Reaction,
+    Return,
     SnapshotResponse,
     Upvote,
 )
@@ -92,6 +95,31 @@ def my_data(delegate: Delegate) -> dict[str, Any]:
             for r in SnapshotResponse.objects.filter(delegate=delegate).order_by("round")
         ],
         "commitments": [_commitment_data(c) for c in commitments],
+        "brought_back": [_return_data(r) for r in _returns(delegate)],
+    }
+
+
+def _returns(delegate: Delegate) -> QuerySet[Return]:
+    """Commitments of an earlier edition the delegate brought to their phone at this one."""
+    return (
+        Return.objects.filter(delegate=delegate)
+        .select_related(
+            "commitment__step__workshop__event",
+            "commitment__challenge",
+            "commitment__cluster",
+            "commitment__buddy",
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def _return_data(r: Return) -> dict[str, Any]:
+    return {
+        "from_event": r.commitment.step.workshop.event.name,
+        "brought_back": r.created_at.isoformat(timespec="seconds"),
+        "answer": r.get_outcome_display() if r.outcome else "",
+        "answered": r.closed_at.isoformat(timespec="seconds") if r.closed_at else "",
+        "commitment": _commitment_data(r.commitment),
     }
 
 
@@ -126,8 +154,15 @@ def _commitment_data(c: Commitment) -> dict[str, Any]:
 def _forget(delegates: QuerySet[Delegate], *, now: datetime.datetime, words_too: bool) -> int:
     """Cut the delegates' links to their words and drop contact details and links."""
     delegate_ids = list(delegates.values_list("id", flat=True))
-    commitments = Commitment.objects.filter(delegate_id__in=delegate_ids)
-    commitment_ids = list(commitments.values_list("id", flat=True))
+    theirs = Q(delegate_id__in=delegate_ids)
+    if words_too:  # an earlier edition's commitment they brought here is theirs to erase
+        theirs |= Q(returns__delegate_id__in=delegate_ids)
+    commitment_ids = list(Commitment.objects.filter(theirs).values_list("id", flat=True).distinct())
+    commitments = Commitment.objects.filter(pk__in=commitment_ids)
+    # The one link between a delegate and an earlier edition's commitment: gone with either.
+    Return.objects.filter(
+        Q(delegate_id__in=delegate_ids) | Q(commitment_id__in=commitment_ids)
+    ).delete()
     FollowUp.objects.filter(commitment_id__in=commitment_ids, sent_at__isnull=True).delete()
     AccessLink.objects.filter(commitment_id__in=commitment_ids).delete()
     AccessLink.objects.filter(delegate_id__in=delegate_ids).delete()

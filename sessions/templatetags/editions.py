@@ -5,12 +5,12 @@ are; each is one read."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import template
 
-from sessions.editions.returning import later_delegate, open_returns
+from sessions.editions.read import returned_context
+from sessions.editions.returning import later_delegate
 
 register = template.Library()
 
@@ -19,13 +19,8 @@ register = template.Library()
 def returned_commitments(context: template.Context) -> dict[str, Any]:
     """Each open brought-back commitment with a fresh command key for each of its buttons
     (a double tap sends one key twice and counts once)."""
-    delegate = context.get("delegate")
-    returns = list(open_returns(delegate)) if delegate is not None else []
-    return {
-        "returns": [(r, uuid.uuid4(), uuid.uuid4()) for r in returns],
-        "workshop": context.get("workshop"),
-        "csrf_token": context.get("csrf_token"),
-    }
+    drawn = returned_context(context.get("workshop"), context.get("delegate"))
+    return {**drawn, "csrf_token": context.get("csrf_token")}
 
 
 @register.inclusion_tag("workshops/editions/bring_back.html", takes_context=True)
