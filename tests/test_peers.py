@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import random
 import re
 
 import pytest
@@ -35,8 +36,16 @@ from sessions.models import (
 )
 from sessions.peers import matching as peers_matching
 from sessions.peers import services as peers
-from sessions.peers.matching import Profile, company_key, match, new_matches
+from sessions.peers.matching import (
+    Profile,
+    can_match,
+    company_key,
+    match,
+    new_matches,
+    topics_of,
+)
 from sessions.privacy import services as privacy
+from sessions.snapshot.bank import DIMENSION_CODES
 from sessions.snapshot.services import setup_for
 from tests.conftest import join, open_vote_on_screen
 
@@ -123,6 +132,29 @@ class TestTheRule:
         ben_2 = Profile(**{**ben_2.__dict__, "person": ben_1.person})
         made = new_matches([ann_1, ann_2, ben_1, ben_2])
         assert [(m.a, m.b, m.topic) for m in made] == [(1, 3, "Scrap")]
+
+    def test_the_index_finds_every_pair_the_rule_would_match(self):
+        """An opt-in is scored only against those holding a topic it can match: over many
+        random profiles, no pair that `match` pairs is missed, and none is found that shares
+        no such topic."""
+        rng = random.Random(17)
+        labels = ["Scrap", "Stock", "Absence", "Changeover time"]
+        profiles = [
+            person(
+                n,
+                f"Company {n % 7}",
+                rng.sample(labels, rng.randint(0, 2)),
+                **{code: rng.choice([None, 0, 49, 50, 74, 75, 100]) for code in DIMENSION_CODES},
+            )
+            for n in range(1, 60)
+        ]
+        for a in profiles:
+            wanted = set(can_match(a))
+            for b in profiles:
+                if a is not b:
+                    found = wanted & set(topics_of(b))
+                    assert (match(a, b) is not None) <= bool(found), (a, b)
+                    assert bool(found) == bool(set(can_match(b)) & set(topics_of(a)))
 
     def test_existing_offers_count_toward_the_three(self):
         everyone = [person(n, f"Company {n}", ["Scrap"]) for n in range(1, 6)]

@@ -147,20 +147,23 @@ def _pairs(profiles: Sequence[Profile], only: int | None) -> Iterator[tuple[Prof
             yield a, b
 
 
-def can_match(profile: Profile) -> list[tuple[str, str]]:
-    """The (kind, key) pairs of the topics another opt-in must have to suit this one: the
-    same challenge, or the other end of a dimension where this one is strong or starting.
-    Mirrors `match`: a profile sharing none of them gets None from it."""
-    wanted = [("challenge", key) for key in profile.challenges]
+def topics_of(profile: Profile) -> list[tuple[str, str]]:
+    """What a profile is found by, as (kind, key): each challenge it named ("challenge"), and
+    each dimension where it is strong or starting (a middling score matches nobody)."""
+    found = [("challenge", key) for key in profile.challenges]
     for code in DIMENSION_CODES:
         score = profile.scores.get(code)
-        if score is None:
-            continue
-        if score >= STRONG_FROM:
-            wanted.append(("starting", code))
-        elif score < STARTING_BELOW:
-            wanted.append(("strong", code))
-    return wanted
+        kind = band(score) if score is not None else None
+        if kind is not None:
+            found.append((kind, code))
+    return found
+
+
+def can_match(profile: Profile) -> list[tuple[str, str]]:
+    """The topics another profile must have (one of them) for `match` to pair the two: the
+    same challenge, or the other end of a dimension where this one is strong or starting."""
+    other_end = {"challenge": "challenge", "strong": "starting", "starting": "strong"}
+    return [(other_end[kind], key) for kind, key in topics_of(profile)]
 
 
 def band(score: int) -> str | None:

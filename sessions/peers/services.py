@@ -38,10 +38,10 @@ from sessions.models import (
 from sessions.peers.matching import (
     Match,
     Profile,
-    band,
     can_match,
     challenge_key,
     new_matches,
+    topics_of,
 )
 from sessions.snapshot import scoring
 from sessions.snapshot.bank import DIMENSION_BY_CODE
@@ -171,18 +171,21 @@ def _write_topics(opt_ins: list[PeerOptIn], event: Event) -> None:
         response = responses.get(person) if person is not None else None
         if response is not None:
             labels += [str(pick) for pick in response.challenges]
-        keys = {challenge_key(label)[:KEY_MAX]: label for label in reversed(labels) if label}
+        challenges = {challenge_key(label)[:KEY_MAX]: label for label in reversed(labels) if label}
+        dimensions = scores[response.pk].dimensions if response is not None else []
+        profile = Profile(
+            o.pk, person or 0, o.company, challenges, {d.code: d.score for d in dimensions}
+        )
         rows += [
             PeerTopic(
-                opt_in=o, event=event, kind=PeerTopic.Kind.CHALLENGE, key=key, label=label[:KEY_MAX]
+                opt_in=o,
+                event=event,
+                kind=kind,
+                key=key,
+                label=challenges.get(key, "")[:KEY_MAX] if kind == PeerTopic.Kind.CHALLENGE else "",
+                score=None if kind == PeerTopic.Kind.CHALLENGE else profile.scores[key],
             )
-            for key, label in keys.items()
-        ]
-        dimensions = scores[response.pk].dimensions if response is not None else []
-        rows += [
-            PeerTopic(opt_in=o, event=event, kind=kind, key=d.code, score=d.score)
-            for d in dimensions
-            if d.score is not None and (kind := band(d.score)) is not None
+            for kind, key in topics_of(profile)
         ]
     PeerTopic.objects.bulk_create(rows)
 
