@@ -278,6 +278,10 @@ SOCKET_CONNECTS_AT_ONCE = env_int("SOCKET_CONNECTS_AT_ONCE", 4)
 # A socket counts as present while its server process keeps refreshing it.
 PRESENCE_HEARTBEAT_SECONDS = env_int("PRESENCE_HEARTBEAT_SECONDS", 10)
 PRESENCE_STALE_SECONDS = env_int("PRESENCE_STALE_SECONDS", 30)
+# An open peers page asks again for its offers this often (it has no socket: it is reached by
+# a magic link, days after the room, and its offers change over hours, not seconds). An
+# unchanged region is a 204 of a few bytes.
+PEERS_POLL_SECONDS = env_int("PEERS_POLL_SECONDS", 20)
 
 # Email (follow-up messages). Development default: messages are printed by the server;
 # EMAIL_FILE_PATH writes them to files instead; EMAIL_HOST sends them by SMTP.

@@ -42,6 +42,11 @@ urlpatterns = [
     path("w/<int:workshop_id>/ideas/send/", ideas.idea_send, name="idea_send"),
     path("w/<int:workshop_id>/commitments/", commitments.my_commitments, name="my_commitments"),
     path("w/<int:workshop_id>/commitments/new/", commitments.commit, name="commit"),
+    path(
+        "w/<int:workshop_id>/commitments/peers/",
+        commitments.peers_opt_in,
+        name="peers_opt_in",
+    ),
     path("w/<int:workshop_id>/questions/ask/", questions.question_ask, name="question_ask"),
     path(
         "w/<int:workshop_id>/questions/upvote/", questions.question_upvote, name="question_upvote"

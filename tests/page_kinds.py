@@ -231,15 +231,21 @@ def bring_back_to(workshop: Workshop, delegate: Delegate) -> None:
     returning.bring_back(link=link, delegate=delegate)
 
 
-def take_home_path(workshop: Workshop, delegate_id: int) -> str:
-    """The finished workshop's take-home page, for the delegate `delegate_id` with a
-    commitment of their own (a copy of the room's first card, if they made none)."""
+def own_commitment(workshop: Workshop, delegate_id: int) -> None:
+    """A commitment of the delegate `delegate_id`'s own (a copy of the room's first card, if
+    they made none): their card region then offers peers under it."""
     if not Commitment.objects.filter(step__workshop=workshop, delegate_id=delegate_id).exists():
         card = Commitment.objects.filter(step__workshop=workshop).order_by("pk").first()
         assert card is not None
         card.pk = None
         card.delegate_id = delegate_id
         card.save()
+
+
+def take_home_path(workshop: Workshop, delegate_id: int) -> str:
+    """The finished workshop's take-home page, for the delegate `delegate_id` with a
+    commitment of their own."""
+    own_commitment(workshop, delegate_id)
     return reverse("workshops:take_home", args=[workshop.pk])
 
 

@@ -559,9 +559,10 @@ def test_the_write_paths_cover_every_post_url():
         "team", "team_add", "team_invite", "invitation_revoke", "team_remove", "team_invitation",
     }  # fmt: skip
     # Refused after close, tested in their own files (test_commitments, test_idea_suggestions,
-    # test_console, test_cloud, test_idea_reactions, test_questions).
+    # test_console, test_cloud, test_idea_reactions, test_questions, test_peers).
     covered_elsewhere = {
-        "commit", "commit_names", "suggest_theme", "suggestion_decide", "joining_shown",
+        "commit", "commit_names", "peers_opt_in", "suggest_theme", "suggestion_decide",
+        "joining_shown",
         "cloud_words", "cloud_withdraw", "cloud_control", "cloud_moderate", "plus_one",
         "question_ask", "question_upvote", "question_switch", "question_moderate",
         "question_edit", "workshop_steps_import", "remote_go", "remote_link_go",

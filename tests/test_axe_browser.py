@@ -181,6 +181,8 @@ def test_no_page_has_an_accessibility_violation(browser, server, workshop):
         display_path = reverse("workshops:display", args=[workshop.display_token])
         remote_path = page_kinds.remote_path(workshop)
         remote = context(PHONE).new_page()
+        # A card of the phone's own: at the commitment step, peers are offered under it.
+        page_kinds.own_commitment(workshop, delegate.pk)
         for stage in page_kinds.walk(workshop, steps, delegate.pk):
             finished = stage == "finished"
             for page, path, label in [

@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from sessions.models import Commitment
 from tests import page_kinds
 from tests.conftest import join
 
@@ -134,6 +135,16 @@ def collect(pages: Pages, workshop) -> None:
         if stage in own_parts:
             part = phone.get(reverse(own_parts[stage], args=[workshop.pk]), **HTMX)
             pages.add(f"phone's own part at {stage}", part, fragment=True)
+        if stage == "commit":  # with a card of their own: peers offered under it
+            page_kinds.own_commitment(workshop, delegate.pk)
+            card = reverse("workshops:my_commitments", args=[workshop.pk])
+            pages.add("phone's card, peers offered", phone.get(card, **HTMX), fragment=True)
+            pages.add("phone's card page, peers offered", phone.get(card))
+            yes = reverse("workshops:peers_opt_in", args=[workshop.pk])
+            mine = Commitment.objects.filter(delegate=delegate).first()
+            blank = {"peers-commitment": mine.pk}
+            pages.add("phone's peers yes sent blank", phone.post(yes, blank, **HTMX), fragment=True)
+            pages.add("phone's peers yes sent blank, no script", phone.post(yes, blank))
         if stage == "cloud open":  # a word refused, with and without scripts
             sent = {"cloud": steps["cloud"].word_cloud.pk, "word": ["Busy", "x" * 30]}
             words = reverse("workshops:cloud_words", args=[workshop.pk])

@@ -8,13 +8,18 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import random
+import re
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from sessions.agenda.services import close_workshop
 from sessions.commitments import followups
 from sessions.commitments import services as commitments
 from sessions.commitments.services import Card
@@ -25,12 +30,22 @@ from sessions.models import (
     Option,
     PeerOffer,
     PeerOptIn,
+    PeerTopic,
     SnapshotAnswer,
     SnapshotResponse,
 )
+from sessions.peers import matching as peers_matching
 from sessions.peers import services as peers
-from sessions.peers.matching import Profile, company_key, match, new_matches
+from sessions.peers.matching import (
+    Profile,
+    can_match,
+    company_key,
+    match,
+    new_matches,
+    topics_of,
+)
 from sessions.privacy import services as privacy
+from sessions.snapshot.bank import DIMENSION_CODES
 from sessions.snapshot.services import setup_for
 from tests.conftest import join, open_vote_on_screen
 
@@ -118,6 +133,29 @@ class TestTheRule:
         made = new_matches([ann_1, ann_2, ben_1, ben_2])
         assert [(m.a, m.b, m.topic) for m in made] == [(1, 3, "Scrap")]
 
+    def test_the_index_finds_every_pair_the_rule_would_match(self):
+        """An opt-in is scored only against those holding a topic it can match: over many
+        random profiles, no pair that `match` pairs is missed, and none is found that shares
+        no such topic."""
+        rng = random.Random(17)
+        labels = ["Scrap", "Stock", "Absence", "Changeover time"]
+        profiles = [
+            person(
+                n,
+                f"Company {n % 7}",
+                rng.sample(labels, rng.randint(0, 2)),
+                **{code: rng.choice([None, 0, 49, 50, 74, 75, 100]) for code in DIMENSION_CODES},
+            )
+            for n in range(1, 60)
+        ]
+        for a in profiles:
+            wanted = set(can_match(a))
+            for b in profiles:
+                if a is not b:
+                    found = wanted & set(topics_of(b))
+                    assert (match(a, b) is not None) <= bool(found), (a, b)
+                    assert bool(found) == bool(set(can_match(b)) & set(topics_of(a)))
+
     def test_existing_offers_count_toward_the_three(self):
         everyone = [person(n, f"Company {n}", ["Scrap"]) for n in range(1, 6)]
         made = new_matches(everyone, [(1, 2), (1, 3), (1, 4)])
@@ -127,9 +165,10 @@ class TestTheRule:
 # --- the pages and emails ----------------------------------------------------------------------
 
 
-def committed(workshop, name: str, option: Option | None = None) -> tuple[Commitment, str]:
-    """A consenting commitment about `option`, and its check-in link's path."""
-    delegate = join(Client(), workshop, name)
+def on_phone(workshop, name: str, option: Option | None = None) -> tuple[Client, Commitment]:
+    """A joined phone and a consenting commitment its delegate made on it."""
+    client = Client()
+    delegate = join(client, workshop, name)
     step = workshop.steps.filter(kind="commit").first() or commitments.add_commit_step(
         workshop=workshop, title="Commit"
     )
@@ -150,6 +189,12 @@ def committed(workshop, name: str, option: Option | None = None) -> tuple[Commit
             consent=True,
         ),
     )
+    return client, made
+
+
+def committed(workshop, name: str, option: Option | None = None) -> tuple[Commitment, str]:
+    """A consenting commitment about `option`, and its check-in link's path."""
+    _client, made = on_phone(workshop, name, option)
     token = followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=made)
     return made, f"/c/{made.pk}/{token}/"
 
@@ -596,3 +641,365 @@ def test_the_same_day_summary_offers_peers_by_a_link_that_works(workshop, challe
     page = Client().get(peers_url.removeprefix("https://f.example"))
     assert page.status_code == 200
     assert b"Offer me peers" in page.content
+
+
+# --- saying yes on the phone, under the card ----------------------------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def say_yes(client: Client, workshop, commitment, company: str, **changes):
+    data = {
+        "peers-commitment": commitment.pk if isinstance(commitment, Commitment) else commitment,
+        "peers-name": "Someone",
+        "peers-company": company,
+        "peers-email": "someone@peer.example",
+        "peers-agree": "on",
+        **changes,
+    }
+    data = {k: v for k, v in data.items() if v != ""}
+    return client.post(f"/w/{workshop.pk}/commitments/peers/", data, **HTMX)
+
+
+@pytest.mark.django_db
+class TestSayingYesOnThePhone:
+    def test_the_card_region_offers_peers_and_says_what_it_means(self, workshop, challenges):
+        client, made = on_phone(workshop, "Ann", challenges[0])
+        workshop.current_step = made.step
+        workshop.save(update_fields=["current_step"])
+        page = client.get(f"/w/{workshop.pk}/commitments/", **HTMX)
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "We suggest two or three peers from other companies" in text
+        assert "nobody learns anything about you until you both accept" in text
+        assert f'name="peers-commitment" value="{made.pk}"' in text
+        assert 'value="ann@example.com"' in text  # the card's address, offered to reuse
+        assert 'aria-describedby="id_peers-agree_helptext"' in text
+        assert 'id="id_peers-agree_helptext"' in text
+        assert 'id="my-commitments-' in text  # inside the phone's card region
+
+    def test_yes_over_htmx_opts_in_matches_and_shows_the_peers_page_link(
+        self, workshop, challenges
+    ):
+        ann, ann_card = on_phone(workshop, "Ann", challenges[0])
+        ben, ben_card = on_phone(workshop, "Ben", challenges[0])
+        assert say_yes(ann, workshop, ann_card, "Acme").status_code == 200
+        response = say_yes(ben, workshop, ben_card, "Brill")
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "You said yes to peers." in text
+        assert "Peers from other companies: you said yes." in text
+        assert "Suggest me peers" not in text  # asked once per commitment
+        offer = PeerOffer.objects.get()
+        assert {offer.first.commitment_id, offer.second.commitment_id} == {
+            ann_card.pk,
+            ben_card.pk,
+        }
+        link = re.search(r'href="(/c/\d+/[^/]+/peers/)"', text)
+        assert link is not None
+        page = Client().get(link.group(1))
+        assert page.status_code == 200
+        assert "also working on “Changeover time”" in page.content.decode()
+        assert "Acme" not in page.content.decode()  # nothing of the other side
+
+    def test_without_scripts_yes_opens_the_peers_page(self, workshop, challenges):
+        client, made = on_phone(workshop, "Ann", challenges[0])
+        response = client.post(
+            f"/w/{workshop.pk}/commitments/peers/",
+            {
+                "peers-commitment": made.pk,
+                "peers-name": "Ann",
+                "peers-company": "Acme",
+                "peers-email": "ann@peer.example",
+                "peers-agree": "on",
+            },
+        )
+        assert response.status_code == 302
+        assert re.fullmatch(rf"/c/{made.pk}/[^/]+/peers/\?saved=1", response["Location"])
+        page = Client().get(response["Location"]).content.decode()
+        assert "You are opted in as Ann of Acme" in page
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"peers-agree": ""}, "Tick the box to opt in."),
+            ({"peers-company": "   "}, "This field is required."),
+            ({"peers-company": "x" * 121}, "at most 120 characters"),
+            ({"peers-email": "not an address"}, "Enter a valid email address."),
+        ],
+    )
+    def test_something_to_fix_comes_back_with_its_message(
+        self, workshop, challenges, changes, message
+    ):
+        client, made = on_phone(workshop, "Ann", challenges[0])
+        response = say_yes(client, workshop, made, "Acme", **changes)
+        assert response.status_code == 400
+        assert message in response.content.decode()
+        assert 'role="alert"' in response.content.decode()
+        assert not PeerOptIn.objects.exists()
+
+    def test_a_finished_workshop_refuses_with_a_message(self, workshop, challenges):
+        client, made = on_phone(workshop, "Ann", challenges[0])
+        close_workshop(workshop=workshop)
+        response = say_yes(client, workshop, made, "Acme")
+        assert response.status_code == 409
+        assert "This workshop has finished" in response.content.decode()
+        assert not PeerOptIn.objects.exists()
+        card = client.get(f"/w/{workshop.pk}/commitments/", **HTMX)
+        assert "Suggest me peers" not in card.content.decode()
+
+    def test_a_phone_that_has_not_joined_is_refused(self, workshop, challenges):
+        _client, made = on_phone(workshop, "Ann", challenges[0])
+        response = say_yes(Client(), workshop, made, "Acme")
+        assert response.status_code == 404
+        assert b"This phone has not joined that workshop" in response.content
+        assert not PeerOptIn.objects.exists()
+
+    def test_another_delegates_or_workshops_commitment_is_the_same_as_none(
+        self, workshop, other_workshop, challenges
+    ):
+        ann, _ann_card = on_phone(workshop, "Ann", challenges[0])
+        _ben, ben_card = on_phone(workshop, "Ben", challenges[0])
+        _cat, cat_card = on_phone(other_workshop, "Cat")
+        answers = [
+            say_yes(ann, workshop, ben_card, "Acme"),
+            say_yes(ann, workshop, cat_card, "Acme"),
+            say_yes(ann, workshop, 999999, "Acme"),
+        ]
+        assert [r.status_code for r in answers] == [404, 404, 404]
+        assert len({r.content for r in answers}) == 1
+        assert b"not one of yours" in answers[0].content
+        assert not PeerOptIn.objects.exists()
+
+    @pytest.mark.parametrize("forged", ["", "abc", "-1", "99999999999999"])
+    def test_a_garbled_commitment_id_is_not_understood(self, workshop, challenges, forged):
+        client, _made = on_phone(workshop, "Ann", challenges[0])
+        response = say_yes(client, workshop, forged, "Acme")
+        assert response.status_code == 400
+        assert b"not understood" in response.content
+        assert not PeerOptIn.objects.exists()
+
+    def test_a_replayed_yes_opts_in_once_and_offers_once(self, workshop, challenges):
+        ann, ann_card = on_phone(workshop, "Ann", challenges[0])
+        ben, ben_card = on_phone(workshop, "Ben", challenges[0])
+        say_yes(ann, workshop, ann_card, "Acme")
+        for _ in range(2):
+            assert say_yes(ben, workshop, ben_card, "Brill").status_code == 200
+        assert PeerOptIn.objects.count() == 2
+        assert PeerOffer.objects.count() == 1
+
+    def test_an_erased_delegate_s_card_offers_no_peers_and_a_stale_yes_is_refused(
+        self, workshop, challenges
+    ):
+        ann, ann_card = on_phone(workshop, "Ann", challenges[0])
+        ben, ben_card = on_phone(workshop, "Ben", challenges[0])
+        say_yes(ann, workshop, ann_card, "Acme")
+        say_yes(ben, workshop, ben_card, "Brill")
+        assert PeerOffer.objects.count() == 1
+        privacy.erase_delegate(delegate=ben_card.delegate)
+        assert not PeerOffer.objects.exists()
+        # The erased phone's stale button: its cookie no longer finds the delegate.
+        assert say_yes(ben, workshop, ben_card, "Brill").status_code == 404
+        assert list(PeerOptIn.objects.values_list("company", flat=True)) == ["Acme"]
+        assert not PeerTopic.objects.exclude(opt_in__company="Acme").exists()
+
+    def test_a_declined_offer_is_not_made_again_when_they_say_yes_again(self, workshop, challenges):
+        ann, ann_card = on_phone(workshop, "Ann", challenges[0])
+        ben, ben_card = on_phone(workshop, "Ben", challenges[0])
+        say_yes(ann, workshop, ann_card, "Acme")
+        ben_page = say_yes(ben, workshop, ben_card, "Brill").content.decode()
+        offer = PeerOffer.objects.get()
+        link = re.search(r'href="(/c/\d+/[^/]+/peers/)"', ben_page)
+        assert link is not None
+        assert answer(link.group(1)[: -len("peers/")], offer, "decline").status_code == 302
+        say_yes(ben, workshop, ben_card, "Brill Foods")
+        say_yes(ann, workshop, ann_card, "Acme")
+        assert list(PeerOffer.objects.values_list("pk", "second_answer")) == [(offer.pk, "decline")]
+
+
+# --- the open peers page follows the other side ------------------------------------------------
+
+
+def shown_version(path: str) -> str:
+    page = Client().get(path + "peers/").content.decode()
+    found = re.search(r'id="peer-offers"[^>]*data-version="(\w+)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def poll(path: str, version: str):
+    return Client().get(path + "peers/", {"part": "offers", "v": version})
+
+
+@pytest.mark.django_db
+class TestTheOpenPageFollows:
+    def test_the_page_asks_again_every_20_seconds_and_an_unchanged_region_is_a_204(self, pair):
+        ann_path, _ben_path, _offer = pair
+        page = Client().get(ann_path + "peers/").content.decode()
+        assert 'hx-trigger="every 20s"' in page
+        response = poll(ann_path, shown_version(ann_path))
+        assert response.status_code == 204
+        assert response.content == b""
+        assert "no-store" in response["Cache-Control"]
+
+    def test_a_new_offer_reaches_the_open_page(self, workshop, challenges):
+        _a, ann_path = committed(workshop, "Ann", challenges[0])
+        _b, ben_path = committed(workshop, "Ben", challenges[0])
+        opt_in(ann_path, *ANN[:2])
+        before = shown_version(ann_path)
+        assert poll(ann_path, before).status_code == 204
+        opt_in(ben_path, *BEN[:2])
+        response = poll(ann_path, before)
+        assert response.status_code == 200
+        region = response.content.decode()
+        assert region.startswith('<div id="peer-offers"')
+        assert "also working on “Changeover time”" in region
+        assert shows_none_of(region, BEN)
+        assert "no-store" in response["Cache-Control"]
+
+    def test_the_other_side_accepting_alone_changes_nothing_on_my_page(self, pair):
+        ann_path, ben_path, offer = pair
+        before = shown_version(ann_path)
+        answer(ben_path, offer, "accept")
+        assert poll(ann_path, before).status_code == 204  # nothing to learn from it
+
+    def test_the_introduction_reaches_the_open_page_of_whoever_accepted_first(self, pair):
+        ann_path, ben_path, offer = pair
+        answer(ann_path, offer, "accept")
+        ann_before, ben_before = shown_version(ann_path), shown_version(ben_path)
+        answer(ben_path, offer, "accept")
+        ann_sees = poll(ann_path, ann_before).content.decode()
+        assert f"{BEN[0]}, {BEN[1]}" in ann_sees
+        assert BEN[2] in ann_sees
+        ben_sees = poll(ben_path, ben_before).content.decode()
+        assert f"{ANN[0]}, {ANN[1]}" in ben_sees
+
+    def test_a_decline_reaches_the_open_page_and_reveals_nobody(self, pair):
+        ann_path, ben_path, offer = pair
+        answer(ann_path, offer, "accept")
+        before = shown_version(ann_path)
+        answer(ben_path, offer, "decline")
+        response = poll(ann_path, before)
+        assert response.status_code == 200
+        region = response.content.decode()
+        assert "No introduction this time. Nothing was shared." in region
+        assert shows_none_of(region, BEN)
+
+    def test_an_erasure_removes_the_offer_from_the_open_page(self, pair):
+        ann_path, _ben_path, offer = pair
+        answer(ann_path, offer, "accept")
+        before = shown_version(ann_path)
+        privacy.erase_delegate(delegate=offer.second.commitment.delegate)
+        region = poll(ann_path, before).content.decode()
+        assert "No offers yet" in region
+        assert shows_none_of(region, BEN)
+
+    def test_a_forged_link_cannot_ask(self, pair):
+        _ann_path, _ben_path, offer = pair
+        response = Client().get(
+            f"/c/{offer.first.commitment_id}/{'x' * 43}/peers/", {"part": "offers", "v": "x"}
+        )
+        assert response.status_code == 404
+
+
+# --- the cost of one opt-in --------------------------------------------------------------------
+
+
+def crowd(workshop, n: int) -> list[Option]:
+    """`n` delegates of `n` companies opted in, spread over ten challenges (n/10 on each);
+    an eleventh challenge is nobody's."""
+    labels = [f"Challenge {k}" for k in range(11)]
+    options = list(open_vote_on_screen(workshop, labels).options.order_by("id"))
+    for i in range(n):
+        made, _path = committed(workshop, f"P{i}", options[i % 10])
+        peers.opt_in(commitment=made, name=f"P{i}", company=f"Company {i}", email="p@example.com")
+    return options
+
+
+@pytest.mark.django_db
+class TestTheCostOfOneOptIn:
+    def one_more(self, workshop, options, monkeypatch) -> tuple[int, int, int]:
+        """(queries, pairs scored, offers made) for one more opt-in, on challenge 0."""
+        made, _path = committed(workshop, "Newcomer", options[0])
+        scored = []
+        real = peers_matching.match
+        monkeypatch.setattr(peers_matching, "match", lambda a, b: scored.append(1) or real(a, b))
+        offers_before = PeerOffer.objects.count()
+        with CaptureQueriesContext(connection) as queries:
+            peers.opt_in(commitment=made, name="New", company="Newco", email="n@example.com")
+        monkeypatch.undo()
+        return len(queries), len(scored), PeerOffer.objects.count() - offers_before
+
+    def test_the_queries_are_the_same_with_10_and_50_opted_in(
+        self, workshop, other_workshop, monkeypatch, django_assert_max_num_queries
+    ):
+        small = crowd(workshop, 10)
+        large = crowd(other_workshop, 50)
+        queries_10, scored_10, offered_10 = self.one_more(workshop, small, monkeypatch)
+        queries_50, scored_50, offered_50 = self.one_more(other_workshop, large, monkeypatch)
+        assert queries_10 == queries_50
+        # The one on challenge 0 of ten has no offer yet; of the five of fifty, one has
+        # fewer than three (five share seven offers).
+        assert (offered_10, offered_50) == (1, 1)
+        # Scored against the candidates sharing its challenge only (1 of 10; 5 of 50).
+        assert (scored_10, scored_50) == (1, 5)
+        made, _path = committed(other_workshop, "Later", large[1])
+        with django_assert_max_num_queries(queries_50):
+            peers.opt_in(commitment=made, name="L", company="Laterco", email="l@example.com")
+
+    def test_an_opt_in_sharing_nothing_scores_nobody(self, workshop, monkeypatch):
+        options = crowd(workshop, 20)
+        made, _path = committed(workshop, "Loner", options[10])  # nobody's, and no Snapshot
+        scored = []
+        monkeypatch.setattr(peers_matching, "match", lambda a, b: scored.append(1))
+        opted = peers.opt_in(commitment=made, name="L", company="Lone", email="l@example.com")
+        assert scored == []
+        assert list(opted.topics.values_list("key", flat=True)) == ["challenge 10"]
+
+    def test_the_topics_go_with_an_erasure_and_with_retention(self, pair, workshop):
+        assert PeerTopic.objects.count() == 2
+        ben = PeerOptIn.objects.get(name=BEN[0])
+        privacy.erase_delegate(delegate=ben.commitment.delegate)
+        assert list(PeerTopic.objects.values_list("opt_in__name", flat=True)) == [ANN[0]]
+        event = workshop.event
+        privacy.apply_retention(
+            today=event.date + datetime.timedelta(days=event.retention_days + 1)
+        )
+        assert not PeerTopic.objects.exists()
+
+    def test_two_people_are_offered_once_though_their_other_opt_ins_share_another_challenge(
+        self, workshop, challenges
+    ):
+        ann_a = committed(workshop, "Ann", challenges[0])[0]
+        ben_a = committed(workshop, "Ben", challenges[0])[0]
+        ann_b, ben_b = (another(made, challenges[1]) for made in (ann_a, ben_a))
+        for made, company in ((ann_a, "Acme"), (ben_a, "Brill"), (ann_b, "Acme"), (ben_b, "Brill")):
+            peers.opt_in(commitment=made, name="X", company=company, email="x@example.com")
+        offer = PeerOffer.objects.get()
+        assert {offer.first.commitment_id, offer.second.commitment_id} == {ann_a.pk, ben_a.pk}
+
+    def test_an_erased_opt_in_is_nobody_s_candidate(self, pair, workshop, challenges):
+        ben = PeerOptIn.objects.get(name=BEN[0])
+        privacy.erase_delegate(delegate=ben.commitment.delegate)
+        cid, _path = committed(workshop, "Cid", challenges[0])
+        peers.opt_in(commitment=cid, name="Cid", company="Cole Cans", email="c@example.com")
+        offer = PeerOffer.objects.get()
+        assert (offer.first.name, offer.second.name) == (ANN[0], "Cid")
+
+
+def another(made: Commitment, option: Option) -> Commitment:
+    """A second commitment of the same delegate, about `option`."""
+    return commitments.make_commitment(
+        workshop_id=made.step.workshop_id,
+        delegate_id=made.delegate_id,
+        step_id=made.step_id,
+        card=Card(
+            action="cut scrap on the press",
+            first_step_when="When the shift starts",
+            first_step_then="weigh the scrap bin",
+            first_step_on=made.first_step_on,
+            measure="scrap under 2%",
+            done_by=made.done_by,
+            link=f"option:{option.pk}",
+        ),
+    )

@@ -33,10 +33,13 @@ from sessions.models import (
     AccessLink,
     Commitment,
     Delegate,
+    PeerOptIn,
     Status,
     Step,
     Workshop,
 )
+from sessions.peers import services as peers
+from sessions.peers.forms import RoomOptInForm
 from sessions.requests import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
@@ -68,8 +71,12 @@ def render_card(
     delegate: Delegate,
     form: CommitmentForm | None = None,
     sent: Commitment | bool | None = None,
+    peer_form: RoomOptInForm | None = None,
+    peers_link: str = "",
 ) -> str:
-    """The delegate's commitments and a card for another (fresh, or `form` with its errors)."""
+    """The delegate's commitments and a card for another (fresh, or `form` with its errors),
+    and the offer of peers for their latest commitment without one (`peer_form` with its
+    errors; `peers_link` once they said yes)."""
     mine = list(
         Commitment.objects.filter(step__workshop=workshop, delegate=delegate)
         .select_related("challenge", "cluster")
@@ -85,6 +92,11 @@ def render_card(
             assert isinstance(choices, list)  # ChoiceField normalises what it is given to a list
             form.initial["link"] = choices[0][0]
     typed = form["action"].value() or ""
+    opted = set(PeerOptIn.objects.filter(commitment__in=mine).values_list("commitment", flat=True))
+    asked = next((c for c in reversed(mine) if c.pk not in opted and not c.erased), None)
+    if asked is not None and peer_form is None:
+        initial = {"commitment": asked.pk, "email": asked.email, "name": delegate.display_name}
+        peer_form = RoomOptInForm(initial=initial)
     context = {
         "workshop": workshop,
         "step": step,
@@ -98,6 +110,9 @@ def render_card(
         "hint_rules": json.dumps(hint_rules()),
         "who_sees": commitments.who_sees(commitments.names_shown(step)),
         "names_promised": commitments.names_shown(step),
+        "opted": opted,
+        "peer_form": peer_form if asked is not None and not workshop.is_closed else None,
+        "peers_link": peers_link,
     }
     return render_to_string("workshops/commit/card.html", context, request=request)
 
@@ -153,6 +168,41 @@ def commit(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
     if not request.htmx:
         return redirect("workshops:phone", workshop_id=workshop.pk)
     html = render_card(request, workshop, step, delegate, sent=made or True)
+    return _card_response(request, workshop, html)
+
+
+@require_POST
+def peers_opt_in(request: HtmxHttpRequest, workshop_id: int) -> HttpResponse:
+    """Say yes to peers from other companies for one of the delegate's commitments, under
+    their card. Answers with the card region: the yes, and the link to the peers page (shown
+    this once); a form with something to fix comes back with its messages (400). Refused for
+    a finished workshop, a phone that has not joined, and a commitment not theirs here."""
+    workshop, delegate = get_membership(request, workshop_id)
+    ratelimit.keep_pace(delegate.pk)
+    form = RoomOptInForm(request.POST)
+    if not form.is_valid() and "commitment" in form.errors:
+        raise InvalidInput(NOT_UNDERSTOOD)
+    commitment_id = form.cleaned_data["commitment"]
+    commitment = peers.room_commitment(
+        workshop=workshop, delegate=delegate, commitment_id=commitment_id
+    )
+    step = commitment.step
+    if form.errors:
+        html = render_card(request, workshop, step, delegate, peer_form=form)
+        return _card_response(request, workshop, html, status=400)
+    data = form.cleaned_data
+    _opted, token = peers.opt_in_in_room(
+        workshop=workshop,
+        delegate=delegate,
+        commitment_id=commitment_id,
+        name=data["name"],
+        company=data["company"],
+        email=data["email"],
+    )
+    link = reverse("workshops:peers", args=[commitment_id, token])
+    if not request.htmx:
+        return redirect(link + "?saved=1")
+    html = render_card(request, workshop, step, delegate, peers_link=link)
     return _card_response(request, workshop, html)
 
 

@@ -78,12 +78,14 @@ from sessions.models.ideas import (
     default_stage_seconds,
 )
 from sessions.models.peers import (
+    CHALLENGE_KEY_MAX,
     COMPANY_MAX,
     MAX_OFFERS,
     PEER_NAME_MAX,
     BuddyNote,
     PeerOffer,
     PeerOptIn,
+    PeerTopic,
 )
 from sessions.models.pulse import PULSE_POINTS, PULSE_WORD_MAX, Pulse, PulseAnswer
 from sessions.models.questions import QUESTION_MAX, Question, QuestionBoard, Upvote
@@ -104,6 +106,7 @@ from sessions.models.voting import MATRIX_POINTS, Ballot, Mark, Option, Poll
 
 __all__ = [
     "ACTION_MAX",
+    "CHALLENGE_KEY_MAX",
     "CHALLENGE_MAX",
     "CLOUD_PHRASE_WORDS",
     "CLOUD_PROMPT_MAX",
@@ -176,6 +179,7 @@ __all__ = [
     "Option",
     "PeerOffer",
     "PeerOptIn",
+    "PeerTopic",
     "Poll",
     "Pulse",
     "PulseAnswer",

@@ -18,6 +18,7 @@ from sessions.models.commitments import Commitment
 COMPANY_MAX = 120
 PEER_NAME_MAX = 80
 MAX_OFFERS = 3
+CHALLENGE_KEY_MAX = 120
 
 
 class PeerOptIn(models.Model):
@@ -42,6 +43,39 @@ class PeerOptIn(models.Model):
 
     def __str__(self) -> str:
         return f"Peer opt-in for commitment {self.commitment_id}"
+
+
+class PeerTopic(models.Model):
+    """What an opt-in can be matched on, kept so that one opt-in's candidates are found by
+    an indexed lookup rather than by scoring it against every other opt-in of the event.
+
+    A `challenge` row holds a challenge's key (`sessions.peers.matching.challenge_key`) and
+    its label as named; a `strong` or `starting` row holds a Snapshot dimension's code and
+    the score (a middling score can match nobody, so it has no row). Written from the
+    commitment and the Snapshot when the delegate opts in, and again by `match_peers`;
+    deleted with the opt-in.
+    """
+
+    class Kind(models.TextChoices):
+        CHALLENGE = "challenge", "Challenge"
+        STRONG = "strong", "Strong in a dimension"
+        STARTING = "starting", "Starting in a dimension"
+
+    opt_in = models.ForeignKey(PeerOptIn, on_delete=models.CASCADE, related_name="topics")
+    event = models.ForeignKey("workshops.Event", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=CHALLENGE_KEY_MAX)
+    label = models.CharField(max_length=CHALLENGE_KEY_MAX, blank=True)
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["event", "kind", "key"], name="peer_topic_lookup")]
+        constraints = [
+            models.UniqueConstraint(fields=["opt_in", "kind", "key"], name="one_peer_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} of opt-in {self.opt_in_id}"
 
 
 class PeerOffer(models.Model):

@@ -23,3 +23,26 @@ class OptInForm(forms.Form):
 class AnswerForm(forms.Form):
     offer = forms.IntegerField(min_value=1, max_value=2**31 - 1)
     answer = forms.ChoiceField(choices=PeerOffer.Answer.choices)
+
+
+PROMISE = _(
+    "We suggest two or three peers from other companies; nobody learns anything about you "
+    "until you both accept. Then each of you gets the other's name, company and email."
+)
+
+
+class RoomOptInForm(OptInForm):
+    """The phone's opt-in under a commitment card: the same yes, for one of the delegate's
+    commitments (prefixed, as the card on the same page has its own email field)."""
+
+    prefix = "peers"
+
+    commitment = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        agree = self.fields["agree"]
+        agree.label = _("Yes: suggest me peers from other companies")
+        agree.help_text = PROMISE
+        # Django ties the box to its help (the promise) and to its error by itself.
+        agree.widget.attrs.pop("aria-describedby", None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sessions.models import MAX_OFFERS
@@ -95,28 +95,36 @@ def new_matches(
     existing: Iterable[tuple[int, int]] = (),
     *,
     most: int = MAX_OFFERS,
+    only: int | None = None,
+    people_paired: Iterable[tuple[int, int]] = (),
 ) -> list[Match]:
-    """The offers to add, one at a time, each the best pair still open to both sides."""
+    """The offers to add, one at a time, each the best pair still open to both sides.
+
+    `existing` are the offers already made between these opt-ins (and any others: they
+    count toward the cap); `people_paired` are pairs of people already offered to each other
+    through opt-ins not given here. With `only`, just the pairs of that opt-in and each
+    other profile are scored: one new opt-in against its candidates, not everyone against
+    everyone.
+    """
     taken = {frozenset(pair) for pair in existing}
     by_id = {p.id: p for p in profiles}
     count = dict.fromkeys(by_id, 0)
-    people_paired: set[frozenset[int]] = set()
+    paired = {frozenset(pair) for pair in people_paired}
     for pair in taken:
         for pk in pair & by_id.keys():
             count[pk] += 1
         if pair <= by_id.keys():
-            people_paired.add(frozenset(by_id[pk].person for pk in pair))
+            paired.add(frozenset(by_id[pk].person for pk in pair))
     heap: list[tuple[tuple[int, ...], int, int, Match]] = []
-    for i, a in enumerate(profiles):
-        for b in profiles[i + 1 :]:
-            found = match(a, b)
-            if found is not None and frozenset((a.id, b.id)) not in taken:
-                heapq.heappush(heap, (_rank(found, by_id, count), found.a, found.b, found))
+    for a, b in _pairs(profiles, only):
+        found = match(a, b)
+        if found is not None and frozenset((a.id, b.id)) not in taken:
+            heapq.heappush(heap, (_rank(found, by_id, count), found.a, found.b, found))
     made = []
     while heap:
         rank, _a, _b, found = heapq.heappop(heap)
         people = frozenset((by_id[found.a].person, by_id[found.b].person))
-        if max(count[found.a], count[found.b]) >= most or people in people_paired:
+        if max(count[found.a], count[found.b]) >= most or people in paired:
             continue
         now = _rank(found, by_id, count)
         if now != rank:  # someone's count grew since: back in the queue at its new place
@@ -124,9 +132,47 @@ def new_matches(
             continue
         count[found.a] += 1
         count[found.b] += 1
-        people_paired.add(people)
+        paired.add(people)
         made.append(found)
     return made
+
+
+def _pairs(profiles: Sequence[Profile], only: int | None) -> Iterator[tuple[Profile, Profile]]:
+    if only is not None:
+        me = next(p for p in profiles if p.id == only)
+        yield from ((me, other) for other in profiles if other.id != only)
+        return
+    for i, a in enumerate(profiles):
+        for b in profiles[i + 1 :]:
+            yield a, b
+
+
+def topics_of(profile: Profile) -> list[tuple[str, str]]:
+    """What a profile is found by, as (kind, key): each challenge it named ("challenge"), and
+    each dimension where it is strong or starting (a middling score matches nobody)."""
+    found = [("challenge", key) for key in profile.challenges]
+    for code in DIMENSION_CODES:
+        score = profile.scores.get(code)
+        kind = band(score) if score is not None else None
+        if kind is not None:
+            found.append((kind, code))
+    return found
+
+
+def can_match(profile: Profile) -> list[tuple[str, str]]:
+    """The topics another profile must have (one of them) for `match` to pair the two: the
+    same challenge, or the other end of a dimension where this one is strong or starting."""
+    other_end = {"challenge": "challenge", "strong": "starting", "starting": "strong"}
+    return [(other_end[kind], key) for kind, key in topics_of(profile)]
+
+
+def band(score: int) -> str | None:
+    """A dimension score's topic kind: "strong", "starting", or None (matches nobody)."""
+    if score >= STRONG_FROM:
+        return "strong"
+    if score < STARTING_BELOW:
+        return "starting"
+    return None
 
 
 def _rank(found: Match, by_id: Mapping[int, Profile], count: Mapping[int, int]) -> tuple[int, ...]:

@@ -9,6 +9,7 @@ company and address. The organiser sees only counts, each withheld under `COUNT_
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,25 +21,41 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sessions.commitments import followups
 from sessions.errors import Conflict, NotFound
 from sessions.models import (
+    CHALLENGE_KEY_MAX,
+    AccessLink,
     Commitment,
+    Delegate,
     Event,
     PeerOffer,
     PeerOptIn,
+    PeerTopic,
     SnapshotResponse,
+    Workshop,
 )
-from sessions.peers.matching import Profile, challenge_key, new_matches
+from sessions.peers.matching import (
+    Match,
+    Profile,
+    can_match,
+    challenge_key,
+    new_matches,
+    topics_of,
+)
 from sessions.snapshot import scoring
 from sessions.snapshot.bank import DIMENSION_BY_CODE
 from sessions.snapshot.services import scores_by_response
 
 COUNT_MIN = scoring.CUT_MIN
+KEY_MAX = CHALLENGE_KEY_MAX
 
 NO_OFFER = _("That offer does not exist.")
 ANSWERED = _("You have already answered this offer; nothing was changed.")
 CLOSED = _("This offer is closed; nothing was changed.")
 ERASED = _("This commitment was erased; peers cannot be offered for it.")
+NO_COMMITMENT = _("That commitment is not one of yours in this workshop; nothing was changed.")
+ROOM_CLOSED = _("This workshop has finished; say yes to peers from the link in your summary email.")
 
 
 # --- opting in -----------------------------------------------------------------------------
@@ -53,10 +70,13 @@ def opt_in(
     email: str,
     now: datetime.datetime | None = None,
 ) -> PeerOptIn:
-    """Opt a commitment's delegate in (or update what they would share), then match the
-    event's opt-ins. Refuses an erased commitment."""
+    """Opt a commitment's delegate in (or update what they would share), then offer them
+    peers from the candidates that share a topic with them (`match_one`). Refuses an erased
+    commitment. The event row is locked: opt-ins of one event queue."""
     if commitment.erased or commitment.delegate_id is None:
         raise Conflict(ERASED)
+    event = commitment.step.workshop.event
+    _lock(event)
     fields = {"name": name.strip(), "company": " ".join(company.split()), "email": email.strip()}
     opted, created = PeerOptIn.objects.get_or_create(
         commitment=commitment, defaults={**fields, "created_at": now or timezone.now()}
@@ -65,8 +85,43 @@ def opt_in(
         for key, value in fields.items():
             setattr(opted, key, value)
         opted.save(update_fields=list(fields))
-    match_event(event=commitment.step.workshop.event, now=now)
+    _write_topics([opted], event)
+    match_one(opted=opted, event=event, now=now)
     return opted
+
+
+def room_commitment(*, workshop: Workshop, delegate: Delegate, commitment_id: int) -> Commitment:
+    """One of the delegate's own commitments in this workshop, while it runs: another
+    delegate's or workshop's commitment gets the same answer as one that does not exist."""
+    commitment = (
+        Commitment.objects.select_related("step__workshop__event", "challenge", "cluster")
+        .filter(pk=commitment_id, step__workshop=workshop, delegate=delegate, erased=False)
+        .first()
+    )
+    if commitment is None:
+        raise NotFound(NO_COMMITMENT)
+    if workshop.is_closed:
+        raise Conflict(ROOM_CLOSED)
+    return commitment
+
+
+@transaction.atomic
+def opt_in_in_room(
+    *,
+    workshop: Workshop,
+    delegate: Delegate,
+    commitment_id: int,
+    name: str,
+    company: str,
+    email: str,
+) -> tuple[PeerOptIn, str]:
+    """The phone's opt-in, under the delegate's card, for a `room_commitment`. A replayed
+    send finds the opt-in made and changes only what differs. Returns the opt-in and a new
+    check-in link's token for the commitment (its peers page hangs off it: the phone shows
+    it once)."""
+    commitment = room_commitment(workshop=workshop, delegate=delegate, commitment_id=commitment_id)
+    opted = opt_in(commitment=commitment, name=name, company=company, email=email)
+    return opted, followups.issue_link(purpose=AccessLink.Purpose.CHECK_IN, commitment=commitment)
 
 
 @transaction.atomic
@@ -91,39 +146,72 @@ def offers_of(event: Event) -> QuerySet[PeerOffer]:
     return PeerOffer.objects.filter(first__commitment__step__workshop__event=event)
 
 
-def _profiles(opt_ins: list[PeerOptIn]) -> list[Profile]:
-    delegate_ids = [o.commitment.delegate_id for o in opt_ins]
+def _lock(event: Event) -> None:
+    Event.objects.select_for_update().filter(pk=event.pk).first()
+
+
+def _write_topics(opt_ins: list[PeerOptIn], event: Event) -> None:
+    """(Re)write what these opt-ins can be matched on: their commitment's challenge and
+    their Snapshot's top picks, and the dimensions where they are strong or starting.
+    The commitments' challenge and cluster should be loaded. A fixed number of queries."""
     responses = {
         r.delegate_id: r
         for r in SnapshotResponse.objects.filter(
-            delegate_id__in=delegate_ids, round=1, completed_at__isnull=False
+            delegate_id__in=[o.commitment.delegate_id for o in opt_ins],
+            round=1,
+            completed_at__isnull=False,
         )
     }
     scores = scores_by_response(list(responses.values()))
-    profiles = []
-    for order, o in enumerate(opt_ins):
-        commitment = o.commitment
-        assert commitment.delegate_id is not None
-        labels = [commitment.linked_to]
-        response = responses.get(commitment.delegate_id)
-        dimensions: dict[str, int | None] = {}
+    PeerTopic.objects.filter(opt_in__in=[o.pk for o in opt_ins]).delete()
+    rows = []
+    for o in opt_ins:
+        labels = [o.commitment.linked_to]
+        person = o.commitment.delegate_id
+        response = responses.get(person) if person is not None else None
         if response is not None:
             labels += [str(pick) for pick in response.challenges]
-            dimensions = {d.code: d.score for d in scores[response.pk].dimensions}
-        challenges = {challenge_key(label): label for label in reversed(labels) if label}
-        profiles.append(
-            Profile(o.pk, commitment.delegate_id, o.company, challenges, dimensions, order)
+        challenges = {challenge_key(label)[:KEY_MAX]: label for label in reversed(labels) if label}
+        dimensions = scores[response.pk].dimensions if response is not None else []
+        profile = Profile(
+            o.pk, person or 0, o.company, challenges, {d.code: d.score for d in dimensions}
         )
+        rows += [
+            PeerTopic(
+                opt_in=o,
+                event=event,
+                kind=kind,
+                key=key,
+                label=challenges.get(key, "")[:KEY_MAX] if kind == PeerTopic.Kind.CHALLENGE else "",
+                score=None if kind == PeerTopic.Kind.CHALLENGE else profile.scores[key],
+            )
+            for kind, key in topics_of(profile)
+        ]
+    PeerTopic.objects.bulk_create(rows)
+
+
+def _profiles(opt_ins: list[PeerOptIn]) -> list[Profile]:
+    """What matching knows of these opt-ins, from their topics (one query)."""
+    challenges: dict[int, dict[str, str]] = {o.pk: {} for o in opt_ins}
+    scores: dict[int, dict[str, int | None]] = {o.pk: {} for o in opt_ins}
+    rows = PeerTopic.objects.filter(opt_in__in=list(challenges)).values_list(
+        "opt_in_id", "kind", "key", "label", "score"
+    )
+    for pk, kind, key, label, score in rows:
+        if kind == PeerTopic.Kind.CHALLENGE:
+            challenges[pk][key] = label
+        else:
+            scores[pk][key] = score
+    queue = sorted(opt_ins, key=lambda o: (o.created_at, o.pk))
+    profiles = []
+    for order, o in enumerate(queue):
+        assert o.commitment.delegate_id is not None
+        person = o.commitment.delegate_id
+        profiles.append(Profile(o.pk, person, o.company, challenges[o.pk], scores[o.pk], order))
     return profiles
 
 
-@transaction.atomic
-def match_event(*, event: Event, now: datetime.datetime | None = None) -> list[PeerOffer]:
-    """Add the offers the matching rule finds for the event (`sessions.peers.matching`).
-    Running it again adds only what is new. The event row is locked: runs queue."""
-    Event.objects.select_for_update().filter(pk=event.pk).first()
-    opt_ins = list(opt_ins_of(event).select_related("commitment__challenge", "commitment__cluster"))
-    existing = offers_of(event).values_list("first_id", "second_id")
+def _offers(matches: list[Match], now: datetime.datetime | None) -> list[PeerOffer]:
     made = [
         PeerOffer(
             first_id=m.a,
@@ -131,13 +219,69 @@ def match_event(*, event: Event, now: datetime.datetime | None = None) -> list[P
             reason=PeerOffer.Reason.SAME_CHALLENGE
             if m.same_challenge
             else PeerOffer.Reason.COMPLEMENT,
-            topic=m.topic[:120],
+            topic=m.topic[:KEY_MAX],
             first_strong=m.a_strong,
             created_at=now or timezone.now(),
         )
-        for m in new_matches(_profiles(opt_ins), list(existing))
+        for m in matches
     ]
     return PeerOffer.objects.bulk_create(made)
+
+
+@transaction.atomic
+def match_event(*, event: Event, now: datetime.datetime | None = None) -> list[PeerOffer]:
+    """Add the offers the matching rule finds for the event (`sessions.peers.matching`),
+    every pair scored: for `manage.py match_peers`, after the workshops (it also refreshes
+    each opt-in's topics, for a Snapshot finished after opting in, and fills places freed by
+    a withdrawal or an erasure). Running it again adds only what is new. The event row is
+    locked: runs queue."""
+    _lock(event)
+    opt_ins = list(opt_ins_of(event).select_related("commitment__challenge", "commitment__cluster"))
+    _write_topics(opt_ins, event)
+    existing = offers_of(event).values_list("first_id", "second_id")
+    return _offers(new_matches(_profiles(opt_ins), list(existing)), now)
+
+
+def match_one(
+    *, opted: PeerOptIn, event: Event, now: datetime.datetime | None = None
+) -> list[PeerOffer]:
+    """Offer one opt-in (whose topics are written) the best of its candidates: the opt-ins
+    of the event with a topic it can match (the same challenge, or the other end of a
+    dimension), found through the topics' index. Its cost grows with those candidates, not
+    with the event's opt-ins, in a fixed number of queries. Call with the event locked."""
+    me = _profiles([opted])[0]
+    wanted: dict[str, list[str]] = {}
+    for kind, key in can_match(me):
+        wanted.setdefault(kind, []).append(key)
+    if not wanted:
+        return []
+    topics = Q()
+    for kind, keys in wanted.items():
+        topics |= Q(kind=kind, key__in=keys)
+    candidate_ids = PeerTopic.objects.filter(topics, event=event).exclude(opt_in=opted)
+    candidates = list(
+        opt_ins_of(event)
+        .filter(pk__in=candidate_ids.values("opt_in_id"))
+        .select_related("commitment")
+    )
+    if not candidates:
+        return []
+    profiles = _profiles([opted, *candidates])
+    ids = [p.id for p in profiles]
+    rows = PeerOffer.objects.filter(
+        Q(first_id__in=ids)
+        | Q(second_id__in=ids)
+        | Q(first__commitment__delegate_id=me.person)
+        | Q(second__commitment__delegate_id=me.person)
+    ).values_list(
+        "first_id", "second_id", "first__commitment__delegate_id", "second__commitment__delegate_id"
+    )
+    existing, people = [], []
+    for first, second, first_person, second_person in rows:
+        existing.append((first, second))
+        if first_person is not None and second_person is not None:
+            people.append((first_person, second_person))
+    return _offers(new_matches(profiles, existing, only=opted.pk, people_paired=people), now)
 
 
 # --- what one side sees ---------------------------------------------------------------------
@@ -190,6 +334,13 @@ def offers_for(opted: PeerOptIn) -> list[Shown]:
         mine = getattr(offer, f"{_side(offer, opted)}_answer")
         shown.append(Shown(offer.pk, describe(offer, opted), mine, state_of(offer, mine)))
     return shown
+
+
+def version_of(offers: list[Shown], introduced: list[PeerOptIn]) -> str:
+    """A short digest of what one side's offers region shows: it changes exactly when the
+    region would (an offer made, answered on either side, closed, or gone)."""
+    shown = [(o.id, o.mine, o.state) for o in offers], [p.pk for p in introduced]
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
 
 
 def introduced_to(opted: PeerOptIn) -> list[PeerOptIn]:

@@ -3,6 +3,9 @@ see anonymous offers, accept or decline them, or withdraw."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,9 +33,12 @@ def _opted(commitment: Commitment) -> PeerOptIn | None:
 
 @require_http_methods(["GET", "POST"])
 def peers_page(request: HttpRequest, commitment_id: int, token: str) -> HttpResponse:
-    """Opt in (POST) or see the offers (GET)."""
+    """Opt in (POST) or see the offers (GET). `?part=offers&v=<version>` is the open page
+    asking again for its offers region: 204 while it still shows the current one."""
     commitment = _commitment(commitment_id, token)
     opted = _opted(commitment)
+    if request.method == "GET" and request.GET.get("part") == "offers":
+        return _offers_region(request, commitment, token, opted)
     form = None
     if request.method == "POST":
         form = OptInForm(request.POST)
@@ -80,15 +86,35 @@ def _page(
         delegate = commitment.delegate
         initial = {"email": commitment.email, "name": delegate.display_name if delegate else ""}
         form = OptInForm(initial=initial)
-    context = {
+    context = {**_offers_context(commitment, token, opted), "form": form, "saved": saved}
+    response = render(request, "workshops/followup/peers.html", context, status=status)
+    add_never_cache_headers(response)
+    return response
+
+
+def _offers_context(commitment: Commitment, token: str, opted: PeerOptIn | None) -> dict[str, Any]:
+    offers = peers.offers_for(opted) if opted else []
+    introduced = peers.introduced_to(opted) if opted else []
+    return {
         "commitment": commitment,
         "token": token,
         "opted": opted,
-        "form": form,
-        "offers": peers.offers_for(opted) if opted else [],
-        "introduced": peers.introduced_to(opted) if opted else [],
-        "saved": saved,
+        "offers": offers,
+        "introduced": introduced,
+        "version": peers.version_of(offers, introduced),
+        "poll_seconds": settings.PEERS_POLL_SECONDS,
     }
-    response = render(request, "workshops/followup/peers.html", context, status=status)
+
+
+def _offers_region(
+    request: HttpRequest, commitment: Commitment, token: str, opted: PeerOptIn | None
+) -> HttpResponse:
+    """The offers region again, or 204 when the page already shows this version. Never
+    stored by a browser or proxy: it names introduced peers, behind a magic link."""
+    context = _offers_context(commitment, token, opted)
+    if request.GET.get("v") == context["version"]:
+        response = HttpResponse(status=204)
+    else:
+        response = render(request, "workshops/followup/peers.html#offers", context)
     add_never_cache_headers(response)
     return response
