@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_report_prints_to_an_a4_pdf_without_navigation(contexts, server, workshop, facilitator):
     seeded(workshop)
-    firms(workshop, first=6, retakes=5)
+    firms(workshop, first=10, retakes=5)
     cookie = {"name": "sessionid", "value": session_for(facilitator), "url": server.url}
     laptop = contexts(**LAPTOP)
     laptop.add_cookies([cookie])
@@ -67,7 +67,7 @@ def test_the_report_has_no_accessibility_violation(contexts, server, workshop, f
     page.goto(f"{server.url}/console/events/{workshop.event_id}/report/")
     expect(page.get_by_text("Fewer than 5: not shown").first).to_be_visible()
     findings.check(page, "report, all withheld")
-    firms(workshop, first=6, retakes=5)
+    firms(workshop, first=10, retakes=5)
     # Skills 4 and Scheduling 5 are pooled (a pool of 4 would show a group under 5).
     for i in range(4, 17):
         sent(commit(workshop, f"Person {i} Lee", "Energy costs" if i < 12 else "Scheduling"))
