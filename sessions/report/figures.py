@@ -395,11 +395,18 @@ def added_share(items: Sequence[Share | Suppressed]) -> Share | Suppressed:
     return Share(first.label, sum(s.count for s in shown), sum(s.of for s in shown), first.of_label)
 
 
+def _count_in(s: Split, label: str) -> int | None:
+    """The group's count as `s` shows it: listed, or 0 when `s` pools nobody; else None."""
+    listed = next((item.count for item in s.shown if str(item.label) == label), None)
+    return listed if listed is not None or s.other is not None else 0
+
+
 def added_split(splits: Sequence[Split]) -> Split:
-    """The editions' splits added up. A group is listed when every edition with anybody in
-    it lists it (an edition of nobody lists nothing and adds 0); every other group of
-    every edition is in "other", which is then 0 or at least 5 (each edition's own "other"
-    and listed groups are)."""
+    """The editions' splits added up. A group is listed when each edition lists it or is
+    known to have nobody in it (an edition of nobody, or one with no "other": every group
+    it does not list is empty); otherwise an edition may have pooled it, so its total
+    would give its count away, and it stays in "other". "Other" is then 0 or at least 5:
+    it holds each edition's own "other" and some of its listed groups."""
     of_label = splits[0].of_label
     wholes = [s.of for s in splits]
     if any(isinstance(whole, Suppressed) for whole in wholes):
@@ -411,7 +418,7 @@ def added_split(splits: Sequence[Split]) -> Split:
         labels += [str(item.label) for item in s.shown if str(item.label) not in labels]
     listed = []
     for label in labels:
-        counts = [next((i.count for i in s.shown if str(i.label) == label), None) for s in counting]
+        counts = [_count_in(s, label) for s in counting]
         if all(n is not None for n in counts):
             listed.append(Share(label, sum(n or 0 for n in counts), total, of_label))
     rest = total - sum(item.count for item in listed)
