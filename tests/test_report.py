@@ -145,6 +145,36 @@ class TestNoFigureForAGroupUnder5:
         assert "<strong>4</strong>" not in html
         assert "Energy costs" not in html
 
+    @pytest.mark.parametrize("small", [4, 5])
+    def test_a_size_band_or_sector_under_5_is_not_shown(self, workshop, small):
+        """5 businesses of 1-9 employees in metals and `small` of 10-19 in food."""
+        businesses = firms(workshop, first=5 + small, retakes=0)
+        for n, response in enumerate(businesses):
+            response.employees, response.sector = ("1-9", "metals") if n < 5 else ("10-19", "food")
+            response.save(update_fields=["employees", "sector"])
+        r = report([workshop.event]).reach
+        total = 5 + small
+        if small == 4:
+            # 4 would be pooled alone, and a pool of 4 is worked out from the total, so the
+            # band of 5 joins it: no band is named.
+            assert shown(r.sizes) == {"other": (9, 9)}
+            assert shown(r.sectors) == {"other": (9, 9)}
+        else:
+            assert shown(r.sizes) == {"1-9": (5, total), "10-19": (5, total)}
+            assert shown(r.sectors) == {
+                "Metals and engineering": (5, 10),
+                "Food and drink": (5, 10),
+            }
+
+    def test_the_page_shows_the_size_and_sector_mix(self, workshop, facilitator_client):
+        for response in firms(workshop, first=5, retakes=0):
+            response.employees, response.sector = "20-49", "plastics"
+            response.save(update_fields=["employees", "sector"])
+        html = facilitator_client.get(f"/console/events/{workshop.event_id}/report/").content
+        assert b"Businesses by size" in html
+        assert b'<th scope="row">20-49</th>' in html
+        assert b"Plastics, rubber and chemicals" in html
+
     @pytest.mark.parametrize(
         ("count", "of", "visible"),
         [(4, 20, False), (5, 20, True), (16, 20, False), (15, 20, True), (4, 4, False),

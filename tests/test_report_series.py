@@ -39,6 +39,8 @@ CSRF = re.compile(r'"X-CSRFToken": "[^"]*"')
 def text(response) -> str:
     """The page as read, without its CSRF token (random characters, digits among them)."""
     return CSRF.sub("", unescape(response.content.decode()))
+
+
 NOT_EVERY_EDITION = "The series' report covers every edition, and you are not on the team of all"
 
 
@@ -162,6 +164,8 @@ class TestTheFiguresOverTwoEditions:
         assert shown(second.verdicts) == {"Adopt": (7, 7)}
         # Adopt is in last year's "other", so it is not added up; adapt is 8 + 0.
         assert shown(two_editions.total.verdicts) == {"Adapt": (8, 22), "other": (14, 22)}
+        rows = [str(row.label) for row in tables(two_editions)["verdicts"].rows]
+        assert rows == ["Adopt", "Adapt", "Other (small groups together)", "Out of"]
 
     def test_snapshot_movement_over_the_editions_with_retakes(self, two_editions):
         first, second = (r.movement for r in two_editions.editions)
@@ -330,13 +334,16 @@ class TestThePageAndTheCsv:
         assert "<h1>Productivity Days</h1>" in html
         assert "Productivity Day 2025</a>, 20 November 2025, Old hall" in html
         assert "Productivity Day</a>, 21 November 2026, Hall" in html
-        assert "Edition 1" in html and "Edition 2" in html and "All editions" in html
+        assert "Edition 1" in html
+        assert "Edition 2" in html
+        assert "All editions" in html
         assert '<td class="total"><strong>37</strong></td>' in html
         assert "<strong>17</strong> of 37 (46%)" in html
         assert "<strong>22</strong> of 32 (69%)" in html
         assert "Businesses by sector" in html
         assert "How these figures were made" in html
-        assert "Moss" not in html and "@example.com" not in html
+        assert "Moss" not in html
+        assert "@example.com" not in html
 
     def test_the_csv_holds_every_edition_and_the_totals(self, two_editions, series, event):
         client = Client()
@@ -416,7 +423,8 @@ class TestWhoMaySee:
         assert response["Content-Type"].startswith("text/html")
         assert NOT_EVERY_EDITION in html
         assert "Productivity Day 2025" not in html
-        assert "37" not in html and "25" not in html
+        assert "37" not in html
+        assert "25" not in html
 
     def test_one_editions_team_alone_is_offered_no_link(self, series, event, one_edition_only):
         client = logged_in(one_edition_only)

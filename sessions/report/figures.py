@@ -49,6 +49,29 @@ FEWER = _("Fewer than %(min)s: not shown") % {"min": CUT_MIN}
 NOT_ADDING_UP = _("Not shown: these figures do not add up")
 WITHHELD_IN_AN_EDITION = _("Not shown: an edition's figure is withheld")
 NOT_GIVEN = _("Not given")
+VERDICT_NAMES = {"adopt": _("Adopt"), "adapt": _("Adapt"), "abandon": _("Abandon")}
+
+
+# Each split's groups in the order a reader expects them (a group under 5 is pooled whatever
+# its place); read when used, in the language of the request.
+def sizes_order() -> list[str]:
+    return [*(str(label) for _value, label in SnapshotResponse.Employees.choices), str(NOT_GIVEN)]
+
+
+def sectors_order() -> list[str]:
+    return [*(str(label) for _value, label in SnapshotResponse.Sector.choices), str(NOT_GIVEN)]
+
+
+def statuses_order() -> list[str]:
+    labels = dict(Status.choices)
+    ordered = (Status.DONE, Status.IN_PROGRESS, Status.CHANGED, Status.DROPPED, Status.NOT_STARTED)
+    return [str(labels[s]) for s in ordered]
+
+
+def verdicts_order() -> list[str]:
+    return [str(VERDICT_NAMES[v]) for v in Verdict.values]
+
+
 REDACTED = "[…]"
 
 
@@ -169,9 +192,7 @@ def profile_mix(firms: QuerySet[SnapshotResponse]) -> tuple[Split, Split]:
         sizes[size] = sizes.get(size, 0) + 1
         sectors[kind] = sectors.get(kind, 0) + 1
     of_label = _("businesses benchmarked")
-    size_order = [str(label) for label in size_names.values()] + [str(NOT_GIVEN)]
-    sector_order = [str(label) for label in sector_names.values()] + [str(NOT_GIVEN)]
-    return split(sizes, size_order, of_label), split(sectors, sector_order, of_label)
+    return split(sizes, sizes_order(), of_label), split(sectors, sectors_order(), of_label)
 
 
 def reach(events: Sequence[Event]) -> Reach:
@@ -238,9 +259,7 @@ def outcomes(commitments: QuerySet[Commitment]) -> Split:
     counts = dict(answered.values_list("status").annotate(n=Count("id")).order_by())
     labels = dict(Status.choices)
     named = {str(labels[s]): counts.get(s, 0) for s in Status.values}
-    order = [str(labels[s]) for s in (Status.DONE, Status.IN_PROGRESS, Status.CHANGED,
-                                      Status.DROPPED, Status.NOT_STARTED)]  # fmt: skip
-    return split(named, order, _("who answered"))
+    return split(named, statuses_order(), _("who answered"))
 
 
 def latest_check_ins(commitments: QuerySet[Commitment], **having: object) -> list[CheckIn]:
@@ -256,9 +275,8 @@ def latest_check_ins(commitments: QuerySet[Commitment], **having: object) -> lis
 def verdicts(commitments: QuerySet[Commitment]) -> Split:
     """Adopt, adapt or abandon: each commitment's latest verdict."""
     given = latest_check_ins(commitments, verdict__in=Verdict.values)
-    names = {"adopt": _("Adopt"), "adapt": _("Adapt"), "abandon": _("Abandon")}
-    counts = {str(names[v]): sum(c.verdict == v for c in given) for v in Verdict.values}
-    return split(counts, [str(names[v]) for v in Verdict.values], _("who gave a verdict"))
+    counts = {str(VERDICT_NAMES[v]): sum(c.verdict == v for c in given) for v in Verdict.values}
+    return split(counts, verdicts_order(), _("who gave a verdict"))
 
 
 def _without_who(text: str, commitment: Commitment) -> str:

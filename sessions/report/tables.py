@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from sessions.report.figures import Report, SeriesReport, Share, Split, Suppressed
+from sessions.report.figures import (
+    Report,
+    SeriesReport,
+    Share,
+    Split,
+    Suppressed,
+    sectors_order,
+    sizes_order,
+    statuses_order,
+    verdicts_order,
+)
 
 Cell = Share | Suppressed | int | float | None
 
@@ -49,12 +59,20 @@ def _listed(split: Split, label: str) -> Share | None:
 
 
 def split_table(
-    s: SeriesReport, caption: StrOrPromise, heading: StrOrPromise, pick: Callable[[Report], Split]
+    s: SeriesReport,
+    caption: StrOrPromise,
+    heading: StrOrPromise,
+    pick: Callable[[Report], Split],
+    order: Sequence[str] = (),
 ) -> Table:
+    """One row per group any column lists: in `order` (a list's own, such as the sizes'),
+    then as the series lists them, then as the editions do."""
     splits = [pick(r) for r in columns(s)]
     labels: list[str] = []
-    for split in [splits[-1], *splits[:-1]]:  # the series' order first
+    for split in [splits[-1], *splits[:-1]]:
         labels += [str(item.label) for item in split.shown if str(item.label) not in labels]
+    known = [str(label) for label in order]
+    labels.sort(key=lambda label: known.index(label) if label in known else len(known))
     rows = [Row(label, tuple(_listed(split, label) for split in splits)) for label in labels]
     if any(split.other is not None for split in splits):
         rows.append(Row(_("Other (small groups together)"), tuple(x.other for x in splits)))
@@ -70,24 +88,24 @@ def tables(s: SeriesReport) -> dict[str, Table]:
         for n, (name, _c) in enumerate(s.total.movement.changes)
     ]
     return {
-        "reach": figure_table(s, _("Reach"), _("Figure"), [
+        "reach": figure_table(s, _("Who took part, by edition"), _("Figure"), [
             (_("Delegates"), lambda r: r.reach.delegates),
             (_("Businesses benchmarked"), lambda r: r.reach.firms),
             (_("Workshops"), lambda r: r.reach.workshops),
             (_("Commitments made"), lambda r: r.reach.commitments),
         ]),
         "sizes": split_table(s, _("Businesses by employees"), _("Employees"),
-                             lambda r: r.reach.sizes),
+                             lambda r: r.reach.sizes, sizes_order()),
         "sectors": split_table(s, _("Businesses by sector"), _("Sector"),
-                               lambda r: r.reach.sectors),
+                               lambda r: r.reach.sectors, sectors_order()),
         "challenges": split_table(s, _("Commitments by the challenge they address"),
                                   _("Challenge"), lambda r: r.challenges),
         "funnel": figure_table(s, _("Follow-up, each stage out of the one before"), _("Stage"),
                                by),
         "outcomes": split_table(s, _("Latest answer about each commitment"), _("Latest answer"),
-                                lambda r: r.outcomes),
+                                lambda r: r.outcomes, statuses_order()),
         "verdicts": split_table(s, _("What delegates decided to do with their experiment"),
-                                _("Verdict"), lambda r: r.verdicts),
+                                _("Verdict"), lambda r: r.verdicts, verdicts_order()),
         "movement": figure_table(
             s, _("Median change per firm, in points out of 100"), _("Dimension"),
             [(_("Took the retake"), lambda r: r.movement.pairs), *moves],
