@@ -337,7 +337,7 @@ class TestThePageAndTheCsv:
         assert "Edition 1" in html
         assert "Edition 2" in html
         assert "All editions" in html
-        assert '<td class="total"><strong>37</strong></td>' in html
+        assert '<td class="total"><strong>37</strong>' in html
         assert "<strong>17</strong> of 37 (46%)" in html
         assert "<strong>22</strong> of 32 (69%)" in html
         assert "Businesses by sector" in html
