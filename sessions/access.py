@@ -21,7 +21,7 @@ from django_stubs_ext import StrPromise
 
 from sessions.errors import Forbidden, NotFound
 from sessions.identity import delegate_keys, read_delegate_key
-from sessions.models import Attendance, Delegate, Event, Role, RunSheet, Step, Workshop
+from sessions.models import Attendance, Delegate, Event, Role, RunSheet, Series, Step, Workshop
 
 NOT_FOUND = _("That workshop does not exist, or you do not have access to it.")
 NOT_JOINED = (
@@ -131,6 +131,43 @@ def get_workshop_for(
         raise NotFound(NOT_FOUND)
     _check(signed_in, workshop.event, action, NOT_FOUND)
     return workshop
+
+
+NO_SERIES = _("That series does not exist, or you are not on the team of its events.")
+NOT_EVERY_EDITION = _(
+    "The series' report covers every edition, and you are not on the team of all of them, so "
+    "it would show figures of events you may not see. Each event you are on has its own report."
+)
+
+
+def _series_events(user: User, series: Series, action: Action) -> tuple[list[Event], bool]:
+    """The series' editions, oldest first, and whether `user` may do `action` in each."""
+    events = list(series.events.order_by("edition", "pk"))
+    return events, bool(events) and all(may(user, event, action) for event in events)
+
+
+def get_series_for(
+    user: AbstractBaseUser | AnonymousUser, series_id: int, action: Action
+) -> tuple[Series, list[Event]]:
+    """The series and its editions (oldest first), if `user` may do `action` in every one of
+    them: a figure over the series is a figure about each edition. NotFound (as for a series
+    that does not exist) when `user` is on none of its events' teams; Forbidden (403, why)
+    when they are on some but not all, or in a role that may not."""
+    signed_in = _signed_in(user)
+    series = Series.objects.filter(pk=series_id).first() if signed_in else None
+    if signed_in is None or series is None:
+        raise NotFound(NO_SERIES)
+    events, allowed = _series_events(signed_in, series, action)
+    if allowed:
+        return series, events
+    if not any(role_in(signed_in, event) is not None for event in events):
+        raise NotFound(NO_SERIES)
+    raise Forbidden(NOT_EVERY_EDITION)
+
+
+def may_see_series(user: User, series: Series, action: Action = Action.VIEW) -> bool:
+    """Whether `user` may do `action` over the whole series (for what a page offers)."""
+    return _series_events(user, series, action)[1]
 
 
 def get_event_for_facilitator(user: AbstractBaseUser | AnonymousUser, event_id: int) -> Event:

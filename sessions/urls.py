@@ -241,7 +241,13 @@ urlpatterns = [
         report.event_report_csv,
         name="event_report_csv",
     ),
-    # Per-series report: the series' routes go here (`sessions.report.views` says how).
+    # The report over a series' editions, for whoever is on the team of every edition.
+    path("console/series/<int:series_id>/report/", report.series_report_page, name="series_report"),
+    path(
+        "console/series/<int:series_id>/report/report.zip",
+        report.series_report_csv,
+        name="series_report_csv",
+    ),
     path(
         "console/workshops/<int:workshop_id>/boards/<int:board_id>/",
         ideas.board_command,

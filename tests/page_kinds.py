@@ -342,7 +342,8 @@ def finished_rehearsal() -> Rehearsal:
 
 def editions_paths(workshop: Workshop) -> dict[str, str]:
     """An event's series page before it joins one, and, with the workshop's event made the
-    next edition of an earlier one, its mapping page and the comparison with the last."""
+    next edition of an earlier one, its mapping page, the comparison with the last and the
+    series' outcome report."""
     event = workshop.event
     owner = event.facilitators.first()
     assert owner is not None
@@ -356,6 +357,7 @@ def editions_paths(workshop: Workshop) -> dict[str, str]:
         "series: join": reverse("workshops:series", args=[alone.pk]),
         "series: mapping": reverse("workshops:series", args=[event.pk]),
         "editions compared": reverse("workshops:editions_compare", args=[event.pk]),
+        "series report": reverse("workshops:series_report", args=[event.series_id]),
     }
 
 

@@ -81,8 +81,8 @@ def vote_step(workshop: Workshop) -> None:
 
 def seeded(workshop: Workshop) -> list[Commitment]:
     """25 commitments: Energy costs 10, Scheduling 6, Skills 5, Waste 4; the first 20
-    consented and were sent a message; 15 answered: 6 done (5 adopt, 1 adapt), 4 in progress,
-    3 changed plan (adapt), 2 dropped (abandon). Three done ones wrote a story."""
+    consented and were sent a message; 15 answered: 6 done (5 adopt, 1 adapt), 4 in progress
+    (adapt), 3 changed plan (adapt), 2 dropped (abandon). Three done ones wrote a story."""
     vote_step(workshop)
     plan = ["Energy costs"] * 10 + ["Scheduling"] * 6 + ["Skills"] * 5 + ["Waste"] * 4
     # The last five (one Skills, four Waste) did not consent to follow-up.
@@ -100,7 +100,7 @@ def seeded(workshop: Workshop) -> list[Commitment]:
     for i in range(6):
         check_in(made[i], "done", verdict="adopt" if i < 5 else "adapt", story=stories.get(i, ""))
     for i in range(6, 10):
-        check_in(made[i], "in_progress")
+        check_in(made[i], "in_progress", verdict="adapt")
     for i in range(10, 13):
         check_in(made[i], "changed", verdict="adapt")
     for i in range(13, 15):

@@ -581,7 +581,7 @@ def test_the_write_paths_cover_every_post_url():
         "export_zip", "my_commitments", "my_data_link", "my_data_link_download", "my_data",
         "my_data_download", "dashboard", "dashboard_csv", "snapshot_resume", "snapshot_results",
         "snapshot_export", "event_report", "event_report_csv", "series", "editions_compare",
-        "run_sheets",
+        "series_report", "series_report_csv", "run_sheets",
         "run_sheet_download", "workshop_sheet",
         "workshop_sheet_export", "remote", "remote_live", "remote_link", "remote_link_live",
         "take_home", "take_home_ics", "take_home_link", "take_home_link_ics",

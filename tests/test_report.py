@@ -29,7 +29,7 @@ def shown(s) -> dict[str, tuple[int, int]]:
 @pytest.fixture
 def seeded_room(workshop):
     made = seeded(workshop)
-    firms(workshop, first=6, retakes=5)
+    firms(workshop, first=10, retakes=5)
     return made
 
 
@@ -37,8 +37,8 @@ def seeded_room(workshop):
 class TestTheFigures:
     def test_reach_counts_delegates_who_joined_firms_and_workshops(self, workshop, seeded_room):
         r = report([workshop.event]).reach
-        # 25 joined a workshop; the 6 Snapshot firms never joined one and are not delegates.
-        assert (r.events, r.workshops, r.delegates, r.firms, r.commitments) == (1, 1, 25, 6, 25)
+        # 25 joined a workshop; the 10 Snapshot firms never joined one and are not delegates.
+        assert (r.events, r.workshops, r.delegates, r.firms, r.commitments) == (1, 1, 25, 10, 25)
 
     def test_commitments_by_challenge_pool_a_group_under_5(self, workshop, seeded_room):
         # Energy 10, Scheduling 6, Skills 5, Waste 4: Waste is pooled; a pool of 4 would be
@@ -64,17 +64,18 @@ class TestTheFigures:
         assert shown(s) == {"Done": (6, 15), "other": (9, 15)}
 
     def test_adopt_adapt_abandon_out_of_those_who_gave_a_verdict(self, workshop, seeded_room):
-        # Adopt 5; adapt 4 (1 done, 3 changed) and abandon 2 pooled as 6; of 11 verdicts.
+        # Adapt 8 (1 done, 4 in progress, 3 changed); abandon 2 is pooled, and a pool of 2
+        # would be worked out, so the smallest shown group (adopt 5) joins it: 7; of 15.
         s = report([workshop.event]).verdicts
-        assert shown(s) == {"Adopt": (5, 11), "other": (6, 11)}
-        assert s.shown[0].percent == 45
+        assert shown(s) == {"Adapt": (8, 15), "other": (7, 15)}
+        assert s.shown[0].percent == 53
 
     def test_the_latest_verdict_counts_once_per_commitment(self, workshop, seeded_room):
         check_in(seeded_room[0], "done", verdict="abandon")
         s = report([workshop.event]).verdicts
-        # Adopt 4, adapt 4, abandon 3: each under 5, all pooled; still 11 verdicts.
-        assert s.of == 11
-        assert shown(s) == {"other": (11, 11)}
+        # Adopt 4, adapt 8, abandon 3: still 15 verdicts, not 16.
+        assert s.of == 15
+        assert shown(s) == {"Adapt": (8, 15), "other": (7, 15)}
 
     def test_outcomes_are_withheld_with_a_withheld_answer_rate(self, workshop, seeded_room):
         # 15 of 20 answered; two more answers make it 17 of 20, and 3 who did not answer.
@@ -87,7 +88,7 @@ class TestTheFigures:
 
     def test_snapshot_movement_is_the_median_change_of_paired_firms(self, workshop, seeded_room):
         m = report([workshop.event]).movement
-        assert m.pairs == 5
+        assert (m.pairs.count, m.pairs.of) == (5, 10)
         assert dict(m.changes)["Overall"] == 25
         assert all(change == 25 for _name, change in m.changes)
 
@@ -132,7 +133,7 @@ class TestNoFigureForAGroupUnder5:
         assert shown(r.outcomes) == {"Done": (5, 5)}
         assert shown(r.verdicts) == {"Adopt": (5, 5)}
         assert [(s.count, s.of) for _label, s in r.funnel[:4]] == [(5, 5)] * 4
-        assert r.movement.pairs == 5
+        assert (r.movement.pairs.count, r.movement.pairs.of) == (5, 5)
         assert dict(r.movement.changes)["Overall"] == 25
 
     def test_a_group_of_4_shows_nothing_on_the_page_either(self, workshop, facilitator_client):
@@ -143,6 +144,36 @@ class TestNoFigureForAGroupUnder5:
         assert "Fewer than 5: not shown" in html
         assert "<strong>4</strong>" not in html
         assert "Energy costs" not in html
+
+    @pytest.mark.parametrize("small", [4, 5])
+    def test_a_size_band_or_sector_under_5_is_not_shown(self, workshop, small):
+        """5 businesses of 1-9 employees in metals and `small` of 10-19 in food."""
+        businesses = firms(workshop, first=5 + small, retakes=0)
+        for n, response in enumerate(businesses):
+            response.employees, response.sector = ("1-9", "metals") if n < 5 else ("10-19", "food")
+            response.save(update_fields=["employees", "sector"])
+        r = report([workshop.event]).reach
+        total = 5 + small
+        if small == 4:
+            # 4 would be pooled alone, and a pool of 4 is worked out from the total, so the
+            # band of 5 joins it: no band is named.
+            assert shown(r.sizes) == {"other": (9, 9)}
+            assert shown(r.sectors) == {"other": (9, 9)}
+        else:
+            assert shown(r.sizes) == {"1-9": (5, total), "10-19": (5, total)}
+            assert shown(r.sectors) == {
+                "Metals and engineering": (5, 10),
+                "Food and drink": (5, 10),
+            }
+
+    def test_the_page_shows_the_size_and_sector_mix(self, workshop, facilitator_client):
+        for response in firms(workshop, first=5, retakes=0):
+            response.employees, response.sector = "20-49", "plastics"
+            response.save(update_fields=["employees", "sector"])
+        html = facilitator_client.get(f"/console/events/{workshop.event_id}/report/").content
+        assert b"Businesses by size" in html
+        assert b'<th scope="row">20-49</th>' in html
+        assert b"Plastics, rubber and chemicals" in html
 
     @pytest.mark.parametrize(
         ("count", "of", "visible"),
@@ -193,7 +224,7 @@ class TestStories:
         event = workshop.event
         privacy.apply_retention(today=privacy.retention_ends(event) + datetime.timedelta(days=1))
         assert report([event]).stories == ()
-        assert shown(report([event]).verdicts) == {"Adopt": (5, 11), "other": (6, 11)}
+        assert shown(report([event]).verdicts) == {"Adapt": (8, 15), "other": (7, 15)}
 
     def test_the_page_names_nobody(self, workshop, seeded_room, facilitator_client):
         html = facilitator_client.get(f"/console/events/{workshop.event_id}/report/").content
@@ -239,7 +270,7 @@ class TestThePageAndTheCsv:
                               "note"]  # fmt: skip
         assert ["reach", "delegates", "25", "", "", "", ""] in figures
         assert ["outcomes", "Done", "6", "15", "who answered", "40", ""] in figures
-        assert ["adopt, adapt or abandon", "Adopt", "5", "11", "who gave a verdict", "45",
+        assert ["adopt, adapt or abandon", "Adapt", "8", "15", "who gave a verdict", "53",
                 ""] in figures  # fmt: skip
         assert ["snapshot movement", "median change: Overall", "25", "", "points (0-100)", "",
                 ""] in figures  # fmt: skip

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from sessions.editions import services as editions
 from sessions.models import Event, Invitation, Rehearsal, Role
 from sessions.runsheets import services as runsheets
 from sessions.team import services as team
@@ -31,6 +32,7 @@ CANNOT_INVITE = "Organisers can see this event's team but cannot change it."
 EVENT_NOT_FOUND = "That event does not exist, or you are not on its team."
 WORKSHOP_NOT_FOUND = "That workshop does not exist, or you do not have access to it."
 SHEET_NOT_FOUND = ("That run sheet does not exist, or you do not have access to it.",)
+SERIES_NOT_FOUND = ("That series does not exist, or you are not on the team of its events.",)
 STRONG = "lean-steps-on-line-2"
 
 
@@ -55,12 +57,16 @@ ORGANISER_MAY = {
     "console_home", "dashboard", "dashboard_csv", "snapshot_organiser", "snapshot_export",
     "archive", "archive_print", "export_zip", "export_csv", "team", "event_report",
     "event_report_csv", "series", "editions_compare", "series_join", "series_mapping",
+    "series_report", "series_report_csv",
 }  # fmt: skip
 EVENT_ROUTES = {
     "dashboard", "dashboard_csv", "snapshot_organiser", "snapshot_export", "team",
     "event_report", "event_report_csv", "series", "editions_compare", "series_join",
     "series_mapping",
 }  # fmt: skip
+# A series' routes: the workshop's event is made a series of its own (`address`), so its team
+# is the team of every edition. Someone on one edition's team only: tests/test_report_series.
+SERIES_ROUTES = {"series_report", "series_report_csv"}
 
 # What the event's facilitators (and a superuser) get for a bare request: a page (200), a
 # redirect after doing it (302), or the form's own refusal (400, 404 for a missing item,
@@ -72,7 +78,7 @@ DRIVERS_GET = {
     "archive": 200, "archive_print": 200, "export_zip": 200, "export_csv": 200,
     "workshop_sheet": 200, "workshop_sheet_export": 200, "remote": 200, "remote_live": 200,
     "series": 200, "editions_compare": 409,  # this event is in no series
-    "event_report": 200, "event_report_csv": 200,
+    "event_report": 200, "event_report_csv": 200, "series_report": 200, "series_report_csv": 200,
 }  # fmt: skip
 
 # A signed-in person's own pages, whatever their role in the event: their run sheets (a sheet
@@ -147,6 +153,9 @@ def address(route, workshop, organiser) -> str:
     sheet = runsheets.save_workshop(user=owner, workshop=workshop, title="Fran's own")
     assert sheet is not None
     rehearsal = Rehearsal.objects.create(phones=20, url="http://127.0.0.1:8000")
+    series = None
+    if "series_id" in route.converters:
+        series = editions.start_series(event=workshop.event, name="The conference")
     values = {
         "event_id": workshop.event_id,
         "workshop_id": workshop.pk,
@@ -161,6 +170,7 @@ def address(route, workshop, organiser) -> str:
         "sheet_id": sheet.pk,
         "rehearsal_id": rehearsal.pk,
         "kind": "steps",
+        "series_id": series.pk if series else None,
     }
     return fill(route, values)
 
@@ -224,7 +234,11 @@ def test_each_role_gets_its_answer_on_every_console_route(
     if want == 403:
         assert CANNOT_DRIVE in text(response) or CANNOT_INVITE in text(response)
     if want == 404 and who == "outsider":
-        missing = SHEET_NOT_FOUND if name in SHEET_ROUTES else (EVENT_NOT_FOUND, WORKSHOP_NOT_FOUND)
+        missing = (
+            SHEET_NOT_FOUND if name in SHEET_ROUTES
+            else SERIES_NOT_FOUND if name in SERIES_ROUTES
+            else (EVENT_NOT_FOUND, WORKSHOP_NOT_FOUND)
+        )  # fmt: skip
         assert any(message in text(response) for message in missing)
     if want in (302, 403, 404) and who not in ("co_facilitator", "facilitator", "superuser"):
         assert everything() == before, "a refused request changed something"

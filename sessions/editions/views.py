@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from sessions.access import Action, get_event_for, get_workshop_for_delegate
+from sessions.access import Action, get_event_for, get_workshop_for_delegate, may_see_series
 from sessions.commands import invalid_form
 from sessions.commitments import followups
 from sessions.editions import compare, read, returning, services
@@ -51,6 +51,7 @@ def _series_page(
         challenges = list(event.series.challenges.all())
         context.update(
             editions=services.editions(event.series),
+            may_see_report=may_see_series(request.user, event.series),
             challenges=challenges,
             mapping_form=mapping_form
             or MappingForm(wordings=services.wordings(event), challenges=challenges),

@@ -1,11 +1,20 @@
-"""The outcome report's figures, over a list of events (one event now; the events of a
-series once series exist). The page and the CSV both take every number from `report`.
+"""The outcome report's figures: `report` over one event, `series_report` over the editions
+of a series. The pages and the CSVs take every number from here.
 
 Suppression (the Snapshot's rule, `sessions.snapshot.scoring.CUT_MIN`): no figure describes a
 group of fewer than 5 people. Counts that split a whole (commitments by challenge, answers by
 status, verdicts) go through `scoring.groups`, which pools small groups so none can be worked
 out from the others; a share "n of d" is withheld when n, d or d - n is between 1 and 4.
 Snapshot movement uses `scoring.paired_change`, which suppresses on its own.
+
+Suppression comes before anything derived from it. A figure whose whole is another figure
+(a follow-up stage out of the stage before it, the verdicts out of those who answered, the
+firms that retook the Snapshot out of those who took it) is withheld with that figure, or
+when the rest would be a group under 5, so no withheld count is one subtraction away. Every
+ratio is guarded: a count outside 0..whole is withheld as not adding up, never shown as a
+negative number or above 100%, and a whole of 0 has no percent. A series' totals are added
+up from its editions' figures as each edition's report shows them (`series_report`), so
+they tell nothing that the editions' own reports do not.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -23,6 +32,7 @@ from sessions.models import (
     Commitment,
     Delegate,
     Event,
+    Series,
     SnapshotResponse,
     SnapshotSetup,
     Status,
@@ -36,6 +46,32 @@ from sessions.snapshot.scoring import CUT_MIN, Suppressed
 NOT_LINKED = _("Not linked to a challenge")
 POOLED = _("Other (small groups together)")
 FEWER = _("Fewer than %(min)s: not shown") % {"min": CUT_MIN}
+NOT_ADDING_UP = _("Not shown: these figures do not add up")
+WITHHELD_IN_AN_EDITION = _("Not shown: an edition's figure is withheld")
+NOT_GIVEN = _("Not given")
+VERDICT_NAMES = {"adopt": _("Adopt"), "adapt": _("Adapt"), "abandon": _("Abandon")}
+
+
+# Each split's groups in the order a reader expects them (a group under 5 is pooled whatever
+# its place); read when used, in the language of the request.
+def sizes_order() -> list[str]:
+    return [*(str(label) for _value, label in SnapshotResponse.Employees.choices), str(NOT_GIVEN)]
+
+
+def sectors_order() -> list[str]:
+    return [*(str(label) for _value, label in SnapshotResponse.Sector.choices), str(NOT_GIVEN)]
+
+
+def statuses_order() -> list[str]:
+    labels = dict(Status.choices)
+    ordered = (Status.DONE, Status.IN_PROGRESS, Status.CHANGED, Status.DROPPED, Status.NOT_STARTED)
+    return [str(labels[s]) for s in ordered]
+
+
+def verdicts_order() -> list[str]:
+    return [str(VERDICT_NAMES[v]) for v in Verdict.values]
+
+
 REDACTED = "[…]"
 
 
@@ -60,7 +96,9 @@ class Share:
 
 def share(label: StrOrPromise, count: int, of: int, of_label: StrOrPromise) -> Share | Suppressed:
     """The share, or Suppressed when it would describe a group of 1 to 4 (the count, the
-    whole, or the rest)."""
+    whole, or the rest), or when the count is not between 0 and the whole."""
+    if not 0 <= count <= of:
+        return Suppressed(NOT_ADDING_UP)
     if any(0 < n < CUT_MIN for n in (count, of, of - count)):
         return Suppressed(FEWER)
     return Share(label, count, of, of_label)
@@ -96,6 +134,8 @@ class Reach:
     delegates: int | Suppressed
     firms: int | Suppressed  # businesses that finished the Snapshot before the event
     commitments: int | Suppressed
+    sizes: Split  # those businesses by employees
+    sectors: Split  # and by sector
 
 
 @dataclass(frozen=True)
@@ -111,7 +151,8 @@ class Story:
 
 @dataclass(frozen=True)
 class Movement:
-    pairs: int | Suppressed  # firms that took the Snapshot before and at the 90-day retake
+    # Firms that took the Snapshot before and at the 90-day retake, of those that took it.
+    pairs: Share | Suppressed
     changes: tuple[tuple[str, float | Suppressed], ...]
 
 
@@ -131,10 +172,32 @@ def commitments_of(events: Sequence[Event]) -> QuerySet[Commitment]:
     return Commitment.objects.filter(step__workshop__event__in=events)
 
 
-def reach(events: Sequence[Event]) -> Reach:
-    firms = SnapshotResponse.objects.filter(
+def benchmarked(events: Sequence[Event]) -> QuerySet[SnapshotResponse]:
+    """The businesses that finished the Snapshot before the event (its first round)."""
+    return SnapshotResponse.objects.filter(
         setup__event__in=events, round=1, completed_at__isnull=False
     )
+
+
+def profile_mix(firms: QuerySet[SnapshotResponse]) -> tuple[Split, Split]:
+    """The businesses by employees and by sector, as they said in the Snapshot (a blank
+    answer is "Not given", so each split adds up to every business)."""
+    sizes: dict[str, int] = {}
+    sectors: dict[str, int] = {}
+    size_names = dict(SnapshotResponse.Employees.choices)
+    sector_names = dict(SnapshotResponse.Sector.choices)
+    for employees, sector in firms.values_list("employees", "sector").order_by("id"):
+        size = str(size_names.get(employees, NOT_GIVEN))
+        kind = str(sector_names.get(sector, NOT_GIVEN))
+        sizes[size] = sizes.get(size, 0) + 1
+        sectors[kind] = sectors.get(kind, 0) + 1
+    of_label = _("businesses benchmarked")
+    return split(sizes, sizes_order(), of_label), split(sectors, sectors_order(), of_label)
+
+
+def reach(events: Sequence[Event]) -> Reach:
+    firms = benchmarked(events)
+    sizes, sectors = profile_mix(firms)
     return Reach(
         events=len(events),
         workshops=Workshop.objects.filter(event__in=events).count(),
@@ -143,16 +206,21 @@ def reach(events: Sequence[Event]) -> Reach:
         ),
         firms=count_of(firms.count()),
         commitments=count_of(commitments_of(events).count()),
+        sizes=sizes,
+        sectors=sectors,
     )
 
 
 def by_challenge(commitments: QuerySet[Commitment]) -> Split:
     """Commitments by the challenge (or cluster of ideas) they are about, merged by name
-    across events so a series adds up the same challenge."""
+    across events; a vote option mapped to a challenge of its series is named as the series
+    names it, so editions that worded it differently add up the same challenge."""
     counts: dict[str, int] = {}
-    rows = commitments.values_list("challenge__label", "cluster__name").order_by("id")
-    for challenge, cluster in rows.iterator(chunk_size=500):
-        label = challenge or cluster or str(NOT_LINKED)
+    rows = commitments.values_list(
+        "challenge__series_link__challenge__label", "challenge__label", "cluster__name"
+    ).order_by("id")
+    for mapped, challenge, cluster in rows.iterator(chunk_size=500):
+        label = mapped or challenge or cluster or str(NOT_LINKED)
         counts[label] = counts.get(label, 0) + 1
     order = sorted(counts, key=lambda label: (label == str(NOT_LINKED), -counts[label], label))
     return split(counts, order, _("commitments"))
@@ -165,25 +233,33 @@ def funnel_shares(
     f = funnel(commitments)
     first_step = next(s for s in f.stages if s.label == "First step taken")
     no_response = next(s for s in f.stages if s.label == "No response")
+    # Each stage's whole is the count of the stage it names (None: commitments made).
     stages = (
-        (_("Asked for follow-up (consented)"), f.followed_up, f.made, _("commitments")),
-        (_("Sent at least one follow-up"), f.reached, f.followed_up, _("followed up")),
-        (_("Answered at least once"), f.responded, f.reached, _("sent a follow-up")),
-        (_("Took their first step"), first_step.count, f.responded, _("who answered")),
-        (_("No answer yet"), no_response.count, f.reached, _("sent a follow-up")),
+        (_("Asked for follow-up (consented)"), f.followed_up, f.made, _("commitments"), None),
+        (_("Sent at least one follow-up"), f.reached, f.followed_up, _("followed up"), 0),
+        (_("Answered at least once"), f.responded, f.reached, _("sent a follow-up"), 1),
+        (_("Took their first step"), first_step.count, f.responded, _("who answered"), 2),
+        (_("No answer yet"), no_response.count, f.reached, _("sent a follow-up"), 1),
     )
-    return tuple((label, share(label, n, of, of_label)) for label, n, of, of_label in stages)
+    shares: list[tuple[StrOrPromise, Share | Suppressed]] = []
+    for label, n, of, of_label, whole_from in stages:
+        item = share(label, n, of, of_label)
+        if whole_from is not None and isinstance(shares[whole_from][1], Suppressed):
+            # Its whole is withheld: "n of m" would show it.
+            item = Suppressed(FEWER)
+        shares.append((label, item))
+    return tuple(shares)
 
 
 def outcomes(commitments: QuerySet[Commitment]) -> Split:
-    """Where the commitments whose delegates answered stand now, by their latest answer."""
-    answered = commitments.filter(check_ins__isnull=False).distinct()
+    """Where the commitments whose delegates answered stand now, by their latest answer:
+    each commitment once, however many times it was answered (a join on the check-ins would
+    count it once per answer, and its total would then not be the funnel's)."""
+    answered = commitments.filter(Exists(CheckIn.objects.filter(commitment=OuterRef("pk"))))
     counts = dict(answered.values_list("status").annotate(n=Count("id")).order_by())
     labels = dict(Status.choices)
     named = {str(labels[s]): counts.get(s, 0) for s in Status.values}
-    order = [str(labels[s]) for s in (Status.DONE, Status.IN_PROGRESS, Status.CHANGED,
-                                      Status.DROPPED, Status.NOT_STARTED)]  # fmt: skip
-    return split(named, order, _("who answered"))
+    return split(named, statuses_order(), _("who answered"))
 
 
 def latest_check_ins(commitments: QuerySet[Commitment], **having: object) -> list[CheckIn]:
@@ -199,9 +275,8 @@ def latest_check_ins(commitments: QuerySet[Commitment], **having: object) -> lis
 def verdicts(commitments: QuerySet[Commitment]) -> Split:
     """Adopt, adapt or abandon: each commitment's latest verdict."""
     given = latest_check_ins(commitments, verdict__in=Verdict.values)
-    names = {"adopt": _("Adopt"), "adapt": _("Adapt"), "abandon": _("Abandon")}
-    counts = {str(names[v]): sum(c.verdict == v for c in given) for v in Verdict.values}
-    return split(counts, [str(names[v]) for v in Verdict.values], _("who gave a verdict"))
+    counts = {str(VERDICT_NAMES[v]): sum(c.verdict == v for c in given) for v in Verdict.values}
+    return split(counts, verdicts_order(), _("who gave a verdict"))
 
 
 def _without_who(text: str, commitment: Commitment) -> str:
@@ -244,19 +319,46 @@ def stories(commitments: QuerySet[Commitment]) -> tuple[Story, ...]:
     )
 
 
-def movement(events: Sequence[Event]) -> Movement:
-    """The Snapshot cohort's median movement between the first round and the retake, over
-    the firms that took both (suppressed per figure by `scoring.paired_change`)."""
-    pairs = [
+def paired(events: Sequence[Event]) -> list[tuple[scoring.Scores, scoring.Scores]]:
+    return [
         pair
         for setup in SnapshotSetup.objects.filter(event__in=events).order_by("id")
         for pair in services.pairs_of(setup)
     ]
-    changes = tuple(
+
+
+def changes_of(
+    pairs: Sequence[tuple[scoring.Scores, scoring.Scores]],
+) -> tuple[tuple[str, float | Suppressed], ...]:
+    return tuple(
         (str(DIMENSION_BY_CODE[code].name) if code != "overall" else str(_("Overall")), change)
         for code, change in scoring.paired_change(pairs).items()
     )
-    return Movement(pairs=count_of(len(pairs)), changes=changes)
+
+
+def movement(events: Sequence[Event]) -> Movement:
+    """The Snapshot cohort's median movement between the first round and the retake, over
+    the firms that took both (suppressed per figure by `scoring.paired_change`); how many
+    took both is a share of those that took the first round."""
+    pairs = paired(events)
+    firms = benchmarked(events).count()
+    took = share(_("Took the retake"), len(pairs), firms, _("businesses benchmarked"))
+    return Movement(pairs=took, changes=changes_of(pairs))
+
+
+def withheld(s: Split, message: StrOrPromise = FEWER) -> Split:
+    return Split(of=Suppressed(message), of_label=s.of_label, shown=(), other=None)
+
+
+def _withheld_within(part: Split, whole: Split) -> bool:
+    """Whether `part`'s total, shown beside `whole`'s, would show a group under 5 (those
+    in `whole` but not in `part`, e.g. who answered but gave no verdict) or `whole`'s own
+    withheld total."""
+    if isinstance(part.of, Suppressed):
+        return False
+    if isinstance(whole.of, Suppressed):
+        return True
+    return isinstance(share("", part.of, whole.of, ""), Suppressed)
 
 
 def report(events: Sequence[Event]) -> Report:
@@ -265,20 +367,134 @@ def report(events: Sequence[Event]) -> Report:
     commitments = commitments_of(counted)
     follow_up = funnel_shares(commitments)
     answered = outcomes(commitments)
+    decided = verdicts(commitments)
     if isinstance(follow_up[2][1], Suppressed):
         # "n answered of m sent" is withheld (n or m - n is under 5): the outcomes' total
         # would give it away, so the outcomes are withheld with it.
-        answered = Split(of=Suppressed(FEWER), of_label=answered.of_label, shown=(), other=None)
+        answered = withheld(answered)
+    if _withheld_within(decided, answered):
+        decided = withheld(decided)
     return Report(
         events=counted,
         reach=reach(counted),
         challenges=by_challenge(commitments),
         funnel=follow_up,
         outcomes=answered,
-        verdicts=verdicts(commitments),
+        verdicts=decided,
         stories=stories(commitments),
         movement=movement(counted),
     )
 
 
-__all__ = ["Report", "Share", "Split", "Story", "Suppressed", "report"]
+# --- a series: its editions side by side, and totals added up from what they show ----------
+
+
+@dataclass(frozen=True)
+class SeriesReport:
+    series: Series
+    editions: tuple[Report, ...]  # one per edition that counts, oldest first
+    total: Report  # every figure added up from the editions' own, as they show them
+
+
+def added(values: Sequence[int | Suppressed]) -> int | Suppressed:
+    """The sum of the editions' counts; withheld when one of them is."""
+    if any(isinstance(v, Suppressed) for v in values):
+        return Suppressed(WITHHELD_IN_AN_EDITION)
+    return sum(v for v in values if not isinstance(v, Suppressed))
+
+
+def added_share(items: Sequence[Share | Suppressed]) -> Share | Suppressed:
+    """The editions' "n of m" added up: (sum of n) of (sum of m); withheld when one is.
+    Each edition's n, m and m - n are 0 or at least 5, so their sums are too."""
+    shown = [item for item in items if isinstance(item, Share)]
+    if len(shown) < len(items) or not shown:
+        return Suppressed(WITHHELD_IN_AN_EDITION)
+    first = shown[0]
+    return Share(first.label, sum(s.count for s in shown), sum(s.of for s in shown), first.of_label)
+
+
+def _count_in(s: Split, label: str) -> int | None:
+    """The group's count as `s` shows it: listed, or 0 when `s` pools nobody; else None."""
+    listed = next((item.count for item in s.shown if str(item.label) == label), None)
+    return listed if listed is not None or s.other is not None else 0
+
+
+def added_split(splits: Sequence[Split]) -> Split:
+    """The editions' splits added up. A group is listed when each edition lists it or is
+    known to have nobody in it (an edition of nobody, or one with no "other": every group
+    it does not list is empty); otherwise an edition may have pooled it, so its total
+    would give its count away, and it stays in "other". "Other" is then 0 or at least 5:
+    it holds each edition's own "other" and some of its listed groups."""
+    of_label = splits[0].of_label
+    wholes = [s.of for s in splits]
+    if any(isinstance(whole, Suppressed) for whole in wholes):
+        return withheld(splits[0], WITHHELD_IN_AN_EDITION)
+    total = sum(whole for whole in wholes if not isinstance(whole, Suppressed))
+    counting = [s for s in splits if s.of]
+    labels: list[str] = []
+    for s in counting:
+        labels += [str(item.label) for item in s.shown if str(item.label) not in labels]
+    listed = []
+    for label in labels:
+        counts = [_count_in(s, label) for s in counting]
+        if all(n is not None for n in counts):
+            listed.append(Share(label, sum(n or 0 for n in counts), total, of_label))
+    rest = total - sum(item.count for item in listed)
+    other: Share | Suppressed | None = None
+    if rest:
+        other = share(POOLED, rest, total, of_label)
+    return Split(of=total, of_label=of_label, shown=tuple(listed), other=other)
+
+
+def added_reach(reaches: Sequence[Reach]) -> Reach:
+    return Reach(
+        events=sum(r.events for r in reaches),
+        workshops=sum(r.workshops for r in reaches),
+        delegates=added([r.delegates for r in reaches]),
+        firms=added([r.firms for r in reaches]),
+        commitments=added([r.commitments for r in reaches]),
+        sizes=added_split([r.sizes for r in reaches]),
+        sectors=added_split([r.sectors for r in reaches]),
+    )
+
+
+def added_movement(events: Sequence[Event], movements: Sequence[Movement]) -> Movement:
+    """The median change over every edition's pairs, for a dimension that each edition with
+    pairs shows (a median cannot be added up, so it is taken afresh over the editions that
+    show theirs; an edition with none adds nothing)."""
+    by_edition = [paired([event]) for event in events]
+    counting = [dict(m.changes) for pairs, m in zip(by_edition, movements, strict=True) if pairs]
+    changes = tuple(
+        (name, Suppressed(WITHHELD_IN_AN_EDITION)
+         if any(isinstance(shown[name], Suppressed) for shown in counting) else change)
+        for name, change in changes_of([pair for pairs in by_edition for pair in pairs])
+    )  # fmt: skip
+    return Movement(pairs=added_share([m.pairs for m in movements]), changes=changes)
+
+
+def series_report(series: Series, events: Sequence[Event]) -> SeriesReport:
+    """The report of each edition (`events`, oldest first; rehearsals never count) and the
+    series' totals, added up from what each edition's report shows."""
+    counted = [e for e in events if not e.is_rehearsal]
+    editions = tuple(report([event]) for event in counted)
+    if not editions:
+        return SeriesReport(series=series, editions=(), total=report([]))
+    funnels = [r.funnel for r in editions]
+    total = Report(
+        events=tuple(counted),
+        reach=added_reach([r.reach for r in editions]),
+        challenges=added_split([r.challenges for r in editions]),
+        funnel=tuple(
+            (label, added_share([f[n][1] for f in funnels]))
+            for n, (label, _item) in enumerate(funnels[0])
+        ),
+        outcomes=added_split([r.outcomes for r in editions]),
+        verdicts=added_split([r.verdicts for r in editions]),
+        stories=tuple(story for r in editions for story in r.stories),
+        movement=added_movement(counted, [r.movement for r in editions]),
+    )
+    return SeriesReport(series=series, editions=editions, total=total)
+
+
+__all__ = ["Report", "SeriesReport", "Share", "Split", "Story", "Suppressed", "report",
+           "series_report"]  # fmt: skip
