@@ -8,9 +8,12 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
+from django_stubs_ext import StrOrPromise
 
 from sessions.access import Action, get_event_for, get_workshop_for_delegate, may_see_series
 from sessions.commands import invalid_form
@@ -20,6 +23,7 @@ from sessions.editions.forms import MappingForm, ReturnForm, SeriesForm
 from sessions.errors import NOT_UNDERSTOOD, Conflict, InvalidInput
 from sessions.models import AccessLink, Event
 from sessions.requests import AuthenticatedHttpRequest
+from sessions.responses import with_flash
 from sessions.snapshot import scoring
 
 NO_LAST = _(
@@ -166,10 +170,13 @@ def close_returned(request: HttpRequest, workshop_id: int, return_id: int) -> Ht
     )
     if not getattr(request, "htmx", False):
         return redirect(reverse("workshops:phone", args=[workshop.pk]) + "#returned")
-    context = {
-        **read.returned_context(workshop, delegate),
-        "oob": True,
-        "answered": returned.outcome,
-        "answered_by": returned.commitment.done_by,
-    }
-    return render(request, read.TEMPLATE, context)
+    # The answer's words go in the page's #flash: the delegate's sockets (this page's too)
+    # redraw #returned as it now is, and may do so after this answer has been swapped in.
+    message: StrOrPromise = _("Marked done. Well done.")
+    if returned.outcome == "renewed":
+        done_by = date_filter(returned.commitment.done_by, "j M Y")
+        message = _("Kept going: done by %(date)s. We will check in on it again.") % {
+            "date": done_by
+        }
+    context = {**read.returned_context(workshop, delegate), "oob": True}
+    return with_flash(render_to_string(read.TEMPLATE, context, request=request), message)
