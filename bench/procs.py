@@ -224,10 +224,18 @@ class Server:
         return counts
 
 
+# With this set, each daphne runs under cProfile and leaves its statistics in that folder.
+PROFILE_DIR = "BENCH_PROFILE_DIR"
+
+
 def daphne(port: int, env: dict[str, str], cores: str | None, log_dir: Path) -> Server:
     # As the README runs it: a listen queue that holds a room reconnecting at once.
     endpoint = f"tcp:port={port}:interface=127.0.0.1:backlog=4096"
     command = [sys.executable, "-m", "daphne", "-e", endpoint, "facilitate.asgi:application"]
+    profile_dir = os.environ.get(PROFILE_DIR)
+    if profile_dir:  # `bench.run --profile DIR`: the event loop's thread, under cProfile
+        out = str(Path(profile_dir) / f"daphne-{port}.pstats")
+        command[1:3] = ["-m", "bench.profiled_daphne", out]
     log_path = log_dir / f"daphne-{port}.log"
     return Server(f"daphne:{port}", command, port, env, cores, log_path)
 

@@ -84,6 +84,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--connect-concurrency", type=int, default=50, help="phones connecting at once"
     )
     parser.add_argument("--output", type=Path, default=None, help="raw JSON path")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run each daphne under cProfile (its event loop's thread: the fan-out, the "
+        "sockets' messages) and leave daphne-PORT.pstats in DIR; slows the server down",
+    )
     storm_group = parser.add_argument_group(
         "reconnect storm", "one daphne process holding N phones is killed and started again"
     )
@@ -153,6 +161,9 @@ def server_env(args: argparse.Namespace, redis_url: str, database_url: str) -> d
         "CHANNEL_LAYER_PREFIX": f"bench-{secrets.token_hex(6)}",
         "PYTHONUNBUFFERED": "1",
     }
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        env[procs.PROFILE_DIR] = str(args.profile.resolve())
     if args.db_conn_max_age:
         env["DB_CONN_MAX_AGE"] = str(args.db_conn_max_age)
     else:

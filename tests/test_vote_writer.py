@@ -2,7 +2,8 @@
 (SQLite by default, PostgreSQL with DATABASE_URL) and the real channel layer.
 
 Votes sent together with `asyncio.gather` are queued before the writer's drain task first
-runs, so they are written as one batch: one transaction, a savepoint each.
+runs, so they are written as one batch: one transaction, the votes written together (or, if
+the database refuses that, a second transaction with a savepoint each).
 """
 
 from __future__ import annotations
@@ -302,6 +303,49 @@ async def test_a_vote_failing_otherwise_fails_alone_and_the_rest_land(workshop):
     assert isinstance(outcomes[1], TypeError)
     assert isinstance(outcomes[2], voting.CastResult)
     assert await sync_to_async(ballots)(poll) == {ann: {options[0]: 1}, bob: {options[0]: 1}}
+
+
+async def test_a_batch_the_database_refuses_together_is_rolled_back_and_written_vote_by_vote(
+    workshop, monkeypatch, caplog
+):
+    """The votes of a batch are written together with no savepoint of their own. If the
+    database refuses them after some rows went in (here the statements ran, then a
+    constraint failed), the whole transaction is rolled back and the votes are carried out
+    one by one in a second one: each lands once, with one change each, and a refused vote
+    is still refused alone."""
+    from django.db import IntegrityError
+
+    poll, options, (ann, bob) = await sync_to_async(setting_up)(workshop, 2)
+    real = voting.cast_many
+    calls = []
+
+    def written_then_refused(commands, reads):
+        calls.append(len(commands))
+        real(commands, reads)  # its rows are written...
+        raise IntegrityError("a constraint one vote broke")  # ...then the database refuses
+
+    monkeypatch.setattr(voting, "cast_many", written_then_refused)
+    versions = await sync_to_async(Change.objects.version_of)(workshop.pk)
+    writer = VoteWriter()
+    over = [add(writer, poll, workshop, ann, options[n % 2]) for n in range(BUDGET + 1)]
+    outcomes = await asyncio.gather(
+        *over, add(writer, poll, workshop, bob, options[2]), return_exceptions=True
+    )
+    assert calls == [BUDGET + 2]  # tried together once, in the one batch
+    assert writer.batches == 1
+    assert all(isinstance(outcome, voting.CastResult) for outcome in outcomes[:BUDGET])
+    assert isinstance(outcomes[BUDGET], Conflict)  # the dot over the budget, refused alone
+    assert isinstance(outcomes[BUDGET + 1], voting.CastResult)
+    # Ann's dots alternate between two options: the budget is spent on them, CAP each.
+    assert BUDGET == 2 * CAP
+    assert await sync_to_async(ballots)(poll) == {
+        ann: {options[0]: CAP, options[1]: CAP},
+        bob: {options[2]: 1},
+    }
+    stored = await sync_to_async(stored_scores)(poll)
+    assert sum(stored.values()) == BUDGET + 1
+    assert await sync_to_async(Change.objects.version_of)(workshop.pk) == versions + BUDGET + 1
+    assert "written together failed; writing each" in caplog.text
 
 
 # Each kind's taps, in an order that moves marks around (a ranking's places shift when one is

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +26,7 @@ from django_stubs_ext import StrOrPromise
 from sessions.access import NOT_FOUND
 from sessions.agenda import clock
 from sessions.errors import Conflict, NotFound, Refused
-from sessions.live import broadcast, events
+from sessions.live import broadcast, events, reads
 from sessions.models import (
     Attendance,
     Change,
@@ -157,12 +157,7 @@ def locked_attendances(commands: list[dict[str, Any]]) -> dict[tuple[int, int], 
         wanted.setdefault(command["workshop_id"], set()).add(command["delegate_id"])
     found: dict[tuple[int, int], Attendance] = {}
     for workshop_id, delegates in sorted(wanted.items()):
-        locked = (
-            Attendance.objects.select_for_update(of=("self",))
-            .filter(workshop_id=workshop_id, delegate_id__in=sorted(delegates))
-            .order_by("delegate_id")
-        )
-        for attendance in locked:
+        for attendance in reads.locked_attendances(workshop_id, delegates):
             found[(workshop_id, attendance.delegate_id)] = attendance
     return found
 
@@ -180,12 +175,7 @@ def delegate_refusal(workshop: Workshop | None, attendance: Attendance | None) -
 def locked_workshop(workshop_id: int) -> Workshop | None:
     """The workshop, share-locked for the rest of the transaction on PostgreSQL (see
     `delegate_command`); None if there is no such workshop."""
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Workshop._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [workshop_id])  # noqa: S608
-    # A fresh statement after the lock: it sees a close that committed while this one waited.
-    return Workshop.objects.select_related("event").filter(pk=workshop_id).first()
+    return reads.share_locked_workshop(workshop_id)
 
 
 def refuse_unless_open(

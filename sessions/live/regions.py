@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 
 from sessions.agenda.clock import clock_context, plan_totals
 from sessions.ideas.read import new_ideas
-from sessions.live import memo
+from sessions.live import memo, reads
 from sessions.live.audiences import APPENDABLE, REGIONS, group_name
 from sessions.live.fanout import fanout
 from sessions.live.roster import present_count
@@ -148,7 +148,10 @@ def whereabouts(steps: list[Step], current_id: int | None) -> dict[str, Any]:
 
 
 def _workshop(workshop_id: int) -> Workshop:
-    return Workshop.objects.select_related("event", "current_step").get(pk=workshop_id)
+    found = reads.workshop(workshop_id)
+    if found is None:
+        raise Workshop.DoesNotExist(f"no workshop {workshop_id}")
+    return found
 
 
 def render_frames(
@@ -157,8 +160,12 @@ def render_frames(
     """One frame per (audience, regions, appended ideas) of `wanted`, drawn together: at one
     version, read first, and sharing what they would each read and compute alike (the
     workshop, a vote's poll and tally: `sessions.live.memo`)."""
-    version = Change.objects.version_of(workshop_id)
     with memo.sharing():
+        read = reads.workshop_at_version(workshop_id)
+        if read is None:
+            raise Workshop.DoesNotExist(f"no workshop {workshop_id}")
+        version, workshop = read
+        memo.shared(("workshop", workshop_id), lambda: workshop)  # the frames' workshop
         return [
             render_regions(workshop_id, audience, names, appended=appended, version=version)
             for audience, names, appended in wanted

@@ -21,21 +21,20 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import F
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
+from sessions.live import reads
 from sessions.live.memo import shared
 from sessions.live.roster import present_delegates
 from sessions.models import (
     MATRIX_POINTS,
-    Attendance,
     Ballot,
     Delegate,
-    Mark,
     Option,
     Poll,
     Step,
@@ -123,8 +122,7 @@ def _tally(poll: Poll) -> Tally:
     if poll.kind == Poll.Kind.MATRIX:
         return _tally_matrix(poll, options)
     results = {o.pk: OptionResult(o.pk, o.label, distribution=[0] * SCALE_POINTS) for o in options}
-    rows = _marks_on(options).values_list("option_id", "value").annotate(n=Count("id"))
-    for option_id, value, n in rows:
+    for option_id, value, n in reads.marks_counted([option.pk for option in options]):
         result = results.get(option_id)
         if result is None:
             continue
@@ -158,15 +156,6 @@ def _options(poll: Poll) -> list[Option]:
     return options
 
 
-def _marks_on(options: list[Option]) -> QuerySet[Mark]:
-    """The marks of a poll, found by its options (a mark's option is always one of its
-    ballot's poll: `sessions.voting.services` looks options up in the poll). Through the
-    options' index this reads the poll's marks only; through the ballots, PostgreSQL's plan
-    read every mark of the installation (a tally of 4,900 marks took 25 ms with 170,000
-    stored, and grew with every workshop run since; 1.4 ms this way)."""
-    return Mark.objects.filter(option_id__in=[option.pk for option in options])
-
-
 def _workshop_of(poll: Poll) -> int:
     known: int | None = getattr(poll, "workshop_of_poll", None)
     return known if known is not None else poll.step.workshop_id
@@ -184,12 +173,7 @@ def _turnout(poll: Poll) -> tuple[int, int]:
     unique index answers that), and the presence is matched in memory: nothing about who is
     here goes into the statement, which stays small however full the room.
     """
-    voted = Ballot.objects.filter(poll=poll, delegate=OuterRef("delegate_id"), spent__gt=0)
-    rows = (
-        Attendance.objects.filter(workshop_id=_workshop_of(poll))
-        .order_by()
-        .values_list("delegate_id", Exists(voted), "workshop__closed_at")
-    )
+    rows = reads.turnout_rows(poll.pk, _workshop_of(poll))
     everyone, voters, attendees = 0, 0, {}
     closed = False
     for delegate_id, has_voted, closed_at in rows:
@@ -302,12 +286,7 @@ class Axis:
 def _tally_matrix(poll: Poll, options: list[Option]) -> Tally:
     counts = {o.pk: ([0] * MATRIX_POINTS, [0] * MATRIX_POINTS) for o in options}
     raters = dict.fromkeys(counts, 0)  # one mark per ballot and option: a delegate each
-    rows = (
-        _marks_on(options)
-        .order_by()
-        .values_list("option_id", "value", "effort")
-        .annotate(n=Count("id"))
-    )
+    rows = reads.marks_counted([option.pk for option in options], matrix=True)
     for option_id, impact, effort, n in rows:
         if option_id not in counts:
             continue
@@ -364,7 +343,10 @@ def vote_context(
 
 
 def _poll_of(step: Step) -> Poll:
-    return Poll.objects.prefetch_related("options").get(step=step)
+    poll = reads.poll_of_step(step.pk)
+    if poll is None:
+        raise Poll.DoesNotExist(f"no poll in step {step.pk}")
+    return poll
 
 
 def render_ballot(

@@ -33,6 +33,7 @@ from sessions.agenda.services import (
 )
 from sessions.errors import Conflict, InvalidInput, NotFound, Refused
 from sessions.live import broadcast, events
+from sessions.live import reads as live_reads
 from sessions.models import (
     MATRIX_POINTS,
     Ballot,
@@ -45,6 +46,7 @@ from sessions.models import (
     Workshop,
 )
 from sessions.snapshot.services import challenge_labels_for_vote
+from sessions.statements import Insert, Plain, run_each
 
 MAX_OPTIONS = 30
 CLOSED = VOTE_CLOSED
@@ -339,8 +341,7 @@ class BatchReads:
 
 
 def _read_poll(poll_id: int) -> tuple[Poll, list[Option]] | None:
-    poll = Poll.objects.select_related("step").filter(pk=poll_id).first()
-    return None if poll is None else (poll, list(poll.options.all()))
+    return live_reads.poll(poll_id)
 
 
 def cast(**command: Any) -> CastResult:
@@ -490,9 +491,7 @@ def cast_many(commands: list[dict[str, Any]], reads: BatchReads) -> list[CastRes
         matrix = poll.kind == Poll.Kind.MATRIX
         scope = command["action"] if matrix else ""
         keys[i] = command_key(attendance, command.get("key"), scope)
-    taken = set(
-        Change.objects.filter(key__in=[k for k in keys.values() if k]).values_list("key", flat=True)
-    )
+    taken = live_reads.taken_keys([k for k in keys.values() if k])
     held = _held_ballots(commands, keys, reads)
     replayed: set[int] = set()
     for i, key in keys.items():
@@ -535,7 +534,7 @@ def _update_ballots(ballots: list[Ballot]) -> None:
         for ballot in ballots
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(statement, rows)
+        run_each(cursor, statement, rows)
 
 
 def _held_ballots(
@@ -545,19 +544,16 @@ def _held_ballots(
     pairs = {_pair(commands[i]) for i in keys}
     polls = {poll_id for poll_id, _ in pairs}
     delegates = {delegate_id for _, delegate_id in pairs}
-    ballots = {
-        (b.poll_id, b.delegate_id): b
-        for b in Ballot.objects.filter(poll_id__in=polls, delegate_id__in=delegates)
-        if (b.poll_id, b.delegate_id) in pairs
-    }
+    ballots: dict[tuple[int, int], Ballot] = {}
     stored: dict[int, dict[int, Rating]] = {}
     mark_ids: dict[int, dict[int, int]] = {}
-    rows = Mark.objects.filter(ballot_id__in=[b.pk for b in ballots.values()]).values_list(
-        "pk", "ballot_id", "option_id", "value", "effort"
-    )
-    for pk, ballot_id, option_id, value, effort in rows:
-        stored.setdefault(ballot_id, {})[option_id] = (value, effort)
-        mark_ids.setdefault(ballot_id, {})[option_id] = pk
+    for found, marks_stored in live_reads.ballots(polls, delegates):
+        if (found.poll_id, found.delegate_id) not in pairs:
+            continue
+        ballots[(found.poll_id, found.delegate_id)] = found
+        for pk, option_id, value, effort in marks_stored:
+            stored.setdefault(found.pk, {})[option_id] = (value, effort)
+            mark_ids.setdefault(found.pk, {})[option_id] = pk
     held = {}
     for pair in pairs:
         read = reads.poll(pair[0])
@@ -604,6 +600,12 @@ def _decide(command: dict[str, Any], held: _Held) -> CastResult | Refused:
     )
 
 
+# A batch's rows, written as fixed statements (`sessions.statements`).
+_CHANGES = Insert(Change, ["workshop", "key", "created_at"])
+_MARKS = Insert(Mark, ["ballot", "option", "value", "effort", "cap", "rank"])
+_DELETE_MARKS = Plain("DELETE FROM {Mark} WHERE id IN ({list})")
+
+
 def _write(
     commands: list[dict[str, Any]],
     outcomes: list[CastResult | Refused | None],
@@ -616,22 +618,24 @@ def _write(
         for i, outcome in enumerate(outcomes)
         if isinstance(outcome, CastResult) and not outcome.replayed
     ]
-    Change.objects.bulk_create(
-        Change(workshop_id=commands[i]["workshop_id"], key=keys.get(i) or None) for i in landed
-    )
+    now = timezone.now()
+    _CHANGES.run([(commands[i]["workshop_id"], keys.get(i) or None, now) for i in landed])
     for workshop_id in sorted({commands[i]["workshop_id"] for i in landed}):
         broadcast.happened(workshop_id, events.VOTE_CAST)
     touched = [h for h in held.values() if h.touched]
-    now = timezone.now()
     new = [(pair, h) for pair, h in held.items() if h.touched and h.ballot is None]
-    made = Ballot.objects.bulk_create(
-        Ballot(poll=h.poll, delegate_id=pair[1], allowance=h.poll.allowance(len(h.options)))
-        for pair, h in new
+    made = (
+        Ballot.objects.bulk_create(
+            Ballot(poll=h.poll, delegate_id=pair[1], allowance=h.poll.allowance(len(h.options)))
+            for pair, h in new
+        )
+        if new
+        else []
     )
     for (_pair_made, h), ballot in zip(new, made, strict=True):
         h.ballot = ballot
     gone: list[int] = []
-    fresh: list[Mark] = []
+    fresh: list[tuple[int, int, int, int | None, int, int | None]] = []
     changed_ballots: list[Ballot] = []
     for h in touched:
         if h.ballot is None or h.revision == h.ballot.revision:
@@ -640,15 +644,9 @@ def _write(
         gone += [h.mark_ids[o] for o in moved]
         matrix = h.poll.kind == Poll.Kind.MATRIX
         ranking = h.poll.kind == Poll.Kind.RANKING
+        cap = MATRIX_POINTS if matrix else h.poll.cap
         fresh += [
-            Mark(
-                ballot=h.ballot,
-                option_id=o,
-                value=v,
-                effort=effort,
-                cap=MATRIX_POINTS if matrix else h.poll.cap,
-                rank=v if ranking else None,
-            )
+            (h.ballot.pk, o, v, effort, cap, v if ranking else None)
             for o, (v, effort) in h.marks.items()
             if h.stored.get(o) != (v, effort)
         ]
@@ -658,8 +656,8 @@ def _write(
         h.ballot.updated_at = now
         changed_ballots.append(h.ballot)
     if gone:
-        Mark.objects.filter(pk__in=gone).delete()
-    Mark.objects.bulk_create(fresh)
+        _DELETE_MARKS.execute([], lists=[gone])
+    _MARKS.run(fresh)
     _update_ballots(changed_ballots)
     for i in landed:
         outcome = outcomes[i]

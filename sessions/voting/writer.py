@@ -7,14 +7,18 @@ commits. The writer gathers the votes that arrive while the database is busy (an
 milliseconds more after the first of a quiet spell), and carries them out in one
 call to the process's database thread and one transaction:
 
-- each vote runs `cast_in`, the same code as an HTTP vote, in a savepoint of its own: the
-  same preamble (`delegate_command`: the workshop's share lock on PostgreSQL, so a close
-  waits for the batch and nothing commits after it; the locked attendance; the scoped key),
-  the same refusals and messages, the same constraints. The batch takes each workshop's
-  lock once, before the first savepoint, and reads each poll once (`voting.BatchReads`).
-  A refusal undoes its own savepoint only; its caller gets the `Refused`.
-- any other error in one vote undoes its savepoint too, and that vote is tried again alone,
-  in a transaction of its own, after the batch.
+- the batch takes each workshop's lock once (`delegate_command`'s preamble: the
+  workshop's share lock on PostgreSQL, so a close waits for the batch and nothing commits
+  after it) and reads each poll once (`voting.BatchReads`); then its votes are written
+  together (`voting.cast_many`: the same checks, refusals and messages as `cast_in`, the
+  code of an HTTP vote, against the state the batch's earlier votes leave; the locked
+  attendances, the scoped keys, the same constraints), with no savepoint of their own. A
+  refused vote is refused alone: its caller gets the `Refused`, the others land.
+- if the database refuses the votes together (a constraint one of them broke), that
+  transaction is rolled back and a second one carries out each vote with `cast_in` in a
+  savepoint of its own: a refusal, or any other error, undoes its own savepoint only, and
+  a vote that failed with an error is tried again alone, in a transaction of its own,
+  after the batch.
 - if the batch's transaction fails as a whole (a deadlock, a serialization failure, a lost
   connection, a failed commit), every vote is tried again alone, so one cannot fail the
   rest. A vote with a key that did land is then answered as replayed, as any retry is.
@@ -201,16 +205,8 @@ def write_batch(batch: list[Pending]) -> None:
     answers rendered after commit. Fills each pending's result or error."""
     with broadcast.gathered():
         try:
-            with transaction.atomic():
-                # Each workshop is locked and read once, here at the outer level, and each
-                # poll read once: the votes' savepoints share them (`voting.BatchReads`).
-                reads = voting.BatchReads()
-                for pending in batch:
-                    reads.lock(pending.command["workshop_id"])
-                votes = [pending for pending in batch if pending.kind == VOTE]
-                if votes and not _write_together(votes, reads):
-                    _write_each(votes, reads)
-                _write_upvotes([pending for pending in batch if pending.kind == UPVOTE], reads)
+            if not _written(batch, together=True):
+                _written(batch, together=False)
         except Exception:
             log.exception("a batch of %d votes failed; trying each alone", len(batch))
             for pending in batch:
@@ -255,26 +251,53 @@ def write_batch(batch: list[Pending]) -> None:
                 pending.error = error
 
 
-def _write_together(batch: list[Pending], reads: voting.BatchReads) -> bool:
-    """The batch's votes in a few statements (`voting.cast_many`), in a savepoint; False
-    (and nothing written) if the database refused them, say a constraint that one vote
-    broke: the votes are then carried out one by one."""
+def _written(batch: list[Pending], *, together: bool) -> bool:
+    """The batch in one transaction: its votes written together (`_write_together`) or each
+    in a savepoint of its own (`_write_each`), then its upvotes. With `together`, False (and
+    the transaction rolled back: nothing written) if the votes could not be written together,
+    say a constraint that one vote broke; the caller then writes them each. Raises what
+    failed the transaction otherwise."""
     try:
         with transaction.atomic():
-            outcomes = voting.cast_many([pending.command for pending in batch], reads)
-    except DatabaseError:
+            # Each workshop is locked and read once, here at the outer level, and each poll
+            # read once: the votes share them (`voting.BatchReads`).
+            reads = voting.BatchReads()
+            for pending in batch:
+                reads.lock(pending.command["workshop_id"])
+            votes = [pending for pending in batch if pending.kind == VOTE]
+            if votes and together:
+                _write_together(votes, reads)
+            elif votes:
+                _write_each(votes, reads)
+            _write_upvotes([pending for pending in batch if pending.kind == UPVOTE], reads)
+    except _NotTogether:
+        return False
+    return True
+
+
+class _NotTogether(Exception):
+    """The batch's votes could not be written together: its transaction is rolled back."""
+
+
+def _write_together(batch: list[Pending], reads: voting.BatchReads) -> None:
+    """The batch's votes in a few statements (`voting.cast_many`), with no savepoint of their
+    own (two statements fewer a batch): if the database refuses them, say a constraint that
+    one vote broke, `_NotTogether` rolls the batch's transaction back, and the votes are
+    carried out one by one in a transaction of their own."""
+    try:
+        outcomes = voting.cast_many([pending.command for pending in batch], reads)
+    except DatabaseError as error:
         log.warning("a batch of %d votes written together failed; writing each", len(batch))
-        return False
-    except Exception:  # a malformed command among them: each one finds its own fate
+        raise _NotTogether from error
+    except Exception as error:  # a malformed command among them: each finds its own fate
         log.exception("a batch of %d votes could not be written together", len(batch))
-        return False
+        raise _NotTogether from error
     for pending, outcome in zip(batch, outcomes, strict=True):
         pending.retry = False
         if isinstance(outcome, Refused):
             pending.result, pending.error = None, outcome
         else:
             pending.result, pending.error = outcome, None
-    return True
 
 
 def _write_each(batch: list[Pending], reads: voting.BatchReads) -> None:
