@@ -18,10 +18,15 @@ from django.db import connection
 from sessions.models import Attendance, Ballot, Event, Option, Poll, Step, Workshop
 from sessions.statements import Plain, Statement, cache_many, cache_related
 
-_AT_VERSION = Statement(
-    [(Workshop, "w"), (Event, "e"), (Step, "s")],
+_WORKSHOP_PARTS = [(Workshop, "w"), (Event, "e"), (Step, "s")]
+_WORKSHOP_FROM = (
     "FROM {Workshop} w JOIN {Event} e ON e.id = w.event_id"
-    " LEFT JOIN {Step} s ON s.id = w.current_step_id WHERE w.id = %s",
+    " LEFT JOIN {Step} s ON s.id = w.current_step_id WHERE w.id = %s"
+)
+_WORKSHOP = Statement(_WORKSHOP_PARTS, _WORKSHOP_FROM)
+_AT_VERSION = Statement(
+    _WORKSHOP_PARTS,
+    _WORKSHOP_FROM,
     # The workshop's version (`Change.objects.version_of`), in the same statement: the
     # workshop is read at that version, not before it.
     head=["(SELECT COUNT(*) FROM {Change} c WHERE c.workshop_id = w.id)"],
@@ -35,17 +40,22 @@ def workshop_at_version(workshop_id: int) -> tuple[int, Workshop] | None:
     rows = _AT_VERSION.run([workshop_id])
     if not rows:
         return None
-    found: Workshop
-    version, found, event, step = rows[0]
-    cache_related(found, "event", event)
-    cache_related(found, "current_step", step)
-    return int(version), found
+    version, *parts = rows[0]
+    return int(version), _workshop(parts)
 
 
 def workshop(workshop_id: int) -> Workshop | None:
-    """The workshop, as `workshop_at_version` reads it."""
-    read = workshop_at_version(workshop_id)
-    return None if read is None else read[1]
+    """The workshop, as `workshop_at_version` reads it, without its version."""
+    rows = _WORKSHOP.run([workshop_id])
+    return _workshop(list(rows[0])) if rows else None
+
+
+def _workshop(parts: list[Any]) -> Workshop:
+    found: Workshop
+    found, event, step = parts
+    cache_related(found, "event", event)
+    cache_related(found, "current_step", step)
+    return found
 
 
 _LOCKED = "FROM {Workshop} w JOIN {Event} e ON e.id = w.event_id WHERE w.id = %s"

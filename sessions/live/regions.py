@@ -73,7 +73,8 @@ def render_regions(
 ) -> Frame:
     """Render `regions` (default: all of the audience's) from the database's current state.
 
-    The version is read before the state, so the state shown is at least that new.
+    The version is read with the workshop, before the rest of the state, so the state shown is
+    at least that new.
     `base_url` (scheme and host phones use) is needed to draw the join QR code; without it
     the join region renders as a stub that fetches itself over HTTP. With `request` (a
     page or an HTTP answer) forms also carry the CSRF token for plain, script-free posts.
@@ -85,9 +86,10 @@ def render_regions(
     `version`, when given, was read by the caller before this state (`render_frames`).
     """
     names = REGIONS[audience] if regions is None else regions
-    if version is None:
-        version = Change.objects.version_of(workshop_id)
-    workshop = memo.shared(("workshop", workshop_id), partial(_workshop, workshop_id))
+    if version is None:  # the version and the workshop at it, in one statement
+        version, workshop = _workshop_at_version(workshop_id)
+    else:
+        workshop = memo.shared(("workshop", workshop_id), partial(_workshop, workshop_id))
     context: dict[str, Any] = {
         "workshop": workshop,
         "version": version,
@@ -154,6 +156,13 @@ def _workshop(workshop_id: int) -> Workshop:
     return found
 
 
+def _workshop_at_version(workshop_id: int) -> tuple[int, Workshop]:
+    read = reads.workshop_at_version(workshop_id)
+    if read is None:
+        raise Workshop.DoesNotExist(f"no workshop {workshop_id}")
+    return read
+
+
 def render_frames(
     workshop_id: int, wanted: list[tuple[str, tuple[str, ...], frozenset[int]]]
 ) -> list[Frame]:
@@ -161,10 +170,7 @@ def render_frames(
     version, read first, and sharing what they would each read and compute alike (the
     workshop, a vote's poll and tally: `sessions.live.memo`)."""
     with memo.sharing():
-        read = reads.workshop_at_version(workshop_id)
-        if read is None:
-            raise Workshop.DoesNotExist(f"no workshop {workshop_id}")
-        version, workshop = read
+        version, workshop = _workshop_at_version(workshop_id)
         memo.shared(("workshop", workshop_id), lambda: workshop)  # the frames' workshop
         return [
             render_regions(workshop_id, audience, names, appended=appended, version=version)
