@@ -26,6 +26,14 @@ from django.db.models.sql.compiler import SQLCompiler
 
 Row = tuple[Any, ...]
 
+# The widest integer a column holds (a bigint, on PostgreSQL and SQLite): a parameter beyond
+# it (a forged id) matches no row, as the ORM's lookups treat it, instead of failing.
+INTEGER_RANGE = (-(2**63), 2**63 - 1)
+
+
+class _NoMatch(Exception):
+    """A parameter no row can equal: the statement is not run."""
+
 
 class Plain:
     """A statement of plain values (ids, counts, keys): `{Model}` stands for a model's quoted
@@ -46,7 +54,10 @@ class Plain:
     def run(
         self, params: Sequence[Any], *, lists: Sequence[Sequence[Any]] = (), using: str = "default"
     ) -> list[Row]:
-        sql, values = _filled(self.formatted(using), params, lists)
+        try:
+            sql, values = _filled(self.formatted(using), params, lists)
+        except _NoMatch:
+            return []
         with connections[using].cursor() as cursor:
             cursor.execute(sql, values)
             return list(cursor.fetchall())
@@ -55,7 +66,10 @@ class Plain:
         self, params: Sequence[Any], *, lists: Sequence[Sequence[Any]] = (), using: str = "default"
     ) -> None:
         """Run a statement that returns no rows (a DELETE, an UPDATE)."""
-        sql, values = _filled(self.formatted(using), params, lists)
+        try:
+            sql, values = _filled(self.formatted(using), params, lists)
+        except _NoMatch:
+            return
         with connections[using].cursor() as cursor:
             cursor.execute(sql, values)
 
@@ -149,7 +163,10 @@ class Statement:
         self, params: Sequence[Any], *, lists: Sequence[Sequence[Any]] = (), using: str = "default"
     ) -> list[tuple[Any, ...]]:
         prepared, converters, compiler = self._prepare(using)
-        sql, values = _filled(prepared, params, lists)
+        try:
+            sql, values = _filled(prepared, params, lists)
+        except _NoMatch:
+            return []
         with connections[using].cursor() as cursor:
             cursor.execute(sql, values)
             rows: list[Row] = cursor.fetchall()
@@ -186,13 +203,26 @@ class Statement:
 def _filled(
     sql: str, params: Sequence[Any], lists: Sequence[Sequence[Any]]
 ) -> tuple[str, list[Any]]:
+    """The statement with its lists' placeholders, and every parameter in order. Every
+    parameter is matched for equality, so an integer out of `INTEGER_RANGE` matches nothing:
+    left out of its list, or `_NoMatch` for a single one (or a list left empty)."""
+    if not all(_storable(value) for value in params):
+        raise _NoMatch
     values: list[Any] = list(params)
-    for items in lists:
-        if not items:
+    for given in lists:
+        if not given:
             raise ValueError("an empty IN list")
+        items = [item for item in given if _storable(item)]
+        if not items:
+            raise _NoMatch
         sql = sql.replace("{list}", ", ".join(["%s"] * len(items)), 1)
-        values += list(items)
+        values += items
     return sql, values
+
+
+def _storable(value: Any) -> bool:
+    low, high = INTEGER_RANGE
+    return not isinstance(value, int) or low <= value <= high
 
 
 def cache_related(instance: Model, name: str, related: Model | None) -> None:
