@@ -5,8 +5,9 @@ A connecting socket reads who it is and its first frame on a worker thread
 (settings: `DB_POOL_SIZE`); a connect that kept its pooled connection checked out would,
 after as many sockets as the pool holds, leave the next one waiting for the pool's timeout
 and then failing. More sockets than the pool holds connect here one after another, each
-getting its frame; on PostgreSQL the pool has as many connections checked out afterwards as
-before.
+getting its frame; on PostgreSQL the pool has no more connections checked out afterwards
+than before (fewer is no leak: a thread an earlier test left may give its connection back
+meanwhile, as one did under CI).
 """
 
 from __future__ import annotations
@@ -41,4 +42,9 @@ async def test_more_sockets_than_the_pool_holds_connect_one_after_another(worksh
             assert projector is not None
             frame = await projector.receive_from(timeout=5)
             assert 'id="step"' in frame
-    assert checked_out() == before
+    after = checked_out()
+    if before is None:
+        assert after is None
+    else:
+        assert after is not None
+        assert after <= before, f"{after} checked out, {before} before"
