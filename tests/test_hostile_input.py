@@ -22,6 +22,8 @@ from sessions.ideas import services as ideas
 from sessions.joining import services as joining
 from sessions.live.consumers import NOT_ALLOWED
 from sessions.models import Board, Change, Cluster, Commitment, Idea, Step
+from sessions.questions.forms import UpvoteForm
+from sessions.voting.forms import VoteForm
 from tests.routes import app_routes, fill
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +154,25 @@ NOT_IDS = {name: text for name, text in NOT_WHOLE_NUMBERS.items() if text}  # ""
 )  # fmt: skip
 def test_whole_numbers_are_ascii_digits_of_bounded_length(text, number):
     assert parse_int(text) == number
+
+
+def test_taps_validated_one_after_another_each_get_their_own_answer():
+    """A tap's form shares its fields with every other tap's (`fields_shared`): what one
+    tap sent, or its errors, never reaches the next one's."""
+    key = str(uuid.uuid4())
+    bad = VoteForm({"poll": "²", "option": "1", "action": "drop", "key": "x"})
+    good = VoteForm({"poll": "12", "option": "3", "action": "add", "key": key})
+    assert not bad.is_valid()
+    assert good.is_valid()
+    assert set(bad.errors) == {"poll", "action", "key"}
+    assert good.command() == {
+        "poll_id": 12, "option_id": 3, "action": "add", "value": None, "key": key,
+    }  # fmt: skip
+    assert not good.errors
+    assert not VoteForm({"poll": "12"}).is_valid()
+    assert bad.fields is good.fields is VoteForm.base_fields
+    assert UpvoteForm({"question": "4", "up": "0"}).is_valid()
+    assert not UpvoteForm({"question": "4", "up": "2"}).is_valid()
 
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from sessions.commands import CommandForm
+from sessions.commands import CommandForm, fields_shared
 from sessions.models import QUESTION_MAX
 
 # Far above a question's limit: the service measures it and says what is wrong.
@@ -14,6 +14,7 @@ class AskForm(CommandForm):
     name_shown = forms.BooleanField(required=False)
 
 
+@fields_shared
 class UpvoteForm(CommandForm):
     question = forms.IntegerField(min_value=1, max_value=2**63 - 1)
     up = forms.TypedChoiceField(coerce=lambda v: v == "1", choices=[("1", "1"), ("0", "0")])

@@ -10,7 +10,7 @@ from django import forms
 from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
-from sessions.commands import CommandForm
+from sessions.commands import CommandForm, fields_shared
 from sessions.models import (
     TITLE_MAX,
     Poll,
@@ -128,6 +128,7 @@ class PollControlForm(forms.Form):
     top = forms.IntegerField(required=False, min_value=1, max_value=MAX_OPTIONS, initial=2)
 
 
+@fields_shared
 class VoteForm(CommandForm):
     """One tap on a ballot: what the phone page and the socket both send."""
 
