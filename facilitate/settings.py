@@ -272,6 +272,9 @@ PUSH_INTERVAL_SECONDS = {
     "delegate": 1.0,
     "remote": 0.05,
 }
+# The live count (#presence) at most once a second per audience, with a trailing push: while a
+# hall connects it moves with every socket, and each of its frames reads every entry.
+PRESENCE_PUSH_SECONDS = 1.0
 # Sockets connecting at once per process (who they are, their first frame): the rest wait
 # their turn with their pings answered, so a room reconnecting at once is served in order.
 SOCKET_CONNECTS_AT_ONCE = env_int("SOCKET_CONNECTS_AT_ONCE", 4)

@@ -5,8 +5,11 @@ their transaction; the regions that show it are pushed once it commits, never be
 are frames of whole regions, never deltas, so a lost message is healed by the next one. They
 are coalesced per workshop and audience: at most one frame per
 `PUSH_INTERVAL_SECONDS[audience]`, sent at once when the audience has been quiet, and always
-a trailing one after the last change. Each frame is rendered once per audience and the
-same bytes go to every socket in the group.
+a trailing one after the last change. The live count (#presence) goes at most once per
+`PRESENCE_PUSH_SECONDS`, also with a trailing one: it moves with every socket while a hall
+connects, and each of its frames reads and counts every entry; a change to another region
+does not wait for it. Each frame is rendered once per audience and the same bytes go to every
+socket in the group.
 
 The coalescer lives on the server's event loop (recorded by `facilitate.asgi`). Where no
 server loop runs (management commands, the sync test client) a change is pushed at once.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -37,6 +41,8 @@ from sessions.live.regions import Frame, render_frames, render_regions
 log = logging.getLogger(__name__)
 
 PUSH = "region.push"
+# Regions pushed at most once per `settings.PRESENCE_PUSH_SECONDS` per audience.
+SLOW_REGIONS = frozenset({"presence"})
 _background: set[asyncio.Task[None]] = set()
 # The regions noted by `gathered()` on this thread (a database thread runs one batch at a time).
 _gathering = threading.local()
@@ -173,6 +179,8 @@ class Coalescer:
         self.appended: dict[tuple[int, str], set[int]] = {}
         self.scheduled: set[tuple[int, str]] = set()
         self.last_sent: dict[tuple[int, str], float] = {}
+        self.slow_sent: dict[tuple[int, str], float] = {}  # when SLOW_REGIONS last went
+        self.due: dict[tuple[int, str], float] = {}  # when each timer's flush is set for
         self.timers: dict[tuple[int, str], asyncio.TimerHandle] = {}  # each flush set for later
         # Who holds a push slot this coalescer claimed (`PushSlots`): this process.
         self.holder = uuid.uuid4().hex
@@ -202,6 +210,8 @@ class Coalescer:
         self.appended.clear()
         self.scheduled.clear()
         self.last_sent.clear()
+        self.slow_sent.clear()
+        self.due.clear()
         self.claiming.clear()
         self.drawing.clear()
 
@@ -220,16 +230,34 @@ class Coalescer:
             self.pending.setdefault(key, set()).update(wanted)
             if appends:
                 self.appended.setdefault(key, set()).update(appends)
+            due = self._due(key, now)
             if key in self.scheduled:
+                # Set for later only for the live count: a change to another region goes
+                # at its own interval (a flush under way takes it without a timer).
+                timer = self.timers.get(key)
+                if timer is not None and due < self.due[key]:
+                    timer.cancel()
+                    self._flush_at(loop, key, due)
                 continue
             self.scheduled.add(key)
-            interval = settings.PUSH_INTERVAL_SECONDS[audience]
-            due = max(now, self.last_sent.get(key, now - interval) + interval)
-            # A fresh context: the change may come from a view's worker thread, whose context
-            # marks it as inside sync_to_async; a flush must not inherit that.
             self._flush_at(loop, key, due)
 
+    def _due(self, key: tuple[int, str], now: float) -> float:
+        """When what is pending for `key` may go: the audience's interval after its last
+        push, and for the live count alone, `PRESENCE_PUSH_SECONDS` after it last went."""
+        interval = settings.PUSH_INTERVAL_SECONDS[key[1]]
+        due = max(now, self.last_sent.get(key, now - interval) + interval)
+        if self.pending.get(key, set()) <= SLOW_REGIONS and not self.appended.get(key):
+            due = max(due, self._slow_due(key))
+        return due
+
+    def _slow_due(self, key: tuple[int, str]) -> float:
+        return self.slow_sent.get(key, -math.inf) + settings.PRESENCE_PUSH_SECONDS
+
     def _flush_at(self, loop: asyncio.AbstractEventLoop, key: tuple[int, str], due: float) -> None:
+        # A fresh context: the change may come from a view's worker thread, whose context
+        # marks it as inside sync_to_async; a flush must not inherit that.
+        self.due[key] = due
         self.timers[key] = loop.call_at(
             due, self._start_flush, key, due, context=contextvars.Context()
         )
@@ -265,9 +293,18 @@ class Coalescer:
         self.scheduled.discard(key)
         wanted = self.pending.pop(key, set())
         appended = frozenset(self.appended.pop(key, ()))
+        sent = loop.time() if due is None else due
+        held = wanted & SLOW_REGIONS if sent < self._slow_due(key) else set()
+        if held:  # the live count went too recently: it follows on its own time
+            wanted -= held
+            self.pending[key] = held
+            self.scheduled.add(key)
+            self._flush_at(loop, key, self._due(key, sent))
         if not wanted and not appended:
             return
-        self.last_sent[key] = loop.time() if due is None else due
+        self.last_sent[key] = sent
+        if wanted & SLOW_REGIONS:
+            self.slow_sent[key] = sent
         names = tuple(name for name in REGIONS[audience] if name in wanted)
         try:
             frame = await self.drawing.ask(workshop_id, (audience, names, appended))
