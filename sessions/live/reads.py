@@ -173,6 +173,20 @@ def taken_keys(keys: list[str]) -> set[str]:
     return {row[0] for row in _TAKEN.run([], lists=[keys])} if keys else set()
 
 
+_BALLOT = Plain(
+    "SELECT b.revision, m.option_id, m.value, m.effort"
+    " FROM {Ballot} b LEFT JOIN {Mark} m ON m.ballot_id = b.id"
+    " WHERE b.poll_id = %s AND b.delegate_id = %s"
+)
+
+
+def ballot(poll_id: int, delegate_id: int) -> list[tuple[int, int | None, int | None, int | None]]:
+    """A delegate's ballot in a poll, a row per mark (revision, option, value, effort; the
+    mark's columns NULL for a ballot without marks), none without a ballot: read for every
+    phone connecting during a vote."""
+    return _BALLOT.run([poll_id, delegate_id])
+
+
 _BALLOTS = Statement(
     [(Ballot, "b")],
     "FROM {Ballot} b LEFT JOIN {Mark} m ON m.ballot_id = b.id"

@@ -33,7 +33,6 @@ from sessions.live.memo import shared
 from sessions.live.roster import present_delegates
 from sessions.models import (
     MATRIX_POINTS,
-    Ballot,
     Delegate,
     Option,
     Poll,
@@ -478,13 +477,10 @@ def _key_slot(target: object) -> str:
 
 def _stored_ballot(poll: Poll, delegate_id: int) -> tuple[int, dict[int, tuple[int, int | None]]]:
     """The ballot's revision and its marks in one read (no ballot yet: revision 0, no marks)."""
-    rows = Ballot.objects.filter(poll=poll, delegate_id=delegate_id).values_list(
-        "revision", "marks__option_id", "marks__value", "marks__effort"
-    )
     revision, marks = 0, dict[int, tuple[int, int | None]]()
-    for stored_revision, option_id, value, effort in rows:
+    for stored_revision, option_id, value, effort in reads.ballot(poll.pk, delegate_id):
         revision = stored_revision
-        if option_id is not None:
+        if option_id is not None and value is not None:
             marks[option_id] = (value, effort)
     return revision, marks
 
