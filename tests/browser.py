@@ -21,6 +21,21 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=SHOTS / f"{name}.png", full_page=False)
 
 
+def scroll_to(page: Page, selector: str) -> None:
+    """Scroll the first element matching a CSS selector into view, found and scrolled in one
+    step inside the page: a push redrawing it meanwhile cannot leave Playwright holding the
+    element it replaced (as `scroll_into_view_if_needed` on a live region can)."""
+    found = page.evaluate(
+        """(selector) => {
+          const element = document.querySelector(selector);
+          if (element) element.scrollIntoView({block: "nearest"});
+          return element !== null;
+        }""",
+        selector,
+    )
+    assert found, f"nothing matches {selector}"
+
+
 def live(page: Page) -> None:
     expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
 

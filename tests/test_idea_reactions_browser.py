@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from sessions.ideas import services as ideas
 from sessions.live.audiences import DELEGATE, FACILITATOR, PROJECTOR
 from sessions.models import Idea
-from tests.browser import LAPTOP, PHONE, live, shot
+from tests.browser import LAPTOP, PHONE, live, scroll_to, shot
 from tests.browser import PROJECTOR as PROJECTOR_VIEW
 from tests.conftest import session_for
 from tests.test_walk_browser import ACTION_MS, Room, Screen, act, button, send_posts_to
@@ -103,7 +103,7 @@ def test_the_wall_re_sorts_live_as_plus_ones_arrive_and_open_pages_equal_fresh_o
         expect(phone.get_by_text("You have 3 of 3 +1s left.")).to_be_visible()
         expect(phone.locator("#reactions button[aria-pressed=false]")).to_have_count(5)
     room.check("+1s switched on")
-    console.locator(".plus-one-controls").scroll_into_view_if_needed()
+    scroll_to(console, ".plus-one-controls")
     shot(console, "reactions-console-switch")
 
     # +1s arrive: the wall re-sorts live, most first, counts shown.
@@ -152,7 +152,10 @@ def test_the_wall_re_sorts_live_as_plus_ones_arrive_and_open_pages_equal_fresh_o
     expect(projector.locator(".cluster h3")).to_contain_text("Standard work 2 +3")
     room.check("a cluster made")
     shot(projector, "reactions-projector")
-    phones["Ben"].locator("#reactions").scroll_into_view_if_needed()
+    expect(phones["Ben"].locator("#reactions .reaction-cluster").first).to_have_text(
+        "Standard work"
+    )
+    scroll_to(phones["Ben"], "#reactions")
     shot(phones["Ben"], "reactions-phone-clustered")
     shot(console, "reactions-console")
 
